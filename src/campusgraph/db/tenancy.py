@@ -1,0 +1,79 @@
+"""The one place where every ORM statement is confined to the caller's institutions.
+
+A session carries its scope in ``session.info["institutions"]`` (a tuple of ids, from the
+authenticated session only). Every ORM-enabled SELECT, UPDATE and DELETE touching a
+tenant-owned table gets ``institution_id IN scope`` added here. A session with no scope
+refuses to run such statements, unless it was opened as ``unscoped`` (migrations, demo
+seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from campusgraph.db.base import TenantMixin
+
+SCOPE_KEY = "institutions"
+UNSCOPED_KEY = "unscoped"
+#: Execution option that makes SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so
+#: concurrent writers queue on the busy timeout instead of deadlocking on lock upgrade.
+WRITE_OPTION = "campusgraph_write"
+
+
+class TenantScopeMissing(RuntimeError):
+    """A tenant-owned table was queried from a session that has no institution scope."""
+
+
+def scoped(
+    factory: async_sessionmaker[AsyncSession], institutions: tuple[int, ...], *, write: bool = False
+) -> AsyncSession:
+    """A session confined to ``institutions``; ``write`` for sessions that will change rows."""
+    options = {WRITE_OPTION: True} if write else {}
+    return factory(info={SCOPE_KEY: institutions}, execution_options=options)
+
+
+def unscoped(factory: async_sessionmaker[AsyncSession], *, write: bool = False) -> AsyncSession:
+    """For sign-in, migrations and seeding only: no tenant criteria are added."""
+    options = {WRITE_OPTION: True} if write else {}
+    return factory(info={UNSCOPED_KEY: True}, execution_options=options)
+
+
+def _criteria(institutions: tuple[int, ...]) -> Any:
+    if len(institutions) == 1:
+        only = institutions[0]
+        return with_loader_criteria(
+            TenantMixin, lambda cls: cls.institution_id == only, include_aliases=True
+        )
+    return with_loader_criteria(
+        TenantMixin, lambda cls: cls.institution_id.in_(institutions), include_aliases=True
+    )
+
+
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    info = state.session.info
+    if info.get(UNSCOPED_KEY):
+        return
+    institutions: tuple[int, ...] | None = info.get(SCOPE_KEY)
+    if institutions is None:
+        if any(
+            isinstance(m.class_, type) and issubclass(m.class_, TenantMixin)
+            for m in state.all_mappers
+        ):
+            raise TenantScopeMissing("a tenant table was queried without an institution scope")
+        return
+    state.statement = state.statement.options(_criteria(institutions))
+
+
+class TenantSession(Session):
+    """The sync session class behind every AsyncSession of the service."""
+
+
+event.listen(TenantSession, "do_orm_execute", _add_tenant_criteria)
