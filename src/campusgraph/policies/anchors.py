@@ -1,0 +1,174 @@
+"""Where each object's anchors live in the tables: the bridge from vocabulary to SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import exists, select
+
+from campusgraph.db import models as m
+from campusgraph.policies.scopes import Expr, SqlAnchors
+
+
+def _person_of_user(user_col: object) -> object:
+    return (
+        select(m.UserAccount.person_id)
+        .where(m.UserAccount.id == user_col)
+        .scalar_subquery()
+    )
+
+
+def _parent_children(sub: object) -> Expr:
+    pl = m.ParentLink
+    return exists(
+        select(pl.id).where(pl.parent_id == m.Parent.id, pl.student_id.in_(sub))  # type: ignore[arg-type]
+    )
+
+
+def _portfolio_student(sub: object) -> Expr:
+    return m.PortfolioEntry.person_id.in_(
+        select(m.Student.person_id).where(m.Student.id.in_(sub))  # type: ignore[arg-type]
+    )
+
+
+def _lesson_col(col: str, lesson_id: object) -> object:
+    return select(getattr(m.Lesson, col)).where(m.Lesson.id == lesson_id).scalar_subquery()
+
+
+def _student() -> SqlAnchors:
+    s = m.Student
+    return SqlAnchors(institution=s.institution_id, student=s.id, person=s.person_id)
+
+
+def _parent() -> SqlAnchors:
+    p = m.Parent
+    return SqlAnchors(institution=p.institution_id, person=p.person_id, student_in=_parent_children)
+
+
+def _employee() -> SqlAnchors:
+    e = m.Employee
+    return SqlAnchors(institution=e.institution_id, person=e.person_id)
+
+
+def _cell(t: type[m.Mark] | type[m.Attendance]) -> SqlAnchors:
+    return SqlAnchors(
+        institution=t.institution_id,
+        group=t.group_id,
+        discipline=t.discipline_id,
+        student=t.student_id,
+        lesson=t.lesson_id,
+        date=t.date,
+        author=t.author_user_id,
+    )
+
+
+def _simple(model: type[m.Base]) -> Callable[[], SqlAnchors]:
+    return lambda: SqlAnchors(institution=model.institution_id)  # type: ignore[attr-defined]
+
+
+def _teaching() -> SqlAnchors:
+    ta = m.TeachingAssignment
+    return SqlAnchors(institution=ta.institution_id, group=ta.group_id, discipline=ta.discipline_id)
+
+
+ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
+    "institution": lambda: SqlAnchors(institution=m.Institution.id),
+    "ruleset": lambda: SqlAnchors(institution=m.Institution.id),
+    "region_report": lambda: SqlAnchors(institution=m.Institution.id),
+    "academic_year": _simple(m.AcademicYear),
+    "period": _simple(m.Period),
+    "calendar": _simple(m.DayOff),
+    "room": _simple(m.Room),
+    "position": _simple(m.Position),
+    "department": _simple(m.Department),
+    "speciality": _simple(m.Speciality),
+    "program": _simple(m.EducationalProgram),
+    "curriculum": _simple(m.Curriculum),
+    "discipline": _simple(m.Discipline),
+    "applicant": _simple(m.Applicant),
+    "movement_order": _simple(m.MovementOrder),
+    "audit": lambda: SqlAnchors(institution=m.AuditEvent.institution_id),
+    "group": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
+    "report": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
+    "subgroup": lambda: SqlAnchors(institution=m.Subgroup.institution_id, group=m.Subgroup.group_id),
+    "student": _student,
+    "student.personal": _student,
+    "student.health": _student,
+    "parent": _parent,
+    "parent.personal": _parent,
+    "employee": _employee,
+    "employee.personal": _employee,
+    "account": lambda: SqlAnchors(
+        institution=m.UserAccount.institution_id, person=m.UserAccount.person_id
+    ),
+    "role_assignment": lambda: SqlAnchors(
+        institution=m.RoleAssignment.institution_id,
+        person=_person_of_user(m.RoleAssignment.user_id),  # type: ignore[arg-type]
+    ),
+    "teaching_assignment": _teaching,
+    "journal": _teaching,
+    "curatorship": lambda: SqlAnchors(
+        institution=m.Curatorship.institution_id, group=m.Curatorship.group_id
+    ),
+    "substitution": lambda: SqlAnchors(
+        institution=m.Substitution.institution_id,
+        lesson=m.Substitution.lesson_id,
+        group=_lesson_col("group_id", m.Substitution.lesson_id),  # type: ignore[arg-type]
+        discipline=_lesson_col("discipline_id", m.Substitution.lesson_id),  # type: ignore[arg-type]
+    ),
+    "thematic_plan": lambda: SqlAnchors(
+        institution=m.ThematicPlan.institution_id,
+        group=m.ThematicPlan.group_id,
+        discipline=m.ThematicPlan.discipline_id,
+    ),
+    "timetable": lambda: SqlAnchors(
+        institution=m.TimetableEntry.institution_id,
+        group=m.TimetableEntry.group_id,
+        discipline=m.TimetableEntry.discipline_id,
+    ),
+    "lesson": lambda: SqlAnchors(
+        institution=m.Lesson.institution_id,
+        group=m.Lesson.group_id,
+        discipline=m.Lesson.discipline_id,
+        lesson=m.Lesson.id,
+        date=m.Lesson.date,
+    ),
+    "work": lambda: SqlAnchors(
+        institution=m.Work.institution_id,
+        group=m.Work.group_id,
+        discipline=m.Work.discipline_id,
+        lesson=m.Work.lesson_id,
+        date=m.Work.date,
+    ),
+    "mark": lambda: _cell(m.Mark),
+    "attendance": lambda: _cell(m.Attendance),
+    "attendance.reason": lambda: _cell(m.Attendance),
+    "final_mark": lambda: SqlAnchors(
+        institution=m.FinalMark.institution_id,
+        group=m.FinalMark.group_id,
+        discipline=m.FinalMark.discipline_id,
+        student=m.FinalMark.student_id,
+        date=select(m.Period.ends_on)  # type: ignore[arg-type]
+        .where(m.Period.id == m.FinalMark.period_id)
+        .scalar_subquery(),
+        author=m.FinalMark.author_user_id,
+    ),
+    "message": lambda: SqlAnchors(
+        institution=m.Message.institution_id,
+        author=m.Message.sender_user_id,
+        person=_person_of_user(m.Message.recipient_user_id),  # type: ignore[arg-type]
+    ),
+    "announcement": lambda: SqlAnchors(
+        institution=m.Announcement.institution_id, group=m.Announcement.group_id
+    ),
+    "portfolio": lambda: SqlAnchors(
+        institution=m.PortfolioEntry.institution_id,
+        person=m.PortfolioEntry.person_id,
+        student_in=_portfolio_student,
+        author=m.PortfolioEntry.author_user_id,
+    ),
+}
+
+
+def anchors_for(obj: str) -> SqlAnchors:
+    return ANCHORS[obj]()

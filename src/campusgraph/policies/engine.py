@@ -1,0 +1,320 @@
+"""The authorization engine: one Casbin enforcer per ruleset, one Authorizer per request.
+
+- Single rows (a mutation's target, one node) are decided by the ruleset's Casbin enforcer,
+  with the named scopes and conditions registered as functions over preloaded facts.
+- Lists are never enforced row by row: :meth:`Authorizer.where` turns the lines that
+  apply to the viewer's roles into one SQL filter (allow lines OR-ed, deny lines
+  subtracted), built once per (object, action) per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import casbin
+from casbin.model import Model
+from sqlalchemy import and_, false, not_, or_
+
+from campusgraph.policies import ruleset as rs_mod
+from campusgraph.policies.anchors import anchors_for
+from campusgraph.policies.facts import Facts, Target, Viewer
+from campusgraph.policies.ruleset import LintError, PolicyLine, Ruleset
+from campusgraph.policies.scopes import (
+    Expr,
+    SqlAnchors,
+    condition_row,
+    condition_sql,
+    scope_row,
+    scope_sql,
+)
+from campusgraph.policies.vocabulary import OBJECTS, Condition, Effect, Scope
+
+MODEL_PATH = Path(__file__).with_name("model.conf")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    ruleset: str
+    object: str
+    action: str
+    line: PolicyLine | None
+
+    @property
+    def clause(self) -> str:
+        if self.line is None:
+            return "deny by default: no line of the ruleset grants this"
+        return self.line.clause
+
+    @property
+    def rule(self) -> str:
+        if self.line is None:
+            return "default deny"
+        return f"{self.line.source}: {self.line.key()}, {self.line.effect}"
+
+
+class Forbidden(Exception):
+    """Raised by :meth:`Authorizer.require`; the API turns it into ``FORBIDDEN``."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(f"{decision.object}:{decision.action} denied ({decision.rule})")
+        self.decision = decision
+
+
+@dataclass
+class RowContext:
+    """What Casbin's registered functions see as ``r.viewer``."""
+
+    roles: frozenset[str]
+    facts: Facts | None
+
+
+def _holds_role(ctx: RowContext, role: str) -> bool:
+    return role in ctx.roles
+
+
+def _in_scope(ctx: RowContext, target: Target, scope: str) -> bool:
+    if target.declared is not None:
+        return scope in target.declared
+    assert ctx.facts is not None
+    return scope_row(Scope(scope), ctx.facts, target)
+
+
+def _condition_holds(ctx: RowContext, target: Target, cond: str) -> bool:
+    if target.declared is not None:
+        return cond == Condition.ALWAYS or cond in target.declared
+    assert ctx.facts is not None
+    return condition_row(Condition(cond), ctx.facts, target)
+
+
+class CompiledRuleset:
+    """A linted ruleset, its Casbin enforcer, and an index of lines by (object, action)."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.slug = ruleset.slug
+        model = Model()
+        model.load_model(str(MODEL_PATH))
+        self.enforcer = casbin.Enforcer(model)
+        self.enforcer.add_function("holdsRole", _holds_role)
+        self.enforcer.add_function("inScope", _in_scope)
+        self.enforcer.add_function("conditionHolds", _condition_holds)
+        if ruleset.lines:
+            self.enforcer.add_named_policies("p", [line.as_casbin() for line in ruleset.lines])
+        if ruleset.links:
+            self.enforcer.add_named_grouping_policies(
+                "g", [[link.role, link.inherits] for link in ruleset.links]
+            )
+        self.by_casbin = {tuple(line.as_casbin()): line for line in ruleset.lines}
+        self.index: dict[tuple[str, str], list[PolicyLine]] = {}
+        for line in ruleset.lines:
+            self.index.setdefault((line.obj, line.act), []).append(line)
+        self._implicit: dict[str, frozenset[str]] = {}
+
+    def expand_roles(self, roles: Iterable[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for role in roles:
+            if role not in self._implicit:
+                inherited = self.enforcer.get_implicit_roles_for_user(role)
+                self._implicit[role] = frozenset({role, *inherited})
+            out |= self._implicit[role]
+        return frozenset(out)
+
+    def lines_for(self, roles: frozenset[str], obj: str, act: str) -> list[PolicyLine]:
+        return [line for line in self.index.get((obj, act), ()) if line.role in roles]
+
+    def decide(self, ctx: RowContext, obj: str, act: str, target: Target) -> Decision:
+        allowed, explain = self.enforcer.enforce_ex(ctx, obj, act, target)
+        line = self.by_casbin.get(tuple(explain)) if explain else None
+        return Decision(bool(allowed), self.slug, obj, act, line)
+
+    def run_golden(self) -> list[str]:
+        """Golden cases of ``golden.toml``; returns the failures, empty when all pass."""
+        import tomllib
+
+        path = self.ruleset.path / "golden.toml"
+        if not path.is_file():
+            return []
+        failures: list[str] = []
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for number, case in enumerate(data.get("case", []), start=1):
+            decision = self.golden_decision(case)
+            expect = case.get("expect")
+            got = "allow" if decision.allowed else "deny"
+            if got != expect:
+                failures.append(
+                    f"{self.slug}/golden.toml case {number} ({case.get('roles')} "
+                    f"{case.get('object')}:{case.get('action')} in {case.get('in', [])}, "
+                    f"state {case.get('state', [])}): expected {expect}, got {got} "
+                    f"by {decision.rule}"
+                )
+        return failures
+
+    def golden_decision(self, case: dict[str, Any]) -> Decision:
+        obj = str(case["object"])
+        spec = OBJECTS.get(obj)
+        anchors = spec.anchors if spec else frozenset()
+        declared = frozenset([*case.get("in", []), *case.get("state", [])])
+        target = Target(object_anchors=anchors, declared=declared)
+        ctx = RowContext(self.expand_roles(case.get("roles", [])), None)
+        return self.decide(ctx, obj, str(case["action"]), target)
+
+
+class RulesetError(Exception):
+    def __init__(self, slug: str, problems: list[str]) -> None:
+        super().__init__(f"ruleset {slug!r} is broken: " + "; ".join(problems[:10]))
+        self.problems = problems
+
+
+def compile_ruleset(slug: str, dirs: list[Path]) -> CompiledRuleset:
+    """Load, lint, compile and run golden cases; raise on any problem."""
+    ruleset = rs_mod.load(slug, dirs)
+    if ruleset.errors:
+        raise RulesetError(slug, [str(e) for e in ruleset.errors])
+    compiled = CompiledRuleset(ruleset)
+    failures = compiled.run_golden()
+    if failures:
+        raise RulesetError(slug, failures)
+    return compiled
+
+
+class PolicyRegistry:
+    """Compiled rulesets by slug. A reload builds aside and swaps the reference whole:
+    a request holds the CompiledRuleset it started with, so it never sees a half-load."""
+
+    def __init__(self, dirs: list[Path]) -> None:
+        self.dirs = dirs
+        self._compiled: dict[str, CompiledRuleset] = {}
+
+    def get(self, slug: str) -> CompiledRuleset:
+        compiled = self._compiled.get(slug)
+        if compiled is None:
+            compiled = compile_ruleset(slug, self.dirs)
+            self._compiled = {**self._compiled, slug: compiled}
+        return compiled
+
+    def reload(self, slug: str) -> CompiledRuleset:
+        compiled = compile_ruleset(slug, self.dirs)  # raises, leaving the old one in place
+        self._compiled = {**self._compiled, slug: compiled}
+        return compiled
+
+    def reload_all(self) -> dict[str, str]:
+        """Reload every loaded ruleset; returns slug → "ok" or the error, per ruleset."""
+        report: dict[str, str] = {}
+        for slug in list(self._compiled):
+            try:
+                self.reload(slug)
+                report[slug] = "ok"
+            except RulesetError as exc:
+                report[slug] = str(exc)
+        return report
+
+    def available(self) -> list[str]:
+        return rs_mod.available(self.dirs)
+
+    @staticmethod
+    def lint(slug: str, dirs: list[Path]) -> list[LintError]:
+        return rs_mod.load(slug, dirs).errors
+
+
+class Authorizer:
+    """Per-request decisions, memoised. ``enforcer_calls`` counts the distinct rule lookups
+    and Casbin enforcements this request needed (tests assert it does not grow with rows)."""
+
+    def __init__(self, compiled: CompiledRuleset, viewer: Viewer, facts: Facts) -> None:
+        self.compiled = compiled
+        self.viewer = viewer
+        self.facts = facts
+        self.roles = compiled.expand_roles(viewer.roles)
+        self.enforcer_calls = 0
+        self._lines: dict[tuple[str, str], tuple[list[PolicyLine], list[PolicyLine]]] = {}
+        self._decisions: dict[tuple[str, str, tuple[object, ...]], Decision] = {}
+
+    def lines(self, obj: str, act: str) -> tuple[list[PolicyLine], list[PolicyLine]]:
+        key = (obj, act)
+        found = self._lines.get(key)
+        if found is None:
+            self.enforcer_calls += 1
+            applicable = self.compiled.lines_for(self.roles, obj, act)
+            found = (
+                [line for line in applicable if line.effect == Effect.ALLOW],
+                [line for line in applicable if line.effect == Effect.DENY],
+            )
+            self._lines[key] = found
+        return found
+
+    def may_ever(self, obj: str, act: str) -> bool:
+        """Whether any allow line could apply (cheap, no facts): for hiding whole fields."""
+        return bool(self.lines(obj, act)[0])
+
+    def where(self, obj: str, act: str = "read", anchors: SqlAnchors | None = None) -> Expr:
+        """The SQL filter selecting exactly the rows of ``obj`` the viewer may ``act`` on."""
+        allow, deny = self.lines(obj, act)
+        if not allow:
+            return false()
+        a = anchors or anchors_for(obj)
+        spec = OBJECTS[obj].anchors
+        v = self.viewer
+
+        def one(line: PolicyLine) -> Expr:
+            return and_(
+                scope_sql(Scope(line.scope), v, spec, a), condition_sql(Condition(line.cond), v, a)
+            )
+
+        allowed = or_(*(one(line) for line in _dedupe(allow)))
+        if deny:
+            return and_(allowed, not_(or_(*(one(line) for line in _dedupe(deny)))))
+        return allowed
+
+    def target(self, obj: str, **anchors: Any) -> Target:
+        spec = OBJECTS[obj]
+        return Target(object_anchors=spec.anchors, **anchors)
+
+    async def check(self, obj: str, act: str, target: Target) -> Decision:
+        key = (obj, act, target.key())
+        decision = self._decisions.get(key)
+        if decision is not None:
+            return decision
+        allow, deny = self.lines(obj, act)
+        if not allow:
+            decision = Decision(False, self.compiled.slug, obj, act, None)
+        else:
+            applicable = allow + deny
+            await self.facts.preload(
+                {Scope(line.scope) for line in applicable},
+                {Condition(line.cond) for line in applicable},
+                target,
+            )
+            self.enforcer_calls += 1
+            ctx = RowContext(self.roles, self.facts)
+            decision = self.compiled.decide(ctx, obj, act, target)
+            if not decision.allowed and decision.line is None and deny:
+                # Casbin names no line when a deny cancelled the allows: find it.
+                for line in deny:
+                    if _in_scope(ctx, target, line.scope) and _condition_holds(
+                        ctx, target, line.cond
+                    ):
+                        decision = dataclasses.replace(decision, line=line)
+                        break
+        self._decisions[key] = decision
+        return decision
+
+    async def require(self, obj: str, act: str, target: Target) -> Decision:
+        decision = await self.check(obj, act, target)
+        if not decision.allowed:
+            raise Forbidden(decision)
+        return decision
+
+
+def _dedupe(lines: list[PolicyLine]) -> list[PolicyLine]:
+    seen: set[tuple[str, str]] = set()
+    out: list[PolicyLine] = []
+    for line in lines:
+        if (line.scope, line.cond) not in seen:
+            seen.add((line.scope, line.cond))
+            out.append(line)
+    return out

@@ -1,0 +1,254 @@
+"""Reading ruleset folders: ``policy.csv`` + ``ruleset.toml``, with ``extends`` and lint.
+
+A line of ``policy.csv``::
+
+    p, ROLE, OBJECT, ACTION, SCOPE, CONDITION, EFFECT, CLAUSE
+    g, ROLE, INHERITED_ROLE, CLAUSE
+
+The clause is the rest of the line (it may contain commas) and cites the regulation, or
+says ``no clause: …`` where the regulation is silent and least privilege was chosen.
+``#`` starts a comment line. A child ruleset's lines come after its parent's; a child
+may ``drop`` parent lines in ``ruleset.toml`` (``drop = ["p, curator, mark, read, …"]``,
+matched on the first six fields).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from campusgraph.policies.vocabulary import (
+    OBJECTS,
+    Action,
+    Condition,
+    Effect,
+    Scope,
+    condition_fits,
+    scope_fits,
+)
+
+SHIPPED = Path(__file__).with_name("rulesets")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyLine:
+    role: str
+    obj: str
+    act: str
+    scope: str
+    cond: str
+    effect: str
+    clause: str
+    source: str  # "<slug>/policy.csv:<line>"
+
+    def key(self) -> str:
+        return f"p, {self.role}, {self.obj}, {self.act}, {self.scope}, {self.cond}"
+
+    def as_casbin(self) -> list[str]:
+        return [self.role, self.obj, self.act, self.scope, self.cond, self.effect, self.clause]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleLink:
+    role: str
+    inherits: str
+    clause: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LintError:
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass
+class Ruleset:
+    slug: str
+    path: Path
+    meta: dict[str, Any]
+    lines: list[PolicyLine] = field(default_factory=list)
+    links: list[RoleLink] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)
+    errors: list[LintError] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", self.slug))
+
+    @property
+    def roles(self) -> dict[str, dict[str, Any]]:
+        roles: dict[str, dict[str, Any]] = self.meta.get("roles", {})
+        return roles
+
+    def rule(self, *path: str, default: Any = None) -> Any:
+        """A non-permission rule of the regulation (``[rules]`` in ruleset.toml)."""
+        node: Any = self.meta.get("rules", {})
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+def search_dirs(extra: list[Path] | None = None) -> list[Path]:
+    return [*(extra or []), SHIPPED]
+
+
+def find(slug: str, dirs: list[Path]) -> Path | None:
+    for d in dirs:
+        candidate = d / slug
+        if (candidate / "ruleset.toml").is_file():
+            return candidate
+    return None
+
+
+def available(dirs: list[Path]) -> list[str]:
+    seen: dict[str, None] = {}
+    for d in dirs:
+        if d.is_dir():
+            for child in sorted(d.iterdir()):
+                if (child / "ruleset.toml").is_file():
+                    seen.setdefault(child.name, None)
+    return list(seen)
+
+
+def parse_policy(path: Path, label: str) -> tuple[list[PolicyLine], list[RoleLink], list[LintError]]:
+    lines: list[PolicyLine] = []
+    links: list[RoleLink] = []
+    errors: list[LintError] = []
+    if not path.is_file():
+        return lines, links, [LintError(label, "policy.csv is missing")]
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = raw.strip()
+        source = f"{label}:{number}"
+        if not text or text.startswith("#"):
+            continue
+        kind = text.split(",", 1)[0].strip()
+        if kind == "p":
+            parts = [x.strip() for x in text.split(",", 7)]
+            if len(parts) != 8:
+                errors.append(
+                    LintError(
+                        source,
+                        f"a p line has 8 fields (p, role, object, action, scope, condition, "
+                        f"effect, clause); this one has {len(parts)}",
+                    )
+                )
+                continue
+            _, role, obj, act, scope, cond, effect, clause = parts
+            line = PolicyLine(role, obj, act, scope, cond, effect, clause, source)
+            errors.extend(lint_line(line))
+            lines.append(line)
+        elif kind == "g":
+            parts = [x.strip() for x in text.split(",", 3)]
+            if len(parts) != 4:
+                errors.append(
+                    LintError(source, "a g line has 4 fields (g, role, inherited role, clause)")
+                )
+                continue
+            _, role, parent, clause = parts
+            if not clause:
+                errors.append(LintError(source, "the line cites no clause"))
+            links.append(RoleLink(role, parent, clause, source))
+        else:
+            errors.append(LintError(source, f"unknown line type {kind!r} (expected p or g)"))
+    return lines, links, errors
+
+
+def lint_line(line: PolicyLine) -> list[LintError]:
+    errors: list[LintError] = []
+
+    def bad(message: str) -> None:
+        errors.append(LintError(line.source, message))
+
+    spec = OBJECTS.get(line.obj)
+    if spec is None:
+        bad(f"unknown object {line.obj!r}")
+    if line.act not in Action.__members__.values():
+        bad(f"unknown action {line.act!r}")
+    if line.effect not in Effect.__members__.values():
+        bad(f"effect must be 'allow' or 'deny', not {line.effect!r}")
+    scope_ok = line.scope in Scope.__members__.values()
+    cond_ok = line.cond in Condition.__members__.values()
+    if not scope_ok:
+        bad(f"unknown scope {line.scope!r}")
+    if not cond_ok:
+        bad(f"unknown condition {line.cond!r}")
+    if spec is not None and scope_ok and not scope_fits(Scope(line.scope), spec.anchors):
+        bad(f"scope {line.scope!r} cannot apply to object {line.obj!r}")
+    if spec is not None and cond_ok and not condition_fits(Condition(line.cond), spec.anchors):
+        bad(f"condition {line.cond!r} cannot apply to object {line.obj!r}")
+    if not line.clause:
+        bad("the line cites no clause (write 'no clause: …' where the regulation is silent)")
+    return errors
+
+
+def load(slug: str, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Ruleset:
+    """Load a ruleset and everything it extends; lint errors are collected, not raised."""
+    path = find(slug, dirs)
+    if path is None:
+        rs = Ruleset(slug, Path(slug), {})
+        rs.errors.append(LintError(slug, f"no ruleset {slug!r} in {[str(d) for d in dirs]}"))
+        return rs
+    return load_path(path, dirs, _seen)
+
+
+def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Ruleset:
+    slug = path.name
+    label = f"{slug}/policy.csv"
+    try:
+        meta = tomllib.loads((path / "ruleset.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        rs = Ruleset(slug, path, {})
+        rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {exc}"))
+        return rs
+    rs = Ruleset(slug, path, meta)
+    parent_slug = meta.get("extends")
+    if parent_slug:
+        if parent_slug in (*_seen, slug):
+            rs.errors.append(LintError(f"{slug}/ruleset.toml", f"extends cycle via {parent_slug}"))
+        else:
+            parent = load(str(parent_slug), dirs, (*_seen, slug))
+            rs.errors.extend(parent.errors)
+            rs.chain = [*parent.chain, parent.slug]
+            dropped = {str(k).strip() for k in meta.get("drop", [])}
+            parent_keys = {line.key() for line in parent.lines}
+            for key in dropped - parent_keys:
+                rs.errors.append(
+                    LintError(f"{slug}/ruleset.toml", f"drop names no parent line: {key!r}")
+                )
+            rs.lines = [line for line in parent.lines if line.key() not in dropped]
+            rs.links = list(parent.links)
+            merged_roles = dict(parent.roles)
+            merged_roles.update(rs.roles)
+            merged_rules = _deep_merge(parent.meta.get("rules", {}), meta.get("rules", {}))
+            rs.meta = {**meta, "roles": merged_roles, "rules": merged_rules}
+    lines, links, errors = parse_policy(path / "policy.csv", label)
+    rs.lines.extend(lines)
+    rs.links.extend(links)
+    rs.errors.extend(errors)
+    roles = set(rs.roles)
+    for line in lines:
+        if roles and line.role not in roles:
+            rs.errors.append(LintError(line.source, f"role {line.role!r} is not declared"))
+    for link in links:
+        for r in (link.role, link.inherits):
+            if roles and r not in roles:
+                rs.errors.append(LintError(link.source, f"role {r!r} is not declared"))
+    return rs
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out

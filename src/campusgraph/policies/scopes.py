@@ -1,0 +1,270 @@
+"""Each scope and each condition, implemented exactly twice: a check on one row (over
+:class:`~campusgraph.policies.facts.Facts`) and an SQL filter for lists. The property test
+``tests/policies/test_scope_agreement.py`` asserts the two agree on generated data.
+
+Which alternative of a scope applies is decided by the *object's* anchors (never by which
+target fields happen to be filled), in the order of ``SCOPE_NEEDS``, so both halves pick
+the same one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.sql.expression import ColumnElement as CE
+
+from campusgraph.db import models as m
+from campusgraph.policies.facts import (
+    ATTESTATION_KINDS,
+    FINAL_KINDS,
+    Facts,
+    Target,
+    Viewer,
+    membership_current,
+)
+from campusgraph.policies.vocabulary import SCOPE_NEEDS, Anchor, Condition, Scope
+
+Expr = ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class SqlAnchors:
+    """The columns of one table that carry an object's anchors. ``student`` may instead be a
+    function ``student_in(subquery) -> expr`` for rows linked to several students."""
+
+    institution: CE[int] | None = None
+    group: CE[int] | None = None
+    discipline: CE[int] | None = None
+    student: CE[int] | None = None
+    student_in: Callable[[object], Expr] | None = None
+    person: CE[int] | None = None
+    lesson: CE[int] | None = None
+    date: CE[dt.date] | None = None
+    author: CE[int] | None = None
+
+    def student_matches(self, subquery: object) -> Expr:
+        if self.student_in is not None:
+            return self.student_in(subquery)
+        assert self.student is not None
+        return self.student.in_(subquery)  # type: ignore[arg-type]
+
+    def student_equals(self, value: int | None) -> Expr:
+        if value is None:
+            return false()
+        return self.student_matches(select(m.Student.id).where(m.Student.id == value))
+
+
+def alternative(scope: Scope, anchors: frozenset[Anchor]) -> frozenset[Anchor]:
+    """The first alternative of ``scope`` the object's anchors satisfy."""
+    for need in SCOPE_NEEDS[scope]:
+        if need <= anchors:
+            return need
+    raise ValueError(f"scope {scope} does not fit an object with anchors {sorted(anchors)}")
+
+
+# -- helpers shared by both halves -----------------------------------------------------
+def _curated_groups(v: Viewer) -> object:
+    return select(m.Curatorship.group_id).where(
+        m.Curatorship.curator_id == (v.employee_id or -1),
+        m.Curatorship.starts_on <= v.today,
+        or_(m.Curatorship.ends_on.is_(None), m.Curatorship.ends_on > v.today),
+    )
+
+
+def _taught_groups(v: Viewer) -> object:
+    return select(m.TeachingAssignment.group_id).where(
+        m.TeachingAssignment.teacher_id == (v.employee_id or -1)
+    )
+
+
+def _students_of(groups: object, v: Viewer) -> object:
+    return select(m.GroupMembership.student_id).where(
+        m.GroupMembership.group_id.in_(groups),  # type: ignore[arg-type]
+        membership_current(v.today),  # type: ignore[arg-type]
+    )
+
+
+def _department_groups(v: Viewer) -> object:
+    return select(m.StudyGroup.id).where(
+        m.StudyGroup.department_id.in_(
+            select(m.Department.id).where(m.Department.head_employee_id == (v.employee_id or -1))
+        )
+    )
+
+
+def _children(v: Viewer) -> object:
+    return select(m.ParentLink.student_id).where(m.ParentLink.parent_id == (v.parent_id or -1))
+
+
+def _groups_of_students(students: object, v: Viewer) -> object:
+    return select(m.GroupMembership.group_id).where(
+        m.GroupMembership.student_id.in_(students),  # type: ignore[arg-type]
+        membership_current(v.today),  # type: ignore[arg-type]
+    )
+
+
+# -- scopes: SQL -----------------------------------------------------------------------
+def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors) -> Expr:
+    alt = alternative(scope, anchors)
+    if scope is Scope.INSTITUTION:
+        if a.institution is None or v.institution_id is None:
+            return false()
+        return a.institution == v.institution_id
+    if scope is Scope.REGION:
+        if a.institution is None:
+            return false()
+        return a.institution.in_(v.institution_ids)
+    if scope is Scope.CURATED_GROUP:
+        groups = _curated_groups(v)
+        if Anchor.GROUP in alt:
+            assert a.group is not None
+            return a.group.in_(groups)  # type: ignore[arg-type]
+        return a.student_matches(_students_of(groups, v))
+    if scope is Scope.DEPARTMENT:
+        groups = _department_groups(v)
+        if Anchor.GROUP in alt:
+            assert a.group is not None
+            return a.group.in_(groups)  # type: ignore[arg-type]
+        return a.student_matches(_students_of(groups, v))
+    if scope is Scope.TAUGHT:
+        if Anchor.GROUP in alt:
+            assert a.group is not None
+            if Anchor.DISCIPLINE in anchors and a.discipline is not None:
+                ta = m.TeachingAssignment
+                return exists(
+                    select(ta.id).where(
+                        ta.teacher_id == (v.employee_id or -1),
+                        ta.group_id == a.group,
+                        ta.discipline_id == a.discipline,
+                    )
+                )
+            return a.group.in_(_taught_groups(v))  # type: ignore[arg-type]
+        return a.student_matches(_students_of(_taught_groups(v), v))
+    if scope is Scope.SUBSTITUTE:
+        assert a.lesson is not None
+        return a.lesson.in_(
+            select(m.Substitution.lesson_id).where(
+                m.Substitution.teacher_id == (v.employee_id or -1)
+            )
+        )
+    if scope is Scope.OWN_CHILD:
+        if Anchor.STUDENT in alt:
+            return a.student_matches(_children(v))
+        assert a.group is not None
+        return a.group.in_(_groups_of_students(_children(v), v))  # type: ignore[arg-type]
+    if scope is Scope.SELF:
+        if Anchor.STUDENT in alt:
+            return a.student_equals(v.student_id)
+        if Anchor.PERSON in alt:
+            assert a.person is not None
+            return a.person == v.person_id if v.person_id is not None else false()
+        assert a.group is not None
+        if v.student_id is None:
+            return false()
+        own = select(m.GroupMembership.group_id).where(
+            m.GroupMembership.student_id == v.student_id, membership_current(v.today)
+        )
+        return a.group.in_(own)
+    if scope is Scope.AUTHOR:
+        assert a.author is not None
+        return a.author == v.user_id
+    raise AssertionError(scope)
+
+
+# -- scopes: one row -------------------------------------------------------------------
+def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
+    v = f.viewer
+    alt = alternative(scope, t.object_anchors)
+    if scope is Scope.INSTITUTION:
+        return t.institution_id is not None and t.institution_id == v.institution_id
+    if scope is Scope.REGION:
+        return t.institution_id in v.institution_ids
+    if scope is Scope.CURATED_GROUP:
+        if Anchor.GROUP in alt:
+            return f.has("curated_groups", t.group_id)
+        return any(f.has("curated_students", s) for s in t.student_ids)
+    if scope is Scope.DEPARTMENT:
+        if Anchor.GROUP in alt:
+            return f.has("department_groups", t.group_id)
+        return any(f.has("department_students", s) for s in t.student_ids)
+    if scope is Scope.TAUGHT:
+        if Anchor.GROUP in alt:
+            if Anchor.DISCIPLINE in t.object_anchors:
+                return f.has("taught_pairs", (t.group_id, t.discipline_id))
+            return f.has("taught_groups", t.group_id)
+        return any(f.has("taught_students", s) for s in t.student_ids)
+    if scope is Scope.SUBSTITUTE:
+        return f.has("substitute_lessons", t.lesson_id)
+    if scope is Scope.OWN_CHILD:
+        if Anchor.STUDENT in alt:
+            return any(f.has("children", s) for s in t.student_ids)
+        return f.has("children_groups", t.group_id)
+    if scope is Scope.SELF:
+        if Anchor.STUDENT in alt:
+            return v.student_id is not None and v.student_id in t.student_ids
+        if Anchor.PERSON in alt:
+            return v.person_id is not None and t.person_id == v.person_id
+        return v.student_id is not None and f.has("own_groups", t.group_id)
+    if scope is Scope.AUTHOR:
+        return t.author_id is not None and t.author_id == v.user_id
+    raise AssertionError(scope)
+
+
+# -- conditions ------------------------------------------------------------------------
+def _final_sql(a: SqlAnchors, kinds: tuple[str, ...]) -> Expr:
+    assert a.discipline is not None and a.date is not None
+    fm, p = m.FinalMark, m.Period
+    sub = (
+        select(fm.id)
+        .join(p, p.id == fm.period_id)
+        .where(
+            fm.discipline_id == a.discipline,
+            fm.kind.in_(kinds),
+            p.starts_on <= a.date,
+            p.ends_on >= a.date,
+        )
+    )
+    assert a.student is not None, "final-mark conditions need a single-student anchor"
+    return ~exists(sub.where(fm.student_id == a.student))
+
+
+def condition_sql(cond: Condition, v: Viewer, a: SqlAnchors) -> Expr:
+    if cond is Condition.ALWAYS:
+        return true()
+    if cond is Condition.PERIOD_OPEN:
+        assert a.date is not None
+        p = m.Period
+        return ~exists(
+            select(p.id).where(p.closed_at.is_not(None), p.starts_on <= a.date, p.ends_on >= a.date)
+        )
+    if cond is Condition.FINAL_NOT_SET:
+        return _final_sql(a, FINAL_KINDS)
+    if cond is Condition.ATTESTATION_NOT_SET:
+        return _final_sql(a, ATTESTATION_KINDS)
+    raise AssertionError(cond)
+
+
+def condition_row(cond: Condition, f: Facts, t: Target) -> bool:
+    if cond is Condition.ALWAYS:
+        return True
+    if cond is Condition.PERIOD_OPEN:
+        if t.date is None:
+            return False
+        return not any(a <= t.date <= b for a, b in f.closed_ranges or [])
+    if cond in (Condition.FINAL_NOT_SET, Condition.ATTESTATION_NOT_SET):
+        if t.date is None or t.discipline_id is None:
+            return False
+        return not any(
+            f.final_set.get((s, t.discipline_id, t.date, cond.value), False)
+            for s in t.student_ids
+        )
+    raise AssertionError(cond)
+
+
+def line_sql(
+    scope: Scope, cond: Condition, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
+) -> Expr:
+    return and_(scope_sql(scope, v, anchors, a), condition_sql(cond, v, a))

@@ -1,0 +1,222 @@
+"""The words a ruleset may use: objects, actions, scopes and conditions.
+
+A ruleset line reads ``p, ROLE, OBJECT, ACTION, SCOPE, CONDITION, EFFECT, CLAUSE``.
+Objects name what is protected, and say which *anchors* a row of that object has (its
+group, discipline, student, lesson, date …). A scope or condition may only be used on an
+object that has the anchors it needs; ``policy lint`` checks that, so a ruleset can never
+ask for a filter the engine cannot build.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Anchor(enum.StrEnum):
+    INSTITUTION = "institution"
+    GROUP = "group"
+    DISCIPLINE = "discipline"
+    STUDENT = "student"
+    PERSON = "person"
+    LESSON = "lesson"
+    DATE = "date"
+    AUTHOR = "author"
+
+
+A = Anchor
+
+
+class Scope(enum.StrEnum):
+    """Whose rows a line reaches."""
+
+    INSTITUTION = "institution"  # every row of the viewer's institution
+    REGION = "region"  # every institution of the viewer's region (education authority)
+    DEPARTMENT = "department"  # groups of the department the viewer heads
+    CURATED_GROUP = "curated_group"  # the group(s) the viewer curates, and their students
+    TAUGHT = "taught"  # group × discipline the viewer teaches (group-level where no discipline)
+    SUBSTITUTE = "substitute"  # lessons the viewer was granted as a substitute
+    OWN_CHILD = "own_child"  # the viewer's children (parent)
+    SELF = "self"  # the viewer himself (and, for a student, his own group's lessons)
+    AUTHOR = "author"  # rows the viewer wrote
+
+
+class Condition(enum.StrEnum):
+    """What must hold of the row's state for the line to apply."""
+
+    ALWAYS = "always"
+    PERIOD_OPEN = "period_open"  # the row's date lies in no closed period
+    FINAL_NOT_SET = "final_not_set"  # no period/semester/year mark of the student yet
+    ATTESTATION_NOT_SET = "attestation_not_set"  # no attestation/exam mark of the student yet
+
+
+class Effect(enum.StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+#: Anchors a scope needs: any one of the alternatives suffices.
+SCOPE_NEEDS: dict[Scope, tuple[frozenset[Anchor], ...]] = {
+    Scope.INSTITUTION: (frozenset(),),
+    Scope.REGION: (frozenset(),),
+    Scope.DEPARTMENT: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
+    Scope.CURATED_GROUP: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
+    Scope.TAUGHT: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
+    Scope.SUBSTITUTE: (frozenset({A.LESSON}),),
+    Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP})),
+    Scope.SELF: (frozenset({A.STUDENT}), frozenset({A.PERSON}), frozenset({A.GROUP})),
+    Scope.AUTHOR: (frozenset({A.AUTHOR}),),
+}
+
+CONDITION_NEEDS: dict[Condition, frozenset[Anchor]] = {
+    Condition.ALWAYS: frozenset(),
+    Condition.PERIOD_OPEN: frozenset({A.DATE}),
+    Condition.FINAL_NOT_SET: frozenset({A.STUDENT, A.DISCIPLINE, A.DATE}),
+    Condition.ATTESTATION_NOT_SET: frozenset({A.STUDENT, A.DISCIPLINE, A.DATE}),
+}
+
+
+class Action(enum.StrEnum):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    CLOSE = "close"  # close a period or a year for edits
+    REOPEN = "reopen"
+    APPROVE = "approve"  # e.g. a final mark rounded in the student's favour
+    ISSUE_CREDENTIALS = "issue_credentials"
+    REVOKE_SESSIONS = "revoke_sessions"
+    EXPORT = "export"
+    IMPORT = "import"
+    GRANT = "grant"  # grant a substitution, assign a role
+    SWITCH = "switch"  # switch the institution's ruleset
+    RELOAD = "reload"  # reload rulesets at run time
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectSpec:
+    name: str
+    anchors: frozenset[Anchor]
+    title_ru: str
+    title_en: str
+
+
+def _obj(name: str, anchors: set[Anchor], ru: str, en: str) -> ObjectSpec:
+    return ObjectSpec(name, frozenset(anchors | {A.INSTITUTION}), ru, en)
+
+
+_JOURNAL_CELL = {A.GROUP, A.DISCIPLINE, A.STUDENT, A.LESSON, A.DATE, A.AUTHOR}
+
+OBJECTS: dict[str, ObjectSpec] = {
+    o.name: o
+    for o in [
+        _obj("institution", set(), "Образовательная организация", "Institution"),
+        _obj("ruleset", set(), "Регламент доступа", "Ruleset"),
+        _obj("region_report", set(), "Сводные данные региона", "Region aggregates"),
+        _obj("academic_year", set(), "Учебный год", "Academic year"),
+        _obj("period", set(), "Учебный период", "Period"),
+        _obj("calendar", set(), "Календарь: выходные и переносы, звонки", "Calendar"),
+        _obj("room", set(), "Аудитория", "Room"),
+        _obj("position", set(), "Должность", "Position"),
+        _obj("department", set(), "Отделение", "Department"),
+        _obj("speciality", set(), "Специальность", "Speciality"),
+        _obj("program", set(), "Образовательная программа", "Educational program"),
+        _obj("curriculum", set(), "Учебный план", "Curriculum"),
+        _obj("discipline", set(), "Дисциплина", "Discipline"),
+        _obj("group", {A.GROUP}, "Группа (класс)", "Group"),
+        _obj("subgroup", {A.GROUP}, "Подгруппа", "Subgroup"),
+        _obj("student", {A.STUDENT, A.PERSON}, "Карточка обучающегося", "Student card"),
+        _obj(
+            "student.personal",
+            {A.STUDENT, A.PERSON},
+            "Персональные данные обучающегося (СНИЛС, адрес)",
+            "Student personal data",
+        ),
+        _obj(
+            "student.health",
+            {A.STUDENT, A.PERSON},
+            "Здоровье и воинский учёт обучающегося",
+            "Student health and military registration",
+        ),
+        _obj("parent", {A.STUDENT, A.PERSON}, "Карточка родителя", "Parent card"),
+        _obj(
+            "parent.personal",
+            {A.STUDENT, A.PERSON},
+            "Персональные данные родителя",
+            "Parent personal data",
+        ),
+        _obj("employee", {A.PERSON}, "Карточка сотрудника", "Employee card"),
+        _obj(
+            "employee.personal", {A.PERSON}, "Персональные данные сотрудника", "Employee personal"
+        ),
+        _obj("applicant", set(), "Абитуриент", "Applicant"),
+        _obj("account", {A.PERSON}, "Учётная запись", "User account"),
+        _obj("role_assignment", {A.PERSON}, "Назначение ролей", "Role assignment"),
+        _obj(
+            "teaching_assignment",
+            {A.GROUP, A.DISCIPLINE},
+            "Педагогическая нагрузка",
+            "Teaching assignment",
+        ),
+        _obj("curatorship", {A.GROUP}, "Кураторство", "Curatorship"),
+        _obj(
+            "substitution",
+            {A.GROUP, A.DISCIPLINE, A.LESSON},
+            "Замена преподавателя",
+            "Substitution",
+        ),
+        _obj("thematic_plan", {A.GROUP, A.DISCIPLINE}, "Тематическое планирование", "Plan"),
+        _obj("timetable", {A.GROUP, A.DISCIPLINE}, "Расписание", "Timetable"),
+        _obj(
+            "journal", {A.GROUP, A.DISCIPLINE}, "Электронный журнал группы", "Group journal"
+        ),
+        _obj(
+            "lesson",
+            {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE},
+            "Занятие: тема, домашнее задание",
+            "Lesson",
+        ),
+        _obj("work", {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE}, "Работа на занятии", "Work"),
+        _obj("mark", _JOURNAL_CELL, "Отметка", "Mark"),
+        _obj("attendance", _JOURNAL_CELL, "Посещаемость", "Attendance"),
+        _obj("attendance.reason", _JOURNAL_CELL, "Причина пропуска", "Absence reason"),
+        _obj(
+            "final_mark",
+            {A.GROUP, A.DISCIPLINE, A.STUDENT, A.DATE, A.AUTHOR},
+            "Итоговая отметка",
+            "Final mark",
+        ),
+        _obj("movement_order", set(), "Приказ о движении", "Movement order"),
+        _obj("message", {A.AUTHOR, A.PERSON}, "Сообщение", "Message"),
+        _obj("announcement", {A.GROUP}, "Объявление, событие", "Announcement"),
+        _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}, "Портфолио", "Portfolio"),
+        _obj("report", {A.GROUP}, "Отчёт, сводная ведомость", "Report"),
+        _obj("audit", set(), "Журнал аудита", "Audit trail"),
+    ]
+}
+
+#: How each action reads in Russian, for the permission matrix and error messages.
+ACTION_TITLES_RU: dict[Action, str] = {
+    Action.READ: "просмотр",
+    Action.CREATE: "создание",
+    Action.UPDATE: "изменение",
+    Action.DELETE: "удаление",
+    Action.CLOSE: "закрытие",
+    Action.REOPEN: "открытие",
+    Action.APPROVE: "утверждение",
+    Action.ISSUE_CREDENTIALS: "выдача логинов и паролей",
+    Action.REVOKE_SESSIONS: "отзыв сеансов",
+    Action.EXPORT: "выгрузка",
+    Action.IMPORT: "загрузка",
+    Action.GRANT: "предоставление",
+    Action.SWITCH: "смена",
+    Action.RELOAD: "перезагрузка",
+}
+
+
+def scope_fits(scope: Scope, anchors: frozenset[Anchor]) -> bool:
+    return any(need <= anchors for need in SCOPE_NEEDS[scope])
+
+
+def condition_fits(condition: Condition, anchors: frozenset[Anchor]) -> bool:
+    return CONDITION_NEEDS[condition] <= anchors
