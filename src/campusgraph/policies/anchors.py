@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import exists, select
 
 from campusgraph.db import models as m
+from campusgraph.db.base import Base
 from campusgraph.policies.scopes import Expr, SqlAnchors
 
 
-def _person_of_user(user_col: object) -> object:
-    return (
-        select(m.UserAccount.person_id)
-        .where(m.UserAccount.id == user_col)
-        .scalar_subquery()
-    )
+def _person_of_user(user_col: Any) -> Any:
+    return select(m.UserAccount.person_id).where(m.UserAccount.id == user_col).scalar_subquery()
 
 
-def _parent_children(sub: object) -> Expr:
+def _parent_children(sub: Any) -> Expr:
     pl = m.ParentLink
-    return exists(
-        select(pl.id).where(pl.parent_id == m.Parent.id, pl.student_id.in_(sub))  # type: ignore[arg-type]
-    )
+    return exists(select(pl.id).where(pl.parent_id == m.Parent.id, pl.student_id.in_(sub)))
 
 
-def _portfolio_student(sub: object) -> Expr:
-    return m.PortfolioEntry.person_id.in_(
-        select(m.Student.person_id).where(m.Student.id.in_(sub))  # type: ignore[arg-type]
-    )
+def _portfolio_student(sub: Any) -> Expr:
+    return m.PortfolioEntry.person_id.in_(select(m.Student.person_id).where(m.Student.id.in_(sub)))
 
 
-def _lesson_col(col: str, lesson_id: object) -> object:
+def _lesson_col(col: str, lesson_id: Any) -> Any:
     return select(getattr(m.Lesson, col)).where(m.Lesson.id == lesson_id).scalar_subquery()
 
 
@@ -62,7 +56,7 @@ def _cell(t: type[m.Mark] | type[m.Attendance]) -> SqlAnchors:
     )
 
 
-def _simple(model: type[m.Base]) -> Callable[[], SqlAnchors]:
+def _simple(model: type[Base]) -> Callable[[], SqlAnchors]:
     return lambda: SqlAnchors(institution=model.institution_id)  # type: ignore[attr-defined]
 
 
@@ -90,7 +84,9 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "audit": lambda: SqlAnchors(institution=m.AuditEvent.institution_id),
     "group": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
     "report": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
-    "subgroup": lambda: SqlAnchors(institution=m.Subgroup.institution_id, group=m.Subgroup.group_id),
+    "subgroup": lambda: SqlAnchors(
+        institution=m.Subgroup.institution_id, group=m.Subgroup.group_id
+    ),
     "student": _student,
     "student.personal": _student,
     "student.health": _student,
@@ -103,7 +99,7 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     ),
     "role_assignment": lambda: SqlAnchors(
         institution=m.RoleAssignment.institution_id,
-        person=_person_of_user(m.RoleAssignment.user_id),  # type: ignore[arg-type]
+        person=_person_of_user(m.RoleAssignment.user_id),
     ),
     "teaching_assignment": _teaching,
     "journal": _teaching,
@@ -113,8 +109,8 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "substitution": lambda: SqlAnchors(
         institution=m.Substitution.institution_id,
         lesson=m.Substitution.lesson_id,
-        group=_lesson_col("group_id", m.Substitution.lesson_id),  # type: ignore[arg-type]
-        discipline=_lesson_col("discipline_id", m.Substitution.lesson_id),  # type: ignore[arg-type]
+        group=_lesson_col("group_id", m.Substitution.lesson_id),
+        discipline=_lesson_col("discipline_id", m.Substitution.lesson_id),
     ),
     "thematic_plan": lambda: SqlAnchors(
         institution=m.ThematicPlan.institution_id,
@@ -148,15 +144,13 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         group=m.FinalMark.group_id,
         discipline=m.FinalMark.discipline_id,
         student=m.FinalMark.student_id,
-        date=select(m.Period.ends_on)  # type: ignore[arg-type]
-        .where(m.Period.id == m.FinalMark.period_id)
-        .scalar_subquery(),
+        date=select(m.Period.ends_on).where(m.Period.id == m.FinalMark.period_id).scalar_subquery(),
         author=m.FinalMark.author_user_id,
     ),
     "message": lambda: SqlAnchors(
         institution=m.Message.institution_id,
         author=m.Message.sender_user_id,
-        person=_person_of_user(m.Message.recipient_user_id),  # type: ignore[arg-type]
+        person=_person_of_user(m.Message.recipient_user_id),
     ),
     "announcement": lambda: SqlAnchors(
         institution=m.Announcement.institution_id, group=m.Announcement.group_id
@@ -172,3 +166,51 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
 
 def anchors_for(obj: str) -> SqlAnchors:
     return ANCHORS[obj]()
+
+
+#: The table whose ``id`` identifies a row of each object (for loading a row's anchors).
+OBJECT_MODELS: dict[str, type[Base]] = {
+    "institution": m.Institution,
+    "ruleset": m.Institution,
+    "region_report": m.Institution,
+    "academic_year": m.AcademicYear,
+    "period": m.Period,
+    "calendar": m.DayOff,
+    "room": m.Room,
+    "position": m.Position,
+    "department": m.Department,
+    "speciality": m.Speciality,
+    "program": m.EducationalProgram,
+    "curriculum": m.Curriculum,
+    "discipline": m.Discipline,
+    "applicant": m.Applicant,
+    "movement_order": m.MovementOrder,
+    "audit": m.AuditEvent,
+    "group": m.StudyGroup,
+    "report": m.StudyGroup,
+    "subgroup": m.Subgroup,
+    "student": m.Student,
+    "student.personal": m.Student,
+    "student.health": m.Student,
+    "parent": m.Parent,
+    "parent.personal": m.Parent,
+    "employee": m.Employee,
+    "employee.personal": m.Employee,
+    "account": m.UserAccount,
+    "role_assignment": m.RoleAssignment,
+    "teaching_assignment": m.TeachingAssignment,
+    "journal": m.TeachingAssignment,
+    "curatorship": m.Curatorship,
+    "substitution": m.Substitution,
+    "thematic_plan": m.ThematicPlan,
+    "timetable": m.TimetableEntry,
+    "lesson": m.Lesson,
+    "work": m.Work,
+    "mark": m.Mark,
+    "attendance": m.Attendance,
+    "attendance.reason": m.Attendance,
+    "final_mark": m.FinalMark,
+    "message": m.Message,
+    "announcement": m.Announcement,
+    "portfolio": m.PortfolioEntry,
+}

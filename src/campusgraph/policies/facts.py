@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ class Target:
         )
 
 
-def membership_current(on: dt.date) -> object:
+def membership_current(on: dt.date) -> Any:
     return and_(
         m.GroupMembership.starts_on <= on,
         or_(m.GroupMembership.ends_on.is_(None), m.GroupMembership.ends_on > on),
@@ -102,9 +103,7 @@ class Facts:
         self.sets[name] = frozenset(r[0] if len(r) == 1 else tuple(r) for r in rows)
 
     # -- what each scope needs -------------------------------------------------------
-    async def preload(
-        self, scopes: set[Scope], conditions: set[Condition], target: Target
-    ) -> None:
+    async def preload(self, scopes: set[Scope], conditions: set[Condition], target: Target) -> None:
         v = self.viewer
         today = v.today
         loaders: dict[str, Callable[[], object]] = {}
@@ -199,7 +198,7 @@ class Facts:
             )
             return row.first() is not None
 
-    def has(self, name: str, value: object) -> bool:
+    def has(self, name: str, value: Any) -> bool:
         return value in self.sets.get(name, frozenset())
 
 

@@ -118,7 +118,9 @@ def available(dirs: list[Path]) -> list[str]:
     return list(seen)
 
 
-def parse_policy(path: Path, label: str) -> tuple[list[PolicyLine], list[RoleLink], list[LintError]]:
+def parse_policy(
+    path: Path, label: str
+) -> tuple[list[PolicyLine], list[RoleLink], list[LintError]]:
     lines: list[PolicyLine] = []
     links: list[RoleLink] = []
     errors: list[LintError] = []

@@ -9,12 +9,11 @@ the same one.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.sql.expression import ColumnElement as CE
 
 from campusgraph.db import models as m
 from campusgraph.policies.facts import (
@@ -30,26 +29,33 @@ from campusgraph.policies.vocabulary import SCOPE_NEEDS, Anchor, Condition, Scop
 Expr = ColumnElement[bool]
 
 
+def _expr(value: Any) -> Expr:
+    """Anchors are loosely typed columns; their comparisons are boolean expressions."""
+    return cast(Expr, value)
+
+
 @dataclass(frozen=True)
 class SqlAnchors:
     """The columns of one table that carry an object's anchors. ``student`` may instead be a
     function ``student_in(subquery) -> expr`` for rows linked to several students."""
 
-    institution: CE[int] | None = None
-    group: CE[int] | None = None
-    discipline: CE[int] | None = None
-    student: CE[int] | None = None
-    student_in: Callable[[object], Expr] | None = None
-    person: CE[int] | None = None
-    lesson: CE[int] | None = None
-    date: CE[dt.date] | None = None
-    author: CE[int] | None = None
+    # Columns, or scalar subqueries, of the object's table (typed loosely: SQLAlchemy's
+    # InstrumentedAttribute and ColumnElement share no useful common type).
+    institution: Any = None
+    group: Any = None
+    discipline: Any = None
+    student: Any = None
+    student_in: Callable[[Any], Expr] | None = None
+    person: Any = None
+    lesson: Any = None
+    date: Any = None
+    author: Any = None
 
-    def student_matches(self, subquery: object) -> Expr:
+    def student_matches(self, subquery: Any) -> Expr:
         if self.student_in is not None:
             return self.student_in(subquery)
         assert self.student is not None
-        return self.student.in_(subquery)  # type: ignore[arg-type]
+        return _expr(self.student.in_(subquery))
 
     def student_equals(self, value: int | None) -> Expr:
         if value is None:
@@ -66,7 +72,7 @@ def alternative(scope: Scope, anchors: frozenset[Anchor]) -> frozenset[Anchor]:
 
 
 # -- helpers shared by both halves -----------------------------------------------------
-def _curated_groups(v: Viewer) -> object:
+def _curated_groups(v: Viewer) -> Any:
     return select(m.Curatorship.group_id).where(
         m.Curatorship.curator_id == (v.employee_id or -1),
         m.Curatorship.starts_on <= v.today,
@@ -74,20 +80,20 @@ def _curated_groups(v: Viewer) -> object:
     )
 
 
-def _taught_groups(v: Viewer) -> object:
+def _taught_groups(v: Viewer) -> Any:
     return select(m.TeachingAssignment.group_id).where(
         m.TeachingAssignment.teacher_id == (v.employee_id or -1)
     )
 
 
-def _students_of(groups: object, v: Viewer) -> object:
+def _students_of(groups: Any, v: Viewer) -> Any:
     return select(m.GroupMembership.student_id).where(
-        m.GroupMembership.group_id.in_(groups),  # type: ignore[arg-type]
-        membership_current(v.today),  # type: ignore[arg-type]
+        m.GroupMembership.group_id.in_(groups),
+        membership_current(v.today),
     )
 
 
-def _department_groups(v: Viewer) -> object:
+def _department_groups(v: Viewer) -> Any:
     return select(m.StudyGroup.id).where(
         m.StudyGroup.department_id.in_(
             select(m.Department.id).where(m.Department.head_employee_id == (v.employee_id or -1))
@@ -95,14 +101,14 @@ def _department_groups(v: Viewer) -> object:
     )
 
 
-def _children(v: Viewer) -> object:
+def _children(v: Viewer) -> Any:
     return select(m.ParentLink.student_id).where(m.ParentLink.parent_id == (v.parent_id or -1))
 
 
-def _groups_of_students(students: object, v: Viewer) -> object:
+def _groups_of_students(students: Any, v: Viewer) -> Any:
     return select(m.GroupMembership.group_id).where(
-        m.GroupMembership.student_id.in_(students),  # type: ignore[arg-type]
-        membership_current(v.today),  # type: ignore[arg-type]
+        m.GroupMembership.student_id.in_(students),
+        membership_current(v.today),
     )
 
 
@@ -112,23 +118,23 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
     if scope is Scope.INSTITUTION:
         if a.institution is None or v.institution_id is None:
             return false()
-        return a.institution == v.institution_id
+        return _expr(a.institution == v.institution_id)
     if scope is Scope.REGION:
         if a.institution is None:
             return false()
-        return a.institution.in_(v.institution_ids)
+        return _expr(a.institution.in_(v.institution_ids))
     if scope is Scope.CURATED_GROUP:
         groups = _curated_groups(v)
         if Anchor.GROUP in alt:
             assert a.group is not None
-            return a.group.in_(groups)  # type: ignore[arg-type]
-        return a.student_matches(_students_of(groups, v))
+            return _expr(a.group.in_(groups))
+        return _expr(a.student_matches(_students_of(groups, v)))
     if scope is Scope.DEPARTMENT:
         groups = _department_groups(v)
         if Anchor.GROUP in alt:
             assert a.group is not None
-            return a.group.in_(groups)  # type: ignore[arg-type]
-        return a.student_matches(_students_of(groups, v))
+            return _expr(a.group.in_(groups))
+        return _expr(a.student_matches(_students_of(groups, v)))
     if scope is Scope.TAUGHT:
         if Anchor.GROUP in alt:
             assert a.group is not None
@@ -141,36 +147,35 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
                         ta.discipline_id == a.discipline,
                     )
                 )
-            return a.group.in_(_taught_groups(v))  # type: ignore[arg-type]
-        return a.student_matches(_students_of(_taught_groups(v), v))
+            return _expr(a.group.in_(_taught_groups(v)))
+        return _expr(a.student_matches(_students_of(_taught_groups(v), v)))
     if scope is Scope.SUBSTITUTE:
         assert a.lesson is not None
-        return a.lesson.in_(
-            select(m.Substitution.lesson_id).where(
-                m.Substitution.teacher_id == (v.employee_id or -1)
-            )
+        subs = select(m.Substitution.lesson_id).where(
+            m.Substitution.teacher_id == (v.employee_id or -1)
         )
+        return _expr(a.lesson.in_(subs))
     if scope is Scope.OWN_CHILD:
         if Anchor.STUDENT in alt:
-            return a.student_matches(_children(v))
+            return _expr(a.student_matches(_children(v)))
         assert a.group is not None
-        return a.group.in_(_groups_of_students(_children(v), v))  # type: ignore[arg-type]
+        return _expr(a.group.in_(_groups_of_students(_children(v), v)))
     if scope is Scope.SELF:
         if Anchor.STUDENT in alt:
-            return a.student_equals(v.student_id)
+            return _expr(a.student_equals(v.student_id))
         if Anchor.PERSON in alt:
             assert a.person is not None
-            return a.person == v.person_id if v.person_id is not None else false()
+            return _expr(a.person == v.person_id if v.person_id is not None else false())
         assert a.group is not None
         if v.student_id is None:
             return false()
         own = select(m.GroupMembership.group_id).where(
             m.GroupMembership.student_id == v.student_id, membership_current(v.today)
         )
-        return a.group.in_(own)
+        return _expr(a.group.in_(own))
     if scope is Scope.AUTHOR:
         assert a.author is not None
-        return a.author == v.user_id
+        return _expr(a.author == v.user_id)
     raise AssertionError(scope)
 
 
@@ -215,7 +220,8 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
 
 # -- conditions ------------------------------------------------------------------------
 def _final_sql(a: SqlAnchors, kinds: tuple[str, ...]) -> Expr:
-    assert a.discipline is not None and a.date is not None
+    assert a.discipline is not None
+    assert a.date is not None
     fm, p = m.FinalMark, m.Period
     sub = (
         select(fm.id)
@@ -258,8 +264,7 @@ def condition_row(cond: Condition, f: Facts, t: Target) -> bool:
         if t.date is None or t.discipline_id is None:
             return False
         return not any(
-            f.final_set.get((s, t.discipline_id, t.date, cond.value), False)
-            for s in t.student_ids
+            f.final_set.get((s, t.discipline_id, t.date, cond.value), False) for s in t.student_ids
         )
     raise AssertionError(cond)
 

@@ -167,9 +167,7 @@ OBJECTS: dict[str, ObjectSpec] = {
         ),
         _obj("thematic_plan", {A.GROUP, A.DISCIPLINE}, "Тематическое планирование", "Plan"),
         _obj("timetable", {A.GROUP, A.DISCIPLINE}, "Расписание", "Timetable"),
-        _obj(
-            "journal", {A.GROUP, A.DISCIPLINE}, "Электронный журнал группы", "Group journal"
-        ),
+        _obj("journal", {A.GROUP, A.DISCIPLINE}, "Электронный журнал группы", "Group journal"),
         _obj(
             "lesson",
             {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE},

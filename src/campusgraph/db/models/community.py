@@ -31,9 +31,7 @@ class Announcement(IdMixin, TenantMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
-    group_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("study_group.id"), default=None
-    )
+    group_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("study_group.id"), default=None)
     author_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

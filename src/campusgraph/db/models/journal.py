@@ -30,9 +30,7 @@ class Lesson(IdMixin, TenantMixin, VersionMixin, Base):
     )
 
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("study_group.id"))
-    subgroup_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("subgroup.id"), default=None
-    )
+    subgroup_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("subgroup.id"), default=None)
     discipline_id: Mapped[int] = mapped_column(IdType, ForeignKey("discipline.id"))
     teacher_id: Mapped[int] = mapped_column(IdType, ForeignKey("employee.id"))
     date: Mapped[dt.date] = mapped_column(Date)

@@ -139,4 +139,3 @@ class GroupMembership(IdMixin, TenantMixin, Base):
     end_order_id: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("movement_order.id"), default=None
     )
-

@@ -23,9 +23,7 @@ class TeachingAssignment(IdMixin, TenantMixin, Base):
     teacher_id: Mapped[int] = mapped_column(IdType, ForeignKey("employee.id"))
     discipline_id: Mapped[int] = mapped_column(IdType, ForeignKey("discipline.id"))
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("study_group.id"))
-    subgroup_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("subgroup.id"), default=None
-    )
+    subgroup_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("subgroup.id"), default=None)
     academic_year_id: Mapped[int] = mapped_column(IdType, ForeignKey("academic_year.id"))
     hours: Mapped[int | None] = mapped_column(Integer, default=None)
 
@@ -92,9 +90,7 @@ class TimetableEntry(IdMixin, TenantMixin, Base):
         enum_column(TimetableKind), default=TimetableKind.LESSON
     )
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("study_group.id"))
-    subgroup_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("subgroup.id"), default=None
-    )
+    subgroup_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("subgroup.id"), default=None)
     discipline_id: Mapped[int] = mapped_column(IdType, ForeignKey("discipline.id"))
     teacher_id: Mapped[int] = mapped_column(IdType, ForeignKey("employee.id"))
     room_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("room.id"), default=None)

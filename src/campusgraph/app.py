@@ -1,0 +1,104 @@
+"""The Starlette application: GraphQL on /graphql, health on /healthz.
+
+The lifespan owns the engine, the session factory and the policy registry; each request
+gets a fresh :class:`~campusgraph.context.Context` built from its bearer token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from campusgraph.context import Context
+from campusgraph.db.engine import create_engine, session_factory
+from campusgraph.policies.engine import PolicyRegistry, RulesetError
+from campusgraph.policies.ruleset import search_dirs
+from campusgraph.resolvers.auth import authenticate
+from campusgraph.schema.root import build_schema
+from campusgraph.settings import Settings, get_settings
+
+log = logging.getLogger("campusgraph")
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context, orjson, and the IDE only outside production."""
+
+    def __init__(self, app_state: Any, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.mode != "production" else None,
+            allow_queries_via_get=False,
+        )
+        self.state = app_state
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        token = _bearer(request)
+        signed = await authenticate(self.state.factory, token)
+        return Context(
+            settings=self.settings,
+            factory=self.state.factory,
+            registry=self.state.registry,
+            viewer=signed.viewer,
+            ruleset_slug=signed.ruleset,
+            auth_problem=signed.problem,
+            request=request,
+            token=token,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.factory = session_factory(engine)
+        registry = PolicyRegistry(search_dirs(settings.ruleset_dirs()))
+        for slug in registry.available():
+            try:
+                registry.get(slug)
+            except RulesetError as exc:
+                log.error("ruleset %s not loaded: %s", slug, exc)
+        app.state.registry = registry
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    async def healthz(request: Request) -> Response:
+        from sqlalchemy import text
+
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # the probe answers, whatever the failure
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    endpoint = GraphQLEndpoint(app.state, settings)
+    app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
+    return app

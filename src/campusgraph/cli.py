@@ -1,0 +1,151 @@
+"""The ``campusgraph`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from campusgraph.settings import Settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from campusgraph.app import create_app
+
+    print(f"campusgraph: http://{host}:{port}/graphql  ({settings.database_url})", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _migrate(settings: Settings) -> None:
+    from campusgraph.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+async def _seed_demo(settings: Settings) -> None:
+    from campusgraph.db.demo import seed_demo
+    from campusgraph.db.engine import create_engine, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        summary = await seed_demo(session_factory(engine), progress=True)
+    finally:
+        await engine.dispose()
+    if summary.seeded:
+        print(summary.render(), flush=True)
+    else:
+        print("campusgraph: the database already has data; not seeding.", flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = Settings(mode="demo")
+    _migrate(settings)
+    asyncio.run(_seed_demo(settings))
+    _serve(settings, args.host, args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings()
+    _migrate(settings)
+    _serve(settings, args.host, args.port)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from campusgraph.db import migrate
+
+    settings = Settings()
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, args.revision or "head")
+    elif args.action == "downgrade":
+        migrate.downgrade(settings.database_url, args.revision or "-1")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from campusgraph.schema.root import SCHEMA_FILE, sdl
+
+    text = sdl()
+    if args.check:
+        current = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
+        if current != text:
+            print(f"{SCHEMA_FILE} is out of date: run `campusgraph schema export`", file=sys.stderr)
+            return 1
+        print("schema.graphql is up to date")
+        return 0
+    SCHEMA_FILE.write_text(text, encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")
+    return 0
+
+
+def _dirs(settings: Settings) -> list[Path]:
+    from campusgraph.policies.ruleset import search_dirs
+
+    return search_dirs(settings.ruleset_dirs())
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from campusgraph.policies import commands
+
+    settings = Settings()
+    return commands.run(args, _dirs(settings), settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="campusgraph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="migrate, seed demo data if empty, and serve")
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="migrate and serve (no seeding)")
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("db", help="database migrations")
+    p.add_argument("action", choices=["upgrade", "downgrade"])
+    p.add_argument("revision", nargs="?")
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("schema", help="export schema.graphql (or --check for drift)")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--check", action="store_true")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("policy", help="rulesets: lint, matrix, diff, explain, test")
+    psub = p.add_subparsers(dest="policy_command", required=True)
+    q = psub.add_parser("lint", help="lint a ruleset folder (or all rulesets)")
+    q.add_argument("path", nargs="?")
+    q = psub.add_parser("matrix", help="role × object × action table in Markdown")
+    q.add_argument("ruleset")
+    q.add_argument("--lang", choices=["ru", "en"], default="ru")
+    q = psub.add_parser("diff", help="what differs between two rulesets")
+    q.add_argument("a")
+    q.add_argument("b")
+    q = psub.add_parser("test", help="run a ruleset's golden cases")
+    q.add_argument("ruleset")
+    q = psub.add_parser("explain", help="which line allows or denies, and why")
+    q.add_argument("--institution", required=True)
+    q.add_argument("--login", required=True)
+    q.add_argument("--object", required=True, dest="obj")
+    q.add_argument("--action", required=True, dest="act")
+    q.add_argument("--id", dest="gid")
+    p.set_defaults(func=cmd_policy)
+
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

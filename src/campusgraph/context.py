@@ -1,0 +1,74 @@
+"""The per-request context: who is asking, where, and the request's loaders and authorizer.
+
+Built once per HTTP request by :mod:`campusgraph.app`. Each loader batch and each mutation
+opens its own short session from ``factory`` (one session per task: fields resolved
+concurrently never share one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from campusgraph.db.tenancy import scoped
+from campusgraph.policies.engine import Authorizer, PolicyRegistry
+from campusgraph.policies.facts import Facts, Viewer
+from campusgraph.settings import Settings
+
+if TYPE_CHECKING:
+    from campusgraph.resolvers.loaders import Loaders
+
+
+@dataclass(frozen=True, slots=True)
+class AuthProblem:
+    """Why a presented token did not authenticate (for a clear UNAUTHENTICATED error)."""
+
+    code: str  # TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_REVOKED, ACCOUNT_DISABLED
+    message_ru: str
+    message_en: str
+
+
+@dataclass
+class Context:
+    settings: Settings
+    factory: async_sessionmaker[AsyncSession]
+    registry: PolicyRegistry
+    viewer: Viewer | None
+    ruleset_slug: str | None
+    auth_problem: AuthProblem | None = None
+    request: Any = None
+    token: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def session(self, *, write: bool = False) -> AsyncSession:
+        """A new session confined to the viewer's institutions."""
+        assert self.viewer is not None, "no viewer: the operation should have been refused"
+        return scoped(self.factory, self.viewer.institution_ids, write=write)
+
+    @cached_property
+    def facts(self) -> Facts:
+        assert self.viewer is not None
+        return Facts(self.viewer, self.session)
+
+    @cached_property
+    def authorizer(self) -> Authorizer:
+        assert self.viewer is not None
+        assert self.ruleset_slug is not None
+        return Authorizer(self.registry.get(self.ruleset_slug), self.viewer, self.facts)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        from campusgraph.resolvers.loaders import Loaders
+
+        return Loaders(self)
+
+    @property
+    def language(self) -> str:
+        if self.request is not None:
+            accept = self.request.headers.get("accept-language", "")
+            if accept[:2].lower() == "en":
+                return "en"
+        return self.settings.language

@@ -1,0 +1,59 @@
+"""Loading the anchors of an existing row, to decide on it with a row check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campusgraph.db import models as m
+from campusgraph.policies.anchors import OBJECT_MODELS, anchors_for
+from campusgraph.policies.facts import Target
+from campusgraph.policies.vocabulary import OBJECTS
+
+
+async def target_of(session: AsyncSession, obj: str, pk: int) -> Target | None:
+    """The row's anchors as a :class:`Target`, or None when there is no such row (or it
+    lies outside the session's institutions)."""
+    model: Any = OBJECT_MODELS[obj]
+    a = anchors_for(obj)
+    cols: dict[str, Any] = {
+        name: getattr(a, name)
+        for name in (
+            "institution",
+            "group",
+            "discipline",
+            "student",
+            "person",
+            "lesson",
+            "date",
+            "author",
+        )
+        if getattr(a, name) is not None
+    }
+    if not cols:
+        cols["institution"] = model.id
+    stmt = select(*(c.label(n) for n, c in cols.items())).where(model.id == pk)
+    row = (await session.execute(stmt)).mappings().first()
+    if row is None:
+        return None
+    students: frozenset[int] = frozenset()
+    if "student" in row and row["student"] is not None:
+        students = frozenset({row["student"]})
+    elif a.student_in is not None and obj.startswith("parent"):
+        links = await session.execute(
+            select(m.ParentLink.student_id).where(m.ParentLink.parent_id == pk)
+        )
+        students = frozenset(links.scalars().all())
+    return Target(
+        object_anchors=OBJECTS[obj].anchors,
+        institution_id=row.get("institution"),
+        group_id=row.get("group"),
+        discipline_id=row.get("discipline"),
+        student_ids=students,
+        person_id=row.get("person"),
+        lesson_id=row.get("lesson"),
+        date=row.get("date"),
+        author_id=row.get("author"),
+    )

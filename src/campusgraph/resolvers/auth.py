@@ -1,0 +1,235 @@
+"""Sign-in, sign-out and resolving a bearer token into a :class:`Viewer`.
+
+Token lookups run before any tenant is known, so they use an unscoped session; what they
+return fixes the tenant for the rest of the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from campusgraph.context import AuthProblem
+from campusgraph.db import models as m
+from campusgraph.db.base import utcnow
+from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import MESSAGES
+from campusgraph.policies.facts import Viewer
+from campusgraph.resolvers.audit import record
+from campusgraph.security import dummy_hash, new_token, token_digest, verify_password
+from campusgraph.settings import Settings
+
+
+def problem(code: str, key: str) -> AuthProblem:
+    ru, en = MESSAGES[key]
+    return AuthProblem(code, ru, en)
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    viewer: Viewer | None
+    ruleset: str | None
+    problem: AuthProblem | None
+
+
+async def authenticate(
+    factory: async_sessionmaker[AsyncSession], token: str | None, *, today: dt.date | None = None
+) -> Authenticated:
+    """One statement for the usual case: session, account, roles, realm and person links."""
+    if not token:
+        return Authenticated(None, None, None)
+    s, u, ra, i, r = m.AuthSession, m.UserAccount, m.RoleAssignment, m.Institution, m.Region
+    e, st, p = m.Employee, m.Student, m.Parent
+    stmt = (
+        select(
+            s.id,
+            s.expires_at,
+            s.revoked_at,
+            s.institution_id,
+            s.region_id,
+            u.id,
+            u.login,
+            u.disabled_at,
+            u.person_id,
+            ra.role,
+            i.ruleset,
+            r.ruleset,
+            r.id,
+            e.id,
+            st.id,
+            p.id,
+        )
+        .join(u, u.id == s.user_id)
+        .outerjoin(i, i.id == s.institution_id)
+        .outerjoin(r, r.id == s.region_id)
+        .outerjoin(
+            ra,
+            and_(
+                ra.user_id == u.id,
+                or_(
+                    and_(s.institution_id.is_not(None), ra.institution_id == s.institution_id),
+                    and_(s.region_id.is_not(None), ra.region_id == s.region_id),
+                ),
+            ),
+        )
+        .outerjoin(e, and_(u.person_id.is_not(None), e.person_id == u.person_id))
+        .outerjoin(st, and_(u.person_id.is_not(None), st.person_id == u.person_id))
+        .outerjoin(p, and_(u.person_id.is_not(None), p.person_id == u.person_id))
+        .where(s.token_hash == token_digest(token))
+    )
+    async with unscoped(factory) as session:
+        rows = (await session.execute(stmt)).all()
+        if not rows:
+            return Authenticated(None, None, problem("TOKEN_UNKNOWN", "token_unknown"))
+        first = rows[0]
+        (
+            session_id,
+            expires_at,
+            revoked_at,
+            inst_id,
+            region_id,
+            user_id,
+            login,
+            disabled_at,
+            person_id,
+            _,
+            inst_ruleset,
+            region_ruleset,
+            region_pk,
+            employee_id,
+            student_id,
+            parent_id,
+        ) = first
+        if revoked_at is not None:
+            return Authenticated(None, None, problem("TOKEN_REVOKED", "token_revoked"))
+        if expires_at <= utcnow():
+            return Authenticated(None, None, problem("TOKEN_EXPIRED", "token_expired"))
+        if disabled_at is not None:
+            return Authenticated(None, None, problem("ACCOUNT_DISABLED", "account_disabled"))
+        roles = frozenset(row[9] for row in rows if row[9] is not None)
+        if inst_id is not None:
+            institution_ids: tuple[int, ...] = (inst_id,)
+            ruleset = inst_ruleset
+        else:
+            ids = await session.execute(select(i.id).where(i.region_id == region_pk).order_by(i.id))
+            institution_ids = tuple(ids.scalars().all())
+            ruleset = region_ruleset
+    viewer = Viewer(
+        user_id=user_id,
+        session_id=session_id,
+        login=login,
+        institution_ids=institution_ids,
+        institution_id=inst_id,
+        region_id=region_id if region_id is not None else None,
+        roles=roles,
+        person_id=person_id,
+        employee_id=employee_id,
+        student_id=student_id,
+        parent_id=parent_id,
+        today=today or dt.date.today(),
+    )
+    return Authenticated(viewer, ruleset, None)
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    token: str | None
+    expires_at: dt.datetime | None
+    must_change_password: bool
+    problem: AuthProblem | None
+
+
+async def sign_in(
+    factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    realm: str,
+    login: str,
+    password: str,
+    user_agent: str | None = None,
+    remote_addr: str | None = None,
+) -> SignIn:
+    """Same answer and about the same time for an unknown realm, login or password."""
+    u = m.UserAccount
+    async with unscoped(factory, write=True) as session:
+        inst = (
+            await session.execute(select(m.Institution.id).where(m.Institution.slug == realm))
+        ).scalar_one_or_none()
+        region = None
+        if inst is None:
+            region = (
+                await session.execute(select(m.Region.id).where(m.Region.slug == realm))
+            ).scalar_one_or_none()
+        account = None
+        if inst is not None or region is not None:
+            realm_filter = u.institution_id == inst if inst is not None else u.region_id == region
+            account = (
+                await session.execute(select(u).where(realm_filter, u.login == login))
+            ).scalar_one_or_none()
+        stored = account.password_hash if account is not None else dummy_hash()
+        ok = await asyncio.to_thread(verify_password, stored, password, settings)
+        if account is None or not ok:
+            return SignIn(None, None, False, problem("BAD_CREDENTIALS", "bad_credentials"))
+        if account.disabled_at is not None or await _dismissed(session, account):
+            return SignIn(None, None, False, problem("ACCOUNT_DISABLED", "account_disabled"))
+        token = new_token()
+        expires = utcnow() + dt.timedelta(hours=settings.session_ttl_hours)
+        auth = m.AuthSession(
+            user_id=account.id,
+            token_hash=token_digest(token),
+            institution_id=inst,
+            region_id=region,
+            expires_at=expires,
+            user_agent=(user_agent or "")[:255] or None,
+            remote_addr=remote_addr,
+        )
+        session.add(auth)
+        await session.flush()
+        await session.execute(update(u).where(u.id == account.id).values(last_login_at=utcnow()))
+        await record(
+            session,
+            viewer=None,
+            user_id=account.id,
+            session_id=auth.id,
+            action="login",
+            object_type="account",
+            object_id=account.id,
+            institution_id=inst,
+        )
+        await session.commit()
+        return SignIn(token, expires, account.must_change_password, None)
+
+
+async def _dismissed(session: AsyncSession, account: m.UserAccount) -> bool:
+    if account.person_id is None:
+        return False
+    dismissed = await session.execute(
+        select(m.Employee.id).where(
+            m.Employee.person_id == account.person_id,
+            m.Employee.dismissed_on.is_not(None),
+            m.Employee.dismissed_on <= dt.date.today(),
+        )
+    )
+    return dismissed.first() is not None
+
+
+async def sign_out(factory: async_sessionmaker[AsyncSession], viewer: Viewer) -> None:
+    async with unscoped(factory, write=True) as session:
+        await session.execute(
+            update(m.AuthSession)
+            .where(m.AuthSession.id == viewer.session_id, m.AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        await record(
+            session,
+            viewer=viewer,
+            action="logout",
+            object_type="account",
+            object_id=viewer.user_id,
+            institution_id=viewer.institution_id,
+        )
+        await session.commit()

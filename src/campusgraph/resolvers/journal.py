@@ -1,0 +1,305 @@
+"""The journal of one group × discipline × period, in columnar shape.
+
+Five statements whatever the size: header (with the permission as a column), students with
+their final marks, lessons with their works, marks, attendance. Cells are aligned lists
+(one entry per column), so a 30 × 40 grid is 30 rows of flat lists, not 1,200 objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from statistics import fmean
+from typing import Any
+
+from sqlalchemy import and_, case, or_, select
+
+from campusgraph.context import Context
+from campusgraph.db import models as m
+from campusgraph.db.enums import (
+    AbsenceReason,
+    AttendanceStatus,
+    FinalMarkKind,
+    LessonType,
+    WorkKind,
+)
+from campusgraph.ids import to_global_id
+from campusgraph.policies.engine import Forbidden
+from campusgraph.policies.scopes import SqlAnchors
+
+NUMERIC = {"2", "3", "4", "5"}
+
+
+class JournalNotFound(LookupError):
+    pass
+
+
+@dataclass(slots=True)
+class JournalWork:
+    id: str
+    kind: WorkKind
+    number: int | None
+    title: str | None
+
+
+@dataclass(slots=True)
+class JournalLesson:
+    id: str
+    date: dt.date
+    slot: int
+    topic: str | None
+    lesson_type: LessonType
+    homework: str | None
+    version: int
+    works: list[JournalWork] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class JournalColumn:
+    work_id: str
+    lesson_id: str
+    lesson_index: int
+    date: dt.date
+    kind: WorkKind
+    number: int | None
+
+
+@dataclass(slots=True)
+class JournalFinalMark:
+    id: str
+    kind: FinalMarkKind
+    value: str
+    version: int
+
+
+@dataclass(slots=True)
+class JournalRow:
+    student_id: str
+    surname: str
+    name: str
+    patronymic: str | None
+    marks: list[str | None]
+    mark_versions: list[int | None]
+    attendance: list[AttendanceStatus | None]
+    absence_reasons: list[AbsenceReason | None]
+    attendance_versions: list[int | None]
+    final_marks: list[JournalFinalMark]
+    average: float | None
+    in_group_from: dt.date
+    in_group_until: dt.date | None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(x for x in (self.surname, self.name, self.patronymic) if x)
+
+
+@dataclass(slots=True)
+class JournalData:
+    group: Any
+    discipline: Any
+    period: Any
+    lessons: list[JournalLesson]
+    columns: list[JournalColumn]
+    rows: list[JournalRow]
+
+
+async def load_journal(
+    ctx: Context, group_id: int, discipline_id: int, period_id: int
+) -> JournalData:
+    auth = ctx.authorizer
+    g, d, p = m.StudyGroup, m.Discipline, m.Period
+    journal_filter = auth.where(
+        "journal",
+        "read",
+        SqlAnchors(institution=g.institution_id, group=g.id, discipline=d.id),
+    )
+    header_stmt = select(g, d, p, case((journal_filter, 1), else_=0)).where(
+        g.id == group_id, d.id == discipline_id, p.id == period_id
+    )
+    async with ctx.session() as session:
+        header = (await session.execute(header_stmt)).first()
+        if header is None:
+            raise JournalNotFound
+        group, discipline, period, allowed = header
+        if not allowed:
+            target = auth.target(
+                "journal",
+                institution_id=group.institution_id,
+                group_id=group.id,
+                discipline_id=discipline.id,
+            )
+            raise Forbidden(await auth.check("journal", "read", target))
+
+        start, end = period.starts_on, period.ends_on
+        gm, st, pe, fm = m.GroupMembership, m.Student, m.Person, m.FinalMark
+        student_rows = (
+            await session.execute(
+                select(
+                    st.id,
+                    pe.surname,
+                    pe.name,
+                    pe.patronymic,
+                    gm.starts_on,
+                    gm.ends_on,
+                    fm.id,
+                    fm.kind,
+                    fm.value,
+                    fm.version,
+                )
+                .join(st, st.id == gm.student_id)
+                .join(pe, pe.id == st.person_id)
+                .outerjoin(
+                    fm,
+                    and_(
+                        fm.student_id == st.id,
+                        fm.discipline_id == discipline_id,
+                        fm.period_id == period_id,
+                        auth.where("final_mark", "read"),
+                    ),
+                )
+                .where(
+                    gm.group_id == group_id,
+                    gm.starts_on <= end,
+                    or_(gm.ends_on.is_(None), gm.ends_on > start),
+                    auth.where("student", "read"),
+                )
+                .order_by(pe.surname, pe.name, pe.patronymic, st.id, fm.kind)
+            )
+        ).all()
+
+        le, wo = m.Lesson, m.Work
+        lesson_rows = (
+            await session.execute(
+                select(
+                    le.id,
+                    le.date,
+                    le.slot,
+                    le.topic,
+                    le.lesson_type,
+                    le.homework,
+                    le.version,
+                    wo.id,
+                    wo.kind,
+                    wo.number,
+                    wo.title,
+                )
+                .outerjoin(wo, and_(wo.lesson_id == le.id, auth.where("work", "read")))
+                .where(
+                    le.group_id == group_id,
+                    le.discipline_id == discipline_id,
+                    le.date >= start,
+                    le.date <= end,
+                    auth.where("lesson", "read"),
+                )
+                .order_by(le.date, le.slot, le.id, wo.id)
+            )
+        ).all()
+
+        mk = m.Mark
+        mark_rows = (
+            await session.execute(
+                select(mk.work_id, mk.student_id, mk.value, mk.version).where(
+                    mk.group_id == group_id,
+                    mk.discipline_id == discipline_id,
+                    mk.date >= start,
+                    mk.date <= end,
+                    auth.where("mark", "read"),
+                )
+            )
+        ).all()
+
+        at = m.Attendance
+        attendance_rows = (
+            await session.execute(
+                select(at.lesson_id, at.student_id, at.status, at.reason, at.version).where(
+                    at.group_id == group_id,
+                    at.discipline_id == discipline_id,
+                    at.date >= start,
+                    at.date <= end,
+                    auth.where("attendance", "read"),
+                )
+            )
+        ).all()
+
+    return _assemble(
+        group, discipline, period, student_rows, lesson_rows, mark_rows, attendance_rows
+    )
+
+
+def _assemble(
+    group: Any,
+    discipline: Any,
+    period: Any,
+    student_rows: Any,
+    lesson_rows: Any,
+    mark_rows: Any,
+    attendance_rows: Any,
+) -> JournalData:
+    lessons: list[JournalLesson] = []
+    columns: list[JournalColumn] = []
+    lesson_index: dict[int, int] = {}
+    column_index: dict[int, int] = {}
+    for lid, date, slot, topic, ltype, homework, version, wid, wkind, wnum, wtitle in lesson_rows:
+        if lid not in lesson_index:
+            lesson_index[lid] = len(lessons)
+            lessons.append(
+                JournalLesson(
+                    to_global_id("Lesson", lid), date, slot, topic, ltype, homework, version
+                )
+            )
+        if wid is not None:
+            lesson = lessons[lesson_index[lid]]
+            work = JournalWork(to_global_id("Work", wid), wkind, wnum, wtitle)
+            lesson.works.append(work)
+            column_index[wid] = len(columns)
+            columns.append(
+                JournalColumn(work.id, lesson.id, lesson_index[lid], date, work.kind, wnum)
+            )
+
+    n_cols, n_lessons = len(columns), len(lessons)
+    rows: list[JournalRow] = []
+    row_of: dict[int, JournalRow] = {}
+    seen_final: set[int] = set()
+    for sid, surname, name, patronymic, since, until, fid, fkind, fvalue, fversion in student_rows:
+        row = row_of.get(sid)
+        if row is None:
+            row = JournalRow(
+                to_global_id("Student", sid),
+                surname,
+                name,
+                patronymic,
+                [None] * n_cols,
+                [None] * n_cols,
+                [None] * n_lessons,
+                [None] * n_lessons,
+                [None] * n_lessons,
+                [],
+                None,
+                since,
+                until,
+            )
+            row_of[sid] = row
+            rows.append(row)
+        if fid is not None and fid not in seen_final:
+            seen_final.add(fid)
+            row.final_marks.append(
+                JournalFinalMark(to_global_id("FinalMark", fid), fkind, fvalue, fversion)
+            )
+
+    for wid, sid, value, version in mark_rows:
+        row = row_of.get(sid)
+        col = column_index.get(wid)
+        if row is not None and col is not None:
+            row.marks[col] = value
+            row.mark_versions[col] = version
+    for lid, sid, status, reason, version in attendance_rows:
+        row = row_of.get(sid)
+        idx = lesson_index.get(lid)
+        if row is not None and idx is not None:
+            row.attendance[idx] = status
+            row.absence_reasons[idx] = reason
+            row.attendance_versions[idx] = version
+    for row in rows:
+        numeric = [int(v) for v in row.marks if v in NUMERIC]
+        row.average = round(fmean(numeric), 2) if numeric else None
+    return JournalData(group, discipline, period, lessons, columns, rows)

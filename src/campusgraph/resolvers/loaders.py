@@ -1,0 +1,332 @@
+"""Per-request loaders, named by their key. Each batch is one filtered SELECT in its own
+session; the ruleset's SQL filter is applied by :func:`campusgraph.resolvers.reads.filtered`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from campusgraph.context import Context
+from campusgraph.db import models as m
+from campusgraph.resolvers.reads import filtered
+
+StmtFor = Callable[[list[Any]], Any]  # a Select; SQLAlchemy 2.1 types it variadically
+
+
+class _Loader(DataLoader):  # type: ignore[type-arg]
+    """A DataLoader whose batch is one filtered select, grouped by a key column."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        obj: str,
+        stmt_for: StmtFor,
+        key_of: Callable[[Any], Any],
+        *,
+        many: bool,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.obj = obj
+        self.stmt_for = stmt_for
+        self.key_of = key_of
+        self.many = many
+
+    async def batch_load_fn(self, keys: list[Any]) -> list[Any]:
+        stmt = filtered(self.ctx, self.obj, self.stmt_for(list(set(keys))))
+        async with self.ctx.session() as session:
+            rows = (await session.execute(stmt)).all()
+        if self.many:
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for row in rows:
+                grouped[self.key_of(row)].append(row)
+            return [grouped.get(k, []) for k in keys]
+        found = {self.key_of(row): row for row in rows}
+        return [found.get(k) for k in keys]
+
+
+def _by_id(model: Any) -> StmtFor:
+    return lambda ids: select(model).where(model.id.in_(ids))
+
+
+def _first(row: Any) -> Any:
+    return row[0].id
+
+
+def _people(model: Any) -> StmtFor:
+    """Students, parents and employees come with their person (names)."""
+    return lambda ids: (
+        select(model, m.Person)
+        .join(m.Person, m.Person.id == model.person_id)
+        .where(model.id.in_(ids))
+    )
+
+
+def current(
+    starts: InstrumentedAttribute[dt.date], ends: InstrumentedAttribute[dt.date | None], on: dt.date
+) -> Any:
+    return and_(starts <= on, or_(ends.is_(None), ends > on))
+
+
+class Loaders:
+    """Every loader of one request. Built lazily; never shared between requests."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._made: dict[str, _Loader] = {}
+
+    def _get(
+        self,
+        name: str,
+        obj: str,
+        stmt_for: StmtFor,
+        key_of: Callable[[Any], Any],
+        *,
+        many: bool = False,
+    ) -> _Loader:
+        loader = self._made.get(name)
+        if loader is None:
+            loader = _Loader(self.ctx, obj, stmt_for, key_of, many=many)
+            self._made[name] = loader
+        return loader
+
+    # -- single rows by id ---------------------------------------------------------------
+    def entity_by_id(self, obj: str, model: Any) -> _Loader:
+        return self._get(f"{model.__name__}ById", obj, _by_id(model), _first)
+
+    @property
+    def student_by_id(self) -> _Loader:
+        return self._get("StudentById", "student", _people(m.Student), _first)
+
+    @property
+    def employee_by_id(self) -> _Loader:
+        return self._get("EmployeeById", "employee", _people(m.Employee), _first)
+
+    @property
+    def parent_by_id(self) -> _Loader:
+        return self._get("ParentById", "parent", _people(m.Parent), _first)
+
+    @property
+    def student_personal_by_student(self) -> _Loader:
+        sp = m.StudentPersonal
+        return self._get(
+            "StudentPersonalByStudent",
+            "student.personal",
+            lambda ids: (
+                select(sp)
+                .join(m.Student, m.Student.id == sp.student_id)
+                .where(sp.student_id.in_(ids))
+            ),
+            lambda row: row[0].student_id,
+        )
+
+    @property
+    def student_health_by_student(self) -> _Loader:
+        sp = m.StudentPersonal
+        return self._get(
+            "StudentHealthByStudent",
+            "student.health",
+            lambda ids: (
+                select(sp)
+                .join(m.Student, m.Student.id == sp.student_id)
+                .where(sp.student_id.in_(ids))
+            ),
+            lambda row: row[0].student_id,
+        )
+
+    @property
+    def parent_personal_by_parent(self) -> _Loader:
+        pp = m.ParentPersonal
+        return self._get(
+            "ParentPersonalByParent",
+            "parent.personal",
+            lambda ids: (
+                select(pp).join(m.Parent, m.Parent.id == pp.parent_id).where(pp.parent_id.in_(ids))
+            ),
+            lambda row: row[0].parent_id,
+        )
+
+    @property
+    def employee_personal_by_employee(self) -> _Loader:
+        ep = m.EmployeePersonal
+        return self._get(
+            "EmployeePersonalByEmployee",
+            "employee.personal",
+            lambda ids: (
+                select(ep)
+                .join(m.Employee, m.Employee.id == ep.employee_id)
+                .where(ep.employee_id.in_(ids))
+            ),
+            lambda row: row[0].employee_id,
+        )
+
+    # -- lists by parent key -------------------------------------------------------------
+    def students_by_group(self, on: dt.date) -> _Loader:
+        gm = m.GroupMembership
+        return self._get(
+            f"StudentsByGroup:{on}",
+            "student",
+            lambda ids: (
+                select(m.Student, m.Person, gm.group_id)
+                .join(gm, gm.student_id == m.Student.id)
+                .join(m.Person, m.Person.id == m.Student.person_id)
+                .where(gm.group_id.in_(ids), current(gm.starts_on, gm.ends_on, on))
+                .order_by(m.Person.surname, m.Person.name, m.Person.patronymic, m.Student.id)
+            ),
+            lambda row: row[2],
+            many=True,
+        )
+
+    def group_by_student(self, on: dt.date) -> _Loader:
+        gm = m.GroupMembership
+        return self._get(
+            f"GroupByStudent:{on}",
+            "group",
+            lambda ids: (
+                select(m.StudyGroup, gm.student_id)
+                .join(gm, gm.group_id == m.StudyGroup.id)
+                .where(gm.student_id.in_(ids), current(gm.starts_on, gm.ends_on, on))
+            ),
+            lambda row: row[1],
+        )
+
+    def curators_by_group(self, on: dt.date) -> _Loader:
+        c = m.Curatorship
+        return self._get(
+            f"CuratorsByGroup:{on}",
+            "employee",
+            lambda ids: (
+                select(m.Employee, m.Person, c.group_id)
+                .join(c, c.curator_id == m.Employee.id)
+                .join(m.Person, m.Person.id == m.Employee.person_id)
+                .where(c.group_id.in_(ids), current(c.starts_on, c.ends_on, on))
+            ),
+            lambda row: row[2],
+            many=True,
+        )
+
+    def curated_groups_by_employee(self, on: dt.date) -> _Loader:
+        c = m.Curatorship
+        return self._get(
+            f"CuratedGroupsByEmployee:{on}",
+            "group",
+            lambda ids: (
+                select(m.StudyGroup, c.curator_id)
+                .join(c, c.group_id == m.StudyGroup.id)
+                .where(c.curator_id.in_(ids), current(c.starts_on, c.ends_on, on))
+                .order_by(m.StudyGroup.name)
+            ),
+            lambda row: row[1],
+            many=True,
+        )
+
+    @property
+    def parents_by_student(self) -> _Loader:
+        pl = m.ParentLink
+        return self._get(
+            "ParentsByStudent",
+            "parent",
+            lambda ids: (
+                select(m.Parent, m.Person, pl.student_id, pl.kind)
+                .join(pl, pl.parent_id == m.Parent.id)
+                .join(m.Person, m.Person.id == m.Parent.person_id)
+                .where(pl.student_id.in_(ids))
+                .order_by(m.Person.surname)
+            ),
+            lambda row: row[2],
+            many=True,
+        )
+
+    @property
+    def children_by_parent(self) -> _Loader:
+        pl = m.ParentLink
+        return self._get(
+            "ChildrenByParent",
+            "student",
+            lambda ids: (
+                select(m.Student, m.Person, pl.parent_id)
+                .join(pl, pl.student_id == m.Student.id)
+                .join(m.Person, m.Person.id == m.Student.person_id)
+                .where(pl.parent_id.in_(ids))
+                .order_by(m.Person.surname, m.Person.name)
+            ),
+            lambda row: row[2],
+            many=True,
+        )
+
+    def _many(
+        self, name: str, obj: str, model: Any, key: InstrumentedAttribute[Any], *order: Any
+    ) -> _Loader:
+        return self._get(
+            name,
+            obj,
+            lambda ids: select(model).where(key.in_(ids)).order_by(*order, model.id),
+            lambda row: getattr(row[0], key.key),
+            many=True,
+        )
+
+    @property
+    def subgroups_by_group(self) -> _Loader:
+        return self._many(
+            "SubgroupsByGroup", "subgroup", m.Subgroup, m.Subgroup.group_id, m.Subgroup.name
+        )
+
+    @property
+    def teaching_by_group(self) -> _Loader:
+        ta = m.TeachingAssignment
+        return self._many("TeachingAssignmentsByGroup", "teaching_assignment", ta, ta.group_id)
+
+    @property
+    def teaching_by_teacher(self) -> _Loader:
+        ta = m.TeachingAssignment
+        return self._many("TeachingAssignmentsByTeacher", "teaching_assignment", ta, ta.teacher_id)
+
+    @property
+    def timetable_by_group(self) -> _Loader:
+        te = m.TimetableEntry
+        return self._many("TimetableByGroup", "timetable", te, te.group_id, te.weekday, te.slot)
+
+    @property
+    def works_by_lesson(self) -> _Loader:
+        return self._many("WorksByLesson", "work", m.Work, m.Work.lesson_id)
+
+    @property
+    def periods_by_year(self) -> _Loader:
+        p = m.Period
+        return self._many(
+            "PeriodsByAcademicYear", "period", p, p.academic_year_id, p.starts_on, p.kind
+        )
+
+    @property
+    def items_by_curriculum(self) -> _Loader:
+        ci = m.CurriculumItem
+        return self._many(
+            "ItemsByCurriculum", "curriculum", ci, ci.curriculum_id, ci.study_year, ci.term
+        )
+
+    @property
+    def positions_by_employee(self) -> _Loader:
+        ep = m.EmployeePosition
+        return self._get(
+            "PositionsByEmployee",
+            "employee",
+            lambda ids: (
+                select(m.Position.name, ep.employee_id, ep.is_main)
+                .join(ep, ep.position_id == m.Position.id)
+                .join(m.Employee, m.Employee.id == ep.employee_id)
+                .where(ep.employee_id.in_(ids))
+                .order_by(ep.is_main.desc(), m.Position.name)
+            ),
+            lambda row: row[1],
+            many=True,
+        )
+
+
+def rows_to_entities(rows: Sequence[Any]) -> list[Any]:
+    return [row[0] for row in rows]

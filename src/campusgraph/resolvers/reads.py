@@ -1,0 +1,93 @@
+"""The one auth-aware place every read of rows goes through.
+
+``filtered(ctx, obj, stmt)`` adds the ruleset's SQL filter for ``obj:read`` (the tenant
+criterion is added by the session itself, see :mod:`campusgraph.db.tenancy`).
+Pagination is offset-based with opaque cursors and a hard page cap.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select
+
+from campusgraph.context import Context
+from campusgraph.policies.scopes import SqlAnchors
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def filtered(
+    ctx: Context,
+    obj: str,
+    stmt: Any,
+    *,
+    action: str = "read",
+    anchors: SqlAnchors | None = None,
+) -> Any:
+    return stmt.where(ctx.authorizer.where(obj, action, anchors))
+
+
+async def all_rows(
+    ctx: Context, obj: str, stmt: Any, *, anchors: SqlAnchors | None = None
+) -> Sequence[Row[Any]]:
+    async with ctx.session() as session:
+        result = await session.execute(filtered(ctx, obj, stmt, anchors=anchors))
+        rows: Sequence[Row[Any]] = result.all()
+        return rows
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        offset = int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor(cursor) from exc
+    if kind != "o" or offset < 0:
+        raise BadCursor(cursor)
+    return offset + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[Row[Any]]
+    offset: int
+    has_next: bool
+    count_stmt: Select[Any]
+
+
+async def page(
+    ctx: Context,
+    obj: str,
+    stmt: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    anchors: SqlAnchors | None = None,
+) -> Page:
+    """One page of a filtered, ordered select; fetches one extra row to know has_next."""
+    limit = min(
+        first if first is not None else ctx.settings.max_page_size, ctx.settings.max_page_size
+    )
+    offset = decode_cursor(after)
+    stmt = filtered(ctx, obj, stmt, anchors=anchors)
+    async with ctx.session() as session:
+        rows = (await session.execute(stmt.limit(limit + 1).offset(offset))).all()
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return Page(rows[:limit], offset, len(rows) > limit, count_stmt)
+
+
+async def count(ctx: Context, stmt: Select[Any]) -> int:
+    async with ctx.session() as session:
+        return int((await session.execute(stmt)).scalar_one())

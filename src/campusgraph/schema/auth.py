@@ -1,0 +1,76 @@
+"""Sign-in and sign-out mutations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from campusgraph.resolvers import auth
+from campusgraph.schema.base import GraphQLInfo, signed_in
+from campusgraph.schema.errors import ErrorCode, MutationError
+from campusgraph.schema.viewer import Viewer, viewer_of
+
+
+@strawberry.input(description="Sign in to an institution (or a region, for authority accounts).")
+class LoginInput:
+    institution: str = strawberry.field(description="Slug of the institution or region.")
+    login: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    token: str | None = strawberry.field(description="Bearer token: `Authorization: Bearer …`.")
+    expires_at: dt.datetime | None
+    must_change_password: bool
+    viewer: Viewer | None
+    errors: list[MutationError]
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool
+    errors: list[MutationError]
+
+
+@strawberry.type
+class AuthMutations:
+    @strawberry.mutation(description="Sign in; returns a bearer token. The only open operation.")
+    async def login(self, info: GraphQLInfo, input: LoginInput) -> LoginPayload:
+        ctx = info.context
+        req = ctx.request
+        result = await auth.sign_in(
+            ctx.factory,
+            ctx.settings,
+            realm=input.institution,
+            login=input.login,
+            password=input.password,
+            user_agent=req.headers.get("user-agent") if req is not None else None,
+            remote_addr=req.client.host if req is not None and req.client else None,
+        )
+        if result.token is None:
+            assert result.problem is not None
+            text = result.problem.message_en if ctx.language == "en" else result.problem.message_ru
+            return LoginPayload(
+                token=None,
+                expires_at=None,
+                must_change_password=False,
+                viewer=None,
+                errors=[MutationError(code=ErrorCode.UNAUTHENTICATED, message=text)],
+            )
+        signed = await auth.authenticate(ctx.factory, result.token)
+        ctx.viewer, ctx.ruleset_slug, ctx.token = signed.viewer, signed.ruleset, result.token
+        return LoginPayload(
+            token=result.token,
+            expires_at=result.expires_at,
+            must_change_password=result.must_change_password,
+            viewer=viewer_of(info),
+            errors=[],
+        )
+
+    @strawberry.mutation(permission_classes=signed_in, description="Revoke this session's token.")
+    async def logout(self, info: GraphQLInfo) -> LogoutPayload:
+        assert info.context.viewer is not None
+        await auth.sign_out(info.context.factory, info.context.viewer)
+        return LogoutPayload(ok=True, errors=[])

@@ -1,0 +1,200 @@
+"""The root types, the Node lookup, and the schema with its limits built once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from campusgraph.db import models as m
+from campusgraph.i18n import message
+from campusgraph.schema.auth import AuthMutations
+from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
+from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy
+from campusgraph.schema.journal import Journal, resolve_journal
+from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.structure import (
+    AcademicYear,
+    Curriculum,
+    Department,
+    Discipline,
+    EducationalProgram,
+    Group,
+    Institution,
+    Period,
+    Room,
+    Speciality,
+    Subgroup,
+)
+from campusgraph.schema.teaching import (
+    Attendance,
+    FinalMark,
+    Lesson,
+    Mark,
+    TeachingAssignment,
+    TimetableEntry,
+    Work,
+)
+from campusgraph.schema.viewer import Viewer, viewer_of
+from campusgraph.settings import Settings
+
+SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
+
+NodeFetcher = Callable[[GraphQLInfo, int], Awaitable[Any]]
+
+
+def _entity(obj: str, model: Any, make: Callable[[Any], Any]) -> NodeFetcher:
+    async def fetch(info: GraphQLInfo, pk: int) -> Any:
+        row = await info.context.loaders.entity_by_id(obj, model).load(pk)
+        return make(row[0]) if row else None
+
+    return fetch
+
+
+def _people(loader: str, make: Callable[[Any, Any], Any]) -> NodeFetcher:
+    async def fetch(info: GraphQLInfo, pk: int) -> Any:
+        row = await getattr(info.context.loaders, loader).load(pk)
+        return make(row[0], row[1]) if row else None
+
+    return fetch
+
+
+NODES: dict[str, NodeFetcher] = {
+    "Institution": _entity("institution", m.Institution, Institution.of),
+    "Department": _entity("department", m.Department, Department.of),
+    "Speciality": _entity("speciality", m.Speciality, Speciality.of),
+    "EducationalProgram": _entity("program", m.EducationalProgram, EducationalProgram.of),
+    "Curriculum": _entity("curriculum", m.Curriculum, Curriculum.of),
+    "Discipline": _entity("discipline", m.Discipline, Discipline.of),
+    "AcademicYear": _entity("academic_year", m.AcademicYear, AcademicYear.of),
+    "Period": _entity("period", m.Period, Period.of),
+    "Room": _entity("room", m.Room, Room.of),
+    "Group": _entity("group", m.StudyGroup, Group.of),
+    "Subgroup": _entity("subgroup", m.Subgroup, Subgroup.of),
+    "TeachingAssignment": _entity(
+        "teaching_assignment", m.TeachingAssignment, TeachingAssignment.of
+    ),
+    "TimetableEntry": _entity("timetable", m.TimetableEntry, TimetableEntry.of),
+    "Lesson": _entity("lesson", m.Lesson, Lesson.of),
+    "Work": _entity("work", m.Work, Work.of),
+    "Mark": _entity("mark", m.Mark, Mark.of),
+    "Attendance": _entity("attendance", m.Attendance, Attendance.of),
+    "FinalMark": _entity("final_mark", m.FinalMark, FinalMark.of),
+    "Student": _people("student_by_id", Student.of),
+    "Employee": _people("employee_by_id", Employee.of),
+    "Parent": _people("parent_by_id", Parent.of),
+}
+
+
+async def resolve_node(info: GraphQLInfo, gid: strawberry.ID) -> Node | None:
+    type_name, pk = from_global_id(gid, info.context.language)
+    fetch = NODES.get(type_name)
+    if fetch is None:
+        raise ApiError(ErrorCode.VALIDATION, message("bad_id", info.context.language, value=gid))
+    node: Node | None = await fetch(info, pk)
+    return node
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=signed_in, description="Who is signed in.")
+    def viewer(self, info: GraphQLInfo) -> Viewer | None:
+        return viewer_of(info)
+
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="Any object by global id; null when it does not exist or is not yours to see.",
+    )
+    async def node(self, info: GraphQLInfo, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(permission_classes=signed_in, description="Several objects by global id.")
+    async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
+        return [await resolve_node(info, gid) for gid in ids[: info.context.settings.max_page_size]]
+
+    @strawberry.field(permission_classes=signed_in, description="The institution signed in to.")
+    async def institution(self, info: GraphQLInfo) -> Institution | None:
+        v = info.context.viewer
+        if v is None or v.institution_id is None:
+            return None
+        return await NODES["Institution"](info, v.institution_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="Institutions visible to the viewer (several for a region's authority).",
+    )
+    async def institutions(self, info: GraphQLInfo) -> list[Institution]:
+        from sqlalchemy import select
+
+        from campusgraph.resolvers import reads
+
+        rows = await reads.all_rows(
+            info.context, "institution", select(m.Institution).order_by(m.Institution.name)
+        )
+        return [Institution.of(r[0]) for r in rows]
+
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="The journal of a group in one discipline and period (columnar).",
+    )
+    async def journal(
+        self,
+        info: GraphQLInfo,
+        group: strawberry.ID,
+        discipline: strawberry.ID,
+        period: strawberry.ID,
+    ) -> Journal:
+        return await resolve_journal(info, group, discipline, period)
+
+
+Mutation = merge_types("Mutation", (AuthMutations,))
+
+TYPES = [Employee, Parent, Student, Mark, Attendance, FinalMark, Work, Lesson]
+
+
+def _validation_rules(settings: Settings) -> list[Any]:
+    """Depth and alias rules are built ONCE: a fresh rule class per request would defeat
+    the validation cache (strawberry issue #4635)."""
+    rules: list[Any] = []
+    rules += QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
+    rules += MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
+    if not settings.allow_introspection:
+        rules += DisableIntrospection().validation_rules
+    return rules
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    rules = _validation_rules(settings)
+    max_tokens = settings.max_tokens
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=TYPES,
+        extensions=[
+            ErrorPolicy,
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: AddValidationRules(rules),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+        ],
+    )
+
+
+@lru_cache(maxsize=1)
+def sdl() -> str:
+    """The schema as committed in schema.graphql (dev settings: introspection is a rule,
+    not a type, so the SDL is the same in every mode)."""
+    return build_schema(Settings(mode="dev")).as_str() + "\n"

@@ -1,0 +1,427 @@
+"""Institution, calendar and structure: departments, specialities, programs, curricula,
+disciplines, periods, rooms, groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import select
+
+from campusgraph.db import models as m
+from campusgraph.db.enums import AttestationForm, DisciplineKind, InstitutionKind, PeriodKind
+from campusgraph.resolvers import reads
+from campusgraph.resolvers.loaders import rows_to_entities
+from campusgraph.schema import enums  # noqa: F401  (registers the enums)
+from campusgraph.schema.base import Connection, GraphQLInfo, Node, expect_id, to_global_id
+
+if TYPE_CHECKING:
+    from campusgraph.schema.journal import Journal
+    from campusgraph.schema.people import Employee, Student
+    from campusgraph.schema.teaching import Lesson, TeachingAssignment, TimetableEntry
+
+PeopleModule = "campusgraph.schema.people"
+TeachingModule = "campusgraph.schema.teaching"
+JournalModule = "campusgraph.schema.journal"
+
+
+async def _list(info: GraphQLInfo, obj: str, stmt: Any) -> list[Any]:
+    return rows_to_entities(await reads.all_rows(info.context, obj, stmt))
+
+
+@strawberry.type(description="A department (отделение) of a college.")
+class Department(Node):
+    name: str
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: m.Department) -> Department:
+        return cls(id=to_global_id("Department", row.id), name=row.name, _pk=row.id)
+
+
+@strawberry.type(description="A speciality or profession a college trains for.")
+class Speciality(Node):
+    code: str = strawberry.field(description="ФГОС code, e.g. «09.02.07».")
+    name: str
+    qualification: str | None
+
+    @classmethod
+    def of(cls, row: m.Speciality) -> Speciality:
+        return cls(
+            id=to_global_id("Speciality", row.id),
+            code=row.code,
+            name=row.name,
+            qualification=row.qualification,
+        )
+
+
+@strawberry.type(description="An educational program (ППССЗ, ППКРС, ООП НОО …).")
+class EducationalProgram(Node):
+    name: str
+    level: str
+    duration_years: int
+
+    @classmethod
+    def of(cls, row: m.EducationalProgram) -> EducationalProgram:
+        return cls(
+            id=to_global_id("EducationalProgram", row.id),
+            name=row.name,
+            level=row.level,
+            duration_years=row.duration_years,
+        )
+
+
+@strawberry.type(description="A discipline: subject, УД, МДК, ПМ or practice.")
+class Discipline(Node):
+    code: str | None
+    name: str
+    short_name: str | None
+    kind: DisciplineKind
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: m.Discipline) -> Discipline:
+        return cls(
+            id=to_global_id("Discipline", row.id),
+            code=row.code,
+            name=row.name,
+            short_name=row.short_name,
+            kind=row.kind,
+            _pk=row.id,
+        )
+
+
+@strawberry.type(description="One discipline in one term of a year of study.")
+class CurriculumItem:
+    study_year: int
+    term: int = strawberry.field(description="Number of the period within the year.")
+    hours: int
+    attestation_form: AttestationForm
+    _discipline_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        row = await info.context.loaders.entity_by_id("discipline", m.Discipline).load(
+            self._discipline_id
+        )
+        return Discipline.of(row[0]) if row else None
+
+
+@strawberry.type(description="A curriculum (учебный план).")
+class Curriculum(Node):
+    name: str
+    admission_year: int
+    period_kind: PeriodKind
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: m.Curriculum) -> Curriculum:
+        return cls(
+            id=to_global_id("Curriculum", row.id),
+            name=row.name,
+            admission_year=row.admission_year,
+            period_kind=row.period_kind,
+            _pk=row.id,
+        )
+
+    @strawberry.field(description="Disciplines by year of study and term.")
+    async def items(self, info: GraphQLInfo) -> list[CurriculumItem]:
+        rows = await info.context.loaders.items_by_curriculum.load(self._pk)
+        return [
+            CurriculumItem(
+                study_year=r[0].study_year,
+                term=r[0].term,
+                hours=r[0].hours,
+                attestation_form=r[0].attestation_form,
+                _discipline_id=r[0].discipline_id,
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type(description="A quarter, half-year, semester or year.")
+class Period(Node):
+    kind: PeriodKind
+    number: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    closed_at: dt.datetime | None = strawberry.field(
+        description="When the period was closed for edits; null while open."
+    )
+
+    @classmethod
+    def of(cls, row: m.Period) -> Period:
+        return cls(
+            id=to_global_id("Period", row.id),
+            kind=row.kind,
+            number=row.number,
+            name=row.name,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            closed_at=row.closed_at,
+        )
+
+    @strawberry.field(description="Whether the period is closed for edits.")
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+@strawberry.type(description="An academic year with its periods.")
+class AcademicYear(Node):
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    is_current: bool
+    _pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: m.AcademicYear) -> AcademicYear:
+        return cls(
+            id=to_global_id("AcademicYear", row.id),
+            name=row.name,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            is_current=row.is_current,
+            _pk=row.id,
+        )
+
+    @strawberry.field
+    async def periods(self, info: GraphQLInfo) -> list[Period]:
+        rows = await info.context.loaders.periods_by_year.load(self._pk)
+        return [Period.of(r[0]) for r in rows]
+
+
+@strawberry.type(description="A room (аудитория, кабинет).")
+class Room(Node):
+    name: str
+    capacity: int | None
+
+    @classmethod
+    def of(cls, row: m.Room) -> Room:
+        return cls(id=to_global_id("Room", row.id), name=row.name, capacity=row.capacity)
+
+
+@strawberry.type(description="A subgroup of a group, for one discipline.")
+class Subgroup(Node):
+    name: str
+
+    @classmethod
+    def of(cls, row: m.Subgroup) -> Subgroup:
+        return cls(id=to_global_id("Subgroup", row.id), name=row.name)
+
+
+@strawberry.type(description="A college group or a school class.")
+class Group(Node):
+    name: str
+    study_year: int = strawberry.field(description="Course (college) or grade (school).")
+    admission_year: int | None
+    _pk: strawberry.Private[int]
+    _department_id: strawberry.Private[int | None]
+    _speciality_id: strawberry.Private[int | None]
+    _curriculum_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: m.StudyGroup) -> Group:
+        return cls(
+            id=to_global_id("Group", row.id),
+            name=row.name,
+            study_year=row.study_year,
+            admission_year=row.admission_year,
+            _pk=row.id,
+            _department_id=row.department_id,
+            _speciality_id=row.speciality_id,
+            _curriculum_id=row.curriculum_id,
+        )
+
+    @strawberry.field(description="Students in the group on a date (default: today).")
+    async def students(
+        self, info: GraphQLInfo, on: dt.date | None = None
+    ) -> list[Annotated[Student, strawberry.lazy(PeopleModule)]]:
+        from campusgraph.schema.people import Student
+
+        when = on or info.context.viewer.today  # type: ignore[union-attr]
+        rows = await info.context.loaders.students_by_group(when).load(self._pk)
+        return [Student.of(r[0], r[1]) for r in rows]
+
+    @strawberry.field(description="Curator (куратор, классный руководитель) today.")
+    async def curator(
+        self, info: GraphQLInfo
+    ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
+        from campusgraph.schema.people import Employee
+
+        rows = await info.context.loaders.curators_by_group(info.context.viewer.today).load(  # type: ignore[union-attr]
+            self._pk
+        )
+        return Employee.of(rows[0][0], rows[0][1]) if rows else None
+
+    @strawberry.field
+    async def department(self, info: GraphQLInfo) -> Department | None:
+        if self._department_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("department", m.Department).load(
+            self._department_id
+        )
+        return Department.of(row[0]) if row else None
+
+    @strawberry.field
+    async def speciality(self, info: GraphQLInfo) -> Speciality | None:
+        if self._speciality_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("speciality", m.Speciality).load(
+            self._speciality_id
+        )
+        return Speciality.of(row[0]) if row else None
+
+    @strawberry.field
+    async def curriculum(self, info: GraphQLInfo) -> Curriculum | None:
+        if self._curriculum_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("curriculum", m.Curriculum).load(
+            self._curriculum_id
+        )
+        return Curriculum.of(row[0]) if row else None
+
+    @strawberry.field
+    async def subgroups(self, info: GraphQLInfo) -> list[Subgroup]:
+        rows = await info.context.loaders.subgroups_by_group.load(self._pk)
+        return [Subgroup.of(r[0]) for r in rows]
+
+    @strawberry.field(description="Who teaches which discipline in this group.")
+    async def teaching_assignments(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[TeachingAssignment, strawberry.lazy(TeachingModule)]]:
+        from campusgraph.schema.teaching import TeachingAssignment
+
+        rows = await info.context.loaders.teaching_by_group.load(self._pk)
+        return [TeachingAssignment.of(r[0]) for r in rows]
+
+    @strawberry.field(description="The weekly timetable of the group.")
+    async def timetable(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[TimetableEntry, strawberry.lazy(TeachingModule)]]:
+        from campusgraph.schema.teaching import TimetableEntry
+
+        rows = await info.context.loaders.timetable_by_group.load(self._pk)
+        return [TimetableEntry.of(r[0]) for r in rows]
+
+    @strawberry.field(
+        description="Lessons of the group between two dates, optionally of one discipline."
+    )
+    async def lessons(
+        self,
+        info: GraphQLInfo,
+        date_from: dt.date,
+        date_to: dt.date,
+        discipline: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[Lesson, strawberry.lazy(TeachingModule)]]:
+        from campusgraph.schema.teaching import Lesson
+
+        le = m.Lesson
+        stmt = select(le).where(le.group_id == self._pk, le.date >= date_from, le.date <= date_to)
+        if discipline is not None:
+            stmt = stmt.where(le.discipline_id == expect_id(discipline, "Discipline"))
+        stmt = stmt.order_by(le.date, le.slot, le.id)
+        page = await reads.page(info.context, "lesson", stmt, first=first, after=after)
+        return Connection.from_page(page, lambda r: Lesson.of(r[0]))
+
+    @strawberry.field(description="The journal of this group in one discipline and period.")
+    async def journal(
+        self, info: GraphQLInfo, discipline: strawberry.ID, period: strawberry.ID
+    ) -> Annotated[Journal, strawberry.lazy(JournalModule)]:
+        from campusgraph.schema.journal import resolve_journal
+
+        return await resolve_journal(info, self.id, discipline, period)
+
+
+@strawberry.type(description="The institution (образовательная организация) you are signed in to.")
+class Institution(Node):
+    slug: str
+    name: str
+    short_name: str
+    kind: InstitutionKind
+    ruleset: str = strawberry.field(description="Slug of the ruleset that governs access here.")
+    address: str | None
+    license: str | None
+    accreditation: str | None
+
+    @classmethod
+    def of(cls, row: m.Institution) -> Institution:
+        return cls(
+            id=to_global_id("Institution", row.id),
+            slug=row.slug,
+            name=row.name,
+            short_name=row.short_name,
+            kind=row.kind,
+            ruleset=row.ruleset,
+            address=row.address,
+            license=row.license,
+            accreditation=row.accreditation,
+        )
+
+    @strawberry.field
+    async def departments(self, info: GraphQLInfo) -> list[Department]:
+        rows = await _list(info, "department", select(m.Department).order_by(m.Department.name))
+        return [Department.of(r) for r in rows]
+
+    @strawberry.field
+    async def specialities(self, info: GraphQLInfo) -> list[Speciality]:
+        rows = await _list(info, "speciality", select(m.Speciality).order_by(m.Speciality.code))
+        return [Speciality.of(r) for r in rows]
+
+    @strawberry.field
+    async def programs(self, info: GraphQLInfo) -> list[EducationalProgram]:
+        stmt = select(m.EducationalProgram).order_by(m.EducationalProgram.name)
+        return [EducationalProgram.of(r) for r in await _list(info, "program", stmt)]
+
+    @strawberry.field
+    async def curricula(self, info: GraphQLInfo) -> list[Curriculum]:
+        stmt = select(m.Curriculum).order_by(m.Curriculum.name)
+        return [Curriculum.of(r) for r in await _list(info, "curriculum", stmt)]
+
+    @strawberry.field
+    async def disciplines(
+        self, info: GraphQLInfo, kind: DisciplineKind | None = None
+    ) -> list[Discipline]:
+        stmt = select(m.Discipline).order_by(m.Discipline.code, m.Discipline.name)
+        if kind is not None:
+            stmt = stmt.where(m.Discipline.kind == kind)
+        return [Discipline.of(r) for r in await _list(info, "discipline", stmt)]
+
+    @strawberry.field
+    async def academic_years(self, info: GraphQLInfo) -> list[AcademicYear]:
+        stmt = select(m.AcademicYear).order_by(m.AcademicYear.starts_on.desc())
+        return [AcademicYear.of(r) for r in await _list(info, "academic_year", stmt)]
+
+    @strawberry.field(description="Periods, optionally of one kind, of the current year first.")
+    async def periods(self, info: GraphQLInfo, kind: PeriodKind | None = None) -> list[Period]:
+        stmt = select(m.Period).order_by(m.Period.starts_on, m.Period.kind)
+        if kind is not None:
+            stmt = stmt.where(m.Period.kind == kind)
+        return [Period.of(r) for r in await _list(info, "period", stmt)]
+
+    @strawberry.field
+    async def rooms(self, info: GraphQLInfo) -> list[Room]:
+        stmt = select(m.Room).order_by(m.Room.name)
+        return [Room.of(r) for r in await _list(info, "room", stmt)]
+
+    @strawberry.field(description="Groups (classes) the viewer may see.")
+    async def groups(
+        self,
+        info: GraphQLInfo,
+        first: int | None = None,
+        after: str | None = None,
+        name_contains: str | None = None,
+        study_year: int | None = None,
+    ) -> Connection[Group]:
+        g = m.StudyGroup
+        stmt = select(g).order_by(g.study_year, g.name, g.id)
+        if name_contains:
+            stmt = stmt.where(g.name.contains(name_contains, autoescape=True))
+        if study_year is not None:
+            stmt = stmt.where(g.study_year == study_year)
+        page = await reads.page(info.context, "group", stmt, first=first, after=after)
+        return Connection.from_page(page, lambda r: Group.of(r[0]))

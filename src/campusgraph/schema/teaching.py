@@ -1,0 +1,311 @@
+"""Teaching and the journal's rows: assignments, timetable, lessons, works, marks,
+attendance, final marks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from campusgraph.db import models as m
+from campusgraph.db.enums import (
+    AbsenceReason,
+    AttendanceStatus,
+    FinalMarkKind,
+    LessonType,
+    TimetableKind,
+    WorkKind,
+)
+from campusgraph.schema.base import GraphQLInfo, Node, to_global_id
+from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
+
+if TYPE_CHECKING:
+    from campusgraph.schema.people import Employee, Student
+
+PeopleModule = "campusgraph.schema.people"
+
+
+async def _discipline(info: GraphQLInfo, pk: int) -> Discipline | None:
+    row = await info.context.loaders.entity_by_id("discipline", m.Discipline).load(pk)
+    return Discipline.of(row[0]) if row else None
+
+
+async def _group(info: GraphQLInfo, pk: int) -> Group | None:
+    row = await info.context.loaders.entity_by_id("group", m.StudyGroup).load(pk)
+    return Group.of(row[0]) if row else None
+
+
+async def _employee(info: GraphQLInfo, pk: int) -> Employee | None:
+    from campusgraph.schema.people import Employee
+
+    row = await info.context.loaders.employee_by_id.load(pk)
+    return Employee.of(row[0], row[1]) if row else None
+
+
+async def _student(info: GraphQLInfo, pk: int) -> Student | None:
+    from campusgraph.schema.people import Student
+
+    row = await info.context.loaders.student_by_id.load(pk)
+    return Student.of(row[0], row[1]) if row else None
+
+
+@strawberry.type(description="Teacher × discipline × group (or subgroup).")
+class TeachingAssignment(Node):
+    hours: int | None
+    _discipline_id: strawberry.Private[int]
+    _group_id: strawberry.Private[int]
+    _teacher_id: strawberry.Private[int]
+    _subgroup_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, r: m.TeachingAssignment) -> TeachingAssignment:
+        return cls(
+            id=to_global_id("TeachingAssignment", r.id),
+            hours=r.hours,
+            _discipline_id=r.discipline_id,
+            _group_id=r.group_id,
+            _teacher_id=r.teacher_id,
+            _subgroup_id=r.subgroup_id,
+        )
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def group(self, info: GraphQLInfo) -> Group | None:
+        return await _group(info, self._group_id)
+
+    @strawberry.field
+    async def teacher(
+        self, info: GraphQLInfo
+    ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
+        return await _employee(info, self._teacher_id)
+
+    @strawberry.field
+    async def subgroup(self, info: GraphQLInfo) -> Subgroup | None:
+        if self._subgroup_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("subgroup", m.Subgroup).load(
+            self._subgroup_id
+        )
+        return Subgroup.of(row[0]) if row else None
+
+
+@strawberry.type(description="A weekly slot of the timetable.")
+class TimetableEntry(Node):
+    kind: TimetableKind
+    weekday: int = strawberry.field(description="ISO weekday: 1 = Monday.")
+    slot: int = strawberry.field(description="Bell number.")
+    valid_from: dt.date
+    valid_to: dt.date
+    _discipline_id: strawberry.Private[int]
+    _group_id: strawberry.Private[int]
+    _teacher_id: strawberry.Private[int]
+    _room_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, r: m.TimetableEntry) -> TimetableEntry:
+        return cls(
+            id=to_global_id("TimetableEntry", r.id),
+            kind=r.kind,
+            weekday=r.weekday,
+            slot=r.slot,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+            _discipline_id=r.discipline_id,
+            _group_id=r.group_id,
+            _teacher_id=r.teacher_id,
+            _room_id=r.room_id,
+        )
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def group(self, info: GraphQLInfo) -> Group | None:
+        return await _group(info, self._group_id)
+
+    @strawberry.field
+    async def teacher(
+        self, info: GraphQLInfo
+    ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
+        return await _employee(info, self._teacher_id)
+
+    @strawberry.field
+    async def room(self, info: GraphQLInfo) -> Room | None:
+        if self._room_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("room", m.Room).load(self._room_id)
+        return Room.of(row[0]) if row else None
+
+
+@strawberry.type(description="A graded work within a lesson (one journal column).")
+class Work(Node):
+    kind: WorkKind
+    number: int | None
+    title: str | None
+    date: dt.date
+
+    @classmethod
+    def of(cls, r: m.Work) -> Work:
+        return cls(
+            id=to_global_id("Work", r.id), kind=r.kind, number=r.number, title=r.title, date=r.date
+        )
+
+
+@strawberry.type(description="A lesson: date, slot, topic, type and homework.")
+class Lesson(Node):
+    date: dt.date
+    slot: int
+    topic: str | None
+    lesson_type: LessonType
+    homework: str | None
+    version: int
+    _pk: strawberry.Private[int]
+    _discipline_id: strawberry.Private[int]
+    _group_id: strawberry.Private[int]
+    _teacher_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, r: m.Lesson) -> Lesson:
+        return cls(
+            id=to_global_id("Lesson", r.id),
+            date=r.date,
+            slot=r.slot,
+            topic=r.topic,
+            lesson_type=r.lesson_type,
+            homework=r.homework,
+            version=r.version,
+            _pk=r.id,
+            _discipline_id=r.discipline_id,
+            _group_id=r.group_id,
+            _teacher_id=r.teacher_id,
+        )
+
+    @strawberry.field
+    async def works(self, info: GraphQLInfo) -> list[Work]:
+        rows = await info.context.loaders.works_by_lesson.load(self._pk)
+        return [Work.of(r[0]) for r in rows]
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def group(self, info: GraphQLInfo) -> Group | None:
+        return await _group(info, self._group_id)
+
+    @strawberry.field
+    async def teacher(
+        self, info: GraphQLInfo
+    ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
+        return await _employee(info, self._teacher_id)
+
+
+@strawberry.type(description="A current mark: 2–5, or pass/fail where the form is a credit.")
+class Mark(Node):
+    value: str
+    comment: str | None
+    date: dt.date
+    version: int = strawberry.field(description="Pass as expectedVersion when changing it.")
+    updated_at: dt.datetime
+    _student_id: strawberry.Private[int]
+    _discipline_id: strawberry.Private[int]
+    _work_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, r: m.Mark) -> Mark:
+        return cls(
+            id=to_global_id("Mark", r.id),
+            value=r.value,
+            comment=r.comment,
+            date=r.date,
+            version=r.version,
+            updated_at=r.updated_at,
+            _student_id=r.student_id,
+            _discipline_id=r.discipline_id,
+            _work_id=r.work_id,
+        )
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def student(
+        self, info: GraphQLInfo
+    ) -> Annotated[Student, strawberry.lazy(PeopleModule)] | None:
+        return await _student(info, self._student_id)
+
+    @strawberry.field(description="The work the mark was given for.")
+    async def work(self, info: GraphQLInfo) -> Work | None:
+        row = await info.context.loaders.entity_by_id("work", m.Work).load(self._work_id)
+        return Work.of(row[0]) if row else None
+
+
+@strawberry.type(description="An absence or lateness at a lesson.")
+class Attendance(Node):
+    status: AttendanceStatus
+    reason: AbsenceReason | None
+    date: dt.date
+    version: int
+    _student_id: strawberry.Private[int]
+    _discipline_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, r: m.Attendance) -> Attendance:
+        return cls(
+            id=to_global_id("Attendance", r.id),
+            status=r.status,
+            reason=r.reason,
+            date=r.date,
+            version=r.version,
+            _student_id=r.student_id,
+            _discipline_id=r.discipline_id,
+        )
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def student(
+        self, info: GraphQLInfo
+    ) -> Annotated[Student, strawberry.lazy(PeopleModule)] | None:
+        return await _student(info, self._student_id)
+
+
+@strawberry.type(description="A period, semester, year, exam or attestation mark.")
+class FinalMark(Node):
+    kind: FinalMarkKind
+    value: str
+    version: int
+    needs_approval: bool = strawberry.field(
+        description="Set in the student's favour against the ruleset's rule: awaits approval."
+    )
+    _discipline_id: strawberry.Private[int]
+    _period_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, r: m.FinalMark) -> FinalMark:
+        return cls(
+            id=to_global_id("FinalMark", r.id),
+            kind=r.kind,
+            value=r.value,
+            version=r.version,
+            needs_approval=r.needs_approval,
+            _discipline_id=r.discipline_id,
+            _period_id=r.period_id,
+        )
+
+    @strawberry.field
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        return await _discipline(info, self._discipline_id)
+
+    @strawberry.field
+    async def period(self, info: GraphQLInfo) -> Period | None:
+        row = await info.context.loaders.entity_by_id("period", m.Period).load(self._period_id)
+        return Period.of(row[0]) if row else None

@@ -1,0 +1,91 @@
+"""The signed-in user: roles, institution, and the person behind the account."""
+
+from __future__ import annotations
+
+import strawberry
+
+from campusgraph.db import models as m
+from campusgraph.schema.base import GraphQLInfo
+from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.structure import Institution
+
+
+@strawberry.type(description="A role the viewer holds, with its title from the ruleset.")
+class Role:
+    name: str
+    title: str
+
+
+@strawberry.type(description="Who is signed in.")
+class Viewer:
+    login: str
+    ruleset: str = strawberry.field(description="Slug of the ruleset deciding your access.")
+    _institution_id: strawberry.Private[int | None]
+    _employee_id: strawberry.Private[int | None]
+    _student_id: strawberry.Private[int | None]
+    _parent_id: strawberry.Private[int | None]
+    _roles: strawberry.Private[list[str]]
+
+    @strawberry.field(description="Roles held at the institution (or region) signed in to.")
+    def roles(self, info: GraphQLInfo) -> list[Role]:
+        ruleset = info.context.registry.get(self.ruleset).ruleset
+        lang = info.context.language
+        out = []
+        for name in self._roles:
+            meta = ruleset.roles.get(name, {})
+            title = meta.get("title_en" if lang == "en" else "title_ru", name)
+            out.append(Role(name=name, title=str(title)))
+        return out
+
+    @strawberry.field
+    async def institution(self, info: GraphQLInfo) -> Institution | None:
+        if self._institution_id is None:
+            return None
+        row = await info.context.loaders.entity_by_id("institution", m.Institution).load(
+            self._institution_id
+        )
+        return Institution.of(row[0]) if row else None
+
+    @strawberry.field(description="The viewer's employee card, if an employee.")
+    async def employee(self, info: GraphQLInfo) -> Employee | None:
+        if self._employee_id is None:
+            return None
+        row = await info.context.loaders.employee_by_id.load(self._employee_id)
+        return Employee.of(row[0], row[1]) if row else None
+
+    @strawberry.field(description="The viewer's student card, if a student.")
+    async def student(self, info: GraphQLInfo) -> Student | None:
+        if self._student_id is None:
+            return None
+        row = await info.context.loaders.student_by_id.load(self._student_id)
+        return Student.of(row[0], row[1]) if row else None
+
+    @strawberry.field(description="The viewer's parent card, if a parent.")
+    async def parent(self, info: GraphQLInfo) -> Parent | None:
+        if self._parent_id is None:
+            return None
+        row = await info.context.loaders.parent_by_id.load(self._parent_id)
+        return Parent.of(row[0], row[1]) if row else None
+
+    @strawberry.field(description="A parent's children.")
+    async def children(self, info: GraphQLInfo) -> list[Student]:
+        if self._parent_id is None:
+            return []
+        rows = await info.context.loaders.children_by_parent.load(self._parent_id)
+        return [Student.of(r[0], r[1]) for r in rows]
+
+
+def viewer_of(info: GraphQLInfo) -> Viewer | None:
+    ctx = info.context
+    v = ctx.viewer
+    if v is None or ctx.ruleset_slug is None:
+        return None
+    return Viewer(
+        login=v.login,
+        ruleset=ctx.ruleset_slug,
+        _institution_id=v.institution_id,
+        _employee_id=v.employee_id,
+        _student_id=v.student_id,
+        _parent_id=v.parent_id,
+        _roles=sorted(v.roles),
+    )
