@@ -6,8 +6,10 @@ gets a fresh :class:`~campusgraph.context.Context` built from its bearer token.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -82,9 +84,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             except RulesetError as exc:
                 log.error("ruleset %s not loaded: %s", slug, exc)
         app.state.registry = registry
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            # `kill -HUP <pid>` reloads rulesets (each built aside, linted and tested first).
+            loop.add_signal_handler(
+                signal.SIGHUP, lambda: log.info("reload: %s", registry.reload_all())
+            )
         try:
             yield
         finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGHUP)
             await engine.dispose()
 
     async def healthz(request: Request) -> Response:

@@ -19,7 +19,7 @@ class LoginInput:
     password: str
 
 
-@strawberry.type
+@strawberry.type(description="The result of `login`: a token and the viewer, or errors.")
 class LoginPayload:
     token: str | None = strawberry.field(description="Bearer token: `Authorization: Bearer …`.")
     expires_at: dt.datetime | None
@@ -28,13 +28,13 @@ class LoginPayload:
     errors: list[MutationError]
 
 
-@strawberry.type
+@strawberry.type(description="The result of `logout`.")
 class LogoutPayload:
     ok: bool
     errors: list[MutationError]
 
 
-@strawberry.type
+@strawberry.type(description="Sign-in and sign-out.")
 class AuthMutations:
     @strawberry.mutation(description="Sign in; returns a bearer token. The only open operation.")
     async def login(self, info: GraphQLInfo, input: LoginInput) -> LoginPayload:

@@ -17,7 +17,6 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.tools import merge_types
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
@@ -26,6 +25,7 @@ from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
     AcademicYear,
     Curriculum,
@@ -108,8 +108,8 @@ async def resolve_node(info: GraphQLInfo, gid: strawberry.ID) -> Node | None:
     return node
 
 
-@strawberry.type
-class Query:
+@strawberry.type(description="Core queries.")
+class CoreQuery:
     @strawberry.field(permission_classes=signed_in, description="Who is signed in.")
     def viewer(self, info: GraphQLInfo) -> Viewer | None:
         return viewer_of(info)
@@ -160,7 +160,15 @@ class Query:
         return await resolve_journal(info, group, discipline, period)
 
 
-Mutation = merge_types("Mutation", (AuthMutations,))
+@strawberry.type(description="Everything starts at `viewer`, `institution` or `node`.")
+class Query(CoreQuery, RulesetQueries):
+    pass
+
+
+@strawberry.type(description="Every change: one `input`, a payload with `errors`.")
+class Mutation(AuthMutations, RulesetMutations):
+    pass
+
 
 TYPES = [Employee, Parent, Student, Mark, Attendance, FinalMark, Work, Lesson]
 

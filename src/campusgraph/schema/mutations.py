@@ -1,0 +1,84 @@
+"""Declared permissions for mutations.
+
+A mutation resolver is wrapped by :func:`guarded`, which names the object and action and
+how to find the target's anchors from the input. The wrapper asks the policy engine and,
+on a denial, returns the payload with a FORBIDDEN error naming the rule and clause; the
+resolver body holds only the domain logic and never checks permissions by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from campusgraph.context import Context
+from campusgraph.policies.facts import Target
+from campusgraph.schema.base import GraphQLInfo
+from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
+
+
+class Payload(Protocol):
+    errors: list[MutationError]
+
+
+P = TypeVar("P")
+TargetFor = Callable[[Context, Any], Awaitable[Target | None]]
+
+
+class ValidationFailed(Exception):
+    """Raised inside a resolver: becomes VALIDATION errors in the payload, nothing written."""
+
+    def __init__(self, *errors: tuple[str | None, str]) -> None:
+        super().__init__("; ".join(text for _, text in errors))
+        self.errors = [
+            MutationError(code=ErrorCode.VALIDATION, message=text, field=field)
+            for field, text in errors
+        ]
+
+
+class Conflict(Exception):
+    def __init__(self, text: str, field: str | None = None) -> None:
+        super().__init__(text)
+        self.error = MutationError(code=ErrorCode.CONFLICT, message=text, field=field)
+
+
+def institution_target(obj: str) -> TargetFor:
+    async def target(ctx: Context, _input: Any) -> Target | None:
+        v = ctx.viewer
+        assert v is not None
+        return ctx.authorizer.target(obj, institution_id=v.institution_id)
+
+    return target
+
+
+def guarded(
+    obj: str, act: str, payload: Callable[..., P], target: TargetFor
+) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
+    def wrap(resolver: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
+        @functools.wraps(resolver)
+        async def run(self: Any, info: GraphQLInfo, input: Any) -> P:
+            ctx = info.context
+            try:
+                found = await target(ctx, input)
+            except ValidationFailed as exc:
+                return payload(errors=exc.errors)
+            if found is None:
+                return payload(
+                    errors=[MutationError(code=ErrorCode.NOT_FOUND, message="Объект не найден.")]
+                )
+            decision = await ctx.authorizer.check(obj, act, found)
+            if not decision.allowed:
+                return payload(errors=[MutationError.forbidden(decision, ctx.language)])
+            try:
+                return await resolver(self, info, input)
+            except ValidationFailed as exc:
+                return payload(errors=exc.errors)
+            except Conflict as exc:
+                return payload(errors=[exc.error])
+            except ApiError as exc:
+                return payload(errors=[MutationError(code=exc.code, message=exc.message)])
+
+        return run
+
+    return wrap

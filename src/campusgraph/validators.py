@@ -1,0 +1,56 @@
+"""Checks for Russian identifiers kept on personal cards.
+
+СНИЛС (the pension insurance number) is the one the regulations name: student and parent
+cards carry it, and a mistyped number must be caught at entry, not at the next export to
+the pension fund. Its last two digits are a checksum over the first nine.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FORMATTED = re.compile(r"^(\d{3})-(\d{3})-(\d{3}) (\d{2})$")
+_PLAIN = re.compile(r"^\d{11}$")
+
+#: Numbers up to 001-001-998 were issued before the checksum rule and are not checked.
+_UNCHECKED_UP_TO = 1_001_998
+
+
+def snils_checksum(digits9: str) -> str:
+    """The two check digits of a СНИЛС whose first nine digits are ``digits9``."""
+    if len(digits9) != 9 or not digits9.isascii() or not digits9.isdigit():
+        raise ValueError(f"expected nine digits, got {digits9!r}")
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits9))
+    if total < 100:
+        return f"{total:02d}"
+    if total in (100, 101):
+        return "00"
+    rest = total % 101
+    return "00" if rest == 100 else f"{rest:02d}"
+
+
+def _digits(value: str) -> str | None:
+    match = _FORMATTED.match(value)
+    if match:
+        return "".join(match.groups())
+    if _PLAIN.match(value):
+        return value
+    return None
+
+
+def is_valid_snils(value: str) -> bool:
+    """True for «123-456-789 01» or eleven digits whose checksum agrees."""
+    digits = _digits(value)
+    if digits is None:
+        return False
+    if int(digits[:9]) <= _UNCHECKED_UP_TO:
+        return True
+    return snils_checksum(digits[:9]) == digits[9:]
+
+
+def format_snils(digits11: str) -> str:
+    """«XXX-XXX-XXX YY», the spelling printed on cards and exported to reports."""
+    digits = _digits(digits11)
+    if digits is None:
+        raise ValueError(f"expected eleven digits of a СНИЛС, got {digits11!r}")
+    return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
