@@ -31,7 +31,13 @@ from campusgraph.policies.scopes import (
     scope_row,
     scope_sql,
 )
-from campusgraph.policies.vocabulary import OBJECTS, Condition, Effect, Scope
+from campusgraph.policies.vocabulary import (
+    OBJECTS,
+    Condition,
+    Effect,
+    Scope,
+    split_conditions,
+)
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
@@ -86,9 +92,10 @@ def _in_scope(ctx: RowContext, target: Target, scope: str) -> bool:
 
 def _condition_holds(ctx: RowContext, target: Target, cond: str) -> bool:
     if target.declared is not None:
-        return cond == Condition.ALWAYS or cond in target.declared
-    assert ctx.facts is not None
-    return condition_row(Condition(cond), ctx.facts, target)
+        return all(c == Condition.ALWAYS or c in target.declared for c in split_conditions(cond))
+    facts = ctx.facts
+    assert facts is not None
+    return all(condition_row(Condition(c), facts, target) for c in split_conditions(cond))
 
 
 class CompiledRuleset:
@@ -141,7 +148,21 @@ class CompiledRuleset:
             return []
         failures: list[str] = []
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        known_roles = set(self.ruleset.roles)
+        known_states = {*Scope.__members__.values(), *Condition.__members__.values()}
         for number, case in enumerate(data.get("case", []), start=1):
+            where = f"{self.slug}/golden.toml case {number}"
+            unknown = [r for r in case.get("roles", []) if r not in known_roles]
+            unknown += [
+                x for x in [*case.get("in", []), *case.get("state", [])] if x not in known_states
+            ]
+            if case.get("object") not in OBJECTS:
+                unknown.append(str(case.get("object")))
+            if case.get("expect") not in ("allow", "deny"):
+                unknown.append(f"expect={case.get('expect')!r}")
+            if unknown:
+                failures.append(f"{where}: unknown names {unknown}")
+                continue
             decision = self.golden_decision(case)
             expect = case.get("expect")
             got = "allow" if decision.allowed else "deny"
@@ -262,7 +283,8 @@ class Authorizer:
 
         def one(line: PolicyLine) -> Expr:
             return and_(
-                scope_sql(Scope(line.scope), v, spec, a), condition_sql(Condition(line.cond), v, a)
+                scope_sql(Scope(line.scope), v, spec, a),
+                *(condition_sql(Condition(c), v, a) for c in split_conditions(line.cond)),
             )
 
         allowed = or_(*(one(line) for line in _dedupe(allow)))
@@ -286,7 +308,7 @@ class Authorizer:
             applicable = allow + deny
             await self.facts.preload(
                 {Scope(line.scope) for line in applicable},
-                {Condition(line.cond) for line in applicable},
+                {Condition(c) for line in applicable for c in split_conditions(line.cond)},
                 target,
             )
             self.enforcer_calls += 1

@@ -27,6 +27,7 @@ from campusgraph.policies.vocabulary import (
     Scope,
     condition_fits,
     scope_fits,
+    split_conditions,
 )
 
 SHIPPED = Path(__file__).with_name("rulesets")
@@ -177,15 +178,15 @@ def lint_line(line: PolicyLine) -> list[LintError]:
     if line.effect not in Effect.__members__.values():
         bad(f"effect must be 'allow' or 'deny', not {line.effect!r}")
     scope_ok = line.scope in Scope.__members__.values()
-    cond_ok = line.cond in Condition.__members__.values()
     if not scope_ok:
         bad(f"unknown scope {line.scope!r}")
-    if not cond_ok:
-        bad(f"unknown condition {line.cond!r}")
     if spec is not None and scope_ok and not scope_fits(Scope(line.scope), spec.anchors):
         bad(f"scope {line.scope!r} cannot apply to object {line.obj!r}")
-    if spec is not None and cond_ok and not condition_fits(Condition(line.cond), spec.anchors):
-        bad(f"condition {line.cond!r} cannot apply to object {line.obj!r}")
+    for cond in split_conditions(line.cond):
+        if cond not in Condition.__members__.values():
+            bad(f"unknown condition {cond!r}")
+        elif spec is not None and not condition_fits(Condition(cond), spec.anchors):
+            bad(f"condition {cond!r} cannot apply to object {line.obj!r}")
     if not line.clause:
         bad("the line cites no clause (write 'no clause: …' where the regulation is silent)")
     return errors
@@ -235,6 +236,19 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
     rs.lines.extend(lines)
     rs.links.extend(links)
     rs.errors.extend(errors)
+    own_keys: dict[str, str] = {}
+    broken = {e.source for e in errors}
+    for line in lines:
+        if line.source in broken:
+            continue
+        if line.key() in own_keys:
+            rs.errors.append(
+                LintError(
+                    line.source,
+                    f"duplicates {own_keys[line.key()]} (same role, object, action, scope, condition)",
+                )
+            )
+        own_keys.setdefault(line.key(), line.source)
     roles = set(rs.roles)
     for line in lines:
         if roles and line.role not in roles:

@@ -208,10 +208,10 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
             return any(f.has("children", s) for s in t.student_ids)
         return f.has("children_groups", t.group_id)
     if scope is Scope.SELF:
-        if Anchor.STUDENT in alt:
-            return v.student_id is not None and v.student_id in t.student_ids
         if Anchor.PERSON in alt:
             return v.person_id is not None and t.person_id == v.person_id
+        if Anchor.STUDENT in alt:
+            return v.student_id is not None and v.student_id in t.student_ids
         return v.student_id is not None and f.has("own_groups", t.group_id)
     if scope is Scope.AUTHOR:
         return t.author_id is not None and t.author_id == v.user_id

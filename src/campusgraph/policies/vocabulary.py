@@ -64,7 +64,7 @@ SCOPE_NEEDS: dict[Scope, tuple[frozenset[Anchor], ...]] = {
     Scope.TAUGHT: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
     Scope.SUBSTITUTE: (frozenset({A.LESSON}),),
     Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP})),
-    Scope.SELF: (frozenset({A.STUDENT}), frozenset({A.PERSON}), frozenset({A.GROUP})),
+    Scope.SELF: (frozenset({A.PERSON}), frozenset({A.STUDENT}), frozenset({A.GROUP})),
     Scope.AUTHOR: (frozenset({A.AUTHOR}),),
 }
 
@@ -218,3 +218,8 @@ def scope_fits(scope: Scope, anchors: frozenset[Anchor]) -> bool:
 
 def condition_fits(condition: Condition, anchors: frozenset[Anchor]) -> bool:
     return CONDITION_NEEDS[condition] <= anchors
+
+
+def split_conditions(text: str) -> list[str]:
+    """A line's condition may be a conjunction: ``period_open&final_not_set``."""
+    return [part.strip() for part in text.split("&")]
