@@ -47,7 +47,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.support import BACKENDS
+
+from campusgraph.settings import Settings, get_settings
+from tests.support import BACKENDS, DEMO_TODAY
 from tests.support.client import GraphQLClient, http_client, serving
 from tests.support.databases import TIMINGS, Database, DatabaseManager
 from tests.support.postgres import (
@@ -58,8 +60,6 @@ from tests.support.postgres import (
     where_we_looked,
 )
 from tests.support.sqlcount import SQLCounter, count_sql
-
-from campusgraph.settings import Settings, get_settings
 
 SignIn = Callable[..., Awaitable[GraphQLClient]]
 
@@ -179,6 +179,7 @@ def make_settings(database: Database, **overrides: Any) -> Settings:
         "mode": "dev",
         "argon2_time_cost": 1,
         "argon2_memory_kib": 64,
+        "today": DEMO_TODAY,
     }
     values.update(overrides)
     return Settings(**values)

@@ -19,14 +19,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from tests.support.client import GraphQLClient, http_client, serving
-from tests.support.databases import Database, DatabaseManager
-from tests.support.sqlcount import count_sql
 
 from campusgraph.db.enums import InstitutionKind
 from campusgraph.db.migrate import alembic_config
 from campusgraph.db.models import Department, Institution, Region, UserAccount
 from campusgraph.db.tenancy import TenantScopeMissing, scoped, unscoped
+from tests.support.client import GraphQLClient, http_client, serving
+from tests.support.databases import Database, DatabaseManager
+from tests.support.sqlcount import count_sql
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -53,7 +53,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
-        signed = await authenticate(self.state.factory, token)
+        signed = await authenticate(self.state.factory, token, today=self.settings.current_date())
         return Context(
             settings=self.settings,
             factory=self.state.factory,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -30,6 +31,11 @@ class Settings(BaseSettings):
     #: Introspection in production; dev and demo always allow it.
     introspection: bool = False
     language: Literal["ru", "en"] = "ru"
+    #: Pin "today" (the demo and the test suite use a fixed date); None means the real date.
+    today: dt.date | None = None
+
+    def current_date(self) -> dt.date:
+        return self.today or dt.date.today()
 
     @property
     def is_sqlite(self) -> bool:

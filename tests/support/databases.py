@@ -24,11 +24,11 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tests.support import DEMO_TODAY
-from tests.support.postgres import PostgresServer
 
 from campusgraph.db.engine import create_engine, session_factory
 from campusgraph.db.migrate import upgrade_async
+from tests.support import DEMO_TODAY
+from tests.support.postgres import PostgresServer
 
 TEMPLATE_NAME = "campusgraph_template"
 #: How PostgreSQL ≥ 15 copies the template (measured: see the report at the session's end).

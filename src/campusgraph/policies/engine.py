@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,15 +192,40 @@ class RulesetError(Exception):
         self.problems = problems
 
 
+_COMPILED: dict[tuple[str, tuple[str, ...], str], CompiledRuleset] = {}
+
+
+def _fingerprint(ruleset: Ruleset, dirs: list[Path]) -> str:
+    """Hash of every file the ruleset was built from (its chain included)."""
+    digest = hashlib.sha256()
+    for slug in [*ruleset.chain, ruleset.slug]:
+        folder = rs_mod.find(slug, dirs)
+        if folder is None:
+            continue
+        for name in ("ruleset.toml", "policy.csv", "golden.toml"):
+            path = folder / name
+            if path.is_file():
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def compile_ruleset(slug: str, dirs: list[Path]) -> CompiledRuleset:
-    """Load, lint, compile and run golden cases; raise on any problem."""
+    """Load, lint, compile and run golden cases; raise on any problem.
+
+    A compiled ruleset is immutable, so the process keeps one per content fingerprint:
+    reloading unchanged files costs a hash, not a recompile and a golden run."""
     ruleset = rs_mod.load(slug, dirs)
+    key = (slug, tuple(str(d) for d in dirs), _fingerprint(ruleset, dirs))
+    cached = _COMPILED.get(key)
+    if cached is not None:
+        return cached
     if ruleset.errors:
         raise RulesetError(slug, [str(e) for e in ruleset.errors])
     compiled = CompiledRuleset(ruleset)
     failures = compiled.run_golden()
     if failures:
         raise RulesetError(slug, failures)
+    _COMPILED[key] = compiled
     return compiled
 
 

@@ -59,7 +59,9 @@ class AuthMutations:
                 viewer=None,
                 errors=[MutationError(code=ErrorCode.UNAUTHENTICATED, message=text)],
             )
-        signed = await auth.authenticate(ctx.factory, result.token)
+        signed = await auth.authenticate(
+            ctx.factory, result.token, today=ctx.settings.current_date()
+        )
         ctx.viewer, ctx.ruleset_slug, ctx.token = signed.viewer, signed.ruleset, result.token
         return LoginPayload(
             token=result.token,
