@@ -78,6 +78,7 @@ class GraphQLClient:
         *,
         token: str | None = None,
         operation_name: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """The raw HTTP response, for tests about status codes and headers."""
         body: dict[str, Any] = {"query": document}
@@ -86,8 +87,9 @@ class GraphQLClient:
         if operation_name is not None:
             body["operationName"] = operation_name
         bearer = token if token is not None else self.token
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return await self.http.post(GRAPHQL_PATH, json=body, headers=headers)
+        sent = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        sent.update(headers or {})
+        return await self.http.post(GRAPHQL_PATH, json=body, headers=sent)
 
     async def query(
         self,

@@ -113,8 +113,12 @@ async def load_journal(
         "read",
         SqlAnchors(institution=g.institution_id, group=g.id, discipline=d.id),
     )
-    header_stmt = select(g, d, p, case((journal_filter, 1), else_=0)).where(
-        g.id == group_id, d.id == discipline_id, p.id == period_id
+    header_stmt = (
+        select(g, d, p, case((journal_filter, 1), else_=0))
+        .select_from(g)
+        .join(d, d.id == discipline_id)
+        .join(p, p.id == period_id)
+        .where(g.id == group_id)
     )
     async with ctx.session() as session:
         header = (await session.execute(header_stmt)).first()
@@ -146,6 +150,7 @@ async def load_journal(
                     fm.value,
                     fm.version,
                 )
+                .select_from(gm)
                 .join(st, st.id == gm.student_id)
                 .join(pe, pe.id == st.person_id)
                 .outerjoin(
@@ -183,6 +188,7 @@ async def load_journal(
                     wo.number,
                     wo.title,
                 )
+                .select_from(le)
                 .outerjoin(wo, and_(wo.lesson_id == le.id, auth.where("work", "read")))
                 .where(
                     le.group_id == group_id,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import ExecutionResult, FieldNode, get_operation_ast
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -105,22 +107,48 @@ class Connection(Generic[N]):
         )
 
 
+def unauthenticated(context: Context) -> ApiError:
+    problem = context.auth_problem
+    lang = context.language
+    if problem is None:
+        return ApiError(ErrorCode.UNAUTHENTICATED, message("unauthenticated", lang))
+    return ApiError(
+        ErrorCode.UNAUTHENTICATED,
+        problem.message_en if lang == "en" else problem.message_ru,
+        reason=problem.code,
+    )
+
+
 class SignedIn(BasePermission):
     """Declared on every root field except ``login``: a valid session is required."""
 
     def has_permission(self, source: Any, info: GraphQLInfo, **kwargs: Any) -> bool:
-        context = info.context
-        if context.viewer is not None:
+        if info.context.viewer is not None:
             return True
-        problem = context.auth_problem
-        lang = context.language
-        if problem is None:
-            raise ApiError(ErrorCode.UNAUTHENTICATED, message("unauthenticated", lang))
-        raise ApiError(
-            ErrorCode.UNAUTHENTICATED,
-            problem.message_en if lang == "en" else problem.message_ru,
-            reason=problem.code,
-        )
+        raise unauthenticated(info.context)
+
+
+#: Root fields an anonymous caller may select.
+OPEN_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
+
+
+class SignInGate(SchemaExtension):
+    """Refuses a whole operation from an anonymous caller unless it only signs in, so the
+    answer is ``data: null`` and one UNAUTHENTICATED error, not a tree of nulls."""
+
+    def on_execute(self) -> Iterator[None]:
+        ec = self.execution_context
+        context = ec.context
+        if context is not None and context.viewer is None and ec.graphql_document is not None:
+            operation = get_operation_ast(ec.graphql_document, ec.operation_name)
+            selections = operation.selection_set.selections if operation is not None else ()
+            open_only = bool(selections) and all(
+                isinstance(sel, FieldNode) and sel.name.value in OPEN_ROOT_FIELDS
+                for sel in selections
+            )
+            if not open_only:
+                ec.result = ExecutionResult(data=None, errors=[unauthenticated(context)])
+        yield
 
 
 signed_in: list[type[BasePermission]] = [SignedIn]

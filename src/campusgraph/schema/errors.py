@@ -137,3 +137,21 @@ class ErrorPolicy(SchemaExtension):
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
+
+
+class RequestStats(SchemaExtension):
+    """Outside production: how many policy decisions and fact queries a request needed,
+    in ``extensions.campusgraph`` (frontend developers see what a screen costs)."""
+
+    def get_results(self) -> dict[str, Any]:
+        ctx = self.execution_context.context
+        if ctx is None or ctx.settings.mode == "production":
+            return {}
+        auth = ctx.__dict__.get("authorizer")
+        facts = ctx.__dict__.get("facts")
+        return {
+            "campusgraph": {
+                "enforcerCalls": auth.enforcer_calls if auth is not None else 0,
+                "factQueries": facts.queries if facts is not None else 0,
+            }
+        }

@@ -21,8 +21,8 @@ from strawberry.extensions import (
 from campusgraph.db import models as m
 from campusgraph.i18n import message
 from campusgraph.schema.auth import AuthMutations
-from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
-from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy
+from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
+from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
@@ -193,6 +193,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=TYPES,
         extensions=[
             ErrorPolicy,
+            RequestStats,
+            SignInGate,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=512),
