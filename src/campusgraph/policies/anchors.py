@@ -13,7 +13,14 @@ from campusgraph.policies.scopes import Expr, SqlAnchors
 
 
 def _person_of_user(user_col: Any) -> Any:
-    return select(m.UserAccount.person_id).where(m.UserAccount.id == user_col).scalar_subquery()
+    # Explicit correlation: the anchor may sit several subqueries deep inside a filter.
+    account = m.UserAccount.__table__
+    return (
+        select(account.c.person_id)
+        .where(account.c.id == user_col)
+        .correlate(user_col.table)
+        .scalar_subquery()
+    )
 
 
 def _parent_children(sub: Any) -> Expr:
@@ -26,7 +33,13 @@ def _portfolio_student(sub: Any) -> Expr:
 
 
 def _lesson_col(col: str, lesson_id: Any) -> Any:
-    return select(getattr(m.Lesson, col)).where(m.Lesson.id == lesson_id).scalar_subquery()
+    lesson = m.Lesson.__table__
+    return (
+        select(lesson.c[col])
+        .where(lesson.c.id == lesson_id)
+        .correlate(lesson_id.table)
+        .scalar_subquery()
+    )
 
 
 def _student() -> SqlAnchors:
@@ -144,7 +157,7 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         group=m.FinalMark.group_id,
         discipline=m.FinalMark.discipline_id,
         student=m.FinalMark.student_id,
-        date=select(m.Period.ends_on).where(m.Period.id == m.FinalMark.period_id).scalar_subquery(),
+        date=m.FinalMark.date,
         author=m.FinalMark.author_user_id,
     ),
     "message": lambda: SqlAnchors(

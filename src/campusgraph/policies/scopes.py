@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from campusgraph.db import models as m
 from campusgraph.policies.facts import (
@@ -222,7 +223,9 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
 def _final_sql(a: SqlAnchors, kinds: tuple[str, ...]) -> Expr:
     assert a.discipline is not None
     assert a.date is not None
-    fm, p = m.FinalMark, m.Period
+    # Aliases: the filter may be applied to a query over final_mark or period itself, where
+    # the plain entities would be auto-correlated away.
+    fm, p = aliased(m.FinalMark), aliased(m.Period)
     sub = (
         select(fm.id)
         .join(p, p.id == fm.period_id)
@@ -242,7 +245,7 @@ def condition_sql(cond: Condition, v: Viewer, a: SqlAnchors) -> Expr:
         return true()
     if cond is Condition.PERIOD_OPEN:
         assert a.date is not None
-        p = m.Period
+        p = aliased(m.Period)
         return ~exists(
             select(p.id).where(p.closed_at.is_not(None), p.starts_on <= a.date, p.ends_on >= a.date)
         )

@@ -123,6 +123,9 @@ class FinalMark(IdMixin, TenantMixin, VersionMixin, Base):
     discipline_id: Mapped[int] = mapped_column(IdType, ForeignKey("discipline.id"))
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("study_group.id"))
     period_id: Mapped[int] = mapped_column(IdType, ForeignKey("period.id"))
+    #: The period's last day, copied like a mark's date: the closed-period rule and the
+    #: policy conditions then read one column instead of a correlated lookup.
+    date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[FinalMarkKind] = mapped_column(enum_column(FinalMarkKind))
     value: Mapped[str] = mapped_column(String(8))
     needs_approval: Mapped[bool] = mapped_column(default=False)

@@ -1358,6 +1358,7 @@ def upgrade() -> None:
         sa.Column(
             "period_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column("date", sa.Date(), nullable=False),
         sa.Column(
             "kind",
             sa.Enum(
