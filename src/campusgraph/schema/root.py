@@ -25,6 +25,7 @@ from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_i
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
     AcademicYear,
@@ -161,7 +162,7 @@ class CoreQuery:
 
 
 @strawberry.type(description="Everything starts at `viewer`, `institution` or `node`.")
-class Query(CoreQuery, RulesetQueries):
+class Query(CoreQuery, RulesetQueries, RegionQueries):
     pass
 
 
