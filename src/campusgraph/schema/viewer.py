@@ -7,6 +7,7 @@ import strawberry
 from campusgraph.db import models as m
 from campusgraph.schema.base import GraphQLInfo
 from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.permissions import Permission, resolve_can
 from campusgraph.schema.structure import Institution
 
 
@@ -73,6 +74,21 @@ class Viewer:
             return []
         rows = await info.context.loaders.children_by_parent.load(self._parent_id)
         return [Student.of(r[0], r[1]) for r in rows]
+
+    @strawberry.field(
+        description="May I `action` the `object` on the row `id` (and, for a new row, `on` "
+        "the row it joins, e.g. a mark: id = the work, on = the student)? Null when a named "
+        "row is not yours to see."
+    )
+    async def can(
+        self,
+        info: GraphQLInfo,
+        object: str,
+        action: str,
+        id: strawberry.ID | None = None,
+        on: strawberry.ID | None = None,
+    ) -> Permission | None:
+        return await resolve_can(info, object, action, id, on)
 
 
 def viewer_of(info: GraphQLInfo) -> Viewer | None:

@@ -1,0 +1,74 @@
+"""``viewer.can``: the policy decision on a real row (or the row a new one would join),
+so a screen can show or hide an action, and say why."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from campusgraph import ids
+from campusgraph.context import Context
+from campusgraph.policies.engine import Decision
+from campusgraph.policies.facts import Target
+from campusgraph.policies.targets import target_of
+from campusgraph.policies.vocabulary import OBJECTS, Action
+
+#: GraphQL type name → the policy object whose anchors a row of that type carries.
+TYPE_OBJECTS = {
+    "Institution": "institution",
+    "Group": "group",
+    "Subgroup": "subgroup",
+    "Student": "student",
+    "Parent": "parent",
+    "Employee": "employee",
+    "Discipline": "discipline",
+    "Period": "period",
+    "AcademicYear": "academic_year",
+    "TeachingAssignment": "teaching_assignment",
+    "TimetableEntry": "timetable",
+    "Lesson": "lesson",
+    "Work": "work",
+    "Mark": "mark",
+    "Attendance": "attendance",
+    "FinalMark": "final_mark",
+    "Room": "room",
+}
+
+
+class UnknownName(ValueError):
+    pass
+
+
+def _merge(base: Target, extra: Target) -> Target:
+    """Anchors of ``extra`` fill what ``base`` lacks (a mark to be created in a work, for a
+    student)."""
+    values = {}
+    for f in dataclasses.fields(Target):
+        if f.name in ("object_anchors", "declared"):
+            continue
+        mine, theirs = getattr(base, f.name), getattr(extra, f.name)
+        values[f.name] = mine if mine not in (None, frozenset()) else theirs
+    return dataclasses.replace(base, **values)
+
+
+async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision | None:
+    """None when a named row does not exist or is not in the viewer's institutions."""
+    if obj not in OBJECTS:
+        raise UnknownName(f"object {obj!r}")
+    if act not in Action.__members__.values():
+        raise UnknownName(f"action {act!r}")
+    auth = ctx.authorizer
+    viewer = ctx.viewer
+    assert viewer is not None
+    target = auth.target(obj, institution_id=viewer.institution_id)
+    async with ctx.session() as session:
+        for gid in gids:
+            type_name, pk = ids.from_global_id(gid)
+            source = TYPE_OBJECTS.get(type_name)
+            if source is None:
+                raise UnknownName(f"type {type_name!r}")
+            found = await target_of(session, source, pk)
+            if found is None:
+                return None
+            target = _merge(found, target) if source == obj else _merge(target, found)
+    target = dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
+    return await auth.check(obj, act, target)
