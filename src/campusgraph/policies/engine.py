@@ -322,6 +322,10 @@ class Authorizer:
         spec = OBJECTS[obj]
         return Target(object_anchors=spec.anchors, **anchors)
 
+    def retarget(self, target: Target, obj: str) -> Target:
+        """The same row's anchors, seen as a row of ``obj`` (e.g. a card's personal part)."""
+        return dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
+
     async def check(self, obj: str, act: str, target: Target) -> Decision:
         key = (obj, act, target.key())
         decision = self._decisions.get(key)

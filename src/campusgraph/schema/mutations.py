@@ -53,8 +53,16 @@ def institution_target(obj: str) -> TargetFor:
 
 
 def guarded(
-    obj: str, act: str, payload: Callable[..., P], target: TargetFor
+    obj: str,
+    act: str,
+    payload: Callable[..., P],
+    target: TargetFor,
+    *,
+    also: Callable[[Any], list[tuple[str, str]]] | None = None,
 ) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
+    """``also(input)`` names further (object, action) pairs the same target needs, e.g. the
+    personal part of a card when the input carries personal data."""
+
     def wrap(resolver: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(resolver)
         async def run(self: Any, info: GraphQLInfo, input: Any) -> P:
@@ -67,9 +75,11 @@ def guarded(
                 return payload(
                     errors=[MutationError(code=ErrorCode.NOT_FOUND, message="Объект не найден.")]
                 )
-            decision = await ctx.authorizer.check(obj, act, found)
-            if not decision.allowed:
-                return payload(errors=[MutationError.forbidden(decision, ctx.language)])
+            for need_obj, need_act in [(obj, act), *(also(input) if also else [])]:
+                spec_target = ctx.authorizer.retarget(found, need_obj)
+                decision = await ctx.authorizer.check(need_obj, need_act, spec_target)
+                if not decision.allowed:
+                    return payload(errors=[MutationError.forbidden(decision, ctx.language)])
             try:
                 return await resolver(self, info, input)
             except ValidationFailed as exc:

@@ -25,6 +25,7 @@ from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_i
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.people import Employee, Parent, Student
+from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
@@ -167,7 +168,7 @@ class Query(CoreQuery, RulesetQueries, RegionQueries):
 
 
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
-class Mutation(AuthMutations, RulesetMutations):
+class Mutation(AuthMutations, RulesetMutations, PeopleMutations):
     pass
 
 
