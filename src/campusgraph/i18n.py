@@ -8,6 +8,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_expired": ("Сеанс истёк: войдите снова.", "The session has expired: sign in again."),
     "token_revoked": ("Сеанс отозван: войдите снова.", "The session was revoked: sign in again."),
     "account_disabled": ("Учётная запись отключена.", "The account is disabled."),
+    "must_change_password": (
+        "Смените одноразовый пароль (changePassword), прежде чем продолжить.",
+        "Change your one-time password (changePassword) before anything else.",
+    ),
     "bad_credentials": (
         "Неверное имя пользователя или пароль.",
         "Wrong login or password.",

@@ -37,6 +37,8 @@ class Viewer:
     student_id: int | None = None
     parent_id: int | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    #: A one-time password was issued: only changing it (or signing out) is allowed.
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,22 +46,23 @@ async def authenticate(
     e, st, p = m.Employee, m.Student, m.Parent
     stmt = (
         select(
-            s.id,
+            s.id.label("session_id"),
             s.expires_at,
             s.revoked_at,
             s.institution_id,
             s.region_id,
-            u.id,
+            u.id.label("user_id"),
             u.login,
             u.disabled_at,
             u.person_id,
+            u.must_change_password,
             ra.role,
-            i.ruleset,
-            r.ruleset,
-            r.id,
-            e.id,
-            st.id,
-            p.id,
+            i.ruleset.label("institution_ruleset"),
+            r.ruleset.label("region_ruleset"),
+            r.id.label("region_pk"),
+            e.id.label("employee_id"),
+            st.id.label("student_id"),
+            p.id.label("parent_id"),
         )
         .join(u, u.id == s.user_id)
         .outerjoin(i, i.id == s.institution_id)
@@ -85,52 +86,38 @@ async def authenticate(
         rows = (await session.execute(stmt)).all()
         if not rows:
             return Authenticated(None, None, problem("TOKEN_UNKNOWN", "token_unknown"))
-        first = rows[0]
-        (
-            session_id,
-            expires_at,
-            revoked_at,
-            inst_id,
-            region_id,
-            user_id,
-            login,
-            disabled_at,
-            person_id,
-            _,
-            inst_ruleset,
-            region_ruleset,
-            region_pk,
-            employee_id,
-            student_id,
-            parent_id,
-        ) = first
-        if revoked_at is not None:
+        first = rows[0]._mapping
+        if first["revoked_at"] is not None:
             return Authenticated(None, None, problem("TOKEN_REVOKED", "token_revoked"))
-        if expires_at <= utcnow():
+        if first["expires_at"] <= utcnow():
             return Authenticated(None, None, problem("TOKEN_EXPIRED", "token_expired"))
-        if disabled_at is not None:
+        if first["disabled_at"] is not None:
             return Authenticated(None, None, problem("ACCOUNT_DISABLED", "account_disabled"))
-        roles = frozenset(row[9] for row in rows if row[9] is not None)
+        roles = frozenset(row.role for row in rows if row.role is not None)
+        inst_id = first["institution_id"]
         if inst_id is not None:
             institution_ids: tuple[int, ...] = (inst_id,)
-            ruleset = inst_ruleset
+            ruleset = first["institution_ruleset"]
         else:
-            ids = await session.execute(select(i.id).where(i.region_id == region_pk).order_by(i.id))
+            ids = await session.execute(
+                select(i.id).where(i.region_id == first["region_pk"]).order_by(i.id)
+            )
             institution_ids = tuple(ids.scalars().all())
-            ruleset = region_ruleset
+            ruleset = first["region_ruleset"]
     viewer = Viewer(
-        user_id=user_id,
-        session_id=session_id,
-        login=login,
+        user_id=first["user_id"],
+        session_id=first["session_id"],
+        login=first["login"],
         institution_ids=institution_ids,
         institution_id=inst_id,
-        region_id=region_id if region_id is not None else None,
+        region_id=first["region_id"],
         roles=roles,
-        person_id=person_id,
-        employee_id=employee_id,
-        student_id=student_id,
-        parent_id=parent_id,
+        person_id=first["person_id"],
+        employee_id=first["employee_id"],
+        student_id=first["student_id"],
+        parent_id=first["parent_id"],
         today=today or dt.date.today(),
+        must_change_password=bool(first["must_change_password"]),
     )
     return Authenticated(viewer, ruleset, None)
 
@@ -174,7 +161,9 @@ async def sign_in(
         ok = await asyncio.to_thread(verify_password, stored, password, settings)
         if account is None or not ok:
             return SignIn(None, None, False, problem("BAD_CREDENTIALS", "bad_credentials"))
-        if account.disabled_at is not None or await _dismissed(session, account):
+        if account.disabled_at is not None or await _dismissed(
+            session, account, settings.current_date()
+        ):
             return SignIn(None, None, False, problem("ACCOUNT_DISABLED", "account_disabled"))
         token = new_token()
         expires = utcnow() + dt.timedelta(hours=settings.session_ttl_hours)
@@ -204,14 +193,14 @@ async def sign_in(
         return SignIn(token, expires, account.must_change_password, None)
 
 
-async def _dismissed(session: AsyncSession, account: m.UserAccount) -> bool:
+async def _dismissed(session: AsyncSession, account: m.UserAccount, today: dt.date) -> bool:
     if account.person_id is None:
         return False
     dismissed = await session.execute(
         select(m.Employee.id).where(
             m.Employee.person_id == account.person_id,
             m.Employee.dismissed_on.is_not(None),
-            m.Employee.dismissed_on <= dt.date.today(),
+            m.Employee.dismissed_on <= today,
         )
     )
     return dismissed.first() is not None

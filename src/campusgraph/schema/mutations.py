@@ -23,7 +23,10 @@ class Payload(Protocol):
 
 
 P = TypeVar("P")
-TargetFor = Callable[[Context, Any], Awaitable[Target | None]]
+#: A target function returns the row's anchors, several rows' (all must be allowed), or
+#: (object, anchors) pairs where the rows are of different objects (students and parents).
+Targets = Target | list[Target] | list[tuple[str, Target]]
+TargetFor = Callable[[Context, Any], Awaitable[Targets | None]]
 
 
 class ValidationFailed(Exception):
@@ -71,15 +74,18 @@ def guarded(
                 found = await target(ctx, input)
             except ValidationFailed as exc:
                 return payload(errors=exc.errors)
-            if found is None:
+            if found is None or found == []:
                 return payload(
                     errors=[MutationError(code=ErrorCode.NOT_FOUND, message="Объект не найден.")]
                 )
-            for need_obj, need_act in [(obj, act), *(also(input) if also else [])]:
-                spec_target = ctx.authorizer.retarget(found, need_obj)
-                decision = await ctx.authorizer.check(need_obj, need_act, spec_target)
-                if not decision.allowed:
-                    return payload(errors=[MutationError.forbidden(decision, ctx.language)])
+            targets = found if isinstance(found, list) else [found]
+            for item in targets:
+                own_obj, one = item if isinstance(item, tuple) else (obj, item)
+                for need_obj, need_act in [(own_obj, act), *(also(input) if also else [])]:
+                    spec_target = ctx.authorizer.retarget(one, need_obj)
+                    decision = await ctx.authorizer.check(need_obj, need_act, spec_target)
+                    if not decision.allowed:
+                        return payload(errors=[MutationError.forbidden(decision, ctx.language)])
             try:
                 return await resolver(self, info, input)
             except ValidationFailed as exc:

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
+from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
@@ -168,7 +169,7 @@ class Query(CoreQuery, RulesetQueries, RegionQueries):
 
 
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
-class Mutation(AuthMutations, RulesetMutations, PeopleMutations):
+class Mutation(AuthMutations, RulesetMutations, PeopleMutations, AccountMutations):
     pass
 
 
