@@ -51,6 +51,7 @@ from campusgraph.db.enums import (
 )
 from campusgraph.db.tenancy import unscoped
 from campusgraph.security import hash_password
+from campusgraph.text import TRANSLIT
 from campusgraph.validators import format_snils, snils_checksum
 
 DEMO_PASSWORD = "demo"
@@ -535,47 +536,6 @@ WORK_PLACES: tuple[str, ...] = (
     "ГУП «Водоканал»",
 )
 
-TRANSLIT = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "y",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "-",
-            "y",
-            "-",
-            "e",
-            "yu",
-            "ya",
-        ],
-        strict=True,
-    )
-)
 
 # =====================================================================================
 # Reference data: calendar, rooms

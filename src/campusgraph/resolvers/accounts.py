@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
@@ -15,55 +14,9 @@ from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.resolvers.audit import record
 from campusgraph.security import hash_password, one_time_password, verify_password
-
-_TRANSLIT = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "y",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "-",
-            "y",
-            "-",
-            "e",
-            "yu",
-            "ya",
-        ],
-        strict=True,
-    )
-)
+from campusgraph.text import translit
 
 MIN_PASSWORD = 8
-
-
-def translit(text: str) -> str:
-    out = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
-    return re.sub(r"[^a-z0-9]", "", out.replace("-", ""))
 
 
 @dataclass(frozen=True, slots=True)

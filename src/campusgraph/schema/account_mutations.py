@@ -95,12 +95,12 @@ async def _holders(ctx: Context, input: IssueCredentialsInput) -> list[tuple[str
     return out
 
 
-async def _account_target(ctx: Context, input: RevokeSessionsInput) -> Target | None:
+async def _account_id(ctx: Context, input: RevokeSessionsInput) -> int | None:
     viewer = ctx.viewer
     assert viewer is not None
     login = input.account_login or viewer.login
     async with ctx.session() as session:
-        account = (
+        found: int | None = (
             await session.execute(
                 select(m.UserAccount.id).where(
                     m.UserAccount.institution_id == viewer.institution_id,
@@ -108,8 +108,14 @@ async def _account_target(ctx: Context, input: RevokeSessionsInput) -> Target | 
                 )
             )
         ).scalar_one_or_none()
-        if account is None:
-            return None
+    return found
+
+
+async def _account_target(ctx: Context, input: RevokeSessionsInput) -> Target | None:
+    account = await _account_id(ctx, input)
+    if account is None:
+        return None
+    async with ctx.session() as session:
         return await target_of(session, "account", account)
 
 
@@ -167,18 +173,8 @@ class AccountMutations:
         self, info: GraphQLInfo, input: RevokeSessionsInput
     ) -> RevokeSessionsPayload:
         ctx = info.context
-        viewer = ctx.viewer
-        assert viewer is not None
-        login = input.account_login or viewer.login
-        async with ctx.session() as session:
-            user_id = (
-                await session.execute(
-                    select(m.UserAccount.id).where(
-                        m.UserAccount.institution_id == viewer.institution_id,
-                        m.UserAccount.login == login,
-                    )
-                )
-            ).scalar_one()
+        user_id = await _account_id(ctx, input)
+        assert user_id is not None  # the guard found it
         return RevokeSessionsPayload(
             revoked=await accounts.revoke_sessions(ctx, user_id, input.client_mutation_id)
         )
