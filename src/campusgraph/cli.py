@@ -98,6 +98,64 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return commands.run(args, _dirs(settings), settings)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a list as the operator (no roles; the checks, the tenant and the audit apply)."""
+    from campusgraph.exchange.command import run_import
+    from campusgraph.exchange.lists import ListKind
+
+    return asyncio.run(
+        run_import(
+            Settings(), ListKind(args.kind), Path(args.file), args.institution, dry_run=args.dry_run
+        )
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from campusgraph.exchange.command import run_export
+    from campusgraph.exchange.formats import FileFormat
+    from campusgraph.exchange.lists import ListKind
+
+    return asyncio.run(
+        run_export(
+            Settings(), ListKind(args.kind), args.institution, FileFormat(args.format), args.output
+        )
+    )
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Migrate, then generate a region of institutions (load tests and benchmarks)."""
+    import datetime as dt
+
+    from campusgraph.db.engine import create_engine, session_factory
+    from campusgraph.db.region_seed import RegionExists, seed_region
+
+    settings = Settings()
+    _migrate(settings)
+    today = dt.date.fromisoformat(args.today) if args.today else settings.current_date()
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            summary = await seed_region(
+                session_factory(engine),
+                institutions=args.institutions,
+                students=args.students,
+                seed=args.seed,
+                today=today,
+                region=args.region,
+                progress=True,
+            )
+        except RegionExists as exc:
+            print(f"campusgraph: {exc}; use a fresh database or --region", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+        print(summary.render(), flush=True)
+        return 0
+
+    return asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="campusgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +199,34 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--action", required=True, dest="act")
     q.add_argument("--id", dest="gid")
     p.set_defaults(func=cmd_policy)
+
+    kinds = ["staff", "students", "parents", "disciplines"]
+    p = sub.add_parser(
+        "import",
+        help="import a list (CSV or XLSX) into an institution, all rows or none; as the "
+        "operator: roles are not consulted, the checks, the tenant and the audit are",
+    )
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("file", help="a .csv (UTF-8, «;» or «,») or .xlsx file with a header row")
+    p.add_argument("--institution", required=True, help="the institution's slug")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a list of an institution as CSV or XLSX")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("--institution", required=True, help="the institution's slug")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("-o", "--output", help="file to write ('-': standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("seed", help="generate load-test data (see campusgraph.db.region_seed)")
+    p.add_argument("what", choices=["region"])
+    p.add_argument("--institutions", type=int, required=True, help="how many institutions")
+    p.add_argument("--students", type=int, required=True, help="students per institution")
+    p.add_argument("--seed", type=int, default=2026, help="the random seed (default 2026)")
+    p.add_argument("--today", help="YYYY-MM-DD: lessons up to the day before (default today)")
+    p.add_argument("--region", default="bench-region", help="the new region's slug")
+    p.set_defaults(func=cmd_seed)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -54,3 +54,11 @@ def format_snils(digits11: str) -> str:
     if digits is None:
         raise ValueError(f"expected eleven digits of a СНИЛС, got {digits11!r}")
     return f"{digits[0:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:11]}"
+
+
+def snils_problem(value: str) -> str | None:
+    """Why ``value`` is not a СНИЛС: ``"format"`` (neither spelling), ``"checksum"``, or None."""
+    digits = _digits(value)
+    if digits is None:
+        return "format"
+    return None if is_valid_snils(value) else "checksum"

@@ -103,13 +103,7 @@ async def _vary_state(db: Any, inst_id: int, close_first_quarter: bool, extra: i
             .first()
         )
         assert period is not None
-        await s.execute(
-            update(m.Period)
-            .where(m.Period.id == period.id)
-            .values(
-                closed_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC) if close_first_quarter else None
-            )
-        )
+        await s.execute(update(m.Period).where(m.Period.id == period.id).values(closed_at=None))
         marks = (
             await s.execute(
                 select(m.Mark.student_id, m.Mark.discipline_id, m.Mark.group_id)
@@ -137,6 +131,12 @@ async def _vary_state(db: Any, inst_id: int, close_first_quarter: bool, extra: i
                     updated_at=dt.datetime.now(dt.UTC),
                     needs_approval=False,
                 )
+            )
+        if close_first_quarter:  # after the writes: the database refuses writes into it
+            await s.execute(
+                update(m.Period)
+                .where(m.Period.id == period.id)
+                .values(closed_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
             )
         await s.commit()
 

@@ -334,6 +334,20 @@ class Authorizer:
         allow, deny = self.lines(obj, act)
         if not allow:
             decision = Decision(False, self.compiled.slug, obj, act, None)
+            if deny:
+                # No allow line, but a deny line may name the clause that forbids this.
+                await self.facts.preload(
+                    {Scope(line.scope) for line in deny},
+                    {Condition(c) for line in deny for c in split_conditions(line.cond)},
+                    target,
+                )
+                ctx = RowContext(self.roles, self.facts)
+                for line in deny:
+                    if _in_scope(ctx, target, line.scope) and _condition_holds(
+                        ctx, target, line.cond
+                    ):
+                        decision = dataclasses.replace(decision, line=line)
+                        break
         else:
             applicable = allow + deny
             await self.facts.preload(

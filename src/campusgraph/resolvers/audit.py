@@ -43,7 +43,10 @@ async def record(
     client_mutation_id: str | None = None,
     user_id: int | None = None,
     session_id: int | None = None,
+    mutation: str | None = None,
 ) -> None:
+    """``mutation`` makes the event the receipt of that mutation for its client mutation id
+    (unique per user): a retry finds it instead of writing again."""
     await session.execute(
         insert(AuditEvent).values(
             institution_id=institution_id,
@@ -55,5 +58,6 @@ async def record(
             before=before,
             after=after,
             client_mutation_id=client_mutation_id,
+            mutation=mutation if client_mutation_id else None,
         )
     )

@@ -91,7 +91,7 @@ async def authenticate(
             return Authenticated(None, None, problem("TOKEN_REVOKED", "token_revoked"))
         if first["expires_at"] <= utcnow():
             return Authenticated(None, None, problem("TOKEN_EXPIRED", "token_expired"))
-        if first["disabled_at"] is not None:
+        if first["disabled_at"] is not None and first["disabled_at"] <= utcnow():
             return Authenticated(None, None, problem("ACCOUNT_DISABLED", "account_disabled"))
         roles = frozenset(row.role for row in rows if row.role is not None)
         inst_id = first["institution_id"]
@@ -161,9 +161,8 @@ async def sign_in(
         ok = await asyncio.to_thread(verify_password, stored, password, settings)
         if account is None or not ok:
             return SignIn(None, None, False, problem("BAD_CREDENTIALS", "bad_credentials"))
-        if account.disabled_at is not None or await _dismissed(
-            session, account, settings.current_date()
-        ):
+        disabled = account.disabled_at is not None and account.disabled_at <= utcnow()
+        if disabled or await _dismissed(session, account, settings.current_date()):
             return SignIn(None, None, False, problem("ACCOUNT_DISABLED", "account_disabled"))
         token = new_token()
         expires = utcnow() + dt.timedelta(hours=settings.session_ttl_hours)

@@ -189,7 +189,21 @@ async def load_journal(
                     wo.title,
                 )
                 .select_from(le)
-                .outerjoin(wo, and_(wo.lesson_id == le.id, auth.where("work", "read")))
+                .outerjoin(
+                    wo,
+                    and_(
+                        wo.lesson_id == le.id,
+                        # The work's own copies of its lesson's group, discipline and date
+                        # let the join use work's (institution, group, discipline, date)
+                        # index; on lesson_id alone SQLite scanned every work of the
+                        # institution for each lesson (there is no index on lesson_id).
+                        wo.group_id == group_id,
+                        wo.discipline_id == discipline_id,
+                        wo.date >= start,
+                        wo.date <= end,
+                        auth.where("work", "read"),
+                    ),
+                )
                 .where(
                     le.group_id == group_id,
                     le.discipline_id == discipline_id,

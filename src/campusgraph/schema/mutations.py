@@ -57,14 +57,17 @@ def institution_target(obj: str) -> TargetFor:
 
 def guarded(
     obj: str,
-    act: str,
+    act: str | Callable[[Any], str],
     payload: Callable[..., P],
     target: TargetFor,
     *,
     also: Callable[[Any], list[tuple[str, str]]] | None = None,
 ) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
     """``also(input)`` names further (object, action) pairs the same target needs, e.g. the
-    personal part of a card when the input carries personal data."""
+    personal part of a card when the input carries personal data. ``act`` may be a
+    function of the input, for a mutation whose action the input decides (``setMark``
+    creates a mark when the client saw none — ``expectedVersion: null`` — and updates it
+    otherwise)."""
 
     def wrap(resolver: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(resolver)
@@ -81,7 +84,8 @@ def guarded(
             targets = found if isinstance(found, list) else [found]
             for item in targets:
                 own_obj, one = item if isinstance(item, tuple) else (obj, item)
-                for need_obj, need_act in [(own_obj, act), *(also(input) if also else [])]:
+                action = act(input) if callable(act) else act
+                for need_obj, need_act in [(own_obj, action), *(also(input) if also else [])]:
                     spec_target = ctx.authorizer.retarget(one, need_obj)
                     decision = await ctx.authorizer.check(need_obj, need_act, spec_target)
                     if not decision.allowed:

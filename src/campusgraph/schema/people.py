@@ -15,9 +15,11 @@ from campusgraph.schema.base import Connection, GraphQLInfo, Node, to_global_id
 from campusgraph.schema.structure import Group
 
 if TYPE_CHECKING:
+    from campusgraph.schema.movement import GroupMembership
     from campusgraph.schema.teaching import Attendance, FinalMark, Mark, TeachingAssignment
 
 TeachingModule = "campusgraph.schema.teaching"
+MovementModule = "campusgraph.schema.movement"
 
 
 def _full(p: m.Person) -> str:
@@ -89,6 +91,14 @@ class Student(Node):
         when = on or info.context.viewer.today  # type: ignore[union-attr]
         row = await info.context.loaders.group_by_student(when).load(self._pk)
         return Group.of(row[0]) if row else None
+
+    @strawberry.field(description="Group history from the movement orders, oldest first.")
+    async def memberships(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[GroupMembership, strawberry.lazy(MovementModule)]]:
+        from campusgraph.schema.movement import memberships_of
+
+        return await memberships_of(info, self._pk)
 
     @strawberry.field
     async def parents(self, info: GraphQLInfo) -> list[Parent]:

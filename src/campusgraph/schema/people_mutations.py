@@ -1,21 +1,103 @@
-"""Mutations on people's cards."""
+"""Mutations on people's cards: students, employees, parents, and parent ↔ student links.
+
+Each card is guarded part by part: an update declares the permission of exactly the parts
+its input touches — the card (``student`` / ``employee`` / ``parent`` update), its personal
+part (``*.personal`` update: СНИЛС, addresses) and, for students, health and military
+registration (``student.health`` update) — so a role granted only one part (Tomsk's head of
+upbringing and ``student.health``) can change that part and nothing else. An update changes
+only the fields given; ``null`` clears an optional one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import strawberry
 
-from campusgraph.db.enums import Sex
-from campusgraph.resolvers.people_writes import (
-    StudentCardFields,
-    create_student_card,
-    validate_student_card,
-)
+from campusgraph import ids
+from campusgraph.context import Context
+from campusgraph.db.enums import FundingSource, ParentKind, Sex, StudyForm
+from campusgraph.i18n import message
+from campusgraph.policies.facts import Target
+from campusgraph.policies.targets import target_of
+from campusgraph.resolvers import people_writes as pw
 from campusgraph.schema.base import GraphQLInfo, signed_in
-from campusgraph.schema.errors import MutationError
-from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
-from campusgraph.schema.people import Student
+from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
+from campusgraph.schema.mutations import TargetFor, ValidationFailed, guarded, institution_target
+from campusgraph.schema.people import Employee, Parent, Student
+
+UNSET: Any = strawberry.UNSET
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"([A-Z])", r"_\1", name).lower()
+
+
+def given(card: str, input: Any) -> dict[str, Any]:
+    """camelCase field → value for the card fields the input carries (UNSET: not given)."""
+    out: dict[str, Any] = {}
+    for name in pw.FIELDS[card]:
+        value = getattr(input, _snake(name), UNSET)
+        if value is not UNSET:
+            out[name] = value
+    return out
+
+
+def pk_of(gid: str, type_name: str, field: str, language: str) -> int:
+    """The primary key of a global id of ``type_name``, or VALIDATION on ``field``."""
+    try:
+        kind, pk = ids.from_global_id(gid)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed((field, message("bad_id", language, value=gid))) from None
+    if kind != type_name:
+        raise ValidationFailed((field, message("wrong_type", language)))
+    return pk
+
+
+@contextmanager
+def card_errors(language: str) -> Iterator[None]:
+    """The card writers' exceptions as the payload's errors."""
+    try:
+        yield
+    except pw.CardInvalid as exc:
+        raise ValidationFailed(*pw.prefixed(exc.problems)) from None
+    except pw.CardNotFound:
+        raise ApiError(ErrorCode.NOT_FOUND, message("not_found", language)) from None
+
+
+def _parts_target(card: str, type_name: str, id_attr: str) -> TargetFor:
+    """The card's anchors, once per policy object the input touches."""
+
+    async def target(ctx: Context, input: Any) -> list[tuple[str, Target]] | None:
+        field = f"input.{id_attr}"
+        pk = pk_of(getattr(input, id_attr), type_name, field, ctx.language)
+        async with ctx.session() as session:
+            found = await target_of(session, card, pk)
+        if found is None:
+            return None
+        return [(obj, found) for obj in pw.objects_touched(card, given(card, input))]
+
+    return target
+
+
+def _personal_on_create(card: str) -> Any:
+    personal = pw.personal_fields(card)
+
+    def also(input: Any) -> list[tuple[str, str]]:
+        values = given(card, input)
+        if any(pw.clean(values.get(name)) is not None for name in personal):
+            return [(f"{card}.personal", "create")]
+        return []
+
+    return also
+
+
+# -- students ---------------------------------------------------------------------------------
 
 
 @strawberry.input(description="A new student card (карточка обучающегося).")
@@ -30,8 +112,13 @@ class CreateStudentCardInput:
         default=None, description="«123-456-789 01» or 11 digits; the checksum is verified."
     )
     address: str | None = None
+    registration_address: str | None = None
+    record_book_number: str | None = None
     enrolment_order_number: str | None = None
     enrolment_date: dt.date | None = None
+    funding_source: FundingSource = FundingSource.BUDGET
+    study_form: StudyForm = StudyForm.FULL_TIME
+    education_level: str | None = None
     client_mutation_id: str | None = None
 
 
@@ -41,41 +128,378 @@ class CreateStudentCardPayload:
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
-def _personal_needed(input: CreateStudentCardInput) -> list[tuple[str, str]]:
-    return [("student.personal", "create")] if input.snils or input.address else []
+@strawberry.input(
+    description="Change a student card: only the fields given change; null clears an optional "
+    "one. Card fields need `student` update, СНИЛС and addresses `student.personal` update, "
+    "health and military registration `student.health` update."
+)
+class UpdateStudentCardInput:
+    student: strawberry.ID
+    surname: str | None = UNSET
+    name: str | None = UNSET
+    patronymic: str | None = UNSET
+    birth_date: dt.date | None = UNSET
+    sex: Sex | None = UNSET
+    citizenship: str | None = UNSET
+    record_book_number: str | None = UNSET
+    enrolment_order_number: str | None = UNSET
+    enrolment_date: dt.date | None = UNSET
+    funding_source: FundingSource | None = UNSET
+    study_form: StudyForm | None = UNSET
+    education_level: str | None = UNSET
+    snils: str | None = strawberry.field(
+        default=UNSET, description="«123-456-789 01» or 11 digits; the checksum is verified."
+    )
+    address: str | None = UNSET
+    registration_address: str | None = UNSET
+    health_group: str | None = UNSET
+    health_notes: str | None = UNSET
+    disability: str | None = UNSET
+    military_registration: str | None = UNSET
+    client_mutation_id: str | None = None
+
+
+@strawberry.type(description="The result of `updateStudentCard`.")
+class UpdateStudentCardPayload:
+    student: Student | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+# -- employees --------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="A position held, by its name in the institution's list of positions."
+)
+class EmployeePositionInput:
+    name: str
+    is_main: bool = strawberry.field(
+        default=False, description="The main position; default: the first one listed."
+    )
+
+
+@strawberry.input(description="A new employee card (личная карточка сотрудника).")
+class CreateEmployeeCardInput:
+    surname: str
+    name: str
+    patronymic: str | None = None
+    sex: Sex | None = None
+    birth_date: dt.date | None = None
+    positions: list[EmployeePositionInput] = strawberry.field(
+        description="At least one; each must be in the institution's list of positions."
+    )
+    category: str | None = strawberry.field(
+        default=None, description="Qualification category: «высшая», «первая» …"
+    )
+    diploma_speciality: str | None = None
+    hired_on: dt.date | None = None
+    dismissed_on: dt.date | None = None
+    phone: str | None = None
+    email: str | None = None
+    snils: str | None = strawberry.field(
+        default=None, description="Needs `employee.personal` create; the checksum is verified."
+    )
+    address: str | None = strawberry.field(
+        default=None, description="Needs `employee.personal` create."
+    )
+    client_mutation_id: str | None = None
+
+
+@strawberry.type(description="The result of `createEmployeeCard` / `updateEmployeeCard`.")
+class EmployeeCardPayload:
+    employee: Employee | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(
+    description="Change an employee card: only the fields given change. A dismissal date "
+    "that has come disables the employee's accounts and ends their sessions from that "
+    "day; a later one refuses sign-in from its day."
+)
+class UpdateEmployeeCardInput:
+    employee: strawberry.ID
+    surname: str | None = UNSET
+    name: str | None = UNSET
+    patronymic: str | None = UNSET
+    sex: Sex | None = UNSET
+    birth_date: dt.date | None = UNSET
+    positions: list[EmployeePositionInput] | None = strawberry.field(
+        default=UNSET, description="Replaces the positions held."
+    )
+    category: str | None = UNSET
+    diploma_speciality: str | None = UNSET
+    hired_on: dt.date | None = UNSET
+    dismissed_on: dt.date | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    snils: str | None = strawberry.field(default=UNSET, description="Needs `employee.personal`.")
+    address: str | None = strawberry.field(default=UNSET, description="Needs `employee.personal`.")
+    client_mutation_id: str | None = None
+
+
+def _positions(items: list[EmployeePositionInput] | None) -> list[pw.PositionChoice]:
+    return [pw.PositionChoice(p.name, p.is_main) for p in items or []]
+
+
+# -- parents ----------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description="A new parent (legal guardian) card; link children with `linkParent`."
+)
+class CreateParentCardInput:
+    surname: str
+    name: str
+    patronymic: str | None = None
+    sex: Sex | None = None
+    birth_date: dt.date | None = None
+    phone: str | None = None
+    email: str | None = None
+    work_place: str | None = None
+    snils: str | None = strawberry.field(
+        default=None, description="Needs `parent.personal` create; the checksum is verified."
+    )
+    address: str | None = strawberry.field(
+        default=None, description="Needs `parent.personal` create."
+    )
+    client_mutation_id: str | None = None
+
+
+@strawberry.type(description="The result of `createParentCard` / `updateParentCard`.")
+class ParentCardPayload:
+    parent: Parent | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Change a parent card: only the fields given change.")
+class UpdateParentCardInput:
+    parent: strawberry.ID
+    surname: str | None = UNSET
+    name: str | None = UNSET
+    patronymic: str | None = UNSET
+    sex: Sex | None = UNSET
+    birth_date: dt.date | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    work_place: str | None = UNSET
+    snils: str | None = strawberry.field(default=UNSET, description="Needs `parent.personal`.")
+    address: str | None = strawberry.field(default=UNSET, description="Needs `parent.personal`.")
+    client_mutation_id: str | None = None
+
+
+@strawberry.input(
+    description="Link a parent to a student of the same institution (one parent, several "
+    "children). Linking again changes the kind. Needs `parent` update on the parent as "
+    "a parent of that student."
+)
+class LinkParentInput:
+    parent: strawberry.ID
+    student: strawberry.ID
+    kind: ParentKind
+    client_mutation_id: str | None = None
+
+
+@strawberry.input(description="Remove a parent ↔ student link (the cards stay).")
+class UnlinkParentInput:
+    parent: strawberry.ID
+    student: strawberry.ID
+    client_mutation_id: str | None = None
+
+
+@strawberry.type(description="The result of `linkParent` / `unlinkParent`.")
+class ParentLinkPayload:
+    parent: Parent | None = None
+    student: Student | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+async def _link_target(ctx: Context, input: LinkParentInput | UnlinkParentInput) -> Target | None:
+    """The parent's anchors as a parent of the student named (so a curator may link his
+    group's students' parents)."""
+    parent = pk_of(input.parent, "Parent", "input.parent", ctx.language)
+    student = pk_of(input.student, "Student", "input.student", ctx.language)
+    async with ctx.session() as session:
+        found = await target_of(session, "parent", parent)
+        child = await target_of(session, "student", student)
+    if found is None or child is None:
+        return None
+    return dataclasses.replace(found, student_ids=frozenset({student}))
+
+
+def _linked(linked: pw.Linked) -> ParentLinkPayload:
+    return ParentLinkPayload(
+        parent=Parent.of(linked.parent, linked.parent_person, linked.kind),
+        student=Student.of(linked.student, linked.student_person),
+    )
+
+
+def _student_fields(input: CreateStudentCardInput) -> pw.StudentCardFields:
+    return pw.StudentCardFields(
+        surname=input.surname,
+        name=input.name,
+        patronymic=input.patronymic,
+        birth_date=input.birth_date,
+        sex=input.sex,
+        citizenship=input.citizenship,
+        snils=input.snils,
+        address=input.address,
+        enrolment_order_number=input.enrolment_order_number,
+        enrolment_date=input.enrolment_date,
+        registration_address=input.registration_address,
+        record_book_number=input.record_book_number,
+        funding_source=input.funding_source,
+        study_form=input.study_form,
+        education_level=input.education_level,
+    )
 
 
 @strawberry.type(description="People's cards.")
 class PeopleMutations:
     @strawberry.mutation(
         permission_classes=signed_in,
-        description="Create a student card; СНИЛС and address need `student.personal` create.",
+        description="Create a student card; СНИЛС and addresses need `student.personal` create.",
     )
     @guarded(
         "student",
         "create",
         CreateStudentCardPayload,
         institution_target("student"),
-        also=_personal_needed,
+        also=_personal_on_create("student"),
     )
     async def create_student_card(
         self, info: GraphQLInfo, input: CreateStudentCardInput
     ) -> CreateStudentCardPayload:
         ctx = info.context
-        fields = StudentCardFields(
-            surname=input.surname,
-            name=input.name,
-            patronymic=input.patronymic,
-            birth_date=input.birth_date,
-            sex=input.sex,
-            citizenship=input.citizenship,
-            snils=input.snils,
-            address=input.address,
-            enrolment_order_number=input.enrolment_order_number,
-            enrolment_date=input.enrolment_date,
-        )
-        problems = validate_student_card(fields, ctx.settings.current_date(), ctx.language)
+        fields = _student_fields(input)
+        problems = pw.validate_student_card(fields, ctx.settings.current_date(), ctx.language)
         if problems:
             raise ValidationFailed(*problems)
-        student, person = await create_student_card(ctx, fields, input.client_mutation_id)
+        student, person = await pw.create_student_card(ctx, fields, input.client_mutation_id)
         return CreateStudentCardPayload(student=Student.of(student, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Change fields of a student card (the federal contingent register's "
+        "fields the card holds, the personal part, health).",
+    )
+    @guarded(
+        "student",
+        "update",
+        UpdateStudentCardPayload,
+        _parts_target("student", "Student", "student"),
+    )
+    async def update_student_card(
+        self, info: GraphQLInfo, input: UpdateStudentCardInput
+    ) -> UpdateStudentCardPayload:
+        ctx = info.context
+        pk = pk_of(input.student, "Student", "input.student", ctx.language)
+        with card_errors(ctx.language):
+            student, person = await pw.update_student_card(
+                ctx, pk, given("student", input), input.client_mutation_id
+            )
+        return UpdateStudentCardPayload(student=Student.of(student, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Create an employee card; СНИЛС and address need `employee.personal` create.",
+    )
+    @guarded(
+        "employee",
+        "create",
+        EmployeeCardPayload,
+        institution_target("employee"),
+        also=_personal_on_create("employee"),
+    )
+    async def create_employee_card(
+        self, info: GraphQLInfo, input: CreateEmployeeCardInput
+    ) -> EmployeeCardPayload:
+        ctx = info.context
+        values = given("employee", input)
+        with card_errors(ctx.language):
+            employee, person = await pw.create_employee_card(
+                ctx, values, _positions(input.positions), input.client_mutation_id
+            )
+        return EmployeeCardPayload(employee=Employee.of(employee, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Change fields of an employee card; a dismissal date disables the "
+        "employee's accounts from that day.",
+    )
+    @guarded(
+        "employee", "update", EmployeeCardPayload, _parts_target("employee", "Employee", "employee")
+    )
+    async def update_employee_card(
+        self, info: GraphQLInfo, input: UpdateEmployeeCardInput
+    ) -> EmployeeCardPayload:
+        ctx = info.context
+        pk = pk_of(input.employee, "Employee", "input.employee", ctx.language)
+        positions = None if input.positions is UNSET else _positions(input.positions)
+        with card_errors(ctx.language):
+            employee, person = await pw.update_employee_card(
+                ctx, pk, given("employee", input), positions, input.client_mutation_id
+            )
+        return EmployeeCardPayload(employee=Employee.of(employee, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Create a parent card; СНИЛС and address need `parent.personal` create.",
+    )
+    @guarded(
+        "parent",
+        "create",
+        ParentCardPayload,
+        institution_target("parent"),
+        also=_personal_on_create("parent"),
+    )
+    async def create_parent_card(
+        self, info: GraphQLInfo, input: CreateParentCardInput
+    ) -> ParentCardPayload:
+        ctx = info.context
+        with card_errors(ctx.language):
+            parent, person = await pw.create_parent_card(
+                ctx, given("parent", input), input.client_mutation_id
+            )
+        return ParentCardPayload(parent=Parent.of(parent, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in, description="Change fields of a parent card."
+    )
+    @guarded("parent", "update", ParentCardPayload, _parts_target("parent", "Parent", "parent"))
+    async def update_parent_card(
+        self, info: GraphQLInfo, input: UpdateParentCardInput
+    ) -> ParentCardPayload:
+        ctx = info.context
+        pk = pk_of(input.parent, "Parent", "input.parent", ctx.language)
+        with card_errors(ctx.language):
+            parent, person = await pw.update_parent_card(
+                ctx, pk, given("parent", input), input.client_mutation_id
+            )
+        return ParentCardPayload(parent=Parent.of(parent, person))
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Link a parent to a student (mother, father or guardian).",
+    )
+    @guarded("parent", "update", ParentLinkPayload, _link_target)
+    async def link_parent(self, info: GraphQLInfo, input: LinkParentInput) -> ParentLinkPayload:
+        ctx = info.context
+        parent = pk_of(input.parent, "Parent", "input.parent", ctx.language)
+        student = pk_of(input.student, "Student", "input.student", ctx.language)
+        with card_errors(ctx.language):
+            linked = await pw.link_parent(
+                ctx, parent, student, input.kind, input.client_mutation_id
+            )
+        return _linked(linked)
+
+    @strawberry.mutation(
+        permission_classes=signed_in, description="Remove a parent ↔ student link."
+    )
+    @guarded("parent", "update", ParentLinkPayload, _link_target)
+    async def unlink_parent(self, info: GraphQLInfo, input: UnlinkParentInput) -> ParentLinkPayload:
+        ctx = info.context
+        parent = pk_of(input.parent, "Parent", "input.parent", ctx.language)
+        student = pk_of(input.student, "Student", "input.student", ctx.language)
+        with card_errors(ctx.language):
+            linked = await pw.unlink_parent(ctx, parent, student, input.client_mutation_id)
+        return _linked(linked)

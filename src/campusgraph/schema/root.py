@@ -21,10 +21,16 @@ from strawberry.extensions import (
 from campusgraph.db import models as m
 from campusgraph.i18n import message
 from campusgraph.schema.account_mutations import AccountMutations
+from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
+from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
+from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.journal import Journal, resolve_journal
+from campusgraph.schema.journal_mutations import JournalMutations
+from campusgraph.schema.journal_rules import JournalRulesQuery
+from campusgraph.schema.movement import MovementMutations, MovementOrder, MovementQueries
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
@@ -42,6 +48,7 @@ from campusgraph.schema.structure import (
     Speciality,
     Subgroup,
 )
+from campusgraph.schema.structure_mutations import StructureMutations
 from campusgraph.schema.teaching import (
     Attendance,
     FinalMark,
@@ -51,6 +58,7 @@ from campusgraph.schema.teaching import (
     TimetableEntry,
     Work,
 )
+from campusgraph.schema.timetable import CalendarMutations, TimetableMutations, TimetableQueries
 from campusgraph.schema.viewer import Viewer, viewer_of
 from campusgraph.settings import Settings
 
@@ -99,6 +107,8 @@ NODES: dict[str, NodeFetcher] = {
     "Student": _people("student_by_id", Student.of),
     "Employee": _people("employee_by_id", Employee.of),
     "Parent": _people("parent_by_id", Parent.of),
+    "Applicant": _entity("applicant", m.Applicant, Applicant.of),
+    "MovementOrder": _entity("movement_order", m.MovementOrder, MovementOrder.of),
 }
 
 
@@ -164,12 +174,33 @@ class CoreQuery:
 
 
 @strawberry.type(description="Everything starts at `viewer`, `institution` or `node`.")
-class Query(CoreQuery, RulesetQueries, RegionQueries):
+class Query(
+    CoreQuery,
+    RulesetQueries,
+    RegionQueries,
+    MovementQueries,
+    TimetableQueries,
+    JournalRulesQuery,
+    ApplicantQueries,
+    ExchangeQueries,
+):
     pass
 
 
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
-class Mutation(AuthMutations, RulesetMutations, PeopleMutations, AccountMutations):
+class Mutation(
+    AuthMutations,
+    RulesetMutations,
+    PeopleMutations,
+    AccountMutations,
+    MovementMutations,
+    StructureMutations,
+    CalendarMutations,
+    TimetableMutations,
+    ApplicantMutations,
+    ExchangeMutations,
+    JournalMutations,
+):
     pass
 
 
@@ -203,6 +234,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
+        # Lists of scalars and enums (the journal's aligned rows) completed in one pass.
+        execution_context_class=ExecutionContext,
     )
 
 

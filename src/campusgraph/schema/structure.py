@@ -18,12 +18,16 @@ from campusgraph.schema.base import Connection, GraphQLInfo, Node, expect_id, to
 
 if TYPE_CHECKING:
     from campusgraph.schema.journal import Journal
+    from campusgraph.schema.journal_rules import ComplianceReport, ThematicPlan
     from campusgraph.schema.people import Employee, Student
+    from campusgraph.schema.structure_mutations import Position
     from campusgraph.schema.teaching import Lesson, TeachingAssignment, TimetableEntry
+    from campusgraph.schema.timetable import BellSlot, DayOff, DayTransfer
 
 PeopleModule = "campusgraph.schema.people"
 TeachingModule = "campusgraph.schema.teaching"
 JournalModule = "campusgraph.schema.journal"
+JournalRulesModule = "campusgraph.schema.journal_rules"
 
 
 async def _list(info: GraphQLInfo, obj: str, stmt: Any) -> list[Any]:
@@ -90,6 +94,15 @@ class Discipline(Node):
             kind=row.kind,
             _pk=row.id,
         )
+
+    @strawberry.field(description="The professional module (ПМ) of an МДК or a practice.")
+    async def parent(self, info: GraphQLInfo) -> Discipline | None:
+        loader = info.context.loaders.entity_by_id("discipline", m.Discipline)
+        row = await loader.load(self._pk)
+        if row is None or row[0].parent_id is None:
+            return None
+        parent = await loader.load(row[0].parent_id)
+        return Discipline.of(parent[0]) if parent else None
 
 
 @strawberry.type(description="One discipline in one term of a year of study.")
@@ -210,6 +223,30 @@ class Subgroup(Node):
     @classmethod
     def of(cls, row: m.Subgroup) -> Subgroup:
         return cls(id=to_global_id("Subgroup", row.id), name=row.name)
+
+    @strawberry.field(description="The discipline the group is split for.")
+    async def discipline(self, info: GraphQLInfo) -> Discipline | None:
+        from campusgraph.ids import from_global_id
+
+        loader = info.context.loaders.entity_by_id("subgroup", m.Subgroup)
+        row = await loader.load(from_global_id(self.id)[1])
+        if row is None or row[0].discipline_id is None:
+            return None
+        found = await info.context.loaders.entity_by_id("discipline", m.Discipline).load(
+            row[0].discipline_id
+        )
+        return Discipline.of(found[0]) if found else None
+
+    @strawberry.field(description="Students of the subgroup.")
+    async def members(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[Student, strawberry.lazy(PeopleModule)]]:
+        from campusgraph.ids import from_global_id
+        from campusgraph.resolvers.structure_writes import subgroup_members
+        from campusgraph.schema.people import Student
+
+        rows = await subgroup_members(info.context).load(from_global_id(self.id)[1])
+        return [Student.of(r[0], r[1]) for r in rows]
 
 
 @strawberry.type(description="A college group or a school class.")
@@ -336,6 +373,17 @@ class Group(Node):
 
         return await resolve_journal(info, self.id, discipline, period)
 
+    @strawberry.field(
+        description="The thematic plan (КТП) of this group in a discipline: the topics to "
+        "pick for a lesson. Null when there is none or it is not yours to see."
+    )
+    async def thematic_plan(
+        self, info: GraphQLInfo, discipline: strawberry.ID
+    ) -> Annotated[ThematicPlan, strawberry.lazy(JournalRulesModule)] | None:
+        from campusgraph.schema.journal_rules import resolve_thematic_plan
+
+        return await resolve_thematic_plan(info, self._pk, discipline)
+
 
 @strawberry.type(description="The institution (образовательная организация) you are signed in to.")
 class Institution(Node):
@@ -425,3 +473,64 @@ class Institution(Node):
             stmt = stmt.where(g.study_year == study_year)
         page = await reads.page(info.context, "group", stmt, first=first, after=after)
         return Connection.from_page(page, lambda r: Group.of(r[0]))
+
+    @strawberry.field(
+        description="The regulation's journal deadlines checked up to today for one period "
+        "(lesson topics, attendance, absence reasons, final marks), per group and teacher; "
+        "for roles the ruleset grants `report` read."
+    )
+    async def compliance(
+        self, info: GraphQLInfo, period: strawberry.ID
+    ) -> Annotated[ComplianceReport, strawberry.lazy(JournalRulesModule)]:
+        from campusgraph.schema.journal_rules import resolve_compliance
+
+        return await resolve_compliance(info, period)
+
+    @strawberry.field(description="The bell schedule, by slot number.")
+    async def bell_schedule(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[BellSlot, strawberry.lazy("campusgraph.schema.timetable")]]:
+        from campusgraph.policies.scopes import SqlAnchors
+        from campusgraph.schema.timetable import BellSlot
+
+        stmt = select(m.BellSlot).order_by(m.BellSlot.number)
+        anchors = SqlAnchors(institution=m.BellSlot.institution_id)
+        rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
+        return [BellSlot.of(r[0]) for r in rows]
+
+    @strawberry.field(description="Days off, optionally between two dates.")
+    async def days_off(
+        self, info: GraphQLInfo, date_from: dt.date | None = None, date_to: dt.date | None = None
+    ) -> list[Annotated[DayOff, strawberry.lazy("campusgraph.schema.timetable")]]:
+        from campusgraph.policies.scopes import SqlAnchors
+        from campusgraph.schema.timetable import DayOff
+
+        stmt = select(m.DayOff).order_by(m.DayOff.date)
+        if date_from is not None:
+            stmt = stmt.where(m.DayOff.date >= date_from)
+        if date_to is not None:
+            stmt = stmt.where(m.DayOff.date <= date_to)
+        anchors = SqlAnchors(institution=m.DayOff.institution_id)
+        rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
+        return [DayOff.of(r[0]) for r in rows]
+
+    @strawberry.field(description="Day transfers (lessons of one date held on another).")
+    async def day_transfers(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[DayTransfer, strawberry.lazy("campusgraph.schema.timetable")]]:
+        from campusgraph.policies.scopes import SqlAnchors
+        from campusgraph.schema.timetable import DayTransfer
+
+        stmt = select(m.DayTransfer).order_by(m.DayTransfer.from_date)
+        anchors = SqlAnchors(institution=m.DayTransfer.institution_id)
+        rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
+        return [DayTransfer.of(r[0]) for r in rows]
+
+    @strawberry.field(description="Staff positions.")
+    async def positions(
+        self, info: GraphQLInfo
+    ) -> list[Annotated[Position, strawberry.lazy("campusgraph.schema.structure_mutations")]]:
+        from campusgraph.schema.structure_mutations import Position
+
+        stmt = select(m.Position).order_by(m.Position.name)
+        return [Position.of(r) for r in await _list(info, "position", stmt)]

@@ -18,6 +18,7 @@ from campusgraph.db.enums import (
     WorkKind,
 )
 from campusgraph.schema.base import GraphQLInfo, Node, to_global_id
+from campusgraph.schema.history import AuditEntry, history_of
 from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
 
 if TYPE_CHECKING:
@@ -215,6 +216,7 @@ class Mark(Node):
     _student_id: strawberry.Private[int]
     _discipline_id: strawberry.Private[int]
     _work_id: strawberry.Private[int]
+    _pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, r: m.Mark) -> Mark:
@@ -228,7 +230,14 @@ class Mark(Node):
             _student_id=r.student_id,
             _discipline_id=r.discipline_id,
             _work_id=r.work_id,
+            _pk=r.id,
         )
+
+    @strawberry.field(
+        description="Every change of this mark, oldest first: who, when, before and after."
+    )
+    async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
+        return await history_of(info, "mark", self._pk)
 
     @strawberry.field
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
@@ -254,6 +263,7 @@ class Attendance(Node):
     version: int
     _student_id: strawberry.Private[int]
     _discipline_id: strawberry.Private[int]
+    _pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, r: m.Attendance) -> Attendance:
@@ -265,7 +275,14 @@ class Attendance(Node):
             version=r.version,
             _student_id=r.student_id,
             _discipline_id=r.discipline_id,
+            _pk=r.id,
         )
+
+    @strawberry.field(
+        description="Every change of this entry (status, absence reason), oldest first."
+    )
+    async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
+        return await history_of(info, "attendance", self._pk)
 
     @strawberry.field
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
@@ -288,6 +305,7 @@ class FinalMark(Node):
     )
     _discipline_id: strawberry.Private[int]
     _period_id: strawberry.Private[int]
+    _pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, r: m.FinalMark) -> FinalMark:
@@ -299,7 +317,12 @@ class FinalMark(Node):
             needs_approval=r.needs_approval,
             _discipline_id=r.discipline_id,
             _period_id=r.period_id,
+            _pk=r.id,
         )
+
+    @strawberry.field(description="Every change of this final mark, oldest first.")
+    async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
+        return await history_of(info, "final_mark", self._pk)
 
     @strawberry.field
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 import strawberry
 
 from campusgraph.db import models as m
 from campusgraph.schema.base import GraphQLInfo
+from campusgraph.schema.journal_rules import Diary, resolve_diary
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.permissions import Permission, resolve_can
 from campusgraph.schema.structure import Institution
@@ -74,6 +78,24 @@ class Viewer:
             return []
         rows = await info.context.loaders.children_by_parent.load(self._parent_id)
         return [Student.of(r[0], r[1]) for r in rows]
+
+    @strawberry.field(
+        description="The electronic diary between two dates: a student's own; a parent's "
+        "child (`child` chooses among several children; the only child by default); any "
+        "other viewer names a `child` he may read. Null for a staff viewer naming no child."
+    )
+    async def diary(
+        self,
+        info: GraphQLInfo,
+        date_from: Annotated[
+            dt.date, strawberry.argument(name="from", description="First day, inclusive.")
+        ],
+        date_to: Annotated[
+            dt.date, strawberry.argument(name="to", description="Last day, inclusive.")
+        ],
+        child: strawberry.ID | None = None,
+    ) -> Diary | None:
+        return await resolve_diary(info, date_from, date_to, child)
 
     @strawberry.field(
         description="May I `action` the `object` on the row `id` (and, for a new row, `on` "

@@ -1,0 +1,676 @@
+"""Compliance with the regulation's journal deadlines, for one period, up to today.
+
+Four checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+:func:`~campusgraph.resolvers.journal_rules.working_days_after`):
+
+``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
+                    (default 0: the topic is written on the lesson day — tomsk п. 4.8.1,
+                    barnaul п. 2.1, nshds12 разд. 4 — where a regulation names no term);
+``lesson_empty``    a lesson past ``mark_entry_days`` after its date with no attendance row
+                    and no mark at all. Presence is the default (only absences and
+                    lateness are stored), so an all-present lesson without marks looks
+                    exactly like one whose attendance was never taken: the report lists
+                    such lessons *to check*, it cannot prove a breach (default 0 days);
+``absence_reason``  an absence (not a lateness) with no reason past
+                    ``absence_reason_days`` (base: 5, barnaul: 2);
+``final_mark``      once ``final_mark_days_after_period`` working days after the period's
+                    end have passed (default 0: on the last day — altai п. 4.6, barnaul
+                    п. 2.1, nshds12 разд. 4), a student who was in a group at the period's
+                    end with lessons of a discipline in the period and has no final mark of
+                    any kind for it in that period.
+
+Who may see it: the groups come through the ``report`` read filter; each check's rows also
+pass their own object's read filter (``lesson``; ``attendance`` and ``attendance.reason``;
+for final marks ``student`` and ``final_mark`` on the would-be mark's anchors). Whether a
+lesson has *any* mark or attendance row, and whether a final mark exists, are asked
+unfiltered: they are the facts the check is about, and a viewer who may not read marks
+would otherwise see every lesson as empty. A viewer with no ``report`` read line is
+refused.
+
+A bounded number of statements (about 17) whatever the size of the institution: counts
+are grouped in SQL; examples come from one windowed select per check (the oldest few
+overall, per group and per teacher).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, and_, exists, func, literal, null, or_, select
+from sqlalchemy.orm import aliased
+
+from campusgraph.context import Context
+from campusgraph.db import models as m
+from campusgraph.db.enums import AttendanceStatus
+from campusgraph.i18n import message
+from campusgraph.ids import to_global_id
+from campusgraph.policies.engine import Decision, Forbidden
+from campusgraph.policies.ruleset import Ruleset
+from campusgraph.policies.scopes import SqlAnchors
+from campusgraph.resolvers.diary import short_name
+from campusgraph.resolvers.journal_rules import overdue_cutoff, working_days_after
+
+#: Examples per check overall, and per check for each group and each teacher.
+EXAMPLES_TOTAL = 5
+EXAMPLES_EACH = 3
+
+
+class ComplianceKind(enum.StrEnum):
+    LESSON_TOPIC = "lesson_topic"
+    LESSON_EMPTY = "lesson_empty"
+    ABSENCE_REASON = "absence_reason"
+    FINAL_MARK = "final_mark"
+
+
+#: The ``[rules.deadlines]`` key of each check, and the day count used where the ruleset
+#: (with its base) has none.
+DEADLINE_KEYS: dict[ComplianceKind, tuple[str, int]] = {
+    ComplianceKind.LESSON_TOPIC: ("lesson_topic_days", 0),
+    ComplianceKind.LESSON_EMPTY: ("mark_entry_days", 0),
+    ComplianceKind.ABSENCE_REASON: ("absence_reason_days", 5),
+    ComplianceKind.FINAL_MARK: ("final_mark_days_after_period", 0),
+}
+
+
+class ComplianceNotFound(LookupError):
+    pass
+
+
+@dataclass(slots=True)
+class ComplianceExample:
+    kind: ComplianceKind
+    date: dt.date
+    deadline: dt.date
+    group_id: str
+    group_name: str
+    discipline_name: str | None
+    teacher_name: str | None
+    student_name: str | None
+    lesson_id: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class ComplianceCounts:
+    lesson_topic: int = 0
+    lesson_empty: int = 0
+    absence_reason: int = 0
+    final_mark: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.lesson_topic + self.lesson_empty + self.absence_reason + self.final_mark
+
+    def add(self, kind: ComplianceKind, n: int) -> None:
+        setattr(self, kind.value, getattr(self, kind.value) + n)
+
+
+@dataclass(slots=True)
+class ComplianceCheck:
+    kind: ComplianceKind
+    title: str
+    rule: str
+    days: int
+    from_ruleset: bool
+    overdue_through: dt.date | None  # entries dated up to this day are overdue
+    count: int = 0
+    examples: list[ComplianceExample] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ComplianceRow:
+    """One group's or one teacher's share of the report."""
+
+    id: str
+    name: str
+    counts: ComplianceCounts = field(default_factory=ComplianceCounts)
+    examples: list[ComplianceExample] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ComplianceData:
+    period: m.Period
+    today: dt.date
+    ruleset: str
+    checks: list[ComplianceCheck]
+    by_group: list[ComplianceRow]
+    by_teacher: list[ComplianceRow]
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.checks)
+
+
+def deadline_days(ruleset: Ruleset, kind: ComplianceKind) -> tuple[int, bool]:
+    """The check's deadline in working days, and whether the ruleset set it."""
+    key, default = DEADLINE_KEYS[kind]
+    value = ruleset.rule("deadlines", key, default=None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, True
+    return default, False
+
+
+@dataclass
+class _Names:
+    groups: dict[int, str] = field(default_factory=dict)
+    disciplines: dict[int, str] = field(default_factory=dict)
+    teachers: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class _RawExample:
+    kind: ComplianceKind
+    date: dt.date
+    deadline: dt.date
+    group: int
+    discipline: int | None
+    teacher: int | None
+    student_name: str | None
+    lesson: int | None
+    first: bool  # among the oldest few overall
+    of_group: bool  # among the oldest few of its group
+    of_teacher: bool  # among the oldest few of its teacher
+
+
+async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
+    auth = ctx.authorizer
+    compiled = ctx.registry.get(ctx.ruleset_slug or "")
+    ruleset = compiled.ruleset
+    if not auth.may_ever("report", "read"):
+        raise Forbidden(Decision(False, compiled.slug, "report", "read", None))
+    today = ctx.settings.current_date()
+    lang = ctx.language
+
+    async with ctx.session() as session:
+        period = (
+            await session.execute(
+                select(m.Period).where(m.Period.id == period_id, auth.where("period", "read"))
+            )
+        ).scalar_one_or_none()
+        if period is None:
+            raise ComplianceNotFound
+        days_off = set(
+            (
+                await session.execute(select(m.DayOff.date).where(auth.where("calendar", "read")))
+            ).scalars()
+        )
+        dtr = m.DayTransfer
+        transfer_rows = await session.execute(
+            select(dtr.from_date, dtr.to_date).where(
+                auth.where("calendar", "read", SqlAnchors(institution=dtr.institution_id))
+            )
+        )
+        transfers: dict[dt.date, dt.date] = dict(transfer_rows.all())
+
+        def due(day: dt.date, n: int) -> dt.date:
+            return working_days_after(day, n, days_off=days_off, transfers=transfers)
+
+        start, end = period.starts_on, period.ends_on
+        report_groups = select(m.StudyGroup.id).where(auth.where("report", "read"))
+        checks: dict[ComplianceKind, ComplianceCheck] = {}
+        through: dict[ComplianceKind, dt.date | None] = {}
+        for kind, (key, _) in DEADLINE_KEYS.items():
+            days, own = deadline_days(ruleset, kind)
+            if kind is ComplianceKind.FINAL_MARK:
+                last = end if due(end, days) < today else None
+            else:
+                cutoff = min(
+                    end, overdue_cutoff(today, days, days_off=days_off, transfers=transfers)
+                )
+                last = cutoff if cutoff >= start else None
+            through[kind] = last
+            checks[kind] = ComplianceCheck(
+                kind=kind,
+                title=message(f"compliance_{kind.value}", lang),
+                rule=f"rules.deadlines.{key}",
+                days=days,
+                from_ruleset=own,
+                overdue_through=last,
+            )
+
+        # counts: (kind, group, teacher or None, discipline or None) → n
+        counts: list[tuple[ComplianceKind, int, int | None, int]] = []
+        raw: list[_RawExample] = []
+        le = m.Lesson
+
+        # -- lessons: no topic, nothing recorded ------------------------------------------
+        lesson_conditions: dict[ComplianceKind, Any] = {}
+        if through[ComplianceKind.LESSON_TOPIC] is not None:
+            lesson_conditions[ComplianceKind.LESSON_TOPIC] = and_(
+                le.date <= through[ComplianceKind.LESSON_TOPIC],
+                or_(le.topic.is_(None), func.trim(le.topic) == ""),
+            )
+        if through[ComplianceKind.LESSON_EMPTY] is not None:
+            at, mk = m.Attendance, m.Mark
+            lesson_conditions[ComplianceKind.LESSON_EMPTY] = and_(
+                le.date <= through[ComplianceKind.LESSON_EMPTY],
+                ~exists(select(at.id).where(at.lesson_id == le.id)),
+                ~exists(select(mk.id).where(mk.lesson_id == le.id)),
+            )
+        for kind, condition in lesson_conditions.items():
+            where = (
+                le.date >= start,
+                condition,
+                le.group_id.in_(report_groups),
+                auth.where("lesson", "read"),
+            )
+            for group, teacher, n in (
+                await session.execute(
+                    select(le.group_id, le.teacher_id, func.count(le.id))
+                    .where(*where)
+                    .group_by(le.group_id, le.teacher_id)
+                )
+            ).all():
+                counts.append((kind, group, teacher, n))
+            order = (le.date, le.slot, le.id)
+            ranked = (
+                select(
+                    le.id,
+                    le.date,
+                    le.group_id,
+                    le.discipline_id,
+                    le.teacher_id,
+                    func.row_number().over(order_by=order).label("r_all"),
+                    func.row_number().over(partition_by=le.group_id, order_by=order).label("r_g"),
+                    func.row_number().over(partition_by=le.teacher_id, order_by=order).label("r_t"),
+                )
+                .where(*where)
+                .subquery()
+            )
+            n_days = checks[kind].days
+            for lid, date, group, discipline, teacher, r_all, r_g, r_t in (
+                await session.execute(
+                    select(ranked)
+                    .where(
+                        or_(
+                            ranked.c.r_all <= EXAMPLES_TOTAL,
+                            ranked.c.r_g <= EXAMPLES_EACH,
+                            ranked.c.r_t <= EXAMPLES_EACH,
+                        )
+                    )
+                    .order_by(ranked.c.r_all)
+                )
+            ).all():
+                raw.append(
+                    _RawExample(
+                        kind,
+                        date,
+                        due(date, n_days),
+                        group,
+                        discipline,
+                        teacher,
+                        None,
+                        lid,
+                        r_all <= EXAMPLES_TOTAL,
+                        r_g <= EXAMPLES_EACH,
+                        r_t <= EXAMPLES_EACH,
+                    )
+                )
+
+        # -- absences without a reason --------------------------------------------------
+        curators: dict[int, int] = {}
+        if through[ComplianceKind.ABSENCE_REASON] is not None:
+            at = m.Attendance
+            kind = ComplianceKind.ABSENCE_REASON
+            absence_where = (
+                at.status == AttendanceStatus.ABSENT,
+                at.reason.is_(None),
+                at.date >= start,
+                at.date <= through[kind],
+                at.group_id.in_(report_groups),
+                auth.where("attendance", "read"),
+                auth.where("attendance.reason", "read"),
+            )
+            absent = (
+                await session.execute(
+                    select(at.group_id, func.count(at.id))
+                    .where(*absence_where)
+                    .group_by(at.group_id)
+                )
+            ).all()
+            if absent:
+                # The reasons are the curator's duty: his row of the report carries them.
+                c, e = m.Curatorship, m.Employee
+                for group, curator in (
+                    await session.execute(
+                        select(c.group_id, c.curator_id)
+                        .join(e, e.id == c.curator_id)
+                        .where(
+                            c.group_id.in_([g for g, _ in absent]),
+                            c.starts_on <= today,
+                            or_(c.ends_on.is_(None), c.ends_on > today),
+                            auth.where("employee", "read"),
+                        )
+                        .order_by(c.starts_on, c.id)
+                    )
+                ).all():
+                    curators[group] = curator
+                counts.extend((kind, g, curators.get(g), n) for g, n in absent)
+                order = (at.date, at.lesson_id, at.id)
+                st, pe = m.Student, m.Person
+                ranked = (
+                    select(
+                        at.date,
+                        at.group_id,
+                        at.discipline_id,
+                        at.lesson_id,
+                        pe.surname,
+                        pe.name,
+                        pe.patronymic,
+                        func.row_number().over(order_by=order).label("r_all"),
+                        func.row_number()
+                        .over(partition_by=at.group_id, order_by=order)
+                        .label("r_g"),
+                    )
+                    .select_from(at)
+                    .outerjoin(st, and_(st.id == at.student_id, auth.where("student", "read")))
+                    .outerjoin(pe, pe.id == st.person_id)
+                    .where(*absence_where)
+                    .subquery()
+                )
+                n_days = checks[kind].days
+                for date, group, discipline, lesson, surname, name, patronymic, r_all, r_g in (
+                    await session.execute(
+                        select(ranked)
+                        .where(or_(ranked.c.r_all <= EXAMPLES_TOTAL, ranked.c.r_g <= EXAMPLES_EACH))
+                        .order_by(ranked.c.r_all)
+                    )
+                ).all():
+                    raw.append(
+                        _RawExample(
+                            kind,
+                            date,
+                            due(date, n_days),
+                            group,
+                            discipline,
+                            curators.get(group),
+                            short_name(surname, name, patronymic) if surname else None,
+                            lesson,
+                            r_all <= EXAMPLES_TOTAL,
+                            r_g <= EXAMPLES_EACH,
+                            r_g <= EXAMPLES_EACH,
+                        )
+                    )
+
+        # -- final marks not set after the period ---------------------------------------
+        if through[ComplianceKind.FINAL_MARK] is not None:
+            kind = ComplianceKind.FINAL_MARK
+            deadline = due(end, checks[kind].days)
+            in_period = and_(
+                le.date >= start,
+                le.date <= end,
+                le.group_id.in_(report_groups),
+                auth.where("lesson", "read"),
+            )
+            teachers_of: dict[tuple[int, int], int] = {}
+            lessons_of: dict[tuple[int, int], int] = {}
+            for group, discipline, teacher, n in (
+                await session.execute(
+                    select(le.group_id, le.discipline_id, le.teacher_id, func.count(le.id))
+                    .where(in_period)
+                    .group_by(le.group_id, le.discipline_id, le.teacher_id)
+                    .order_by(le.group_id, le.discipline_id, le.teacher_id)
+                )
+            ).all():
+                if n > lessons_of.get((group, discipline), 0):
+                    lessons_of[(group, discipline)] = n
+                    teachers_of[(group, discipline)] = teacher
+            missing = _missing_final_marks(ctx, period, in_period)
+            for group, discipline, n in (
+                await session.execute(
+                    select(missing.c.group_id, missing.c.discipline_id, func.count()).group_by(
+                        missing.c.group_id, missing.c.discipline_id
+                    )
+                )
+            ).all():
+                counts.append((kind, group, teachers_of.get((group, discipline)), n))
+            order = (missing.c.group_id, missing.c.discipline_id, missing.c.surname)
+            ranked = select(
+                missing,
+                func.row_number().over(order_by=order).label("r_all"),
+                func.row_number()
+                .over(partition_by=missing.c.group_id, order_by=order)
+                .label("r_g"),
+                func.row_number()
+                .over(partition_by=(missing.c.group_id, missing.c.discipline_id), order_by=order)
+                .label("r_p"),
+            ).subquery()
+            for row in (
+                await session.execute(
+                    select(ranked)
+                    .where(
+                        or_(
+                            ranked.c.r_all <= EXAMPLES_TOTAL,
+                            ranked.c.r_g <= EXAMPLES_EACH,
+                            ranked.c.r_p <= EXAMPLES_EACH,
+                        )
+                    )
+                    .order_by(ranked.c.r_all)
+                )
+            ).all():
+                r = row._mapping
+                raw.append(
+                    _RawExample(
+                        kind,
+                        end,
+                        deadline,
+                        r["group_id"],
+                        r["discipline_id"],
+                        teachers_of.get((r["group_id"], r["discipline_id"])),
+                        short_name(r["surname"], r["name"], r["patronymic"])
+                        if r["surname"]
+                        else None,
+                        None,
+                        r["r_all"] <= EXAMPLES_TOTAL,
+                        r["r_g"] <= EXAMPLES_EACH,
+                        r["r_p"] <= EXAMPLES_EACH,
+                    )
+                )
+
+        names = await _names(ctx, session, counts, raw)
+
+    return _assemble(period, today, ruleset.slug, checks, counts, raw, names, lang)
+
+
+def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
+    """(group, discipline, student, surname, name, patronymic) without a final mark."""
+    auth = ctx.authorizer
+    le, gm, fm, sm = m.Lesson, m.GroupMembership, m.FinalMark, m.SubgroupMember
+    st, pe = m.Student, m.Person
+    pairs = select(le.group_id, le.discipline_id).where(in_period).distinct().subquery("pairs")
+    end = period.ends_on
+    l2 = aliased(m.Lesson)
+    taught_to_student = exists(
+        select(l2.id).where(
+            l2.group_id == pairs.c.group_id,
+            l2.discipline_id == pairs.c.discipline_id,
+            l2.date >= period.starts_on,
+            l2.date <= end,
+            or_(
+                l2.subgroup_id.is_(None),
+                l2.subgroup_id.in_(select(sm.subgroup_id).where(sm.student_id == gm.student_id)),
+            ),
+        )
+    )
+    final_filter = auth.where(
+        "final_mark",
+        "read",
+        SqlAnchors(
+            institution=gm.institution_id,
+            group=pairs.c.group_id,
+            discipline=pairs.c.discipline_id,
+            student=gm.student_id,
+            date=literal(end, Date),
+            author=null(),
+        ),
+    )
+    return (
+        select(
+            pairs.c.group_id,
+            pairs.c.discipline_id,
+            gm.student_id,
+            pe.surname,
+            pe.name,
+            pe.patronymic,
+        )
+        .select_from(pairs)
+        .join(gm, gm.group_id == pairs.c.group_id)
+        .join(st, st.id == gm.student_id)
+        .join(pe, pe.id == st.person_id)
+        .where(
+            gm.starts_on <= end,
+            or_(gm.ends_on.is_(None), gm.ends_on > end),
+            taught_to_student,
+            ~exists(
+                select(fm.id).where(
+                    fm.student_id == gm.student_id,
+                    fm.discipline_id == pairs.c.discipline_id,
+                    fm.period_id == period.id,
+                )
+            ),
+            auth.where("student", "read"),
+            final_filter,
+        )
+        .distinct()
+        .subquery("missing")
+    )
+
+
+async def _names(
+    ctx: Context,
+    session: Any,
+    counts: Sequence[tuple[ComplianceKind, int, int | None, int]],
+    raw: Sequence[_RawExample],
+) -> _Names:
+    auth = ctx.authorizer
+    groups = {g for _, g, _, _ in counts} | {e.group for e in raw}
+    teachers = {t for _, _, t, _ in counts if t is not None} | {
+        e.teacher for e in raw if e.teacher is not None
+    }
+    disciplines = {e.discipline for e in raw if e.discipline is not None}
+    names = _Names()
+    if groups:
+        g = m.StudyGroup
+        names.groups = dict(
+            (
+                await session.execute(
+                    select(g.id, g.name).where(g.id.in_(groups), auth.where("report", "read"))
+                )
+            ).all()
+        )
+    if disciplines:
+        d = m.Discipline
+        names.disciplines = dict(
+            (
+                await session.execute(
+                    select(d.id, d.name).where(
+                        d.id.in_(disciplines), auth.where("discipline", "read")
+                    )
+                )
+            ).all()
+        )
+    if teachers:
+        e, p = m.Employee, m.Person
+        names.teachers = {
+            eid: short_name(surname, name, patronymic)
+            for eid, surname, name, patronymic in (
+                await session.execute(
+                    select(e.id, p.surname, p.name, p.patronymic)
+                    .join(p, p.id == e.person_id)
+                    .where(e.id.in_(teachers), auth.where("employee", "read"))
+                )
+            ).all()
+        }
+    return names
+
+
+def _fmt(day: dt.date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def _assemble(
+    period: m.Period,
+    today: dt.date,
+    ruleset: str,
+    checks: dict[ComplianceKind, ComplianceCheck],
+    counts: Sequence[tuple[ComplianceKind, int, int | None, int]],
+    raw: Sequence[_RawExample],
+    names: _Names,
+    lang: str,
+) -> ComplianceData:
+    by_group: dict[int, ComplianceRow] = {}
+    by_teacher: dict[int, ComplianceRow] = {}
+
+    def group_row(gid: int) -> ComplianceRow:
+        row = by_group.get(gid)
+        if row is None:
+            row = ComplianceRow(to_global_id("Group", gid), names.groups.get(gid, "—"))
+            by_group[gid] = row
+        return row
+
+    def teacher_row(tid: int) -> ComplianceRow:
+        row = by_teacher.get(tid)
+        if row is None:
+            row = ComplianceRow(to_global_id("Employee", tid), names.teachers.get(tid, "—"))
+            by_teacher[tid] = row
+        return row
+
+    # A teacher whose card the viewer may not read is left out of the per-teacher rows.
+    for kind, group, teacher, n in counts:
+        checks[kind].count += n
+        group_row(group).counts.add(kind, n)
+        if teacher is not None and teacher in names.teachers:
+            teacher_row(teacher).counts.add(kind, n)
+
+    per_teacher_seen: dict[tuple[int, ComplianceKind], int] = defaultdict(int)
+    for e in raw:
+        example = ComplianceExample(
+            kind=e.kind,
+            date=e.date,
+            deadline=e.deadline,
+            group_id=to_global_id("Group", e.group),
+            group_name=names.groups.get(e.group, "—"),
+            discipline_name=names.disciplines.get(e.discipline) if e.discipline else None,
+            teacher_name=names.teachers.get(e.teacher) if e.teacher else None,
+            student_name=e.student_name,
+            lesson_id=to_global_id("Lesson", e.lesson) if e.lesson else None,
+            text="",
+        )
+        example.text = message(
+            f"compliance_example_{e.kind.value}",
+            lang,
+            date=_fmt(e.date),
+            deadline=_fmt(e.deadline),
+            group=example.group_name,
+            discipline=example.discipline_name or "—",
+            student=example.student_name or "—",
+        )
+        if e.first:
+            checks[e.kind].examples.append(example)
+        if e.of_group:
+            group_row(e.group).examples.append(example)
+        if e.of_teacher and e.teacher is not None and e.teacher in names.teachers:
+            key = (e.teacher, e.kind)
+            if per_teacher_seen[key] < EXAMPLES_EACH:
+                per_teacher_seen[key] += 1
+                teacher_row(e.teacher).examples.append(example)
+
+    def ordered(rows: dict[int, ComplianceRow]) -> list[ComplianceRow]:
+        return sorted(rows.values(), key=lambda r: (-r.counts.total, r.name, r.id))
+
+    for rows in (by_group, by_teacher):
+        for row in rows.values():
+            row.examples.sort(key=lambda x: (x.date, x.kind.value, x.group_name))
+    return ComplianceData(
+        period=period,
+        today=today,
+        ruleset=ruleset,
+        checks=list(checks.values()),
+        by_group=ordered(by_group),
+        by_teacher=ordered(by_teacher),
+    )

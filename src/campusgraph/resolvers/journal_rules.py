@@ -1,0 +1,462 @@
+"""The regulations' journal rules that are not permissions, as pure functions over a
+:class:`~campusgraph.policies.ruleset.Ruleset` (its ``[rules]`` tables are the data).
+
+- :func:`validate_lesson` — the lesson-topic rule (``[rules.lesson_topic]``): Tomsk п. 3.1.8
+  (topic exactly from the thematic plan, no abbreviated words, no bare «Повторение» /
+  «Решение задач», control/laboratory/practical works carry a topic and a number);
+  Barnaul п. 2.1 and NSHDS-12 разд. 4 (a topic, and a lesson type, on every lesson).
+- :func:`suggest_final_mark` and :func:`is_favourable` — the final-mark rule
+  (``[rules.final_mark]``, Armavir разд. 6: average thresholds, given at least half of the
+  graded works were done; a mark above the rule needs the deputy's agreement).
+- :func:`working_days_after`, :func:`is_working_day`, :func:`overdue_cutoff` — the
+  calendar behind every ``*_days`` deadline of ``[rules.deadlines]`` (working days: not a
+  weekend, not a Russian public holiday, not an institution's day off; a day transfer
+  makes its ``to_date`` a working day and its ``from_date`` a day off).
+
+Nothing here touches the database or Strawberry; callers load the facts and pass them in.
+Messages are Russian by default (``language="en"`` gives English), from :mod:`campusgraph.i18n`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import holidays
+
+from campusgraph.db.enums import GRADED_WORK_KINDS, LessonType, WorkKind
+from campusgraph.i18n import message
+from campusgraph.policies.ruleset import Ruleset
+
+#: (input field, message) — the field is a dotted path of the mutation's input.
+Problem = tuple[str, str]
+
+NUMERIC_MARKS = frozenset({"2", "3", "4", "5"})
+WORK_NAMES_RU: dict[str, str] = {
+    WorkKind.CONTROL: "контрольная работа",
+    WorkKind.INDEPENDENT: "самостоятельная работа",
+    WorkKind.CHECK: "проверочная работа",
+    WorkKind.PRACTICAL: "практическая работа",
+    WorkKind.LABORATORY: "лабораторная работа",
+    WorkKind.TEST: "тестовая работа",
+    WorkKind.ORAL: "устный ответ",
+    WorkKind.HOMEWORK: "домашняя работа",
+    WorkKind.DICTATION: "диктант",
+    WorkKind.ESSAY: "сочинение",
+    WorkKind.CLASSWORK: "работа на занятии",
+}
+
+
+# =====================================================================================
+# Lesson topics
+# =====================================================================================
+
+
+def normalise_topic(text: str) -> str:
+    """Whitespace collapsed and trimmed: how plan topics and lesson topics are compared."""
+    return " ".join(text.split())
+
+
+_TRAILING = ".,;:!?…-–— "
+
+
+def _bare_key(text: str) -> str:
+    return normalise_topic(text).rstrip(_TRAILING).casefold().replace("ё", "е")
+
+
+def is_bare(topic: str, forbidden: Iterable[str]) -> bool:
+    """Whether the topic is exactly one of the forbidden bare words («Повторение»,
+    «Решение задач»), ignoring case, spacing and trailing punctuation."""
+    key = _bare_key(topic)
+    return any(key == _bare_key(word) for word in forbidden)
+
+
+#: Abbreviations that are never a sentence end, whatever follows them (lower case, no dots).
+KNOWN_ABBREVIATIONS = frozenset(
+    {
+        "др", "пр", "см", "ср", "стр", "упр", "рис", "табл", "гл", "пп", "им", "ул", "гг",
+        "вв", "тт", "напр", "зад", "реш", "лаб", "практ", "контр", "самост", "сам", "кр",
+        "повт", "отв", "вопр", "тетр", "учеб", "иссл", "мин", "сек",
+    }
+)  # fmt: skip
+_EDGE = "«»\"'“”„()[]{},;:!?…"
+_WORD = re.compile(r"\S+")
+
+
+def _is_initial(segment: str) -> bool:
+    return len(segment) == 1 and segment.isalpha() and segment.isupper()
+
+
+def find_abbreviations(topic: str) -> list[str]:
+    """Words of the topic that are abbreviated (Tomsk п. 3.1.8: «не допускается сокращение
+    слов»). The heuristic, in order, for each whitespace-separated word (quotes and
+    brackets around it ignored):
+
+    1. a word without a dot is never an abbreviation (acronyms such as «ПК», «ОС» are
+       words of their own, not shortened words);
+    2. numbering is not an abbreviation: «1.», «2.3», «1.2.» (digits and dots only);
+    3. initials are not abbreviations: one capital letter and a dot, alone or chained
+       («А.», «А.С.», «А.С.Пушкин»);
+    4. a dot *inside* a word followed by a lower-case letter is an abbreviation
+       («т.е.», «и.т.д.», «Реш.задач»); followed by a capital it is a sentence break;
+    5. a word ending in a dot is an abbreviation when it is a known one («упр.», «стр.»,
+       «др.», «реш.» …, :data:`KNOWN_ABBREVIATIONS`) or a single lower-case letter
+       («т.», «с.», «г.»), wherever it stands; with a digit in it, it is numbering;
+    6. otherwise a word ending in a dot is a sentence end only when it is the last word
+       or the next word starts with a capital letter; before a lower-case word or a
+       number it is an abbreviation («Реш. задач», «Практ. работа», «упр. 5»).
+
+    Rule 6 means a new sentence must start with a capital letter («Функции. решение» is
+    refused) — which the journal's style requires anyway.
+    """
+    words = [w.strip(_EDGE) for w in _WORD.findall(normalise_topic(topic))]
+    words = [w for w in words if w]
+    found: list[str] = []
+    for index, word in enumerate(words):
+        if "." not in word:
+            continue
+        if re.fullmatch(r"[\d.]+", word):
+            continue
+        segments = word.split(".")
+        head = segments[:-1]
+        if all(_is_initial(s) for s in head) and (segments[-1] == "" or segments[-1][:1].isupper()):
+            continue  # «А.», «А.С.», «А.С.Пушкин»
+        inner = re.search(r"\.(?=[a-zа-яё])", word)
+        if inner is not None:
+            found.append(word)
+            continue
+        if not word.endswith("."):
+            continue  # «Функции.Решение»: a sentence break without a space
+        stem = word.rstrip(".").replace(".", "")
+        if any(ch.isdigit() for ch in stem):
+            continue  # «№1.», «2026г.» is numbering, not a shortened word
+        if stem.casefold() in KNOWN_ABBREVIATIONS or (len(stem) == 1 and stem.islower()):
+            found.append(word)
+            continue
+        if index == len(words) - 1:
+            continue
+        following = words[index + 1][:1]
+        if following.isupper() or not following.isalnum():
+            continue  # a capital, a dash: the sentence ended
+        found.append(word)
+    return found
+
+
+def validate_lesson(
+    ruleset: Ruleset,
+    *,
+    topic: str | None,
+    plan_topics: list[str],
+    lesson_type: LessonType | str | None,
+    works: list[tuple[WorkKind, int | None]],
+    language: str = "ru",
+) -> list[Problem]:
+    """Problems of a lesson under the ruleset's lesson-topic rule, as (input field,
+    message) pairs; empty when the lesson is fine or the ruleset has no such rule.
+
+    ``plan_topics`` are the titles of the thematic plan of the lesson's group and
+    discipline (empty: there is no plan, so the plan rule does not apply). ``works`` are
+    the lesson's graded works as (kind, number). Fields: ``topic``, ``lessonType``,
+    ``works.<i>.number``.
+
+    Keys of ``[rules.lesson_topic]`` read: ``required`` (a topic on every lesson),
+    ``lesson_type_required``, ``from_plan``, ``forbidden_bare``, ``no_abbreviations``,
+    ``numbered_work_kinds`` (such works need a number, and the lesson a topic).
+    """
+    rules: Any = ruleset.rule("lesson_topic", default=None)
+    if not isinstance(rules, Mapping):
+        return []
+    problems: list[Problem] = []
+    text = normalise_topic(topic) if topic else ""
+    numbered = {str(k) for k in rules.get("numbered_work_kinds", ())}
+    numbered_works = [(i, kind, n) for i, (kind, n) in enumerate(works) if str(kind) in numbered]
+
+    if not text:
+        if rules.get("required"):
+            problems.append(("topic", message("lesson_topic_required", language)))
+        elif numbered_works:
+            kind = numbered_works[0][1]
+            problems.append(
+                (
+                    "topic",
+                    message(
+                        "lesson_topic_required_for_work",
+                        language,
+                        work=_work_name(kind, language),
+                    ),
+                )
+            )
+    else:
+        forbidden = [str(w) for w in rules.get("forbidden_bare", ())]
+        if forbidden and is_bare(text, forbidden):
+            problems.append(
+                ("topic", message("lesson_topic_bare", language, topic=text.rstrip(_TRAILING)))
+            )
+        if rules.get("no_abbreviations"):
+            abbreviations = find_abbreviations(text)
+            if abbreviations:
+                problems.append(
+                    (
+                        "topic",
+                        message(
+                            "lesson_topic_abbreviated",
+                            language,
+                            words=", ".join(f"«{w}»" for w in abbreviations),
+                        ),
+                    )
+                )
+        if rules.get("from_plan") and plan_topics:
+            allowed = {normalise_topic(t) for t in plan_topics}
+            if text not in allowed:
+                problems.append(("topic", message("lesson_topic_not_in_plan", language)))
+
+    if rules.get("lesson_type_required") and not lesson_type:
+        problems.append(("lessonType", message("lesson_type_required", language)))
+
+    for index, kind, number in numbered_works:
+        if number is None or number < 1:
+            problems.append(
+                (
+                    f"works.{index}.number",
+                    message("work_number_required", language, work=_work_name(kind, language)),
+                )
+            )
+    return problems
+
+
+def _work_name(kind: WorkKind | str, language: str) -> str:
+    if language == "en":
+        return f"{kind} work"
+    return WORK_NAMES_RU.get(str(kind), str(kind))
+
+
+# =====================================================================================
+# Final marks
+# =====================================================================================
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """What the final-mark rule suggests for one student, with its reasoning.
+
+    ``value`` is None when the rule gives no suggestion (too few graded works done, no
+    numeric marks); ``rule`` is the key path in ``ruleset.toml`` that decided."""
+
+    value: str | None
+    average: Decimal | None  # rounded half-up to hundredths, as the regulation reads it
+    marks_count: int  # numeric marks averaged
+    graded_done: int
+    graded_planned: int
+    graded_share: Fraction | None
+    min_share: Fraction
+    reasoning: str
+    rule: str
+    approval_by: str | None  # who agrees a mark above the rule (role slug), if anyone
+
+
+def final_mark_rule(ruleset: Ruleset) -> Mapping[str, Any] | None:
+    """``[rules.final_mark]`` when it is an average-thresholds rule, else None."""
+    rule: Any = ruleset.rule("final_mark", default=None)
+    if not isinstance(rule, Mapping) or not rule.get("thresholds"):
+        return None
+    if rule.get("kind", "average_thresholds") != "average_thresholds":
+        return None
+    return rule
+
+
+def average_of(values: Sequence[str]) -> Decimal | None:
+    """The mean of the numeric marks, rounded half-up to hundredths (4.745 → 4.75)."""
+    numeric = [int(v) for v in values if v in NUMERIC_MARKS]
+    if not numeric:
+        return None
+    return (Decimal(sum(numeric)) / Decimal(len(numeric))).quantize(_CENT, ROUND_HALF_UP)
+
+
+def mark_for_average(rule: Mapping[str, Any], average: Decimal) -> tuple[str, Decimal | None]:
+    """The mark the thresholds give, and the threshold that gave it (None: ``otherwise``)."""
+    thresholds = sorted(
+        ((Decimal(str(t)), str(v)) for t, v in rule["thresholds"]),
+        key=lambda tv: tv[0],
+        reverse=True,
+    )
+    for threshold, value in thresholds:
+        if average >= threshold:
+            return value, threshold
+    return str(rule.get("otherwise", "2")), None
+
+
+def _ru_number(value: Decimal | Fraction | float, places: int = 2) -> str:
+    return f"{float(value):.{places}f}".replace(".", ",")
+
+
+def _percent(share: Fraction) -> str:
+    return f"{float(share) * 100:.0f} %"
+
+
+def suggest_final_mark(
+    ruleset: Ruleset,
+    marks: list[tuple[str, WorkKind]],
+    planned_graded_works: int,
+    *,
+    language: str = "ru",
+) -> Suggestion | None:
+    """The final mark the ruleset's rule suggests, or None when the ruleset has none.
+
+    ``marks`` are the student's current marks in the discipline and period with the kind
+    of work each was given for; ``planned_graded_works`` is how many graded works (kinds
+    of ``graded_work_kinds``) his group had. A graded work counts as done when the student
+    has a mark for it (a «2» is a mark: the work was done, badly). The average is of all
+    numeric marks, rounded half-up to hundredths; the first threshold it reaches gives the
+    mark (``thresholds`` from the top, ``otherwise`` below the last). No suggestion — a
+    Suggestion with ``value=None`` — when fewer than ``min_graded_share`` of the graded
+    works were done or there is no numeric mark: then the teacher decides.
+    """
+    rule = final_mark_rule(ruleset)
+    if rule is None:
+        return None
+    kinds = {str(k) for k in rule.get("graded_work_kinds", sorted(GRADED_WORK_KINDS))}
+    min_share = Fraction(str(rule.get("min_graded_share", 0.5)))
+    approval_by = rule.get("favourable_rounding_needs")
+    done = min(sum(1 for _, kind in marks if str(kind) in kinds), max(planned_graded_works, 0))
+    share = Fraction(done, planned_graded_works) if planned_graded_works > 0 else None
+    average = average_of([v for v, _ in marks])
+    count = sum(1 for v, _ in marks if v in NUMERIC_MARKS)
+
+    def build(value: str | None, reasoning: str, key: str) -> Suggestion:
+        return Suggestion(
+            value=value,
+            average=average,
+            marks_count=count,
+            graded_done=done,
+            graded_planned=planned_graded_works,
+            graded_share=share,
+            min_share=min_share,
+            reasoning=reasoning,
+            rule=f"rules.final_mark.{key}",
+            approval_by=str(approval_by) if approval_by else None,
+        )
+
+    works_text = message(
+        "final_mark_works",
+        language,
+        done=done,
+        planned=planned_graded_works,
+        share=_percent(share) if share is not None else "—",
+        need=_percent(min_share),
+    )
+    if share is None:
+        return build(None, message("final_mark_no_graded_works", language), "min_graded_share")
+    if share < min_share:
+        return build(
+            None,
+            message("final_mark_too_few_works", language, works=works_text),
+            "min_graded_share",
+        )
+    if average is None:
+        return build(
+            None,
+            message("final_mark_no_numeric", language, works=works_text),
+            "thresholds",
+        )
+    value, threshold = mark_for_average(rule, average)
+    if threshold is not None:
+        applied = message(
+            "final_mark_threshold", language, threshold=_ru_number(threshold), value=value
+        )
+    else:
+        lowest = min(Decimal(str(t)) for t, _ in rule["thresholds"])
+        applied = message("final_mark_below", language, threshold=_ru_number(lowest), value=value)
+    reasoning = message(
+        "final_mark_suggested",
+        language,
+        average=_ru_number(average),
+        count=count,
+        works=works_text,
+        applied=applied,
+    )
+    return build(value, reasoning, "thresholds")
+
+
+def is_favourable(suggested: str | None, chosen: str) -> bool:
+    """Whether ``chosen`` is above the rule's suggestion — «в пользу ученика» against the
+    rounding rule, which Armavir разд. 6 makes subject to the deputy's agreement (the
+    final-mark mutation sets ``FinalMark.needs_approval``). Non-numeric marks and a
+    missing suggestion are never favourable."""
+    if suggested not in NUMERIC_MARKS or chosen not in NUMERIC_MARKS:
+        return False
+    return int(chosen) > int(suggested)
+
+
+# =====================================================================================
+# Working days
+# =====================================================================================
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("RU", years=year))
+
+
+def is_working_day(
+    day: dt.date, *, days_off: set[dt.date], transfers: Mapping[dt.date, dt.date]
+) -> bool:
+    """A day transfer's ``to_date`` is a working day whatever else holds; its
+    ``from_date`` is a day off; so are the institution's days off, Russian public holidays
+    (``holidays.RU``, with the government's moved days off) and weekends."""
+    return _working(day, days_off, transfers, set(transfers.values()))
+
+
+def _working(
+    day: dt.date,
+    days_off: set[dt.date],
+    transfers: Mapping[dt.date, dt.date],
+    targets: set[dt.date],
+) -> bool:
+    if day in targets:
+        return True
+    if day in transfers or day in days_off or day in _public_holidays(day.year):
+        return False
+    return day.isoweekday() < 6
+
+
+_MAX_SCAN = 400  # days: a deadline never spans more than a year of days off
+
+
+def working_days_after(
+    start: dt.date, n: int, *, days_off: set[dt.date], transfers: Mapping[dt.date, dt.date]
+) -> dt.date:
+    """The ``n``-th working day after ``start`` (``n = 0``: ``start`` itself — "on the
+    day"). A deadline of N working days after an event on ``start`` ends on this day."""
+    if n <= 0:
+        return start
+    targets = set(transfers.values())
+    day, counted = start, 0
+    for _ in range(_MAX_SCAN):
+        day += dt.timedelta(days=1)
+        if _working(day, days_off, transfers, targets):
+            counted += 1
+            if counted == n:
+                return day
+    raise ValueError(f"no {n} working days within {_MAX_SCAN} days after {start}")
+
+
+def overdue_cutoff(
+    today: dt.date, n: int, *, days_off: set[dt.date], transfers: Mapping[dt.date, dt.date]
+) -> dt.date:
+    """The last date whose ``n``-working-day deadline has passed by ``today``: an entry
+    due for an event on day D is overdue today iff ``D <= overdue_cutoff(today, n)``
+    (its deadline day, :func:`working_days_after`, lies before today)."""
+    day = today - dt.timedelta(days=1)
+    for _ in range(_MAX_SCAN):
+        if working_days_after(day, n, days_off=days_off, transfers=transfers) < today:
+            return day
+        day -= dt.timedelta(days=1)
+    raise ValueError(f"no overdue day within {_MAX_SCAN} days before {today}")

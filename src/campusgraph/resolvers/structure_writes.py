@@ -1,0 +1,988 @@
+"""Writing the institution's structure and calendar: departments, specialities, programs,
+curricula with items, disciplines, groups, subgroups with members, rooms, positions, the
+bell schedule, days off, day transfers, periods and academic years.
+
+Every write validates inside its own write session (so a check and the write see the same
+rows), names the input field at fault, writes an audit event and commits. A delete is
+refused while anything still refers to the row. The permission is declared by the
+mutation (``schema/structure_mutations.py``), never checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campusgraph.context import Context
+from campusgraph.db import models as m
+from campusgraph.db.enums import DisciplineKind, PeriodKind
+from campusgraph.resolvers import reads
+from campusgraph.resolvers.audit import record, snapshot
+
+
+class Invalid(Exception):
+    """Validation problems as (input field, message); nothing has been written."""
+
+    def __init__(self, problems: Sequence[tuple[str | None, str]]) -> None:
+        super().__init__("; ".join(text for _, text in problems))
+        self.problems = list(problems)
+
+
+def say(language: str, ru: str, en: str) -> str:
+    return en if language == "en" else ru
+
+
+#: How many periods of each kind a year has: the upper bound of a curriculum term.
+TERMS_PER_YEAR: dict[PeriodKind, int] = {
+    PeriodKind.QUARTER: 4,
+    PeriodKind.HALF_YEAR: 2,
+    PeriodKind.SEMESTER: 2,
+    PeriodKind.YEAR: 1,
+}
+
+
+@dataclass
+class Checker:
+    """Collects problems; the helpers look rows up in the write session."""
+
+    session: AsyncSession
+    language: str
+    institution_id: int
+    problems: list[tuple[str | None, str]] = field(default_factory=list)
+
+    def say(self, ru: str, en: str) -> str:
+        return say(self.language, ru, en)
+
+    def add(self, where: str | None, ru: str, en: str) -> None:
+        self.problems.append((where, self.say(ru, en)))
+
+    def required(self, where: str, value: str | None) -> None:
+        if value is None or not value.strip():
+            self.add(where, "Поле обязательно.", "Field is required.")
+
+    def in_range(self, where: str, value: int | None, low: int, high: int) -> None:
+        if value is not None and not low <= value <= high:
+            self.add(where, f"Допустимо от {low} до {high}.", f"Allowed: {low} to {high}.")
+
+    async def row(self, model: Any, pk: int | None, where: str) -> Any:
+        """The row (of the viewer's institution), or a problem when it does not exist."""
+        if pk is None:
+            return None
+        found = (await self.session.execute(select(model).where(model.id == pk))).scalar()
+        if found is None:
+            self.add(where, "Объект не найден.", "Not found.")
+        return found
+
+    async def unique(
+        self, model: Any, where: str, pk: int | None, *conditions: Any, ru: str, en: str
+    ) -> None:
+        stmt = select(model.id).where(*conditions)
+        if pk is not None:
+            stmt = stmt.where(model.id != pk)
+        if (await self.session.execute(stmt.limit(1))).first() is not None:
+            self.add(where, ru, en)
+
+    def done(self) -> None:
+        if self.problems:
+            raise Invalid(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A column that refers to a row, named for the refusal message."""
+
+    column: Any
+    ru: str
+    en: str
+    #: The referred value, when it is not the row's id (bell slots are referred by number).
+    by: str = "id"
+
+
+Values = dict[str, Any]
+Check = Callable[[Checker, Values, Any], Awaitable[None]]
+Children = Callable[[AsyncSession, Any], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One writable table: its audit name, validation and what may refer to its rows."""
+
+    name: str
+    model: Any
+    check: Check
+    refs: tuple[Ref, ...] = ()
+    #: Refuse update and delete while this says why (a closed period, say).
+    frozen: Callable[[Any, str], str | None] | None = None
+
+
+def _institution(ctx: Context) -> int:
+    viewer = ctx.viewer
+    assert viewer is not None and viewer.institution_id is not None
+    return viewer.institution_id
+
+
+async def create(
+    ctx: Context,
+    kind: Kind,
+    values: Values,
+    client_mutation_id: str | None,
+    children: Children | None = None,
+) -> Any:
+    inst = _institution(ctx)
+    values = clean(values)
+    async with ctx.session(write=True) as session:
+        checker = Checker(session, ctx.language, inst)
+        await kind.check(checker, values, None)
+        checker.done()
+        row = kind.model(institution_id=inst, **values)
+        session.add(row)
+        await session.flush()
+        after = snapshot(row)
+        if children is not None:
+            extra = await children(session, row)
+            after.update(extra or {})
+        await record(
+            session,
+            viewer=ctx.viewer,
+            action="create",
+            object_type=kind.name,
+            object_id=row.id,
+            institution_id=inst,
+            after=after,
+            client_mutation_id=client_mutation_id,
+        )
+        await session.commit()
+    return row
+
+
+async def _existing(session: AsyncSession, kind: Kind, pk: int, language: str) -> Any:
+    row = (
+        await session.execute(select(kind.model).where(kind.model.id == pk).with_for_update())
+    ).scalar()
+    if row is None:
+        raise Invalid([("input.id", say(language, "Объект не найден.", "Not found."))])
+    if kind.frozen is not None:
+        why = kind.frozen(row, language)
+        if why:
+            raise Invalid([("input.id", why)])
+    return row
+
+
+async def update_row(
+    ctx: Context,
+    kind: Kind,
+    pk: int,
+    changes: Values,
+    client_mutation_id: str | None,
+    children: Children | None = None,
+) -> Any:
+    inst = _institution(ctx)
+    async with ctx.session(write=True) as session:
+        row = await _existing(session, kind, pk, ctx.language)
+        before = snapshot(row)
+        changes = clean(changes)
+        merged = {
+            c.key: getattr(row, c.key)
+            for c in row.__table__.columns
+            if c.key not in ("id", "institution_id")
+        }
+        merged.update(changes)
+        checker = Checker(session, ctx.language, inst)
+        await kind.check(checker, merged, row)
+        checker.done()
+        for key, value in changes.items():
+            setattr(row, key, value)
+        await session.flush()
+        after = snapshot(row)
+        if children is not None:
+            extra = await children(session, row)
+            after.update(extra or {})
+        await record(
+            session,
+            viewer=ctx.viewer,
+            action="update",
+            object_type=kind.name,
+            object_id=row.id,
+            institution_id=inst,
+            before=before,
+            after=after,
+            client_mutation_id=client_mutation_id,
+        )
+        await session.commit()
+    return row
+
+
+async def delete_row(
+    ctx: Context,
+    kind: Kind,
+    pk: int,
+    client_mutation_id: str | None,
+    cascade: Sequence[Any] = (),
+) -> None:
+    """Delete a row nothing refers to; ``cascade`` are child tables' foreign-key columns
+    whose rows are part of the row itself (curriculum items, subgroup members)."""
+    inst = _institution(ctx)
+    language = ctx.language
+    async with ctx.session(write=True) as session:
+        row = await _existing(session, kind, pk, language)
+        used: list[str] = []
+        for ref in kind.refs:
+            value = getattr(row, ref.by)
+            n = (
+                await session.execute(select(func.count()).where(ref.column == value))
+            ).scalar_one()
+            if n:
+                used.append(f"{say(language, ref.ru, ref.en)} ({n})")
+        if used:
+            raise Invalid(
+                [
+                    (
+                        "input.id",
+                        say(
+                            language,
+                            "Нельзя удалить: на запись ссылаются " + ", ".join(used) + ".",
+                            "Cannot delete: still referred to by " + ", ".join(used) + ".",
+                        ),
+                    )
+                ]
+            )
+        before = snapshot(row)
+        for column in cascade:
+            await session.execute(delete(column.class_).where(column == pk))
+        await session.delete(row)
+        await record(
+            session,
+            viewer=ctx.viewer,
+            action="delete",
+            object_type=kind.name,
+            object_id=pk,
+            institution_id=inst,
+            before=before,
+            client_mutation_id=client_mutation_id,
+        )
+        await session.commit()
+
+
+# =====================================================================================
+# Validation of each table
+# =====================================================================================
+
+
+async def _department(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    await c.row(m.Employee, v.get("head_employee_id"), "input.head")
+    await c.unique(
+        m.Department,
+        "input.name",
+        row.id if row else None,
+        m.Department.name == (v["name"] or "").strip(),
+        ru="Отделение с таким названием уже есть.",
+        en="A department with this name exists.",
+    )
+
+
+async def _speciality(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.code", v["code"])
+    c.required("input.name", v["name"])
+    await c.unique(
+        m.Speciality,
+        "input.code",
+        row.id if row else None,
+        m.Speciality.code == (v["code"] or "").strip(),
+        ru="Специальность с таким кодом уже есть.",
+        en="A speciality with this code exists.",
+    )
+
+
+async def _program(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    c.required("input.level", v["level"])
+    c.in_range("input.durationYears", v["duration_years"], 1, 11)
+    await c.row(m.Speciality, v.get("speciality_id"), "input.speciality")
+
+
+async def _curriculum(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    c.in_range("input.admissionYear", v["admission_year"], 1990, 2100)
+    await c.row(m.EducationalProgram, v.get("program_id"), "input.program")
+
+
+@dataclass(frozen=True, slots=True)
+class CurriculumItemValues:
+    discipline_id: int
+    study_year: int
+    term: int
+    hours: int
+    attestation_form: Any
+
+
+async def check_curriculum_items(
+    c: Checker, items: Sequence[CurriculumItemValues], period_kind: PeriodKind
+) -> None:
+    terms = TERMS_PER_YEAR[period_kind]
+    seen: set[tuple[int, int, int]] = set()
+    known = set(
+        (
+            await c.session.execute(
+                select(m.Discipline.id).where(m.Discipline.id.in_({i.discipline_id for i in items}))
+            )
+        ).scalars()
+    )
+    for n, item in enumerate(items):
+        at = f"input.items[{n}]"
+        if item.discipline_id not in known:
+            c.add(f"{at}.discipline", "Дисциплина не найдена.", "Discipline not found.")
+        c.in_range(f"{at}.studyYear", item.study_year, 1, 11)
+        c.in_range(f"{at}.term", item.term, 1, terms)
+        c.in_range(f"{at}.hours", item.hours, 1, 2000)
+        key = (item.discipline_id, item.study_year, item.term)
+        if key in seen:
+            c.add(
+                f"{at}.discipline",
+                "Дисциплина уже есть в плане в этом году обучения и периоде.",
+                "The discipline is already in the plan for this year and term.",
+            )
+        seen.add(key)
+
+
+async def replace_curriculum_items(
+    session: AsyncSession, institution_id: int, curriculum_id: int, items: Sequence[Any]
+) -> dict[str, Any]:
+    await session.execute(
+        delete(m.CurriculumItem).where(m.CurriculumItem.curriculum_id == curriculum_id)
+    )
+    if items:
+        await session.execute(
+            insert(m.CurriculumItem),
+            [
+                {
+                    "institution_id": institution_id,
+                    "curriculum_id": curriculum_id,
+                    "discipline_id": i.discipline_id,
+                    "study_year": i.study_year,
+                    "term": i.term,
+                    "hours": i.hours,
+                    "attestation_form": i.attestation_form,
+                }
+                for i in items
+            ],
+        )
+    return {"items": len(items)}
+
+
+async def save_curriculum(
+    ctx: Context,
+    pk: int | None,
+    values: Values,
+    items: Sequence[CurriculumItemValues] | None,
+    client_mutation_id: str | None,
+) -> Any:
+    inst = _institution(ctx)
+
+    async def check(c: Checker, v: Values, row: Any) -> None:
+        await _curriculum(c, v, row)
+        if items is not None:
+            await check_curriculum_items(c, items, v["period_kind"])
+        elif row is not None and v["period_kind"] != row.period_kind:
+            highest = (
+                await c.session.execute(
+                    select(func.max(m.CurriculumItem.term)).where(
+                        m.CurriculumItem.curriculum_id == row.id
+                    )
+                )
+            ).scalar()
+            if highest and highest > TERMS_PER_YEAR[v["period_kind"]]:
+                c.add(
+                    "input.periodKind",
+                    "В плане есть периоды с большими номерами: сначала измените позиции плана.",
+                    "The plan has terms beyond this kind: change its items first.",
+                )
+
+    kind = Kind("curriculum", m.Curriculum, check, CURRICULUM.refs)
+
+    async def children(session: AsyncSession, row: Any) -> dict[str, Any] | None:
+        if items is None:
+            return None
+        return await replace_curriculum_items(session, inst, row.id, items)
+
+    if pk is None:
+        return await create(ctx, kind, values, client_mutation_id, children)
+    return await update_row(ctx, kind, pk, values, client_mutation_id, children)
+
+
+async def _discipline(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    kind: DisciplineKind = v["kind"]
+    parent_id = v.get("parent_id")
+    if kind is DisciplineKind.MDK and parent_id is None:
+        c.add(
+            "input.parent",
+            "Для МДК укажите профессиональный модуль (ПМ).",
+            "An МДК needs its professional module (ПМ).",
+        )
+    if parent_id is not None:
+        if kind not in (DisciplineKind.MDK, DisciplineKind.PRACTICE):
+            c.add(
+                "input.parent",
+                "Родительский модуль бывает только у МДК и практики.",
+                "Only an МДК or a practice belongs to a module.",
+            )
+        parent = await c.row(m.Discipline, parent_id, "input.parent")
+        if parent is not None and parent.kind is not DisciplineKind.PM:
+            c.add(
+                "input.parent",
+                "Родителем может быть только профессиональный модуль (ПМ).",
+                "The parent must be a professional module (ПМ).",
+            )
+    if row is not None and row.kind is DisciplineKind.PM and kind is not DisciplineKind.PM:
+        children = (
+            await c.session.execute(select(func.count()).where(m.Discipline.parent_id == row.id))
+        ).scalar_one()
+        if children:
+            c.add(
+                "input.kind",
+                f"В модуль входят МДК и практики ({children}): вид менять нельзя.",
+                f"The module has МДК and practices ({children}): its kind cannot change.",
+            )
+    code = (v.get("code") or "").strip()
+    if code:
+        await c.unique(
+            m.Discipline,
+            "input.code",
+            row.id if row else None,
+            m.Discipline.code == code,
+            ru="Дисциплина с таким индексом уже есть.",
+            en="A discipline with this code exists.",
+        )
+
+
+async def _group(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    c.in_range("input.studyYear", v["study_year"], 1, 11)
+    year = await c.row(m.AcademicYear, v["academic_year_id"], "input.academicYear")
+    await c.row(m.Department, v.get("department_id"), "input.department")
+    await c.row(m.Speciality, v.get("speciality_id"), "input.speciality")
+    await c.row(m.Curriculum, v.get("curriculum_id"), "input.curriculum")
+    if v.get("admission_year") is not None:
+        c.in_range("input.admissionYear", v["admission_year"], 1990, 2100)
+    if year is not None:
+        await c.unique(
+            m.StudyGroup,
+            "input.name",
+            row.id if row else None,
+            m.StudyGroup.name == (v["name"] or "").strip(),
+            m.StudyGroup.academic_year_id == year.id,
+            ru="Группа с таким названием в этом учебном году уже есть.",
+            en="A group with this name exists in this academic year.",
+        )
+
+
+async def _room(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    if v.get("capacity") is not None:
+        c.in_range("input.capacity", v["capacity"], 1, 10000)
+    await c.unique(
+        m.Room,
+        "input.name",
+        row.id if row else None,
+        m.Room.name == (v["name"] or "").strip(),
+        ru="Аудитория с таким названием уже есть.",
+        en="A room with this name exists.",
+    )
+
+
+async def _position(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    await c.unique(
+        m.Position,
+        "input.name",
+        row.id if row else None,
+        m.Position.name == (v["name"] or "").strip(),
+        ru="Такая должность уже есть.",
+        en="This position exists.",
+    )
+
+
+def _clock(t: dt.time) -> str:
+    return t.strftime("%H:%M")
+
+
+async def _bell(c: Checker, v: Values, row: Any) -> None:
+    c.in_range("input.number", v["number"], 1, 20)
+    starts, ends = v["starts_at"], v["ends_at"]
+    if starts >= ends:
+        c.add(
+            "input.endsAt",
+            "Звонок с урока должен быть позже звонка на урок.",
+            "The slot must end after it starts.",
+        )
+    await c.unique(
+        m.BellSlot,
+        "input.number",
+        row.id if row else None,
+        m.BellSlot.number == v["number"],
+        ru=f"Урок № {v['number']} уже есть в расписании звонков.",
+        en=f"Slot {v['number']} already exists.",
+    )
+    stmt = select(m.BellSlot).where(m.BellSlot.starts_at < ends, m.BellSlot.ends_at > starts)
+    if row is not None:
+        stmt = stmt.where(m.BellSlot.id != row.id)
+    for other in (await c.session.execute(stmt)).scalars():
+        c.add(
+            "input.startsAt",
+            f"Пересекается с уроком № {other.number} "
+            f"({_clock(other.starts_at)}–{_clock(other.ends_at)}).",
+            f"Overlaps slot {other.number} ({_clock(other.starts_at)}–{_clock(other.ends_at)}).",
+        )
+    if row is not None and v["number"] != row.number:
+        used = (
+            await c.session.execute(select(func.count()).where(m.TimetableEntry.slot == row.number))
+        ).scalar_one()
+        lessons = (
+            await c.session.execute(select(func.count()).where(m.Lesson.slot == row.number))
+        ).scalar_one()
+        if used or lessons:
+            c.add(
+                "input.number",
+                f"Номер урока используется в расписании ({used}) и занятиях ({lessons}).",
+                f"The slot number is used by the timetable ({used}) and lessons ({lessons}).",
+            )
+
+
+async def _year_of(c: Checker, day: dt.date) -> Any:
+    return (
+        await c.session.execute(
+            select(m.AcademicYear).where(
+                m.AcademicYear.starts_on <= day, m.AcademicYear.ends_on >= day
+            )
+        )
+    ).scalar()
+
+
+def _d(day: dt.date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+async def _day_off(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.reason", v["reason"])
+    day: dt.date = v["date"]
+    if await _year_of(c, day) is None:
+        c.add("input.date", "Дата вне учебного года.", "The date is outside any academic year.")
+    await c.unique(
+        m.DayOff,
+        "input.date",
+        row.id if row else None,
+        m.DayOff.date == day,
+        ru=f"{_d(day)} уже выходной.",
+        en=f"{day} is already a day off.",
+    )
+    await c.unique(
+        m.DayTransfer,
+        "input.date",
+        None,
+        or_(m.DayTransfer.from_date == day, m.DayTransfer.to_date == day),
+        ru=f"На {_d(day)} назначен перенос учебного дня: сначала удалите перенос.",
+        en=f"{day} takes part in a day transfer: delete the transfer first.",
+    )
+
+
+async def _transfer(c: Checker, v: Values, row: Any) -> None:
+    src: dt.date = v["from_date"]
+    dst: dt.date = v["to_date"]
+    if src == dst:
+        c.add("input.toDate", "Перенос на тот же день.", "Transfer to the same day.")
+    year_src, year_dst = await _year_of(c, src), await _year_of(c, dst)
+    if year_src is None:
+        c.add("input.fromDate", "Дата вне учебного года.", "The date is outside any academic year.")
+    if year_dst is None:
+        c.add("input.toDate", "Дата вне учебного года.", "The date is outside any academic year.")
+    elif year_src is not None and year_src.id != year_dst.id:
+        c.add(
+            "input.toDate",
+            "Перенос возможен только в пределах одного учебного года.",
+            "A transfer stays within one academic year.",
+        )
+    if src.isoweekday() > 5:
+        c.add(
+            "input.fromDate",
+            "Переносится рабочий день (понедельник–пятница).",
+            "Only a working day (Monday–Friday) is transferred.",
+        )
+    for day, at in ((src, "input.fromDate"), (dst, "input.toDate")):
+        await c.unique(
+            m.DayOff,
+            at,
+            None,
+            m.DayOff.date == day,
+            ru=f"{_d(day)} — выходной день.",
+            en=f"{day} is a day off.",
+        )
+        await c.unique(
+            m.DayTransfer,
+            at,
+            row.id if row else None,
+            or_(m.DayTransfer.from_date == day, m.DayTransfer.to_date == day),
+            ru=f"{_d(day)} уже участвует в другом переносе.",
+            en=f"{day} already takes part in another transfer.",
+        )
+
+
+async def _academic_year(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    starts, ends = v["starts_on"], v["ends_on"]
+    if starts >= ends:
+        c.add("input.endsOn", "Конец раньше начала.", "Ends before it starts.")
+    elif (ends - starts).days > 400:
+        c.add("input.endsOn", "Учебный год длиннее 13 месяцев.", "Longer than 13 months.")
+    await c.unique(
+        m.AcademicYear,
+        "input.name",
+        row.id if row else None,
+        m.AcademicYear.name == (v["name"] or "").strip(),
+        ru="Учебный год с таким названием уже есть.",
+        en="An academic year with this name exists.",
+    )
+    await c.unique(
+        m.AcademicYear,
+        "input.startsOn",
+        row.id if row else None,
+        m.AcademicYear.starts_on <= ends,
+        m.AcademicYear.ends_on >= starts,
+        ru="Пересекается с другим учебным годом.",
+        en="Overlaps another academic year.",
+    )
+    if row is not None:
+        outside = (
+            await c.session.execute(
+                select(func.count()).where(
+                    m.Period.academic_year_id == row.id,
+                    or_(m.Period.starts_on < starts, m.Period.ends_on > ends),
+                )
+            )
+        ).scalar_one()
+        if outside:
+            c.add(
+                "input.startsOn",
+                f"Периоды года ({outside}) окажутся вне его границ.",
+                f"{outside} of the year's periods would fall outside it.",
+            )
+
+
+async def _period(c: Checker, v: Values, row: Any) -> None:
+    c.required("input.name", v["name"])
+    starts, ends = v["starts_on"], v["ends_on"]
+    kind: PeriodKind = v["kind"]
+    c.in_range("input.number", v["number"], 1, TERMS_PER_YEAR[kind])
+    if starts > ends:
+        c.add("input.endsOn", "Конец раньше начала.", "Ends before it starts.")
+    year = await c.row(m.AcademicYear, v["academic_year_id"], "input.academicYear")
+    if year is None:
+        return
+    if starts < year.starts_on or ends > year.ends_on:
+        c.add(
+            "input.startsOn" if starts < year.starts_on else "input.endsOn",
+            f"Период должен лежать внутри учебного года {year.name} "
+            f"({_d(year.starts_on)}–{_d(year.ends_on)}).",
+            f"The period must lie within the academic year {year.name} "
+            f"({year.starts_on}–{year.ends_on}).",
+        )
+    mine = row.id if row else None
+    same_kind = (m.Period.academic_year_id == year.id, m.Period.kind == kind)
+    stmt = select(m.Period).where(
+        *same_kind, m.Period.starts_on <= ends, m.Period.ends_on >= starts
+    )
+    if mine is not None:
+        stmt = stmt.where(m.Period.id != mine)
+    for other in (await c.session.execute(stmt)).scalars():
+        c.add(
+            "input.startsOn",
+            f"Пересекается с периодом «{other.name}» ({_d(other.starts_on)}–{_d(other.ends_on)}).",
+            f"Overlaps the period «{other.name}» ({other.starts_on}–{other.ends_on}).",
+        )
+    await c.unique(
+        m.Period,
+        "input.number",
+        mine,
+        *same_kind,
+        m.Period.number == v["number"],
+        ru=f"Период этого вида с номером {v['number']} уже есть.",
+        en=f"A period of this kind numbered {v['number']} exists.",
+    )
+
+
+def _closed_period(row: Any, language: str) -> str | None:
+    if row.closed_at is None:
+        return None
+    return say(
+        language,
+        f"Период «{row.name}» закрыт для изменений.",
+        f"The period «{row.name}» is closed for edits.",
+    )
+
+
+def _closed_year(row: Any, language: str) -> str | None:
+    if row.closed_at is None:
+        return None
+    return say(
+        language,
+        f"Учебный год {row.name} закрыт.",
+        f"The academic year {row.name} is closed.",
+    )
+
+
+# =====================================================================================
+# The tables, with what refers to them
+# =====================================================================================
+
+DEPARTMENT = Kind(
+    "department", m.Department, _department, (Ref(m.StudyGroup.department_id, "группы", "groups"),)
+)
+SPECIALITY = Kind(
+    "speciality",
+    m.Speciality,
+    _speciality,
+    (
+        Ref(m.EducationalProgram.speciality_id, "образовательные программы", "programs"),
+        Ref(m.StudyGroup.speciality_id, "группы", "groups"),
+        Ref(m.Applicant.speciality_id, "абитуриенты", "applicants"),
+    ),
+)
+PROGRAM = Kind(
+    "program",
+    m.EducationalProgram,
+    _program,
+    (Ref(m.Curriculum.program_id, "учебные планы", "curricula"),),
+)
+CURRICULUM = Kind(
+    "curriculum", m.Curriculum, _curriculum, (Ref(m.StudyGroup.curriculum_id, "группы", "groups"),)
+)
+DISCIPLINE = Kind(
+    "discipline",
+    m.Discipline,
+    _discipline,
+    (
+        Ref(m.Discipline.parent_id, "МДК и практики модуля", "the module's МДК and practices"),
+        Ref(m.CurriculumItem.discipline_id, "позиции учебных планов", "curriculum items"),
+        Ref(m.Subgroup.discipline_id, "подгруппы", "subgroups"),
+        Ref(m.TeachingAssignment.discipline_id, "педагогическая нагрузка", "teaching assignments"),
+        Ref(m.ThematicPlan.discipline_id, "тематические планы", "thematic plans"),
+        Ref(m.TimetableEntry.discipline_id, "расписание", "timetable entries"),
+        Ref(m.Lesson.discipline_id, "занятия", "lessons"),
+        Ref(m.FinalMark.discipline_id, "итоговые отметки", "final marks"),
+    ),
+)
+GROUP = Kind(
+    "group",
+    m.StudyGroup,
+    _group,
+    (
+        Ref(m.GroupMembership.group_id, "записи о составе группы", "membership records"),
+        Ref(m.Subgroup.group_id, "подгруппы", "subgroups"),
+        Ref(m.TeachingAssignment.group_id, "педагогическая нагрузка", "teaching assignments"),
+        Ref(m.Curatorship.group_id, "кураторство", "curatorships"),
+        Ref(m.ThematicPlan.group_id, "тематические планы", "thematic plans"),
+        Ref(m.TimetableEntry.group_id, "расписание", "timetable entries"),
+        Ref(m.Lesson.group_id, "занятия", "lessons"),
+        Ref(m.FinalMark.group_id, "итоговые отметки", "final marks"),
+        Ref(m.Announcement.group_id, "объявления", "announcements"),
+        Ref(m.MovementOrderItem.from_group_id, "приказы о движении", "movement orders"),
+        Ref(m.MovementOrderItem.to_group_id, "приказы о движении", "movement orders"),
+    ),
+)
+ROOM = Kind(
+    "room",
+    m.Room,
+    _room,
+    (
+        Ref(m.TimetableEntry.room_id, "расписание", "timetable entries"),
+        Ref(m.Lesson.room_id, "занятия", "lessons"),
+    ),
+)
+POSITION = Kind(
+    "position",
+    m.Position,
+    _position,
+    (Ref(m.EmployeePosition.position_id, "сотрудники на должности", "employees"),),
+)
+BELL_SLOT = Kind(
+    "bell_slot",
+    m.BellSlot,
+    _bell,
+    (
+        Ref(m.TimetableEntry.slot, "расписание", "timetable entries", by="number"),
+        Ref(m.Lesson.slot, "занятия", "lessons", by="number"),
+    ),
+)
+DAY_OFF = Kind("day_off", m.DayOff, _day_off)
+DAY_TRANSFER = Kind("day_transfer", m.DayTransfer, _transfer)
+PERIOD = Kind(
+    "period",
+    m.Period,
+    _period,
+    (Ref(m.FinalMark.period_id, "итоговые отметки", "final marks"),),
+    frozen=_closed_period,
+)
+ACADEMIC_YEAR = Kind(
+    "academic_year",
+    m.AcademicYear,
+    _academic_year,
+    (
+        Ref(m.Period.academic_year_id, "учебные периоды", "periods"),
+        Ref(m.StudyGroup.academic_year_id, "группы", "groups"),
+        Ref(m.TeachingAssignment.academic_year_id, "педагогическая нагрузка", "assignments"),
+        Ref(m.ThematicPlan.academic_year_id, "тематические планы", "thematic plans"),
+    ),
+    frozen=_closed_year,
+)
+
+
+async def save_academic_year(
+    ctx: Context, pk: int | None, values: Values, client_mutation_id: str | None
+) -> Any:
+    """A year marked current makes every other year not current."""
+
+    async def children(session: AsyncSession, row: Any) -> dict[str, Any] | None:
+        if row.is_current:
+            await session.execute(
+                update(m.AcademicYear)
+                .where(m.AcademicYear.id != row.id, m.AcademicYear.is_current.is_(True))
+                .values(is_current=False)
+            )
+        return None
+
+    if pk is None:
+        return await create(ctx, ACADEMIC_YEAR, values, client_mutation_id, children)
+    return await update_row(ctx, ACADEMIC_YEAR, pk, values, client_mutation_id, children)
+
+
+# =====================================================================================
+# Subgroups and their members
+# =====================================================================================
+
+
+async def save_subgroup(
+    ctx: Context,
+    pk: int | None,
+    values: Values,
+    members: Sequence[int] | None,
+    client_mutation_id: str | None,
+) -> Any:
+    """Members must be students of the subgroup's group (now or from a future date)."""
+    inst = _institution(ctx)
+    today = ctx.viewer.today if ctx.viewer else dt.date.today()
+
+    async def check(c: Checker, v: Values, row: Any) -> None:
+        c.required("input.name", v["name"])
+        group = await c.row(m.StudyGroup, v["group_id"], "input.group")
+        await c.row(m.Discipline, v.get("discipline_id"), "input.discipline")
+        if group is not None:
+            await c.unique(
+                m.Subgroup,
+                "input.name",
+                row.id if row else None,
+                m.Subgroup.group_id == group.id,
+                m.Subgroup.discipline_id.is_(None)
+                if v.get("discipline_id") is None
+                else m.Subgroup.discipline_id == v["discipline_id"],
+                m.Subgroup.name == (v["name"] or "").strip(),
+                ru="Подгруппа с таким названием уже есть.",
+                en="A subgroup with this name exists.",
+            )
+        if members is None or group is None:
+            return
+        if len(set(members)) != len(members):
+            c.add("input.members", "Обучающийся указан дважды.", "A student is listed twice.")
+        gm = m.GroupMembership
+        in_group = set(
+            (
+                await c.session.execute(
+                    select(gm.student_id).where(
+                        gm.group_id == group.id,
+                        gm.student_id.in_(set(members)),
+                        or_(gm.ends_on.is_(None), gm.ends_on > today),
+                    )
+                )
+            ).scalars()
+        )
+        for n, student in enumerate(members):
+            if student not in in_group:
+                c.add(
+                    f"input.members[{n}]",
+                    f"Обучающийся не состоит в группе «{group.name}».",
+                    f"The student is not in the group «{group.name}».",
+                )
+
+    kind = Kind("subgroup", m.Subgroup, check, SUBGROUP_REFS)
+
+    async def children(session: AsyncSession, row: Any) -> dict[str, Any] | None:
+        if members is None:
+            return None
+        await session.execute(
+            delete(m.SubgroupMember).where(m.SubgroupMember.subgroup_id == row.id)
+        )
+        if members:
+            await session.execute(
+                insert(m.SubgroupMember),
+                [{"institution_id": inst, "subgroup_id": row.id, "student_id": s} for s in members],
+            )
+        return {"members": sorted(members)}
+
+    if pk is None:
+        return await create(ctx, kind, values, client_mutation_id, children)
+    return await update_row(ctx, kind, pk, values, client_mutation_id, children)
+
+
+SUBGROUP_REFS = (
+    Ref(m.TimetableEntry.subgroup_id, "расписание", "timetable entries"),
+    Ref(m.Lesson.subgroup_id, "занятия", "lessons"),
+    Ref(m.TeachingAssignment.subgroup_id, "педагогическая нагрузка", "teaching assignments"),
+)
+
+
+async def _no_check(c: Checker, v: Values, row: Any) -> None:
+    return None
+
+
+SUBGROUP = Kind("subgroup", m.Subgroup, _no_check, SUBGROUP_REFS)
+
+
+def clean(values: Values) -> Values:
+    """Text values stripped."""
+    return {k: v.strip() if type(v) is str else v for k, v in values.items()}
+
+
+class _MembersLoader(DataLoader):  # type: ignore[type-arg]
+    """Students of subgroups, batched: one select (filtered by ``student`` read) per request."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    async def batch_load_fn(self, keys: list[int]) -> list[list[Any]]:
+        sm = m.SubgroupMember
+        stmt = (
+            select(m.Student, m.Person, sm.subgroup_id)
+            .join(sm, sm.student_id == m.Student.id)
+            .join(m.Person, m.Person.id == m.Student.person_id)
+            .where(sm.subgroup_id.in_(set(keys)))
+            .order_by(m.Person.surname, m.Person.name, m.Student.id)
+        )
+        grouped: dict[int, list[Any]] = {k: [] for k in keys}
+        for row in await reads.all_rows(self.ctx, "student", stmt):
+            student, person, subgroup = tuple(row)
+            grouped[subgroup].append((student, person))
+        return [grouped[k] for k in keys]
+
+
+def subgroup_members(ctx: Context) -> _MembersLoader:
+    loader = ctx.extras.get("subgroup_members")
+    if loader is None:
+        loader = ctx.extras["subgroup_members"] = _MembersLoader(ctx)
+    assert isinstance(loader, _MembersLoader)
+    return loader

@@ -1,0 +1,372 @@
+"""The regulation's journal rules on the API: the final mark the rule suggests, the diary,
+the compliance report and the thematic plan (КТП). Resolvers return the plain dataclasses
+of :mod:`campusgraph.resolvers.diary` / :mod:`~campusgraph.resolvers.compliance`, whose
+attributes match these types: no per-cell object is built."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+import strawberry
+from sqlalchemy import select
+
+from campusgraph.db import models as m
+from campusgraph.db.enums import (
+    AbsenceReason,
+    AttendanceStatus,
+    FinalMarkKind,
+    LessonType,
+    WorkKind,
+)
+from campusgraph.i18n import message
+from campusgraph.resolvers import compliance as compliance_mod
+from campusgraph.resolvers import diary as diary_mod
+from campusgraph.resolvers import reads
+from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
+from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
+from campusgraph.schema.errors import ApiError, ErrorCode
+from campusgraph.schema.people import Student
+from campusgraph.schema.structure import Period
+
+ComplianceKind = strawberry.enum(
+    compliance_mod.ComplianceKind,
+    description="A journal deadline the compliance report checks.",
+)
+
+
+# =====================================================================================
+# Final-mark suggestion
+# =====================================================================================
+
+
+@strawberry.type(
+    description="The final mark the ruleset's rule suggests for one student (Armavir разд. 6: "
+    "average thresholds given at least half of the graded works done). `value` is null "
+    "when the rule gives none — the ruleset has no such rule, too few graded works were "
+    "done, or there are no numeric marks — and `reasoning` says why."
+)
+class FinalMarkSuggestion:
+    value: str | None = strawberry.field(description="The suggested mark, «2»…«5».")
+    average: float | None = strawberry.field(
+        description="Mean of the numeric marks, rounded half-up to hundredths."
+    )
+    marks_count: int = strawberry.field(description="Numeric marks averaged.")
+    graded_done: int = strawberry.field(description="Graded works the student has a mark for.")
+    graded_planned: int = strawberry.field(description="Graded works his group had.")
+    graded_share: float | None = strawberry.field(description="graded_done / graded_planned.")
+    min_graded_share: float | None = strawberry.field(
+        description="The share the rule requires (`min_graded_share`)."
+    )
+    reasoning: str = strawberry.field(description="Average, share done and the rule applied.")
+    rule: str | None = strawberry.field(
+        description="Key path in ruleset.toml that decided, e.g. `rules.final_mark.thresholds`."
+    )
+    ruleset: str = strawberry.field(description="Slug of the ruleset applied.")
+    approval_by: str | None = strawberry.field(
+        description="Role that must agree a final mark set above the suggestion "
+        "(`favourable_rounding_needs`)."
+    )
+
+
+async def resolve_suggestion(
+    info: GraphQLInfo, student: str, discipline: str, period: str
+) -> FinalMarkSuggestion:
+    ctx = info.context
+    lang = ctx.language
+    try:
+        result = await suggest_for(
+            ctx,
+            student_id=expect_id(student, "Student", lang),
+            discipline_id=expect_id(discipline, "Discipline", lang),
+            period_id=expect_id(period, "Period", lang),
+        )
+    except SuggestionNotFound:
+        raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
+    s = result.suggestion
+    if s is None:
+        return FinalMarkSuggestion(
+            value=None,
+            average=None,
+            marks_count=0,
+            graded_done=0,
+            graded_planned=0,
+            graded_share=None,
+            min_graded_share=None,
+            reasoning=message("final_mark_no_rule", lang, ruleset=result.ruleset),
+            rule=None,
+            ruleset=result.ruleset,
+            approval_by=None,
+        )
+    return FinalMarkSuggestion(
+        value=s.value,
+        average=float(s.average) if s.average is not None else None,
+        marks_count=s.marks_count,
+        graded_done=s.graded_done,
+        graded_planned=s.graded_planned,
+        graded_share=round(float(s.graded_share), 4) if s.graded_share is not None else None,
+        min_graded_share=float(s.min_share),
+        reasoning=s.reasoning,
+        rule=s.rule,
+        ruleset=result.ruleset,
+        approval_by=s.approval_by,
+    )
+
+
+@strawberry.type(description="Queries of the regulation's journal rules.")
+class JournalRulesQuery:
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="The final mark the ruleset's rule suggests for a student in a discipline "
+        "and period, with its reasoning; needs `final_mark` read on that student.",
+    )
+    async def suggested_final_mark(
+        self,
+        info: GraphQLInfo,
+        student: strawberry.ID,
+        discipline: strawberry.ID,
+        period: strawberry.ID,
+    ) -> FinalMarkSuggestion | None:
+        return await resolve_suggestion(info, student, discipline, period)
+
+
+# =====================================================================================
+# Diary
+# =====================================================================================
+
+
+@strawberry.type(description="A graded work of a diary lesson, with the student's mark.")
+class DiaryWork:
+    id: strawberry.ID
+    kind: WorkKind
+    number: int | None
+    title: str | None
+    mark: str | None = strawberry.field(description="The student's mark; null = none.")
+
+
+@strawberry.type(description="A lesson in the diary, seen for one student.")
+class DiaryLesson:
+    id: strawberry.ID
+    date: dt.date
+    slot: int = strawberry.field(description="Bell number.")
+    discipline_id: strawberry.ID
+    discipline_name: str | None
+    teacher_name: str | None = strawberry.field(description="«Иванов И.И.».")
+    topic: str | None
+    lesson_type: LessonType
+    homework: str | None = strawberry.field(description="Homework of the whole group.")
+    individual_homework: str | None = strawberry.field(
+        description="Homework given to this student only."
+    )
+    attendance: AttendanceStatus | None = strawberry.field(description="Null = present.")
+    absence_reason: AbsenceReason | None
+    works: list[DiaryWork]
+
+
+@strawberry.type(description="One day of the diary.")
+class DiaryDay:
+    date: dt.date
+    lessons: list[DiaryLesson]
+
+
+@strawberry.type(description="A final mark (period, semester, year, exam …) in the diary.")
+class DiaryFinalMark:
+    id: strawberry.ID
+    discipline_id: strawberry.ID
+    discipline_name: str | None
+    period_id: strawberry.ID
+    period_name: str
+    kind: FinalMarkKind
+    value: str
+    date: dt.date = strawberry.field(description="The period's last day.")
+
+
+@strawberry.type(
+    description="The electronic diary (электронный дневник) of one student over a range of "
+    "dates: lessons with topics, homework, works with his marks, attendance; and the final "
+    "marks of periods overlapping the range. Every row passes the viewer's ruleset."
+)
+class Diary:
+    student: Student
+    date_from: dt.date = strawberry.field(name="from")
+    date_to: dt.date = strawberry.field(name="to")
+    days: list[DiaryDay] = strawberry.field(description="Days with lessons, in order.")
+    final_marks: list[DiaryFinalMark]
+
+
+async def resolve_diary(
+    info: GraphQLInfo, date_from: dt.date, date_to: dt.date, child: str | None
+) -> Diary | None:
+    ctx = info.context
+    lang = ctx.language
+    child_id = expect_id(child, "Student", lang) if child is not None else None
+    try:
+        data = await diary_mod.load_diary(ctx, date_from, date_to, child_id)
+    except diary_mod.DiaryRangeError:
+        raise ApiError(
+            ErrorCode.VALIDATION, message("diary_range", lang, days=diary_mod.MAX_DAYS)
+        ) from None
+    except diary_mod.DiaryChildAmbiguous:
+        raise ApiError(ErrorCode.VALIDATION, message("diary_choose_child", lang)) from None
+    except diary_mod.DiaryStudentNotFound:
+        raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
+    if data is None:
+        return None
+    return Diary(
+        student=Student.of(data.student, data.person),
+        date_from=data.date_from,
+        date_to=data.date_to,
+        days=cast(list[Any], data.days),
+        final_marks=cast(list[Any], data.final_marks),
+    )
+
+
+# =====================================================================================
+# Compliance
+# =====================================================================================
+
+
+@strawberry.type(description="One overdue entry of the compliance report.")
+class ComplianceExample:
+    kind: ComplianceKind  # type: ignore[valid-type]
+    date: dt.date = strawberry.field(description="The lesson's date (the period's end for marks).")
+    deadline: dt.date = strawberry.field(description="The last day it was due.")
+    group_id: strawberry.ID
+    group_name: str
+    discipline_name: str | None
+    teacher_name: str | None = strawberry.field(
+        description="Who answers for it: the lesson's teacher; for absence reasons the curator."
+    )
+    student_name: str | None
+    lesson_id: strawberry.ID | None
+    text: str = strawberry.field(description="The entry in words (Russian).")
+
+
+@strawberry.type(description="Overdue entries by check.")
+class ComplianceCounts:
+    lesson_topic: int
+    lesson_empty: int
+    absence_reason: int
+    final_mark: int
+    total: int
+
+
+@strawberry.type(description="One deadline of the regulation, checked up to today.")
+class ComplianceCheck:
+    kind: ComplianceKind  # type: ignore[valid-type]
+    title: str
+    rule: str = strawberry.field(description="Key path in ruleset.toml, e.g. `rules.deadlines.…`.")
+    days: int = strawberry.field(description="Working days allowed (0 = the same day).")
+    from_ruleset: bool = strawberry.field(
+        description="Whether the ruleset sets the term; false: the service's default."
+    )
+    overdue_through: dt.date | None = strawberry.field(
+        description="Entries dated up to this day are past the deadline; null: none yet."
+    )
+    count: int
+    examples: list[ComplianceExample] = strawberry.field(description="The oldest few.")
+
+
+@strawberry.type(description="One group's or one teacher's share of the compliance report.")
+class ComplianceBreakdown:
+    id: strawberry.ID = strawberry.field(description="The Group or Employee id.")
+    name: str
+    counts: ComplianceCounts
+    examples: list[ComplianceExample] = strawberry.field(description="The oldest few per check.")
+
+
+@strawberry.type(
+    description="Compliance with the regulation's journal deadlines in one period, up to today: "
+    "lessons without a topic, lessons with nothing recorded, absences without a reason, "
+    "missing final marks — per check, per group and per teacher."
+)
+class ComplianceReport:
+    period: Period
+    today: dt.date
+    ruleset: str
+    total: int
+    checks: list[ComplianceCheck]
+    by_group: list[ComplianceBreakdown] = strawberry.field(description="Most overdue first.")
+    by_teacher: list[ComplianceBreakdown] = strawberry.field(description="Most overdue first.")
+
+
+async def resolve_compliance(info: GraphQLInfo, period: str) -> ComplianceReport:
+    ctx = info.context
+    lang = ctx.language
+    try:
+        data = await compliance_mod.load_compliance(ctx, expect_id(period, "Period", lang))
+    except compliance_mod.ComplianceNotFound:
+        raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
+    return ComplianceReport(
+        period=Period.of(data.period),
+        today=data.today,
+        ruleset=data.ruleset,
+        total=data.total,
+        checks=cast(list[Any], data.checks),
+        by_group=cast(list[Any], data.by_group),
+        by_teacher=cast(list[Any], data.by_teacher),
+    )
+
+
+# =====================================================================================
+# Thematic plan (КТП)
+# =====================================================================================
+
+
+@strawberry.type(description="A topic of the thematic plan, to offer when a lesson is written.")
+class ThematicPlanTopic:
+    id: strawberry.ID
+    position: int
+    title: str
+    hours: int
+    lesson_type: LessonType
+
+
+@strawberry.type(
+    description="Календарно-тематическое планирование (КТП) of a discipline for a group."
+)
+class ThematicPlan:
+    academic_year_id: strawberry.ID
+    discipline_id: strawberry.ID
+    hours: int = strawberry.field(description="Total hours of the topics.")
+    topics: list[ThematicPlanTopic] = strawberry.field(description="In plan order.")
+
+
+async def resolve_thematic_plan(
+    info: GraphQLInfo, group_pk: int, discipline: str
+) -> ThematicPlan | None:
+    """The group's latest plan for the discipline, through the ``thematic_plan`` filter;
+    one statement."""
+    ctx = info.context
+    discipline_pk = expect_id(discipline, "Discipline", ctx.language)
+    tp, t, y = m.ThematicPlan, m.ThematicPlanTopic, m.AcademicYear
+    found = await reads.all_rows(
+        ctx,
+        "thematic_plan",
+        select(tp.id, tp.academic_year_id, t.id, t.position, t.title, t.hours, t.lesson_type)
+        .join(y, y.id == tp.academic_year_id)
+        .outerjoin(t, t.plan_id == tp.id)
+        .where(tp.group_id == group_pk, tp.discipline_id == discipline_pk)
+        .order_by(y.starts_on.desc(), tp.id.desc(), t.position),
+    )
+    rows: list[tuple[Any, ...]] = [tuple(r) for r in found]
+    if not rows:
+        return None
+    plan_id, year_id = rows[0][0], rows[0][1]
+    topics = [
+        ThematicPlanTopic(
+            id=to_global_id("ThematicPlanTopic", tid),
+            position=position,
+            title=title,
+            hours=hours,
+            lesson_type=lesson_type,
+        )
+        for pid, _, tid, position, title, hours, lesson_type in rows
+        if pid == plan_id and tid is not None
+    ]
+    return ThematicPlan(
+        academic_year_id=to_global_id("AcademicYear", year_id),
+        discipline_id=to_global_id("Discipline", discipline_pk),
+        hours=sum(x.hours for x in topics),
+        topics=topics,
+    )

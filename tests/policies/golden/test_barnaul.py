@@ -1,0 +1,165 @@
+"""Golden cases of barnaul-school6-2016 (Положение об электронном журнале МБОУ «СОШ № 6»,
+Барнаул, 2016) through ``viewer.can`` as the demo accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policies.golden.asking import Golden
+from tests.policies.golden.cases import (
+    Case,
+    allow,
+    base_cases,
+    check,
+    deny,
+    line_of,
+    null,
+    params,
+    table,
+)
+from tests.policies.golden.pickers import (
+    REGION,
+    any_row,
+    row_elsewhere,
+    row_final_set,
+    row_in_curated_group,
+    row_not_taught,
+    row_of_other_child,
+    row_of_own_child,
+    row_taught,
+    self_row,
+)
+
+SLUG = "barnaul-school6-2016"
+
+OWN: list[Case] = [
+    # administrator (п. 2.1, 3.2, 3.4, 7.4)
+    allow("administrator", "institution", "update", any_row, "п. 2.1"),
+    allow("administrator", "academic_year", "create", any_row, "п. 2.1"),
+    allow("administrator", "academic_year", "close", any_row, "п. 2.1"),
+    allow("administrator", "period", "update", any_row, "п. 2.1"),
+    allow("administrator", "period", "close", any_row, "п. 2.1"),
+    allow("administrator", "period", "reopen", any_row, "п. 2.1"),
+    allow("administrator", "calendar", "delete", any_row, "п. 2.1"),
+    allow("administrator", "employee", "create", any_row, "п. 2.1"),
+    allow("administrator", "student", "read", any_row, "п. 2.1"),
+    allow("administrator", "student", "create", any_row, "п. 2.1"),
+    allow("administrator", "parent", "update", any_row, "п. 2.1"),
+    allow("administrator", "discipline", "create", any_row, "п. 2.1"),
+    allow("administrator", "teaching_assignment", "read", any_row, "п. 2.1"),
+    allow("administrator", "teaching_assignment", "create", any_row, "п. 2.1"),
+    allow("administrator", "teaching_assignment", "delete", any_row, "п. 2.1"),
+    allow("administrator", "curriculum", "update", any_row, "п. 2.1"),
+    allow("administrator", "group", "create", any_row, "п. 2.1"),
+    allow("administrator", "curatorship", "create", any_row, "п. 2.1"),
+    allow("administrator", "curatorship", "delete", any_row, "п. 2.1"),
+    allow("administrator", "movement_order", "create", any_row, "п. 2.1"),
+    allow("administrator", "report", "read", any_row, "п. 7.4"),
+    allow("administrator", "report", "export", any_row, "п. 7.4"),
+    allow("administrator", "ruleset", "read", any_row, "п. 3.2"),
+    allow("administrator", "audit", "read", any_row, "п. 3.4"),
+    allow("administrator", "account", "read", any_row, "п. 3.2"),
+    allow("administrator", "account", "revoke_sessions", any_row, "п. 3.4"),
+    deny("administrator", "ruleset", "switch", any_row),
+    deny("administrator", "mark", "update", any_row),
+    # head_teacher «Завуч» (п. 2.1, 3.9, 3.10, 5.4, 5.5, 7.1, 7.2)
+    allow("head_teacher", "curriculum", "create", any_row, "п. 2.1"),
+    allow("head_teacher", "curriculum", "update", any_row, "п. 3.9"),
+    allow("head_teacher", "group", "create", any_row, "п. 3.9"),
+    allow("head_teacher", "discipline", "update", any_row, "п. 3.9"),
+    allow("head_teacher", "subgroup", "create", any_row, "п. 3.9"),
+    allow("head_teacher", "subgroup", "delete", any_row, "п. 3.9"),
+    allow("head_teacher", "timetable", "create", any_row, "п. 5.4"),
+    allow("head_teacher", "timetable", "delete", any_row, "п. 2.1"),
+    allow("head_teacher", "announcement", "create", any_row, "п. 5.4"),
+    allow("head_teacher", "announcement", "delete", any_row, "п. 2.1"),
+    allow("head_teacher", "calendar", "create", any_row, "п. 5.5"),
+    allow("head_teacher", "calendar", "update", any_row, "п. 2.1"),
+    allow("head_teacher", "journal", "read", any_row, "п. 3.9"),
+    allow("head_teacher", "lesson", "read", any_row, "п. 3.9"),
+    allow("head_teacher", "work", "read", any_row, "п. 3.9"),
+    allow("head_teacher", "mark", "read", any_row, "п. 3.9"),
+    allow("head_teacher", "attendance.reason", "read", any_row, "п. 3.9"),
+    allow("head_teacher", "final_mark", "read", any_row, "п. 3.10"),
+    allow("head_teacher", "student", "read", any_row, "п. 3.10"),
+    allow("head_teacher", "teaching_assignment", "read", any_row, "п. 3.10"),
+    allow("head_teacher", "thematic_plan", "read", any_row, "п. 7.2"),
+    allow("head_teacher", "movement_order", "read", any_row, "п. 3.10"),
+    allow("head_teacher", "movement_order", "create", any_row, "п. 3.9"),
+    allow("head_teacher", "report", "read", any_row, "п. 7.1"),
+    allow("head_teacher", "report", "export", any_row, "п. 3.10"),
+    deny("head_teacher", "mark", "update", any_row),
+    deny("head_teacher", "attendance.reason", "update", any_row),
+    # hr_specialist (п. 2.1, 3.5, 3.6, 3.8): staff cards and staff accounts
+    allow("hr_specialist", "employee", "create", any_row, "п. 2.1"),
+    allow("hr_specialist", "employee.personal", "read", any_row, "п. 2.1"),
+    allow("hr_specialist", "employee.personal", "update", any_row, "п. 2.1"),
+    allow("hr_specialist", "employee", "issue_credentials", any_row, "п. 3.8"),
+    allow("hr_specialist", "account", "issue_credentials", any_row, "п. 3.6"),
+    deny("hr_specialist", "student", "issue_credentials", any_row),
+    deny("hr_specialist", "student", "create", any_row),
+    # secretary (п. 2.1, 3.5): student and parent cards, the movement book
+    allow("secretary", "student", "create", any_row, "п. 2.1"),
+    allow("secretary", "student.personal", "update", any_row, "п. 2.1"),
+    allow("secretary", "parent", "create", any_row, "п. 2.1"),
+    allow("secretary", "parent.personal", "read", any_row, "п. 2.1"),
+    allow("secretary", "parent.personal", "create", any_row, "п. 2.1"),
+    allow("secretary", "movement_order", "update", any_row, "п. 2.1"),
+    allow("secretary", "student", "issue_credentials", any_row, "п. 3.5"),
+    allow("secretary", "parent", "issue_credentials", any_row, "п. 3.5"),
+    allow("secretary", "group", "read", any_row, "п. 2.1"),
+    deny("secretary", "student.health", "read", any_row),
+    deny("secretary", "employee", "create", any_row),
+    # teacher «Учитель» (п. 2.1, 3.9, 5.3, 7.1): thematic plans and reports of his classes
+    allow("teacher", "thematic_plan", "create", row_taught, "п. 5.3"),
+    allow("teacher", "thematic_plan", "update", row_taught, "п. 3.9"),
+    allow("teacher", "thematic_plan", "delete", row_taught, "п. 3.9"),
+    deny("teacher", "thematic_plan", "create", row_not_taught),
+    allow("teacher", "report", "read", row_taught, "п. 7.1"),
+    allow("teacher", "report", "export", row_taught, "п. 3.9"),
+    deny("teacher", "report", "read", row_not_taught),
+    deny("teacher", "mark", "read", row_not_taught),
+    deny("teacher", "mark", "update", row_not_taught),
+    deny("teacher", "journal", "read", row_not_taught),
+    deny("teacher", "attendance.reason", "update", row_taught),
+    # here only a closed period stops a teacher's marks, not a final mark (no final_not_set)
+    allow(
+        "teacher",
+        "mark",
+        "update",
+        row_final_set,
+        "barnaul п. 2.1",
+        line=line_of("base", "journal_teacher", "mark", "update", "taught"),
+    ),
+    # class_teacher «Классный руководитель» (п. 2.1, 3.9, 5.6)
+    allow("class_teacher", "attendance.reason", "update", row_in_curated_group, "п. 2.1"),
+    deny("class_teacher", "attendance.reason", "update", row_not_taught),
+    allow("class_teacher", "student", "update", row_in_curated_group, "п. 2.1"),
+    allow("class_teacher", "student.personal", "update", row_in_curated_group, "п. 2.1"),
+    allow("class_teacher", "parent", "update", row_in_curated_group, "п. 2.1"),
+    allow("class_teacher", "parent.personal", "read", row_in_curated_group, "п. 2.1"),
+    allow("class_teacher", "parent.personal", "update", row_in_curated_group, "п. 2.1"),
+    allow("class_teacher", "announcement", "read", row_in_curated_group, "п. 3.9"),
+    allow("class_teacher", "announcement", "create", row_in_curated_group, "п. 5.6"),
+    allow("class_teacher", "announcement", "update", row_in_curated_group, "п. 3.9"),
+    allow("class_teacher", "announcement", "delete", row_in_curated_group, "п. 3.9"),
+    deny("class_teacher", "announcement", "create", row_not_taught),
+    deny("class_teacher", "student", "update", row_of_other_child),
+    deny("class_teacher", "parent.personal", "read", row_of_other_child),
+    deny("class_teacher", "mark", "update", row_in_curated_group),
+    # parent, student, the region's authority
+    deny("parent", "student", "read", row_of_other_child),
+    deny("parent", "mark", "read", row_of_other_child),
+    deny("parent", "parent.personal", "read", self_row),
+    null("parent", "student", "read", row_elsewhere),
+    deny("student", "mark", "read", row_of_other_child),
+    deny("student", "lesson", "update", row_of_own_child),
+    deny("authority", "student", "read", any_row, realm=REGION),
+]
+
+CASES = table(SLUG, OWN, base_cases(SLUG, "hr_specialist"))
+
+
+@pytest.mark.parametrize("case", params(CASES))
+async def test_barnaul(golden: Golden, case: Case) -> None:
+    check(case, await golden.ask(case, CASES))

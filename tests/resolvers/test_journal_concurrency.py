@@ -1,0 +1,231 @@
+"""Concurrent journal writers, on both backends: nothing is lost, nothing is silently
+overwritten, and nothing lands in a period after it was closed.
+
+SQLite queues writers (write sessions BEGIN IMMEDIATE, busy timeout); PostgreSQL runs them
+at READ COMMITTED, where the versioned UPDATE, the cells' unique keys and the closed-period
+triggers' FOR SHARE locks do the work."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from campusgraph.db import models as m
+from campusgraph.db.tenancy import unscoped
+from campusgraph.ids import to_global_id
+from tests.support.journal import Cell, free_cells, period_id
+
+SET_MARK = """
+mutation ($input: SetMarkInput!) {
+  setMark(input: $input) { mark { id value version } errors { code message field } }
+}
+"""
+CLOSE = """
+mutation ($input: ClosePeriodInput!) {
+  closePeriod(input: $input) { period { closedAt } errors { code message } }
+}
+"""
+
+ALTAI = "altai-college-2016"
+
+
+async def _post(client: Any, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """One request; never a 5xx and never an error outside the payload."""
+    response = await client.post(document, variables)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _mark(cell: Cell, value: str, version: int | None = None) -> dict[str, Any]:
+    return {
+        "input": {
+            "work": cell.work,
+            "student": cell.student,
+            "value": value,
+            "expectedVersion": version,
+        }
+    }
+
+
+async def _marks(db: Any, cells: list[Cell]) -> dict[tuple[int, int], tuple[str, int]]:
+    async with unscoped(db.factory) as s:
+        rows = await s.execute(
+            select(m.Mark.work_id, m.Mark.student_id, m.Mark.value, m.Mark.version).where(
+                m.Mark.work_id.in_({c.work_pk for c in cells}),
+                m.Mark.student_id.in_({c.student_pk for c in cells}),
+            )
+        )
+    wanted = {(c.work_pk, c.student_pk) for c in cells}
+    return {(w, s_): (v, n) for w, s_, v, n in rows.all() if (w, s_) in wanted}
+
+
+async def test_forty_writers_on_forty_cells_lose_nothing(db: Any, sign_in: Any) -> None:
+    # Given 40 signed-in teachers' sessions and 40 empty cells
+    cells = await free_cells(db, ALTAI, "ИС-11", "Математика", count=40)
+    clients = [await sign_in(ALTAI, "teacher") for _ in range(40)]
+    values = [str(2 + i % 4) for i in range(40)]
+
+    # When all write at once
+    results = await asyncio.gather(
+        *(
+            _post(client, SET_MARK, _mark(cell, value))
+            for client, cell, value in zip(clients, cells, values, strict=True)
+        )
+    )
+
+    # Then all 40 are stored, each with its value, at version 1
+    assert [r["setMark"]["errors"] for r in results] == [[]] * 40
+    stored = await _marks(db, cells)
+    assert stored == {(c.work_pk, c.student_pk): (v, 1) for c, v in zip(cells, values, strict=True)}
+
+
+async def test_twenty_writers_on_one_cell_one_wins_nineteen_are_told(db: Any, sign_in: Any) -> None:
+    # Given a mark at version 1 and 20 sessions that all saw version 1
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Информатика", count=1)
+    clients = [await sign_in(ALTAI, "teacher") for _ in range(20)]
+    first = await _post(clients[0], SET_MARK, _mark(cell, "3"))
+    assert first["setMark"]["errors"] == []
+
+    # When all 20 change it at once, to different values
+    values = ["2", "4", "5"] * 7
+    results = await asyncio.gather(
+        *(
+            _post(client, SET_MARK, _mark(cell, value, version=1))
+            for client, value in zip(clients, values, strict=False)
+        )
+    )
+
+    # Then exactly one wrote; 19 were told CONFLICT; the stored value is the winner's
+    outcomes = [r["setMark"] for r in results]
+    winners = [i for i, o in enumerate(outcomes) if o["errors"] == []]
+    assert len(winners) == 1, outcomes
+    losers = [o["errors"] for i, o in enumerate(outcomes) if i not in winners]
+    assert [[e["code"] for e in errors] for errors in losers] == [["CONFLICT"]] * 19
+    assert all("версия 2" in errors[0]["message"] for errors in losers), losers
+    stored = await _marks(db, [cell])
+    assert stored == {(cell.work_pk, cell.student_pk): (values[winners[0]], 2)}
+
+
+async def test_twenty_writers_creating_one_cell_one_wins(db: Any, sign_in: Any) -> None:
+    [cell] = await free_cells(db, ALTAI, "ТМ-11", "Математика", count=1)
+    clients = [await sign_in(ALTAI, "teacher") for _ in range(20)]
+    values = ["2", "3", "4", "5"] * 5
+
+    results = await asyncio.gather(
+        *(_post(c, SET_MARK, _mark(cell, v)) for c, v in zip(clients, values, strict=True))
+    )
+
+    outcomes = [r["setMark"] for r in results]
+    winners = [i for i, o in enumerate(outcomes) if o["errors"] == []]
+    assert len(winners) == 1, outcomes
+    codes = sorted(e["code"] for o in outcomes for e in o["errors"])
+    assert codes == ["CONFLICT"] * 19
+    assert await _marks(db, [cell]) == {(cell.work_pk, cell.student_pk): (values[winners[0]], 1)}
+
+
+async def test_closing_a_period_amid_writes_lets_no_write_in_after_it(
+    db: Any, sign_in: Any
+) -> None:
+    # Given 36 empty cells of the semester, 12 writers and the administrator
+    cells = await free_cells(db, ALTAI, "ИС-11", "Математика", count=36)
+    semester = await period_id(db, ALTAI, cells[0].date, "semester")
+    writers = [await sign_in(ALTAI, "teacher") for _ in range(12)]
+    admin = await sign_in(ALTAI, "administrator")
+
+    def write(i: int) -> Any:
+        return _post(writers[i % len(writers)], SET_MARK, _mark(cells[i], "4"))
+
+    # When 12 writes land, then a stream of 12 writes is under way while the period is
+    # closed, then 12 come after the close
+    started = time.perf_counter()
+    before = await asyncio.gather(*(write(i) for i in range(12)))
+    # Space the stream so that the close lands while writes are in every stage: some not
+    # yet checked, some checked and writing, some committed.
+    spacing = (time.perf_counter() - started) / 24
+    stream: list[Any] = []
+    closing: Any = None
+    for i in range(12, 24):
+        stream.append(asyncio.ensure_future(write(i)))
+        if i == 17:
+            closing = asyncio.ensure_future(
+                _post(admin, CLOSE, {"input": {"period": to_global_id("Period", semester)}})
+            )
+        await asyncio.sleep(spacing)
+    during = await asyncio.gather(*stream)
+    closed = await closing
+    after = await asyncio.gather(*(write(i) for i in range(24, 36)))
+
+    # Then the close succeeded, every write either succeeded or was FORBIDDEN …
+    assert closed["closePeriod"]["errors"] == []
+    closed_at = dt.datetime.fromisoformat(closed["closePeriod"]["period"]["closedAt"])
+    outcomes = [r["setMark"] for r in [*before, *during, *after]]
+    for outcome in outcomes:
+        assert [e["code"] for e in outcome["errors"]] in ([], ["FORBIDDEN"]), outcome
+    assert all(o["errors"] == [] for o in outcomes[:12])
+    assert all(o["errors"][0]["code"] == "FORBIDDEN" for o in outcomes[24:])
+
+    # … and every mark stored was written before the close, by its audit event and its
+    # own timestamp; exactly the successful writes are stored
+    ok = {
+        (cells[i].work_pk, cells[i].student_pk) for i, o in enumerate(outcomes) if not o["errors"]
+    }
+    async with unscoped(db.factory) as s:
+        rows = (
+            await s.execute(
+                select(m.Mark.id, m.Mark.work_id, m.Mark.student_id, m.Mark.updated_at).where(
+                    m.Mark.work_id.in_({c.work_pk for c in cells}),
+                    m.Mark.student_id.in_({c.student_pk for c in cells}),
+                )
+            )
+        ).all()
+        stored = {(w, st): (pk, at) for pk, w, st, at in rows}
+        stored = {
+            k: v for k, v in stored.items() if k in {(c.work_pk, c.student_pk) for c in cells}
+        }
+        audit = dict(
+            (
+                await s.execute(
+                    select(m.AuditEvent.object_id, m.AuditEvent.at).where(
+                        m.AuditEvent.object_type == "mark",
+                        m.AuditEvent.object_id.in_([pk for pk, _ in stored.values()]),
+                    )
+                )
+            ).all()
+        )
+        period = (
+            await s.execute(select(m.Period.closed_at).where(m.Period.id == semester))
+        ).scalar_one()
+    assert set(stored) == ok
+    assert period == closed_at
+    assert all(updated < closed_at for _, updated in stored.values())
+    assert all(audit[pk] < closed_at for pk, _ in stored.values())
+
+
+async def test_ten_simultaneous_retries_of_one_mutation_write_once(db: Any, sign_in: Any) -> None:
+    # Given one teacher's session that sends the same setMark ten times at once (a client
+    # retrying over a flaky network), with one clientMutationId
+    [cell] = await free_cells(db, ALTAI, "ТМ-11", "Информатика", count=1)
+    teacher = await sign_in(ALTAI, "teacher")
+    variables = {"input": {**_mark(cell, "4")["input"], "clientMutationId": "retry-1"}}
+
+    results = await asyncio.gather(*(_post(teacher, SET_MARK, variables) for _ in range(10)))
+
+    # Then every answer is the one mark, and it was written once
+    outcomes = [r["setMark"] for r in results]
+    assert all(o["errors"] == [] for o in outcomes), outcomes
+    assert len({(o["mark"]["id"], o["mark"]["value"], o["mark"]["version"]) for o in outcomes}) == 1
+    assert await _marks(db, [cell]) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+    async with unscoped(db.factory) as s:
+        receipts = (
+            await s.execute(
+                select(m.AuditEvent.id).where(m.AuditEvent.client_mutation_id == "retry-1")
+            )
+        ).all()
+    assert len(receipts) == 1
