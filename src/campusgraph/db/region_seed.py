@@ -18,8 +18,10 @@ group and teaches nothing; ``student`` is the first student of the first group a
 ``parent`` his parent); every other teacher signs in as ``teacherNNN``.
 
 Deterministic: institution *i* depends only on ``seed``, ``today``, *i* and ``students``,
-not on how many institutions are generated, so the first institution of a 1-institution
-region and of a 50-institution region hold the same rows (the benchmark compares them).
+not on how many institutions are generated (ids continue from what the database holds),
+so the first institution of a 1-institution region and of a 50-institution region hold
+the same rows, ids included, in an empty database — the benchmark compares them. Only the
+password hash's salt differs from run to run.
 
 Speed: rows are tuples with ids assigned here; the big tables go to PostgreSQL with
 ``COPY`` (asyncpg ``copy_records_to_table``; as a superuser with
