@@ -9,6 +9,7 @@ import enum
 from typing import Any
 
 import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from campusgraph.schema.execution import ExecutionContext
 
@@ -87,3 +88,121 @@ def test_leaf_lists_answer_as_graphql_core_does() -> None:
     assert ("nullInNonNull", 1) in paths
     assert ("refusedItem", 1) in paths
     assert ("exceptionItem", 1) in paths
+
+
+# -- lists of plain objects -----------------------------------------------------------------
+
+
+@strawberry.type(description="A leaf-only object, nested.")
+class Cell:
+    value: str | None
+    status: Status | None
+
+
+@strawberry.type(description="A row of plain attributes: leaves, leaf lists, objects.")
+class Row:
+    id: strawberry.ID
+    number: int
+    marks: list[str | None]
+    cells: list[Cell]
+    first: Cell | None
+    required: str
+
+    @strawberry.field(description="A resolver: rows selecting it take the ordinary path.")
+    def shout(self) -> str:
+        return self.required.upper()
+
+
+def _rows(*, hole: bool = False) -> list[Row]:
+    return [
+        Row(
+            id=strawberry.ID(f"R{i}"),
+            number=i,
+            marks=["5", None, "4"],
+            cells=[Cell(value="5", status=None), Cell(value=None, status=Status.LATE)],
+            first=Cell(value="3", status=Status.ABSENT) if i % 2 else None,
+            required=None if hole and i == 2 else "x",  # type: ignore[arg-type]
+        )
+        for i in range(4)
+    ]
+
+
+@strawberry.type(description="Lists of plain objects.")
+class RowQuery:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return _rows()
+
+    @strawberry.field
+    def broken_rows(self) -> list[Row] | None:
+        return _rows(hole=True)
+
+
+ROWS = """
+query Rows {
+  rows {
+    __typename
+    key: id
+    number
+    marks
+    ...Cells
+    first { value status }
+    required
+  }
+  again: rows { number shout }
+}
+fragment Cells on Row { cells { value status } }
+"""
+BROKEN = "{ brokenRows { number required } }"
+
+
+class CountingContext(ExecutionContext):
+    fields = 0
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).fields += 1
+        return super().execute_field(*args, **kwargs)
+
+
+class OrdinaryCounting(StrawberryGraphQLCoreExecutionContext):
+    fields = 0
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).fields += 1
+        return super().execute_field(*args, **kwargs)
+
+
+def _run_rows(context: Any, document: str) -> dict[str, Any]:
+    schema = strawberry.Schema(query=RowQuery, execution_context_class=context)
+    result = schema.execute_sync(document)
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return {"data": result.data, "errors": errors}
+
+
+def test_plain_object_lists_answer_as_graphql_core_does_in_one_pass() -> None:
+    # given graphql-core's completion and the planned one, each counting resolved fields
+    ordinary = _run_rows(OrdinaryCounting, ROWS)
+    fast = _run_rows(CountingContext, ROWS)
+    # then the answers are the same: aliases, __typename, fragments, nested objects
+    assert fast == ordinary
+    first = fast["data"]["rows"][1]
+    assert first["__typename"] == "Row"
+    assert first["key"] == "R1"
+    assert first["cells"] == [
+        {"value": "5", "status": None},
+        {"value": None, "status": "LATE"},
+    ]
+    assert first["first"] == {"value": "3", "status": "ABSENT"}
+    assert fast["data"]["again"][3]["shout"] == "X"
+    # and the plain list was completed without resolving its fields one by one, while
+    # the list selecting a resolver field went the ordinary way
+    assert CountingContext.fields < OrdinaryCounting.fields / 3
+    assert CountingContext.fields >= 2 + 4 * 2  # the roots, and `again`'s 4 rows × 2
+
+
+def test_a_null_in_a_non_null_field_of_a_plain_list_is_reported_as_graphql_core_does() -> None:
+    ordinary = _run_rows(None, BROKEN)
+    fast = _run_rows(ExecutionContext, BROKEN)
+    assert fast == ordinary
+    assert fast["data"] == {"brokenRows": None}
+    assert fast["errors"][0][1] == ("brokenRows", 2, "required")

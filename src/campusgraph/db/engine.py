@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from campusgraph.db import tenancy
+from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
 from campusgraph.db.tenancy import WRITE_OPTION
 
 
@@ -23,7 +24,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     instead of failing; PostgreSQL gets a pool sized for one worker."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        database = parsed.database
+        if database and database != ":memory:" and "async_creator" not in kwargs:
+            # Statements run on the loop's thread, writers queue in the loop (see
+            # sqlite_inline); the busy timeout only bounds waits for other processes.
+            uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+            kwargs["async_creator"] = inline_creator(database, uri=uri)
+            busy_ms = BUSY_TIMEOUT_MS
+        else:
+            kwargs.setdefault("connect_args", {"timeout": 30})
+            busy_ms = 30_000
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -35,7 +45,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")

@@ -9,6 +9,7 @@ seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import event
@@ -42,7 +43,10 @@ def unscoped(factory: async_sessionmaker[AsyncSession], *, write: bool = False) 
     return factory(info={UNSCOPED_KEY: True}, execution_options=options)
 
 
+@functools.lru_cache(maxsize=4096)
 def _criteria(institutions: tuple[int, ...]) -> Any:
+    """Built once per scope: the option is immutable, and building it (lambda analysis
+    and all) cost more than the statement it is added to."""
     if len(institutions) == 1:
         only = institutions[0]
         return with_loader_criteria(

@@ -96,12 +96,9 @@ class Facts:
         self.final_set: dict[tuple[int, int, dt.date, str], bool] = {}
         self.queries = 0
 
-    async def _load(self, name: str, build: Callable[[], object]) -> None:
-        if name in self.sets:
-            return
-        async with self._open() as session:
-            self.queries += 1
-            rows = (await session.execute(build())).all()  # type: ignore[call-overload]
+    async def _load(self, session: AsyncSession, name: str, build: Callable[[], object]) -> None:
+        self.queries += 1
+        rows = (await session.execute(build())).all()  # type: ignore[call-overload]
         self.sets[name] = frozenset(r[0] if len(r) == 1 else tuple(r) for r in rows)
 
     # -- what each scope needs -------------------------------------------------------
@@ -158,17 +155,9 @@ class Facts:
             loaders["department_students"] = lambda: select(m.GroupMembership.student_id).where(
                 m.GroupMembership.group_id.in_(dept_groups), membership_current(today)
             )
-        for name, build in loaders.items():
-            await self._load(name, build)
-        if Condition.PERIOD_OPEN in conditions and self.closed_ranges is None:
-            async with self._open() as session:
-                self.queries += 1
-                rows = await session.execute(
-                    select(m.Period.starts_on, m.Period.ends_on).where(
-                        m.Period.closed_at.is_not(None)
-                    )
-                )
-                self.closed_ranges = [(a, b) for a, b in rows.all()]
+        missing = [(name, build) for name, build in loaders.items() if name not in self.sets]
+        closed = Condition.PERIOD_OPEN in conditions and self.closed_ranges is None
+        finals: list[tuple[tuple[int, int, dt.date, str], tuple[str, ...]]] = []
         for cond, kinds in (
             (Condition.FINAL_NOT_SET, FINAL_KINDS),
             (Condition.ATTESTATION_NOT_SET, ATTESTATION_KINDS),
@@ -177,28 +166,50 @@ class Facts:
                 for student in target.student_ids:
                     key = (student, target.discipline_id, target.date, cond.value)
                     if key not in self.final_set:
-                        self.final_set[key] = await self._final_exists(
-                            student, target.discipline_id, target.date, kinds
-                        )
+                        finals.append((key, kinds))
+        if not (missing or closed or finals):
+            return
+        # One session for everything this decision still needs (a session per fact cost a
+        # BEGIN and a connection checkout each: most of a mutation's permission check).
+        async with self._open() as session:
+            for name, build in missing:
+                await self._load(session, name, build)
+            if closed:
+                self.queries += 1
+                rows = await session.execute(
+                    select(m.Period.starts_on, m.Period.ends_on).where(
+                        m.Period.closed_at.is_not(None)
+                    )
+                )
+                self.closed_ranges = [(a, b) for a, b in rows.all()]
+            for key, final_kinds in finals:
+                student, discipline, on, _cond = key
+                self.final_set[key] = await self._final_exists(
+                    session, student, discipline, on, final_kinds
+                )
 
     async def _final_exists(
-        self, student: int, discipline: int, on: dt.date, kinds: tuple[str, ...]
+        self,
+        session: AsyncSession,
+        student: int,
+        discipline: int,
+        on: dt.date,
+        kinds: tuple[str, ...],
     ) -> bool:
-        async with self._open() as session:
-            self.queries += 1
-            row = await session.execute(
-                select(m.FinalMark.id)
-                .join(m.Period, m.Period.id == m.FinalMark.period_id)
-                .where(
-                    m.FinalMark.student_id == student,
-                    m.FinalMark.discipline_id == discipline,
-                    m.FinalMark.kind.in_(kinds),
-                    m.Period.starts_on <= on,
-                    m.Period.ends_on >= on,
-                )
-                .limit(1)
+        self.queries += 1
+        row = await session.execute(
+            select(m.FinalMark.id)
+            .join(m.Period, m.Period.id == m.FinalMark.period_id)
+            .where(
+                m.FinalMark.student_id == student,
+                m.FinalMark.discipline_id == discipline,
+                m.FinalMark.kind.in_(kinds),
+                m.Period.starts_on <= on,
+                m.Period.ends_on >= on,
             )
-            return row.first() is not None
+            .limit(1)
+        )
+        return row.first() is not None
 
     def has(self, name: str, value: Any) -> bool:
         return value in self.sets.get(name, frozenset())

@@ -251,6 +251,21 @@ def _conflict(ctx: Context, actual: int | None, expected: int | None) -> Version
 # =====================================================================================
 
 
+async def _work_place(
+    session: AsyncSession, work_id: int
+) -> tuple[m.Work, m.Lesson, m.StudyGroup] | None:
+    """A work with its lesson and the lesson's group, in one statement."""
+    found = (
+        await session.execute(
+            select(m.Work, m.Lesson, m.StudyGroup)
+            .join(m.Lesson, m.Lesson.id == m.Work.lesson_id)
+            .join(m.StudyGroup, m.StudyGroup.id == m.Lesson.group_id)
+            .where(m.Work.id == work_id)
+        )
+    ).first()
+    return None if found is None else (found[0], found[1], found[2])
+
+
 async def _one(session: AsyncSession, model: Any, pk: int | None) -> Any:
     if pk is None:
         return None
@@ -399,30 +414,25 @@ async def lesson_cell_target(
     """A mark, attendance or absence reason of ``student`` at a lesson (the lesson of
     ``work_id`` when given): the stored cell's anchors, or the anchors it would have."""
     le = m.Lesson
+    table: Any = m.Mark if obj == "mark" else m.Attendance
+    # One statement: the lesson, and the stored cell's author when there is a cell.
+    if obj == "mark":
+        stmt = (
+            select(le.id, le.group_id, le.discipline_id, le.date, table.id, table.author_user_id)
+            .join(m.Work, m.Work.lesson_id == le.id)
+            .outerjoin(table, and_(table.work_id == m.Work.id, table.student_id == student_id))
+            .where(m.Work.id == work_id)
+        )
+    else:
+        stmt = (
+            select(le.id, le.group_id, le.discipline_id, le.date, table.id, table.author_user_id)
+            .outerjoin(table, and_(table.lesson_id == le.id, table.student_id == student_id))
+            .where(le.id == lesson_id)
+        )
     async with ctx.session() as session:
-        if work_id is not None:
-            lesson = (
-                await session.execute(
-                    select(le.id, le.group_id, le.discipline_id, le.date)
-                    .join(m.Work, m.Work.lesson_id == le.id)
-                    .where(m.Work.id == work_id)
-                )
-            ).first()
-        else:
-            lesson = (
-                await session.execute(
-                    select(le.id, le.group_id, le.discipline_id, le.date).where(le.id == lesson_id)
-                )
-            ).first()
-        if lesson is None:
-            return None
-        table: Any = m.Mark if obj == "mark" else m.Attendance
-        key = table.work_id == work_id if obj == "mark" else table.lesson_id == lesson[0]
-        author = (
-            await session.execute(
-                select(table.author_user_id).where(key, table.student_id == student_id)
-            )
-        ).first()
+        lesson = (await session.execute(stmt)).first()
+    if lesson is None:
+        return None
     assert ctx.viewer is not None
     return _target(
         ctx,
@@ -432,7 +442,8 @@ async def lesson_cell_target(
         student_ids=frozenset({student_id}),
         lesson_id=lesson[0],
         date=lesson[3],
-        author_id=author[0] if author is not None else ctx.viewer.user_id,
+        # A new cell would be the viewer's; a stored one keeps its author (even none).
+        author_id=lesson[5] if lesson[4] is not None else ctx.viewer.user_id,
     )
 
 
@@ -1128,9 +1139,7 @@ async def set_mark(
     comment = _clean(comment)
 
     async def body(session: AsyncSession) -> m.Mark:
-        work = _found(await _one(session, m.Work, work_id), "input.work", lang)
-        lesson = _found(await _one(session, m.Lesson, work.lesson_id), "input.work", lang)
-        group = _found(await _one(session, m.StudyGroup, lesson.group_id), "input.work", lang)
+        work, lesson, group = _found(await _work_place(session, work_id), "input.work", lang)
         problems: list[Problem] = []
         credit = await _credit_discipline(session, group, lesson.discipline_id)
         for problem in (
@@ -1190,22 +1199,24 @@ async def set_mark(
             if existing["value"] == value and existing["comment"] == comment:
                 unchanged: m.Mark = await _fresh(session, mk, existing["id"])
                 return unchanged
-            changed = await _changed(
-                session,
-                update(mk)
-                .where(mk.id == existing["id"], mk.version == expected_version)
-                .values(
-                    value=value,
-                    comment=comment,
-                    version=mk.version + 1,
-                    updated_at=now,
-                    author_user_id=viewer.user_id,
+            updated = (
+                await session.execute(
+                    update(mk)
+                    .where(mk.id == existing["id"], mk.version == expected_version)
+                    .values(
+                        value=value,
+                        comment=comment,
+                        version=mk.version + 1,
+                        updated_at=now,
+                        author_user_id=viewer.user_id,
+                    )
+                    .returning(mk)
+                    .execution_options(synchronize_session=False, populate_existing=True)
                 )
-                .execution_options(synchronize_session=False),
-            )
-            if changed != 1:
+            ).scalar_one_or_none()
+            if updated is None:
                 raise await _lost(session, ctx, mk, existing["id"], expected_version)
-            row = await _fresh(session, mk, existing["id"])
+            row = updated
             before = _snap(dict(existing), MARK_FIELDS)
         await _audit(
             session,

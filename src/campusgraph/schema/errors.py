@@ -93,7 +93,14 @@ class ErrorPolicy(SchemaExtension):
     else is logged and masked as INTERNAL."""
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            # A syntax error escapes the operation before any result exists (the parser
+            # cache raises while parsing starts); it still describes the query.
+            if error.original_error is None:
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+            raise
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is None or not errors:
@@ -119,9 +126,11 @@ class ErrorPolicy(SchemaExtension):
                 path=error.path,
                 extensions=forbidden_extensions(d),
             )
-        if original is None:
+        if original is None or (error.path is None and isinstance(original, GraphQLError)):
+            # Syntax, validation, and variables that do not fit their types (graphql-core
+            # wraps those in a second GraphQLError): they describe the request.
             ext = dict(error.extensions or {})
-            ext.setdefault("code", "GRAPHQL_VALIDATION")
+            ext.setdefault("code", "GRAPHQL_VALIDATION" if original is None else "BAD_USER_INPUT")
             return GraphQLError(
                 error.message,
                 nodes=error.nodes,

@@ -1,4 +1,4 @@
-"""Execution: lists of leaf values completed in one pass.
+"""Execution: lists of leaf values, and lists of plain objects, completed in one pass.
 
 The journal's rows are flat lists aligned to its columns (``marks``, ``markVersions``,
 ``attendance``, ``absenceReasons``): a 30 × 40 grid is some 5,000 list items. graphql-core
@@ -8,6 +8,14 @@ is a built-in scalar or an enum, holding plain values, is coerced here in one lo
 instead — the same coercion, the same output. Anything unusual (a null where the item type
 is non-null, a value the coercion refuses, an exception or awaitable, a custom scalar,
 ``@stream``) takes graphql-core's own path, so errors keep their exact message and path.
+
+The same holds one level up: the journal's ``rows``, ``lessons`` and ``columns`` are lists
+of objects whose fields are plain attributes (Strawberry "basic" fields: no resolver, no
+permission, no arguments) holding leaves, lists of leaves or further plain objects. For
+such a list the selection is planned once per operation and every item completed by that
+plan — a dict per item, as graphql-core would build it. A field with a resolver, an
+argument, a permission, a ``@defer``, an abstract type, an ``is_type_of`` check, or any
+value the plan does not expect sends the whole list down graphql-core's path instead.
 """
 
 from __future__ import annotations
@@ -15,7 +23,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLScalarType, Undefined
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 #: Scalars whose coercion refuses anything but plain values (never an exception object or
@@ -25,6 +40,14 @@ PLAIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID", "Date", "D
 
 class _Ordinary(Exception):
     """This list needs graphql-core's item-by-item completion."""
+
+
+#: How one field of a plain object is completed: (response key, attribute getter, kind,
+#: non-null, detail) where kind is "const" (``__typename``: detail is the value), "leaf"
+#: (detail: the coercion), "leaves" (a list of leaves: (coercion, items non-null)),
+#: "object" (detail: the nested plan) or "objects" (a list: (plan, items non-null)).
+Step = tuple[str, Any, str, bool, Any]
+Plan = list[Step]
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -39,20 +62,180 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         non_null = isinstance(item_type, GraphQLNonNull)
         leaf = item_type.of_type if non_null else item_type
-        plain = isinstance(leaf, GraphQLEnumType) or (
-            isinstance(leaf, GraphQLScalarType) and leaf.name in PLAIN_SCALARS
-        )
         if (
-            plain
-            and isinstance(items, list | tuple)
+            isinstance(items, list | tuple)
             and self.get_stream_usage(field_details_list, path) is None
         ):
             # On any refusal the ordinary path below completes (and reports) it properly.
-            with contextlib.suppress(Exception):
-                return _coerce_all(leaf.coerce_output_value, items, non_null)
+            if _plain_leaf(leaf):
+                with contextlib.suppress(Exception):
+                    return _coerce_all(_coercion(leaf), items, non_null)
+            elif isinstance(leaf, GraphQLObjectType):
+                plan = self._plan(leaf, field_details_list)
+                if plan is not None:
+                    with contextlib.suppress(Exception):
+                        return _complete_objects(plan, items, non_null)
         return super().complete_iterable_value(
             item_type, field_details_list, info, path, items, position_context
         )
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        """The plan for this selection on this type, or None if it is not all plain;
+        memoised like graphql-core's sub-field collection (same key, same lifetime)."""
+        plans: dict[tuple[Any, int], tuple[Any, Plan | None]] = self.__dict__.setdefault(
+            "_plain_plans", {}
+        )
+        key = (object_type, id(field_details_list))
+        cached = plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = self._build_plan(object_type, field_details_list)
+        plans[key] = (field_details_list, plan)
+        return plan
+
+    def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        middleware = self.middleware_manager
+        if object_type.is_type_of is not None or (middleware and middleware.middlewares):
+            return None
+        grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        plan: Plan = []
+        for response_key, details in grouped.items():
+            first = details[0]
+            if any(d.defer_usage is not None for d in details) or first.node.arguments:
+                return None
+            name = first.node.name.value
+            if name == "__typename":
+                plan.append((response_key, None, "const", True, object_type.name))
+                continue
+            field_def = object_type.fields.get(name)
+            if field_def is None or field_def.args:
+                return None
+            definition = (field_def.extensions or {}).get("strawberry-definition")
+            if (
+                definition is None
+                or not getattr(field_def.resolve, "_is_default", False)
+                or not definition.is_basic_field
+            ):
+                return None
+            attribute, resolver = definition.python_name, definition.default_resolver
+            if resolver is getattr:
+                getter = _attribute(attribute)
+            else:
+                getter = _resolved(resolver, attribute)
+            step = self._step(field_def.type, details)
+            if step is None:
+                return None
+            kind, non_null, detail = step
+            plan.append((response_key, getter, kind, non_null, detail))
+        return plan
+
+    def _step(self, type_: Any, details: Any) -> tuple[str, bool, Any] | None:
+        non_null = isinstance(type_, GraphQLNonNull)
+        inner = type_.of_type if non_null else type_
+        if _plain_leaf(inner):
+            return "leaf", non_null, _coercion(inner)
+        if isinstance(inner, GraphQLObjectType):
+            plan = self._plan(inner, details)
+            return None if plan is None else ("object", non_null, plan)
+        if isinstance(inner, GraphQLList):
+            item = inner.of_type
+            items_non_null = isinstance(item, GraphQLNonNull)
+            item = item.of_type if items_non_null else item
+            if _plain_leaf(item):
+                return "leaves", non_null, (_coercion(item), items_non_null)
+            if isinstance(item, GraphQLObjectType):
+                plan = self._plan(item, details)
+                if plan is not None:
+                    return "objects", non_null, (plan, items_non_null)
+        return None
+
+
+def _plain_leaf(type_: Any) -> bool:
+    return isinstance(type_, GraphQLEnumType) or (
+        isinstance(type_, GraphQLScalarType) and type_.name in PLAIN_SCALARS
+    )
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _coercion(leaf: Any) -> Any:
+    """The leaf's output coercion, with the common case (a value already of the output
+    type: ``str`` for String and ID, an in-range ``int`` for Int) passed through as is."""
+    coerce = leaf.coerce_output_value
+    if isinstance(leaf, GraphQLScalarType) and leaf.name in ("String", "ID"):
+
+        def text(value: Any) -> Any:
+            return value if value.__class__ is str else coerce(value)
+
+        return text
+    if isinstance(leaf, GraphQLScalarType) and leaf.name == "Int":
+
+        def integer(value: Any) -> Any:
+            if value.__class__ is int and _INT_MIN <= value <= _INT_MAX:
+                return value
+            return coerce(value)
+
+        return integer
+    return coerce
+
+
+def _attribute(name: str) -> Any:
+    def get(source: Any) -> Any:
+        return getattr(source, name)
+
+    return get
+
+
+def _resolved(resolver: Any, name: str) -> Any:
+    def get(source: Any) -> Any:
+        return resolver(source, name)
+
+    return get
+
+
+def _complete_object(plan: Plan, source: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, get, kind, non_null, detail in plan:
+        if kind == "const":
+            out[key] = detail
+            continue
+        value = get(source)
+        if value is None:
+            if non_null:
+                raise _Ordinary
+            out[key] = None
+        elif kind == "leaf":
+            coerced = detail(value)
+            if coerced is None or coerced is Undefined:
+                raise _Ordinary
+            out[key] = coerced
+        elif kind == "leaves":
+            if not isinstance(value, list | tuple):
+                raise _Ordinary
+            out[key] = _coerce_all(detail[0], value, detail[1])
+        elif kind == "object":
+            out[key] = _complete_object(detail, value)
+        else:
+            if not isinstance(value, list | tuple):
+                raise _Ordinary
+            out[key] = _complete_objects(detail[0], value, detail[1])
+    return out
+
+
+def _complete_objects(plan: Plan, items: list[Any] | tuple[Any, ...], non_null: bool) -> list[Any]:
+    out: list[Any] = []
+    append = out.append
+    for item in items:
+        if item is None:
+            if non_null:
+                raise _Ordinary
+            append(None)
+        else:
+            append(_complete_object(plan, item))
+    return out
 
 
 def _coerce_all(coerce: Any, items: list[Any] | tuple[Any, ...], non_null: bool) -> list[Any]:

@@ -1,0 +1,240 @@
+"""Profile one request of a scenario inside the process, where a profiler can see it.
+
+The bench measures through real uvicorn servers; this drives the same Starlette app
+directly over ASGI (no HTTP parsing, no client) with production settings on a copy of the
+cached region, so the profile shows only what the service spends per request::
+
+    .venv/bin/python -m bench.profile small   [--requests 2000] [--sort tottime]
+    .venv/bin/python -m bench.profile journal [--requests 200]
+    .venv/bin/python -m bench.profile setmark [--requests 200] --sql
+
+It prints the mean wall time per request, the SQL statements of one request (``--sql``)
+and the top of cProfile's table (``--top 0`` for none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import event
+
+from bench.common import (
+    BENCH_TODAY,
+    EXAMPLES,
+    INSTITUTION,
+    PASSWORD,
+    QUICK_INSTITUTIONS,
+    QUICK_STUDENTS,
+    RULESETS,
+    TEACHER,
+)
+from bench.datasets import discover
+from bench.scenarios.throughput import SMALL
+
+LOGIN = (
+    "mutation($i: LoginInput!) { login(input: $i) { token errors { code } } }",
+    {"i": {"institution": INSTITUTION, "login": TEACHER, "password": PASSWORD}},
+)
+
+
+class Asgi:
+    """The smallest ASGI client: one POST, the body collected."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def post(self, body: bytes, token: str | None = None) -> bytes:
+        headers = [(b"content-type", b"application/json")]
+        if token:
+            headers.append((b"authorization", f"Bearer {token}".encode()))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        sent = False
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                await asyncio.Event().wait()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return b"".join(chunks)
+
+    async def graphql(
+        self, query: str, variables: dict[str, Any] | None, token: str | None
+    ) -> dict[str, Any]:
+        answer: dict[str, Any] = orjson.loads(
+            await self.post(orjson.dumps({"query": query, "variables": variables}), token)
+        )
+        if answer.get("errors"):
+            raise RuntimeError(answer["errors"])
+        return answer
+
+
+def cached_region() -> Path:
+    cache = Path(
+        os.environ.get("CAMPUSGRAPH_BENCH_CACHE", Path.home() / ".cache/campusgraph-bench")
+    )
+    pattern = f"region-{QUICK_INSTITUTIONS}x{QUICK_STUDENTS}-*.sqlite3"
+    found = sorted(cache.glob(pattern))
+    if not found:
+        raise SystemExit(f"no {pattern} in {cache}: run `python -m bench --quick` once first")
+    return found[-1]
+
+
+Bodies = Callable[[bytes], bytes]  # the previous answer → the next request's body
+
+
+async def scenario_bodies(api: Asgi, name: str, token: str, url: str) -> Bodies:
+    if name == "small":
+        small = orjson.dumps({"query": SMALL})
+        return lambda _previous: small
+    where = (await discover(url)).journal_variables
+    journal = (EXAMPLES / "03-teacher-journal.graphql").read_text()
+    if name == "journal":
+        body = orjson.dumps({"query": journal, "variables": where})
+        return lambda _previous: body
+    grid = (await api.graphql(journal, where, token))["data"]["journal"]
+    work = grid["columns"][-1]["workId"]
+    row = grid["rows"][0]
+    version = row["markVersions"][-1]
+    state = {"value": "5" if row["marks"][-1] != "5" else "4", "version": version}
+
+    def set_mark(previous: bytes) -> bytes:
+        if previous:
+            answer = orjson.loads(previous)["data"]["setMark"]
+            if answer["errors"]:
+                raise RuntimeError(answer["errors"])
+            state["version"] = answer["mark"]["version"]
+            state["value"] = "4" if answer["mark"]["value"] == "5" else "5"
+        return orjson.dumps(
+            {
+                "query": SET_MARK,
+                "variables": {
+                    "input": {
+                        "work": work,
+                        "student": row["studentId"],
+                        "value": state["value"],
+                        "expectedVersion": state["version"],
+                    }
+                },
+            }
+        )
+
+    return set_mark
+
+
+SET_MARK = """
+mutation SetMark($input: SetMarkInput!) {
+  setMark(input: $input) { mark { id value version } errors { code message } }
+}
+"""
+
+
+class Statements:
+    """The SQL the app's engine runs."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.seen.append(" ".join(statement.split())[:160])
+
+
+async def run(name: str, requests: int, sort: str, top: int, show_sql: bool) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="cg-profile-", dir="/dev/shm"))
+    database = workdir / "region.sqlite3"
+    shutil.copyfile(cached_region(), database)
+    os.environ.update(
+        CAMPUSGRAPH_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        CAMPUSGRAPH_MODE="production",
+        CAMPUSGRAPH_TODAY=BENCH_TODAY.isoformat(),
+        CAMPUSGRAPH_RULESETS_PATH=str(RULESETS),
+    )
+    from campusgraph.app import create_app
+
+    app = create_app()
+    api = Asgi(app)
+    statements = Statements()
+    try:
+        async with app.router.lifespan_context(app):
+            login = await api.graphql(*LOGIN, None)
+            token = login["data"]["login"]["token"]
+            bodies = await scenario_bodies(api, name, token, os.environ["CAMPUSGRAPH_DATABASE_URL"])
+            answer = b""
+            for _ in range(max(10, requests // 10)):
+                answer = await api.post(bodies(answer), token)
+            engines = [app.state.engine.sync_engine]
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", statements)
+            answer = await api.post(bodies(answer), token)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", statements)
+            began, cpu_began = time.perf_counter(), time.process_time()
+            for _ in range(requests):
+                answer = await api.post(bodies(answer), token)
+            plain, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+            profiler = cProfile.Profile()
+            began = time.perf_counter()
+            profiler.enable()
+            for _ in range(requests):
+                answer = await api.post(bodies(answer), token)
+            profiler.disable()
+            elapsed = time.perf_counter() - began
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(
+        f"{name}: {requests} requests, {plain / requests * 1000:.3f} ms each, "
+        f"{cpu / requests * 1000:.3f} ms CPU (all threads) "
+        f"({elapsed / requests * 1000:.3f} ms under the profiler); "
+        f"{len(statements.seen)} SQL statements per request (BEGIN/COMMIT included)"
+    )
+    if show_sql:
+        for number, statement in enumerate(statements.seen, 1):
+            print(f"  {number:>2}. {statement}")
+    if top:
+        pstats.Stats(profiler).strip_dirs().sort_stats(sort).print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("scenario", choices=["small", "journal", "setmark"])
+    parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args()
+    asyncio.run(run(args.scenario, args.requests, args.sort, args.top, args.sql))
+
+
+if __name__ == "__main__":
+    main()
