@@ -170,7 +170,9 @@ class Statements:
         self.seen.append(" ".join(statement.split())[:160])
 
 
-async def run(name: str, requests: int, sort: str, top: int, show_sql: bool) -> None:
+async def run(
+    name: str, requests: int, sort: str, top: int, show_sql: bool, concurrency: int = 1
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cg-profile-", dir="/dev/shm"))
     database = workdir / "region.sqlite3"
     shutil.copyfile(cached_region(), database)
@@ -200,8 +202,18 @@ async def run(name: str, requests: int, sort: str, top: int, show_sql: bool) -> 
             for engine in engines:
                 event.remove(engine, "before_cursor_execute", statements)
             began, cpu_began = time.perf_counter(), time.process_time()
-            for _ in range(requests):
-                answer = await api.post(bodies(answer), token)
+            if concurrency > 1:  # independent bodies only: small and journal
+                fixed = bodies(b"")
+
+                async def client(count: int) -> None:
+                    for _ in range(count):
+                        await api.post(fixed, token)
+
+                share = requests // concurrency
+                await asyncio.gather(*(client(share) for _ in range(concurrency)))
+            else:
+                for _ in range(requests):
+                    answer = await api.post(bodies(answer), token)
             plain, cpu = time.perf_counter() - began, time.process_time() - cpu_began
             profiler = cProfile.Profile()
             began = time.perf_counter()
@@ -229,11 +241,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("scenario", choices=["small", "journal", "setmark"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="clients at once for the timed run (not setmark)"
+    )
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
-    asyncio.run(run(args.scenario, args.requests, args.sort, args.top, args.sql))
+    asyncio.run(run(args.scenario, args.requests, args.sort, args.top, args.sql, args.concurrency))
 
 
 if __name__ == "__main__":

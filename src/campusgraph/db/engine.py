@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakSet
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from campusgraph.db import tenancy
 from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
-from campusgraph.db.tenancy import WRITE_OPTION
+from campusgraph.db.tenancy import SINGLE_READ_OPTION, WRITE_OPTION
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -30,11 +31,20 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             # sqlite_inline); the busy timeout only bounds waits for other processes.
             uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
             kwargs["async_creator"] = inline_creator(database, uri=uri)
+            # Connections are cheap and a request may hold one across an await: enough
+            # of them that concurrent requests do not reconnect on overflow.
+            kwargs.setdefault("pool_size", 20)
+            # Last in, first out: the connection used last has its page cache warm (a
+            # SQLite connection's cache is its own, and a write elsewhere empties it).
+            kwargs.setdefault("pool_use_lifo", True)
             busy_ms = BUSY_TIMEOUT_MS
         else:
             kwargs.setdefault("connect_args", {"timeout": 30})
             busy_ms = 30_000
+        inline = "async_creator" in kwargs
         engine = create_async_engine(url, **kwargs)
+        if inline:
+            _inline_engines.add(engine.sync_engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -51,8 +61,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # Sessions opened for writing take the write lock up front (see tenancy.writer).
-            immediate = conn.get_execution_options().get(WRITE_OPTION)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            options = conn.get_execution_options()
+            if options.get(SINGLE_READ_OPTION):
+                return  # one SELECT is its own snapshot: no BEGIN, nothing to roll back
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -60,9 +72,32 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class InlineAsyncSession(AsyncSession):
+    """A session on inline SQLite closes in place when its ``async with`` ends.
+
+    SQLAlchemy runs that close in a task of its own (shielded from cancellation), so the
+    connection goes back to the pool only after the loop has turned, and under 16
+    concurrent requests the pool overflowed and reconnected on every request (measured:
+    1,255 new connections for 2,000 requests). On inline SQLite the close never waits, so
+    nothing can interrupt it and the shield buys nothing.
+    """
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.close()
+
+
+_inline_engines: WeakSet[Engine] = WeakSet()
+
+
+def is_inline(engine: AsyncEngine) -> bool:
+    """Whether the engine runs SQLite on the loop's thread (see sqlite_inline)."""
+    return engine.sync_engine in _inline_engines
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(
         engine,
+        class_=InlineAsyncSession if is_inline(engine) else AsyncSession,
         expire_on_commit=False,
         autoflush=False,
         sync_session_class=tenancy.TenantSession,

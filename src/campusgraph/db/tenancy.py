@@ -23,6 +23,9 @@ UNSCOPED_KEY = "unscoped"
 #: Execution option that makes SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so
 #: concurrent writers queue on the busy timeout instead of deadlocking on lock upgrade.
 WRITE_OPTION = "campusgraph_write"
+#: Execution option for a connection that runs one SELECT and nothing else (the session
+#: lookup): SQLite needs no BEGIN for it, a statement is its own snapshot.
+SINGLE_READ_OPTION = "campusgraph_single_read"
 
 
 class TenantScopeMissing(RuntimeError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,10 +120,10 @@ class Facts:
             taught = select(m.TeachingAssignment.group_id).where(
                 m.TeachingAssignment.teacher_id == (v.employee_id or -1)
             )
+            # "taught_groups" are the pairs' groups (derived below, no query of their own).
             loaders["taught_pairs"] = lambda: select(
                 m.TeachingAssignment.group_id, m.TeachingAssignment.discipline_id
             ).where(m.TeachingAssignment.teacher_id == (v.employee_id or -1))
-            loaders["taught_groups"] = lambda: taught
             loaders["taught_students"] = lambda: select(m.GroupMembership.student_id).where(
                 m.GroupMembership.group_id.in_(taught), membership_current(today)
             )
@@ -174,6 +174,9 @@ class Facts:
         async with self._open() as session:
             for name, build in missing:
                 await self._load(session, name, build)
+                if name == "taught_pairs":
+                    pairs = cast("frozenset[tuple[int, int]]", self.sets[name])
+                    self.sets["taught_groups"] = frozenset(group for group, _ in pairs)
             if closed:
                 self.queries += 1
                 rows = await session.execute(

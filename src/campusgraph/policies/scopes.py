@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, tuple_
 from sqlalchemy.orm import aliased
 
 from campusgraph.db import models as m
@@ -141,12 +141,18 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
             assert a.group is not None
             if Anchor.DISCIPLINE in anchors and a.discipline is not None:
                 ta = m.TeachingAssignment
-                return exists(
-                    select(ta.id).where(
-                        ta.teacher_id == (v.employee_id or -1),
-                        ta.group_id == a.group,
-                        ta.discipline_id == a.discipline,
-                    )
+                # A row-value IN over an uncorrelated subquery: the database builds the
+                # (group, discipline) set once, where a correlated EXISTS ran a subquery
+                # per row (597 of them for one journal's marks). The NOT NULL guards keep
+                # a row without anchors false, not unknown, under a deny line's NOT.
+                return and_(
+                    a.group.is_not(None),
+                    a.discipline.is_not(None),
+                    tuple_(a.group, a.discipline).in_(
+                        select(ta.group_id, ta.discipline_id).where(
+                            ta.teacher_id == (v.employee_id or -1)
+                        )
+                    ),
                 )
             return _expr(a.group.in_(_taught_groups(v)))
         return _expr(a.student_matches(_students_of(_taught_groups(v), v)))

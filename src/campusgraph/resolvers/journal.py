@@ -191,18 +191,8 @@ async def load_journal(
                 .select_from(le)
                 .outerjoin(
                     wo,
-                    and_(
-                        wo.lesson_id == le.id,
-                        # The work's own copies of its lesson's group, discipline and date
-                        # let the join use work's (institution, group, discipline, date)
-                        # index; on lesson_id alone SQLite scanned every work of the
-                        # institution for each lesson (there is no index on lesson_id).
-                        wo.group_id == group_id,
-                        wo.discipline_id == discipline_id,
-                        wo.date >= start,
-                        wo.date <= end,
-                        auth.where("work", "read"),
-                    ),
+                    # By work's lesson_id index (migration 0003).
+                    and_(wo.lesson_id == le.id, auth.where("work", "read")),
                 )
                 .where(
                     le.group_id == group_id,

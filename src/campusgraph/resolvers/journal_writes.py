@@ -353,22 +353,24 @@ async def _credit_discipline(
     session: AsyncSession, group: m.StudyGroup, discipline_id: int
 ) -> bool:
     """Whether the discipline is assessed pass/fail (a credit) in the group's curriculum in
-    its current year of study."""
-    found = await _study_year_of(session, group)
-    if found is None:
+    its current year of study (the year as :func:`_study_year_of` counts it), read in one
+    statement: the curriculum, the group's academic year, and the discipline's items."""
+    if group.curriculum_id is None:
         return False
-    curriculum, study_year = found
-    ci = m.CurriculumItem
-    forms = (
+    cu, ay, ci = m.Curriculum, m.AcademicYear, m.CurriculumItem
+    rows = (
         await session.execute(
-            select(ci.attestation_form).where(
-                ci.curriculum_id == curriculum.id,
-                ci.discipline_id == discipline_id,
-                ci.study_year == study_year,
-            )
+            select(cu.admission_year, ay.starts_on, ci.study_year, ci.attestation_form)
+            .select_from(cu)
+            .join(ay, ay.id == group.academic_year_id)
+            .outerjoin(ci, and_(ci.curriculum_id == cu.id, ci.discipline_id == discipline_id))
+            .where(cu.id == group.curriculum_id)
         )
-    ).scalars()
-    return AttestationForm.CREDIT in set(forms)
+    ).all()
+    return any(
+        form == AttestationForm.CREDIT and study_year == starts_on.year - admission_year + 1
+        for admission_year, starts_on, study_year, form in rows
+    )
 
 
 def _scale_problem(value: str, credit: bool, language: str) -> Problem | None:

@@ -179,6 +179,21 @@ def _coercion(leaf: Any) -> Any:
             return coerce(value)
 
         return integer
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if isinstance(leaf, GraphQLEnumType) and wrapped is not None:
+        # Strawberry's enum finds a member's name by scanning every value, per item.
+        names = {
+            member: name
+            for name, value in leaf.values.items()
+            for member in wrapped
+            if member.value == value.value
+        }
+
+        def enum(value: Any) -> Any:
+            name = names.get(value) if value.__class__ is wrapped else None
+            return name if name is not None else coerce(value)
+
+        return enum
     return coerce
 
 

@@ -59,7 +59,10 @@ class Work(IdMixin, TenantMixin, Base):
     """A graded work within a lesson: one journal column."""
 
     __tablename__ = "work"
-    __table_args__ = (Index(None, "institution_id", "group_id", "discipline_id", "date"),)
+    __table_args__ = (
+        Index(None, "institution_id", "group_id", "discipline_id", "date"),
+        Index(None, "lesson_id"),  # migration 0003: the journal's join, the cascade
+    )
 
     lesson_id: Mapped[int] = mapped_column(IdType, ForeignKey("lesson.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(IdType, ForeignKey("study_group.id"))
@@ -76,6 +79,7 @@ class Mark(IdMixin, TenantMixin, VersionMixin, Base):
         UniqueConstraint("work_id", "student_id"),
         Index(None, "institution_id", "group_id", "discipline_id", "date"),
         Index(None, "institution_id", "student_id", "date"),
+        Index(None, "lesson_id"),  # migration 0003: deleting a lesson cascades by it
     )
 
     work_id: Mapped[int] = mapped_column(IdType, ForeignKey("work.id", ondelete="CASCADE"))
