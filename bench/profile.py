@@ -39,7 +39,7 @@ from bench.common import (
     RULESETS,
     TEACHER,
 )
-from bench.datasets import discover
+from bench.datasets import discover, set_ruleset
 from bench.scenarios.throughput import SMALL
 
 LOGIN = (
@@ -163,19 +163,28 @@ mutation SetMark($input: SetMarkInput!) {
 class Statements:
     """The SQL the app's engine runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = 160) -> None:
         self.seen: list[str] = []
+        self.width = width
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.seen.append(" ".join(statement.split())[:160])
+        self.seen.append(" ".join(statement.split())[: self.width])
 
 
 async def run(
-    name: str, requests: int, sort: str, top: int, show_sql: bool, concurrency: int = 1
+    name: str,
+    requests: int,
+    sort: str,
+    top: int,
+    show_sql: bool,
+    concurrency: int = 1,
+    ruleset: str | None = None,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cg-profile-", dir="/dev/shm"))
     database = workdir / "region.sqlite3"
     shutil.copyfile(cached_region(), database)
+    if ruleset:
+        await set_ruleset(f"sqlite+aiosqlite:///{database}", ruleset)
     os.environ.update(
         CAMPUSGRAPH_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         CAMPUSGRAPH_MODE="production",
@@ -186,7 +195,7 @@ async def run(
 
     app = create_app()
     api = Asgi(app)
-    statements = Statements()
+    statements = Statements(4000 if show_sql and os.environ.get("BENCH_FULL_SQL") else 160)
     try:
         async with app.router.lifespan_context(app):
             login = await api.graphql(*LOGIN, None)
@@ -241,6 +250,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("scenario", choices=["small", "journal", "setmark"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--ruleset", help="put the institution on this ruleset first (allow-all)")
     parser.add_argument(
         "--concurrency", type=int, default=1, help="clients at once for the timed run (not setmark)"
     )
@@ -248,7 +258,17 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
-    asyncio.run(run(args.scenario, args.requests, args.sort, args.top, args.sql, args.concurrency))
+    asyncio.run(
+        run(
+            args.scenario,
+            args.requests,
+            args.sort,
+            args.top,
+            args.sql,
+            args.concurrency,
+            args.ruleset,
+        )
+    )
 
 
 if __name__ == "__main__":

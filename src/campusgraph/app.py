@@ -21,7 +21,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from campusgraph.context import Context
-from campusgraph.db.engine import create_engine, session_factory
+from campusgraph.db.engine import create_engine, refresh_statistics, session_factory
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        await refresh_statistics(engine)
         app.state.engine = engine
         app.state.factory = session_factory(engine)
         registry = PolicyRegistry(search_dirs(settings.ruleset_dirs()))

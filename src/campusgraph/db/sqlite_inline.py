@@ -34,7 +34,7 @@ from typing import Any
 BUSY_TIMEOUT_MS = 5
 WRITE_WAIT_SECONDS = 30.0
 
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "ANALYZE")
 
 
 def _is_write(sql: str) -> bool:
