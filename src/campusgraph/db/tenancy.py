@@ -76,7 +76,17 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         ):
             raise TenantScopeMissing("a tenant table was queried without an institution scope")
         return
-    state.statement = state.statement.options(_criteria(institutions))
+    criteria = _criteria(institutions)
+    if criteria in state.statement._with_options:
+        return  # built already confined to exactly this scope (see confined())
+    state.statement = state.statement.options(criteria)
+
+
+def confined(statement: Any, institutions: tuple[int, ...]) -> Any:
+    """``statement`` with the tenant criteria already in it, for statements built once and
+    kept (the hook above then has nothing to add, and the statement stays the same object,
+    so SQLAlchemy need not derive a new cache key for every execution)."""
+    return statement.options(_criteria(institutions))
 
 
 class TenantSession(Session):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import casbin
 from casbin.model import Model
@@ -121,6 +121,8 @@ def _model_text() -> str:
     return MODEL_PATH.read_text(encoding="utf-8")
 
 
+T = TypeVar("T")
+
 #: Filters kept per compiled ruleset (a few per signed-in viewer and screen).
 FILTER_CACHE_SIZE = 20_000
 
@@ -139,7 +141,7 @@ class CompiledRuleset:
         self._implicit: dict[str, frozenset[str]] = {}
         self._enforcers: dict[tuple[str, str], casbin.Enforcer] = {}
         #: Authorizer.where's filters on objects' own tables, by (viewer, obj, act).
-        self.filters: dict[tuple[Viewer, str, str], Expr] = {}
+        self.filters: dict[tuple[Viewer, str, str], Any] = {}
 
     def expand_roles(self, roles: Iterable[str]) -> frozenset[str]:
         out: set[str] = set()
@@ -338,11 +340,19 @@ class Authorizer:
         """
         if anchors is not None:
             return self._where(obj, act, anchors)
-        key = (self.viewer, obj, act)
+        found: Expr = self._kept((self.viewer, obj, act), lambda: self._where(obj, act, None))
+        return found
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """Something built from this viewer's filters only (a screen's statements, with
+        their values as bound parameters), kept like the filters themselves."""
+        return cast(T, self._kept((self.viewer, name, ""), build))
+
+    def _kept(self, key: tuple[Viewer, str, str], build: Callable[[], Any]) -> Any:
         cache = self.compiled.filters
         found = cache.get(key)
         if found is None:
-            found = self._where(obj, act, None)
+            found = build()
             if len(cache) >= FILTER_CACHE_SIZE:
                 cache.pop(next(iter(cache)))  # the oldest: insertion order
             cache[key] = found
