@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.db import models as m
-from campusgraph.policies.vocabulary import Anchor, Condition, Scope
+from campusgraph.policies.vocabulary import Anchor, Condition, Scope, alternative
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,27 +106,40 @@ class Facts:
         v = self.viewer
         today = v.today
         loaders: dict[str, Callable[[], object]] = {}
+
+        def wants(scope: Scope, anchor: Anchor) -> bool:
+            """Whether the target is matched on ``anchor`` under ``scope`` (the row check
+            goes by the same alternative): only that set of facts is loaded."""
+            try:
+                return anchor in alternative(scope, target.object_anchors)
+            except ValueError:
+                return True
+
         if Scope.CURATED_GROUP in scopes:
             curated = select(m.Curatorship.group_id).where(
                 m.Curatorship.curator_id == (v.employee_id or -1),
                 m.Curatorship.starts_on <= today,
                 or_(m.Curatorship.ends_on.is_(None), m.Curatorship.ends_on > today),
             )
-            loaders["curated_groups"] = lambda: curated
-            loaders["curated_students"] = lambda: select(m.GroupMembership.student_id).where(
-                m.GroupMembership.group_id.in_(curated), membership_current(today)
-            )
+            if wants(Scope.CURATED_GROUP, Anchor.GROUP):
+                loaders["curated_groups"] = lambda: curated
+            else:
+                loaders["curated_students"] = lambda: select(m.GroupMembership.student_id).where(
+                    m.GroupMembership.group_id.in_(curated), membership_current(today)
+                )
         if Scope.TAUGHT in scopes:
             taught = select(m.TeachingAssignment.group_id).where(
                 m.TeachingAssignment.teacher_id == (v.employee_id or -1)
             )
             # "taught_groups" are the pairs' groups (derived below, no query of their own).
-            loaders["taught_pairs"] = lambda: select(
-                m.TeachingAssignment.group_id, m.TeachingAssignment.discipline_id
-            ).where(m.TeachingAssignment.teacher_id == (v.employee_id or -1))
-            loaders["taught_students"] = lambda: select(m.GroupMembership.student_id).where(
-                m.GroupMembership.group_id.in_(taught), membership_current(today)
-            )
+            if wants(Scope.TAUGHT, Anchor.GROUP):
+                loaders["taught_pairs"] = lambda: select(
+                    m.TeachingAssignment.group_id, m.TeachingAssignment.discipline_id
+                ).where(m.TeachingAssignment.teacher_id == (v.employee_id or -1))
+            else:
+                loaders["taught_students"] = lambda: select(m.GroupMembership.student_id).where(
+                    m.GroupMembership.group_id.in_(taught), membership_current(today)
+                )
         if Scope.SUBSTITUTE in scopes:
             loaders["substitute_lessons"] = lambda: select(m.Substitution.lesson_id).where(
                 m.Substitution.teacher_id == (v.employee_id or -1)
@@ -151,10 +164,12 @@ class Facts:
                     )
                 )
             )
-            loaders["department_groups"] = lambda: dept_groups
-            loaders["department_students"] = lambda: select(m.GroupMembership.student_id).where(
-                m.GroupMembership.group_id.in_(dept_groups), membership_current(today)
-            )
+            if wants(Scope.DEPARTMENT, Anchor.GROUP):
+                loaders["department_groups"] = lambda: dept_groups
+            else:
+                loaders["department_students"] = lambda: select(m.GroupMembership.student_id).where(
+                    m.GroupMembership.group_id.in_(dept_groups), membership_current(today)
+                )
         missing = [(name, build) for name, build in loaders.items() if name not in self.sets]
         closed = Condition.PERIOD_OPEN in conditions and self.closed_ranges is None
         finals: list[tuple[tuple[int, int, dt.date, str], tuple[str, ...]]] = []

@@ -25,7 +25,7 @@ from campusgraph.policies.facts import (
     Viewer,
     membership_current,
 )
-from campusgraph.policies.vocabulary import SCOPE_NEEDS, Anchor, Condition, Scope
+from campusgraph.policies.vocabulary import Anchor, Condition, Scope, alternative
 
 Expr = ColumnElement[bool]
 
@@ -62,14 +62,6 @@ class SqlAnchors:
         if value is None:
             return false()
         return self.student_matches(select(m.Student.id).where(m.Student.id == value))
-
-
-def alternative(scope: Scope, anchors: frozenset[Anchor]) -> frozenset[Anchor]:
-    """The first alternative of ``scope`` the object's anchors satisfy."""
-    for need in SCOPE_NEEDS[scope]:
-        if need <= anchors:
-            return need
-    raise ValueError(f"scope {scope} does not fit an object with anchors {sorted(anchors)}")
 
 
 # -- helpers shared by both halves -----------------------------------------------------

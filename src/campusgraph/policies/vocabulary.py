@@ -223,3 +223,12 @@ def condition_fits(condition: Condition, anchors: frozenset[Anchor]) -> bool:
 def split_conditions(text: str) -> list[str]:
     """A line's condition may be a conjunction: ``period_open&final_not_set``."""
     return [part.strip() for part in text.split("&")]
+
+
+def alternative(scope: Scope, anchors: frozenset[Anchor]) -> frozenset[Anchor]:
+    """The first alternative of ``scope`` the object's anchors satisfy (both halves of a
+    scope, the row check and the SQL filter, and the fact preloads go by it)."""
+    for need in SCOPE_NEEDS[scope]:
+        if need <= anchors:
+            return need
+    raise ValueError(f"scope {scope} does not fit an object with anchors {sorted(anchors)}")
