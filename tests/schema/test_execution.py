@@ -9,6 +9,7 @@ import enum
 from typing import Any
 
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from campusgraph.schema.execution import ExecutionContext
@@ -206,3 +207,29 @@ def test_a_null_in_a_non_null_field_of_a_plain_list_is_reported_as_graphql_core_
     assert fast == ordinary
     assert fast["data"] == {"brokenRows": None}
     assert fast["errors"][0][1] == ("brokenRows", 2, "required")
+
+
+INCLUDED = """
+query Rows($withMarks: Boolean!) {
+  rows { number marks @include(if: $withMarks) }
+}
+"""
+
+
+def test_a_plan_shared_across_operations_follows_their_variables() -> None:
+    # given a schema whose parser cache hands out the same document for the same text,
+    # so the one-pass plans are shared by operations of that document
+    schema = strawberry.Schema(
+        query=RowQuery, execution_context_class=ExecutionContext, extensions=[ParserCache]
+    )
+    # when the same document runs with the marks included, excluded, and included again
+    answers = [
+        schema.execute_sync(INCLUDED, variable_values={"withMarks": flag})
+        for flag in (True, False, True)
+    ]
+    # then each answer follows its own variables
+    assert all(answer.errors is None for answer in answers)
+    rows = [answer.data["rows"][0] for answer in answers if answer.data]
+    assert rows[0] == {"number": 0, "marks": ["5", None, "4"]}
+    assert rows[1] == {"number": 0}
+    assert rows[2] == rows[0]

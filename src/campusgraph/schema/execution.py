@@ -21,8 +21,10 @@ value the plan does not expect sends the whole list down graphql-core's path ins
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
+import orjson
 from graphql import (
     GraphQLEnumType,
     GraphQLList,
@@ -48,6 +50,10 @@ class _Ordinary(Exception):
 #: "object" (detail: the nested plan) or "objects" (a list: (plan, items non-null)).
 Step = tuple[str, Any, str, bool, Any]
 Plan = list[Step]
+
+#: Plans shared by operations of the same document and variables (see _shared_key).
+PLAN_CACHE_SIZE = 2048
+_PLANS: dict[Any, tuple[Any, Plan | None]] = {}
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -89,9 +95,33 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = plans.get(key)
         if cached is not None:
             return cached[1]
-        plan = self._build_plan(object_type, field_details_list)
+        shared = self._shared_key(object_type, field_details_list)
+        kept = _PLANS.get(shared) if shared is not None else None
+        if kept is not None:
+            plan = kept[1]
+        else:
+            plan = self._build_plan(object_type, field_details_list)
+            if shared is not None:
+                if len(_PLANS) >= PLAN_CACHE_SIZE:
+                    _PLANS.pop(next(iter(_PLANS)))
+                _PLANS[shared] = (field_details_list, plan)
         plans[key] = (field_details_list, plan)
         return plan
+
+    def _shared_key(self, object_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """A key for the plan across operations: the same field nodes (the parser cache
+        hands out the same document for the same text) under the same variables (which
+        ``@skip``/``@include`` may read), on the same schema type. The nodes are kept
+        alive with the plan, so their ids cannot be reused while it is cached."""
+        values = self.variable_values
+        try:
+            variables = orjson.dumps(
+                getattr(values, "coerced", values), option=orjson.OPT_SORT_KEYS
+            )
+        except TypeError:
+            return None
+        nodes = tuple(id(details.node) for details in field_details_list)
+        return (object_type, nodes, id(self.operation), variables)
 
     def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         middleware = self.middleware_manager
@@ -161,15 +191,19 @@ def _plain_leaf(type_: Any) -> bool:
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
+@functools.lru_cache(maxsize=256)
 def _coercion(leaf: Any) -> Any:
     """The leaf's output coercion, with the common case (a value already of the output
-    type: ``str`` for String and ID, an in-range ``int`` for Int) passed through as is."""
+    type: ``str`` for String and ID, an in-range ``int`` for Int) passed through as is.
+    ``exact`` on the function names the type it returns unchanged (so a whole list of
+    them is copied, not coerced item by item); ``names`` an enum's member → name map."""
     coerce = leaf.coerce_output_value
     if isinstance(leaf, GraphQLScalarType) and leaf.name in ("String", "ID"):
 
         def text(value: Any) -> Any:
             return value if value.__class__ is str else coerce(value)
 
+        text.exact = str  # type: ignore[attr-defined]
         return text
     if isinstance(leaf, GraphQLScalarType) and leaf.name == "Int":
 
@@ -193,6 +227,7 @@ def _coercion(leaf: Any) -> Any:
             name = names.get(value) if value.__class__ is wrapped else None
             return name if name is not None else coerce(value)
 
+        enum.names = names  # type: ignore[attr-defined]
         return enum
     return coerce
 
@@ -253,7 +288,21 @@ def _complete_objects(plan: Plan, items: list[Any] | tuple[Any, ...], non_null: 
     return out
 
 
+_NONE = type(None)
+
+
 def _coerce_all(coerce: Any, items: list[Any] | tuple[Any, ...], non_null: bool) -> list[Any]:
+    exact = getattr(coerce, "exact", None)
+    if exact is not None:
+        kinds = set(map(type, items))
+        if kinds <= {exact, _NONE} and not (non_null and _NONE in kinds):
+            return list(items)  # every item already is what coercion would return
+    names = getattr(coerce, "names", None)
+    if names is not None:
+        named = [None if item is None else names.get(item) for item in items]
+        nulls = items.count(None)
+        if named.count(None) == nulls and not (non_null and nulls):
+            return named
     out: list[Any] = []
     append = out.append
     for item in items:
