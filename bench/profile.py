@@ -8,9 +8,12 @@ cached region, so the profile shows only what the service spends per request::
     .venv/bin/python -m bench.profile journal [--requests 200]
     .venv/bin/python -m bench.profile setmark [--requests 200] --sql
 
-``BENCH_PROFILE_REGION=50x1000`` profiles on the full region instead of 3 × 200 (copied to
-/dev/shm first: 2 GB). It prints the mean wall time per request, the SQL statements of one request (``--sql``)
-and the top of cProfile's table (``--top 0`` for none).
+It prints the mean wall time and CPU per request, the SQL statements of one request
+(``--sql``) and the top of cProfile's table (``--top 0`` for none). ``--concurrency N``
+times N clients at once; ``--ruleset allow-all`` puts the institution on scenario 4's
+control first. ``BENCH_FULL_SQL=1`` prints the statements whole (not cut at 160
+characters); ``BENCH_PROFILE_REGION=50x1000`` profiles on the full region instead of
+3 × 200 (copied to /dev/shm first: 2 GB).
 """
 
 from __future__ import annotations
