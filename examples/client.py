@@ -2,27 +2,31 @@
 
     python examples/client.py --url http://127.0.0.1:8000/graphql \
         --institution altai-college-2016 --login teacher --password demo
+
+Standard library only, so any Python 3.11 runs it (the demo's venv included).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import urllib.request
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 HERE = Path(__file__).parent / "queries"
 
 
 def call(
-    client: httpx.Client, url: str, name: str, variables: dict[str, Any], token: str | None = None
+    url: str, name: str, variables: dict[str, Any], token: str | None = None
 ) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     body = {"query": (HERE / name).read_text(encoding="utf-8"), "variables": variables}
-    response = client.post(url, json=body, headers=headers)
-    response.raise_for_status()
-    payload: dict[str, Any] = response.json()
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload: dict[str, Any] = json.loads(response.read())
     if payload.get("errors"):
         raise SystemExit(f"{name}: {payload['errors']}")
     return payload["data"]
@@ -35,48 +39,43 @@ def main() -> None:
     parser.add_argument("--login", default="teacher")
     parser.add_argument("--password", default="demo")
     args = parser.parse_args()
-    with httpx.Client(timeout=30) as client:
-        login = call(
-            client,
-            args.url,
-            "01-login.graphql",
-            {
-                "input": {
-                    "institution": args.institution,
-                    "login": args.login,
-                    "password": args.password,
-                }
-            },
-        )["login"]
-        if login["errors"]:
-            raise SystemExit(login["errors"][0]["message"])
-        token = login["token"]
-        viewer = call(client, args.url, "02-viewer.graphql", {}, token)["viewer"]
-        assignment = viewer["employee"]["teachingAssignments"][0]
-        overview = call(client, args.url, "04-institution-overview.graphql", {}, token)[
-            "institution"
-        ]
-        current = next(y for y in overview["academicYears"] if y["isCurrent"])
-        period = current["periods"][0]
-        journal = call(
-            client,
-            args.url,
-            "03-teacher-journal.graphql",
-            {
-                "group": assignment["group"]["id"],
-                "discipline": assignment["discipline"]["id"],
-                "period": period["id"],
-            },
-            token,
-        )["journal"]
-        print(
-            f"{journal['group']['name']} · {journal['discipline']['name']} · {journal['period']['name']}"
-        )
-        dates = " ".join(c["date"][5:] for c in journal["columns"][:12])
-        print(f"{'':32} {dates}")
-        for row in journal["rows"]:
-            cells = " ".join(f"{m or '·':>5}" for m in row["marks"][:12])
-            print(f"{row['fullName'][:32]:32} {cells}  avg {row['average']}")
+    login = call(
+        args.url,
+        "01-login.graphql",
+        {
+            "input": {
+                "institution": args.institution,
+                "login": args.login,
+                "password": args.password,
+            }
+        },
+    )["login"]
+    if login["errors"]:
+        raise SystemExit(login["errors"][0]["message"])
+    token = login["token"]
+    viewer = call(args.url, "02-viewer.graphql", {}, token)["viewer"]
+    assignment = viewer["employee"]["teachingAssignments"][0]
+    overview = call(args.url, "04-institution-overview.graphql", {}, token)["institution"]
+    current = next(y for y in overview["academicYears"] if y["isCurrent"])
+    period = current["periods"][0]
+    journal = call(
+        args.url,
+        "03-teacher-journal.graphql",
+        {
+            "group": assignment["group"]["id"],
+            "discipline": assignment["discipline"]["id"],
+            "period": period["id"],
+        },
+        token,
+    )["journal"]
+    print(
+        f"{journal['group']['name']} · {journal['discipline']['name']} · {journal['period']['name']}"
+    )
+    dates = " ".join(c["date"][5:] for c in journal["columns"][:12])
+    print(f"{'':32} {dates}")
+    for row in journal["rows"]:
+        cells = " ".join(f"{m or '·':>5}" for m in row["marks"][:12])
+        print(f"{row['fullName'][:32]:32} {cells}  avg {row['average']}")
 
 
 if __name__ == "__main__":
