@@ -21,8 +21,8 @@ from campusgraph.db.tenancy import SINGLE_READ_OPTION, WRITE_OPTION
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """SQLite gets WAL, foreign keys and a busy timeout, so concurrent writers queue
-    instead of failing; PostgreSQL gets a pool sized for one worker."""
+    """SQLite (a file) runs on the loop's thread with WAL and foreign keys, its writers
+    queued in the loop (``sqlite_inline``); PostgreSQL gets a pool sized for one worker."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -48,8 +48,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
-            # aiosqlite opens in autocommit-less mode; take writes with BEGIN IMMEDIATE so
-            # two writers never deadlock on lock upgrade.
+            # No implicit transactions from the driver: the "begin" listener below issues
+            # BEGIN, or BEGIN IMMEDIATE for writers so two never deadlock on lock upgrade.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -60,7 +60,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Sessions opened for writing take the write lock up front (see tenancy.writer).
+            # Sessions opened for writing take the write lock up front (tenancy.WRITE_OPTION).
             options = conn.get_execution_options()
             if options.get(SINGLE_READ_OPTION):
                 return  # one SELECT is its own snapshot: no BEGIN, nothing to roll back

@@ -346,14 +346,20 @@ async def _study_year_of(session: AsyncSession, group: m.StudyGroup) -> tuple[An
     year = await _one(session, m.AcademicYear, group.academic_year_id)
     if curriculum is None or year is None:
         return None
-    return curriculum, year.starts_on.year - curriculum.admission_year + 1
+    return curriculum, _study_year(year.starts_on, curriculum.admission_year)
+
+
+def _study_year(year_starts_on: dt.date, admission_year: int) -> int:
+    """Which year of study an academic year starting on ``year_starts_on`` is for a cohort
+    admitted in ``admission_year`` (the first year is 1)."""
+    return year_starts_on.year - admission_year + 1
 
 
 async def _credit_discipline(
     session: AsyncSession, group: m.StudyGroup, discipline_id: int
 ) -> bool:
     """Whether the discipline is assessed pass/fail (a credit) in the group's curriculum in
-    its current year of study (the year as :func:`_study_year_of` counts it), read in one
+    its current year of study (:func:`_study_year`, as :func:`_study_year_of` counts it), read in one
     statement: the curriculum, the group's academic year, and the discipline's items."""
     if group.curriculum_id is None:
         return False
@@ -368,7 +374,7 @@ async def _credit_discipline(
         )
     ).all()
     return any(
-        form == AttestationForm.CREDIT and study_year == starts_on.year - admission_year + 1
+        form == AttestationForm.CREDIT and study_year == _study_year(starts_on, admission_year)
         for admission_year, starts_on, study_year, form in rows
     )
 
