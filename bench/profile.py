@@ -116,6 +116,33 @@ def cached_region(size: str | None = None) -> Path:
     return found[-1]
 
 
+async def against_floor(api: Asgi, body: bytes, token: str, url: str, requests: int) -> str:
+    """Scenario 1 and its floor on the same database, one request of each in turn (the
+    machine's drift falls on both alike): their medians and ratio."""
+    from statistics import median
+
+    from bench.scenarios.journal import floor_journal
+    from campusgraph.db.engine import create_engine
+
+    fixture = await discover(url)
+    engine = create_engine(url)
+    app: list[float] = []
+    floor: list[float] = []
+    try:
+        for _ in range(requests):
+            began = time.perf_counter()
+            await api.post(body, token)
+            app.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            async with engine.connect() as conn:
+                await floor_journal(conn, fixture)
+            floor.append(time.perf_counter() - began)
+    finally:
+        await engine.dispose()
+    ms_app, ms_floor = median(app) * 1000, median(floor) * 1000
+    return f"; interleaved medians: app {ms_app:.3f} ms, floor {ms_floor:.3f} ms, ratio {ms_app / ms_floor:.2f}"
+
+
 Bodies = Callable[[bytes], bytes]  # the previous answer → the next request's body
 
 
@@ -236,13 +263,17 @@ async def run(
                 answer = await api.post(bodies(answer), token)
             profiler.disable()
             elapsed = time.perf_counter() - began
+            floor = ""
+            if name == "journal":
+                url = os.environ["CAMPUSGRAPH_DATABASE_URL"]
+                floor = await against_floor(api, bodies(b""), token, url, requests)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"{name}: {requests} requests, {plain / requests * 1000:.3f} ms each, "
         f"{cpu / requests * 1000:.3f} ms CPU (all threads) "
         f"({elapsed / requests * 1000:.3f} ms under the profiler); "
-        f"{len(statements.seen)} SQL statements per request (BEGIN/COMMIT included)"
+        f"{len(statements.seen)} SQL statements per request (BEGIN/COMMIT included)" + floor
     )
     if show_sql:
         for number, statement in enumerate(statements.seen, 1):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import StatementError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,7 +24,14 @@ from starlette.routing import Route
 from campusgraph.db.enums import InstitutionKind
 from campusgraph.db.migrate import alembic_config
 from campusgraph.db.models import Department, Institution, Region, UserAccount
-from campusgraph.db.tenancy import TenantScopeMissing, scoped, unscoped
+from campusgraph.db.tenancy import (
+    TENANT_PARAM,
+    TENANTS_PARAM,
+    TenantScopeMissing,
+    confined,
+    scoped,
+    unscoped,
+)
 from tests.support.client import GraphQLClient, http_client, serving
 from tests.support.databases import Database, DatabaseManager
 from tests.support.sqlcount import count_sql
@@ -104,6 +112,26 @@ async def test_scoped_session_sees_only_its_institution(db: Database) -> None:
             select(Department.name).where(Department.id.in_([dept_a, dept_b])).order_by("name")
         )
         assert seen.all() == names
+
+
+async def test_kept_statements_take_the_scope_from_the_session(db: Database) -> None:
+    """A statement confined once and kept (the journal's) is bound to the session's scope
+    at every execution: a value the caller passes under the tenant parameter's name is
+    overwritten, and a statement confined for one institution, run in a session of two,
+    fails instead of running unconfined."""
+    a, b, _dept_a, _dept_b = await _two_institutions(db)
+    names = ["Infra dept A", "Infra dept B"]
+    kept = confined(select(Department.name).where(Department.name.in_(names)), (a,))
+
+    async with scoped(db.factory, (a,)) as session:
+        assert (await session.scalars(kept)).all() == ["Infra dept A"]
+        smuggled = {TENANT_PARAM: b, TENANTS_PARAM: [a, b]}
+        assert (await session.scalars(kept, smuggled)).all() == ["Infra dept A"]
+    async with scoped(db.factory, (b,)) as session:
+        assert (await session.scalars(kept)).all() == ["Infra dept B"]
+    async with scoped(db.factory, (a, b)) as session:
+        with pytest.raises(StatementError):
+            await session.scalars(kept)
 
 
 async def test_unscoped_access_is_refused(db: Database) -> None:

@@ -9,10 +9,9 @@ seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -46,18 +45,31 @@ def unscoped(factory: async_sessionmaker[AsyncSession], *, write: bool = False) 
     return factory(info={UNSCOPED_KEY: True}, execution_options=options)
 
 
-@functools.lru_cache(maxsize=4096)
+#: The scope travels as a bound parameter, not baked into the criteria: a criteria lambda
+#: that closes over the ids is re-inspected at every execution (SQLAlchemy re-extracts
+#: closure values and matches them to the cached statement's binds by ``==``, which on
+#: ORM-annotated binds builds a SQL expression per comparison — a tenth of the journal's
+#: time). With the value in the parameters the criteria are one constant per shape.
+TENANT_PARAM = "campusgraph_tenant"
+TENANTS_PARAM = "campusgraph_tenants"
+_TENANT: Any = bindparam(TENANT_PARAM)
+_TENANTS: Any = bindparam(TENANTS_PARAM, expanding=True)
+_ONE = with_loader_criteria(
+    TenantMixin, lambda cls: cls.institution_id == _TENANT, include_aliases=True
+)
+_MANY = with_loader_criteria(
+    TenantMixin, lambda cls: cls.institution_id.in_(_TENANTS), include_aliases=True
+)
+
+
 def _criteria(institutions: tuple[int, ...]) -> Any:
-    """Built once per scope: the option is immutable, and building it (lambda analysis
-    and all) cost more than the statement it is added to."""
+    return _ONE if len(institutions) == 1 else _MANY
+
+
+def _scope_parameters(institutions: tuple[int, ...]) -> dict[str, Any]:
     if len(institutions) == 1:
-        only = institutions[0]
-        return with_loader_criteria(
-            TenantMixin, lambda cls: cls.institution_id == only, include_aliases=True
-        )
-    return with_loader_criteria(
-        TenantMixin, lambda cls: cls.institution_id.in_(institutions), include_aliases=True
-    )
+        return {TENANT_PARAM: institutions[0]}
+    return {TENANTS_PARAM: list(institutions)}
 
 
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
@@ -77,15 +89,23 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
             raise TenantScopeMissing("a tenant table was queried without an institution scope")
         return
     criteria = _criteria(institutions)
-    if criteria in state.statement._with_options:
-        return  # built already confined to exactly this scope (see confined())
-    state.statement = state.statement.options(criteria)
+    if criteria not in state.statement._with_options:  # else built confined (see confined())
+        state.statement = state.statement.options(criteria)
+    # The values always come from the session's scope, never from the caller: a statement
+    # confined for one institution run in a session of several finds its parameter
+    # missing and fails, it does not run unconfined.
+    scope = _scope_parameters(institutions)
+    params = state.parameters
+    if isinstance(params, list):
+        state.parameters = [{**p, **scope} for p in params]
+    else:
+        state.parameters = {**(params or {}), **scope}
 
 
 def confined(statement: Any, institutions: tuple[int, ...]) -> Any:
     """``statement`` with the tenant criteria already in it, for statements built once and
-    kept (the hook above then has nothing to add, and the statement stays the same object,
-    so SQLAlchemy need not derive a new cache key for every execution)."""
+    kept (the hook above then only binds the session's scope, and the statement stays the
+    same object, so SQLAlchemy need not derive a new cache key for every execution)."""
     return statement.options(_criteria(institutions))
 
 
