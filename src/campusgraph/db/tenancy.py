@@ -9,6 +9,7 @@ seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, event
@@ -96,10 +97,10 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     # missing and fails, it does not run unconfined.
     scope = _scope_parameters(institutions)
     params = state.parameters
-    if isinstance(params, list):
-        state.parameters = [{**p, **scope} for p in params]
-    else:
+    if params is None or isinstance(params, Mapping):
         state.parameters = {**(params or {}), **scope}
+    else:
+        state.parameters = [{**p, **scope} for p in params]
 
 
 def confined(statement: Any, institutions: tuple[int, ...]) -> Any:
