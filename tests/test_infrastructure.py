@@ -29,6 +29,7 @@ from campusgraph.db.tenancy import (
     TENANTS_PARAM,
     TenantScopeMissing,
     confined,
+    confined_rows,
     scoped,
     unscoped,
 )
@@ -132,6 +133,23 @@ async def test_kept_statements_take_the_scope_from_the_session(db: Database) -> 
     async with scoped(db.factory, (a, b)) as session:
         with pytest.raises(StatementError):
             await session.scalars(kept)
+
+
+async def test_core_rows_of_kept_statements_are_confined(db: Database) -> None:
+    """The journal's column selects run as Core (no ORM hook): still only the session's
+    institution, and a statement built without the tenant criteria is refused."""
+    a, b, _dept_a, _dept_b = await _two_institutions(db)
+    names = ["Infra dept A", "Infra dept B"]
+    plain = select(Department.name).where(Department.name.in_(names))
+
+    async with scoped(db.factory, (b,)) as session:
+        rows = await confined_rows(session, confined(plain, (a,)), {})
+        assert [row.name for row in rows] == ["Infra dept B"]
+        with pytest.raises(TenantScopeMissing):
+            await confined_rows(session, plain, {})
+    async with unscoped(db.factory) as session:
+        with pytest.raises(TenantScopeMissing):
+            await confined_rows(session, confined(plain, (a,)), {})
 
 
 async def test_unscoped_access_is_refused(db: Database) -> None:

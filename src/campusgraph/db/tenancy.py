@@ -9,10 +9,10 @@ seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import Row, bindparam, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -108,6 +108,22 @@ def confined(statement: Any, institutions: tuple[int, ...]) -> Any:
     kept (the hook above then only binds the session's scope, and the statement stays the
     same object, so SQLAlchemy need not derive a new cache key for every execution)."""
     return statement.options(_criteria(institutions))
+
+
+async def confined_rows(
+    session: AsyncSession, statement: Any, params: Mapping[str, Any]
+) -> Sequence[Row[Any]]:
+    """The rows of a kept, :func:`confined` column select, run as Core on the session's
+    connection: the ORM's per-statement and per-row work (a fifth of the journal's time)
+    buys nothing for plain columns. The tenant criteria are compiled into the statement
+    already; this refuses a statement without them (Core execution has no hook to add
+    them) and binds the session's own scope, as the hook does."""
+    institutions: tuple[int, ...] | None = session.info.get(SCOPE_KEY)
+    if institutions is None or _criteria(institutions) not in statement._with_options:
+        raise TenantScopeMissing("a Core statement without the session's tenant criteria")
+    connection = await session.connection()
+    result = await connection.execute(statement, {**params, **_scope_parameters(institutions)})
+    return result.all()
 
 
 class TenantSession(Session):

@@ -23,7 +23,7 @@ from campusgraph.db.enums import (
     LessonType,
     WorkKind,
 )
-from campusgraph.db.tenancy import confined
+from campusgraph.db.tenancy import confined, confined_rows
 from campusgraph.ids import to_global_id
 from campusgraph.policies.engine import Authorizer, Forbidden
 from campusgraph.policies.scopes import SqlAnchors
@@ -239,10 +239,10 @@ async def load_journal(
             )
             raise Forbidden(await auth.check("journal", "read", target))
         values = {**ids, "start": period.starts_on, "end": period.ends_on}
-        student_rows = (await session.execute(stmts.students, values)).all()
-        lesson_rows = (await session.execute(stmts.lessons, values)).all()
-        mark_rows = (await session.execute(stmts.marks, values)).all()
-        attendance_rows = (await session.execute(stmts.attendance, values)).all()
+        student_rows = await confined_rows(session, stmts.students, values)
+        lesson_rows = await confined_rows(session, stmts.lessons, values)
+        mark_rows = await confined_rows(session, stmts.marks, values)
+        attendance_rows = await confined_rows(session, stmts.attendance, values)
 
     return _assemble(
         group, discipline, period, student_rows, lesson_rows, mark_rows, attendance_rows
