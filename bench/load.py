@@ -14,7 +14,6 @@ Generators:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shutil
 import subprocess
@@ -25,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from bench.client import Wire, request
 
 GENERATORS = ("raw", "httpx", "wrk")
 
@@ -57,45 +58,20 @@ def pick(generator: str) -> str:
     return generator
 
 
-def _request(port: int, body: bytes, token: str | None) -> bytes:
-    lines = [
-        "POST /graphql HTTP/1.1",
-        f"Host: 127.0.0.1:{port}",
-        "Content-Type: application/json",
-        f"Content-Length: {len(body)}",
-    ]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
 async def _raw_worker(
-    port: int, request: bytes, deadline: float, budget: list[int], result: LoadResult
+    port: int, raw_request: bytes, deadline: float, budget: list[int], result: LoadResult
 ) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    wire = Wire(port)
     try:
         while budget[0] > 0 and time.perf_counter() < deadline:
             budget[0] -= 1
             began = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-                    break
-            else:
-                raise RuntimeError("a response without Content-Length")
-            await reader.readexactly(length)
+            status, _answer = await wire.exchange(raw_request)
             result.latencies_ms.append((time.perf_counter() - began) * 1000)
             result.statuses[status] += 1
             result.completed += 1
     finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
+        await wire.close()
 
 
 async def _httpx_worker(
@@ -151,8 +127,8 @@ async def _run(
     began = time.perf_counter()
     deadline = began + seconds
     if generator == "raw":
-        request = _request(port, body, token)
-        workers = [_raw_worker(port, request, deadline, budget, result) for _ in range(connections)]
+        encoded = request(port, body, token)
+        workers = [_raw_worker(port, encoded, deadline, budget, result) for _ in range(connections)]
         outcomes = await asyncio.gather(*workers, return_exceptions=True)
     else:
         headers = {"content-type": "application/json"}

@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import orjson
 from graphql import (
     GraphQLInputObjectType,
@@ -30,7 +29,7 @@ from graphql import (
 )
 from sqlalchemy import text
 
-from bench.client import headers
+from bench.client import GraphQLFailed, Wire, request
 from bench.common import (
     BENCH_TODAY,
     INSTITUTION,
@@ -166,19 +165,26 @@ async def _versions(url: str, cells: list[Cell]) -> None:
 
 
 async def _write(
-    http: httpx.AsyncClient, doc: str, shape: MutationShape, cell: Cell, token: str, out: Outcome
+    wire: Wire, doc: str, shape: MutationShape, cell: Cell, token: str, out: Outcome
 ) -> None:
     payload = orjson.dumps({"query": doc, "variables": cell.variables(shape)})
+    sent = request(wire.port, payload, token)
     began = time.perf_counter()
     try:
-        response = await http.post("/graphql", content=payload, headers=headers(token))
-    except httpx.HTTPError as error:
+        status, content = await wire.exchange(sent)
+    except (
+        OSError,
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+        GraphQLFailed,
+    ) as error:
         out.broken.append(f"{type(error).__name__}: {error}")
+        await wire.close()  # the next write opens a fresh connection
         return
     out.latencies_ms.append((time.perf_counter() - began) * 1000)
-    out.statuses[response.status_code] += 1
+    out.statuses[status] += 1
     try:
-        answer = orjson.loads(response.content)
+        answer = orjson.loads(content)
     except orjson.JSONDecodeError:
         out.codes["no JSON"] += 1
         return
@@ -223,10 +229,6 @@ async def _statements(url: str, doc: str, shape: MutationShape, cell: Cell) -> i
         return count
 
 
-def _limits() -> httpx.Limits:
-    return httpx.Limits(max_connections=1, max_keepalive_connections=1)
-
-
 async def scenario_writes(ctx: Context) -> list[Result]:
     title_a = "setMark latency, one cell, sequential"
     title_b = "setMark, 16 concurrent writers"
@@ -244,12 +246,15 @@ async def scenario_writes(ctx: Context) -> list[Result]:
     ]
     await _versions(ctx.main.url, [solo, *(c for cells in writers for c in cells)])
 
-    base = ctx.server.base_url
+    port = ctx.server.port
     sequential = Outcome()
-    async with httpx.AsyncClient(base_url=base, limits=_limits(), timeout=60.0) as http:
+    wire = Wire(port)
+    try:
         for i in range(plan.warmup + plan.write_samples):
             out = sequential if i >= plan.warmup else Outcome()
-            await _write(http, doc, shape, solo, token, out)
+            await _write(wire, doc, shape, solo, token, out)
+    finally:
+        await wire.close()
     sqlite = ctx.main.backend == "sqlite"
     if not sequential.latencies_ms:
         return [skipped("5a", title_a, f"no answer: {sequential.broken[:1]}")]
@@ -272,11 +277,14 @@ async def scenario_writes(ctx: Context) -> list[Result]:
     deadline = time.perf_counter() + max(10.0, plan.load_seconds * 2)
 
     async def writer(cells: list[Cell]) -> None:
-        async with httpx.AsyncClient(base_url=base, limits=_limits(), timeout=60.0) as http:
+        own = Wire(port)
+        try:
             for i in range(plan.writes_per_writer):
                 if time.perf_counter() > deadline:
                     return
-                await _write(http, doc, shape, cells[i % len(cells)], token, concurrent)
+                await _write(own, doc, shape, cells[i % len(cells)], token, concurrent)
+        finally:
+            await own.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(writer(cells) for cells in writers))
