@@ -211,6 +211,7 @@ async def run(
     show_sql: bool,
     concurrency: int = 1,
     ruleset: str | None = None,
+    callers: str | None = None,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cg-profile-", dir="/dev/shm"))
     database = workdir / "region.sqlite3"
@@ -279,7 +280,10 @@ async def run(
         for number, statement in enumerate(statements.seen, 1):
             print(f"  {number:>2}. {statement}")
     if top:
-        pstats.Stats(profiler).strip_dirs().sort_stats(sort).print_stats(top)
+        stats = pstats.Stats(profiler).strip_dirs().sort_stats(sort)
+        stats.print_stats(top)
+        if callers:
+            stats.print_callers(callers)
 
 
 def main() -> None:
@@ -291,6 +295,7 @@ def main() -> None:
         "--concurrency", type=int, default=1, help="clients at once for the timed run (not setmark)"
     )
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--callers", help="also print who calls functions matching this regex")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
@@ -303,6 +308,7 @@ def main() -> None:
             args.sql,
             args.concurrency,
             args.ruleset,
+            args.callers,
         )
     )
 

@@ -9,11 +9,12 @@ request, as small sets; a row check is then set membership. The SQL filters in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.db import models as m
@@ -72,10 +73,78 @@ class Target:
         )
 
 
-def membership_current(on: dt.date) -> Any:
+def membership_current(on: Any) -> Any:
+    """Memberships in force on ``on`` (a date, or a bound parameter)."""
     return and_(
         m.GroupMembership.starts_on <= on,
         or_(m.GroupMembership.ends_on.is_(None), m.GroupMembership.ends_on > on),
+    )
+
+
+@functools.cache
+def _fact_statements() -> dict[str, Any]:
+    """Each fact's select, built once per process with the viewer's ids and today as bound
+    parameters (building them per request cost more than running them)."""
+    employee: Any = bindparam("viewer_employee")
+    parent: Any = bindparam("viewer_parent")
+    student: Any = bindparam("viewer_student")
+    today: Any = bindparam("today")
+    cu, ta, gm = m.Curatorship, m.TeachingAssignment, m.GroupMembership
+    curated = select(cu.group_id).where(
+        cu.curator_id == employee,
+        cu.starts_on <= today,
+        or_(cu.ends_on.is_(None), cu.ends_on > today),
+    )
+    taught = select(ta.group_id).where(ta.teacher_id == employee)
+    children = select(m.ParentLink.student_id).where(m.ParentLink.parent_id == parent)
+    department_groups = select(m.StudyGroup.id).where(
+        m.StudyGroup.department_id.in_(
+            select(m.Department.id).where(m.Department.head_employee_id == employee)
+        )
+    )
+
+    def members(groups: Any) -> Any:
+        return select(gm.student_id).where(gm.group_id.in_(groups), membership_current(today))
+
+    return {
+        "curated_groups": curated,
+        "curated_students": members(curated),
+        "taught_pairs": select(ta.group_id, ta.discipline_id).where(ta.teacher_id == employee),
+        "taught_students": members(taught),
+        "substitute_lessons": select(m.Substitution.lesson_id).where(
+            m.Substitution.teacher_id == employee
+        ),
+        "children": children,
+        "children_groups": select(gm.group_id).where(
+            gm.student_id.in_(children), membership_current(today)
+        ),
+        "own_groups": select(gm.group_id).where(
+            gm.student_id == student, membership_current(today)
+        ),
+        "department_groups": department_groups,
+        "department_students": members(department_groups),
+        "closed_periods": select(m.Period.starts_on, m.Period.ends_on).where(
+            m.Period.closed_at.is_not(None)
+        ),
+    }
+
+
+@functools.cache
+def _final_statement(kinds: tuple[str, ...]) -> Any:
+    """Whether the student has a final mark of one of ``kinds`` in the discipline for a
+    period holding the day ``on``."""
+    on: Any = bindparam("on")
+    return (
+        select(m.FinalMark.id)
+        .join(m.Period, m.Period.id == m.FinalMark.period_id)
+        .where(
+            m.FinalMark.student_id == bindparam("student_id"),
+            m.FinalMark.discipline_id == bindparam("discipline_id"),
+            m.FinalMark.kind.in_(kinds),
+            m.Period.starts_on <= on,
+            m.Period.ends_on >= on,
+        )
+        .limit(1)
     )
 
 
@@ -96,17 +165,8 @@ class Facts:
         self.final_set: dict[tuple[int, int, dt.date, str], bool] = {}
         self.queries = 0
 
-    async def _load(self, session: AsyncSession, name: str, build: Callable[[], object]) -> None:
-        self.queries += 1
-        rows = (await session.execute(build())).all()  # type: ignore[call-overload]
-        self.sets[name] = frozenset(r[0] if len(r) == 1 else tuple(r) for r in rows)
-
     # -- what each scope needs -------------------------------------------------------
     async def preload(self, scopes: set[Scope], conditions: set[Condition], target: Target) -> None:
-        v = self.viewer
-        today = v.today
-        loaders: dict[str, Callable[[], object]] = {}
-
         def wants(scope: Scope, anchor: Anchor) -> bool:
             """Whether the target is matched on ``anchor`` under ``scope`` (the row check
             goes by the same alternative): only that set of facts is loaded."""
@@ -115,62 +175,24 @@ class Facts:
             except ValueError:
                 return True
 
+        names: list[str] = []
         if Scope.CURATED_GROUP in scopes:
-            curated = select(m.Curatorship.group_id).where(
-                m.Curatorship.curator_id == (v.employee_id or -1),
-                m.Curatorship.starts_on <= today,
-                or_(m.Curatorship.ends_on.is_(None), m.Curatorship.ends_on > today),
-            )
-            if wants(Scope.CURATED_GROUP, Anchor.GROUP):
-                loaders["curated_groups"] = lambda: curated
-            else:
-                loaders["curated_students"] = lambda: select(m.GroupMembership.student_id).where(
-                    m.GroupMembership.group_id.in_(curated), membership_current(today)
-                )
+            group_wise = wants(Scope.CURATED_GROUP, Anchor.GROUP)
+            names.append("curated_groups" if group_wise else "curated_students")
         if Scope.TAUGHT in scopes:
-            taught = select(m.TeachingAssignment.group_id).where(
-                m.TeachingAssignment.teacher_id == (v.employee_id or -1)
-            )
             # "taught_groups" are the pairs' groups (derived below, no query of their own).
-            if wants(Scope.TAUGHT, Anchor.GROUP):
-                loaders["taught_pairs"] = lambda: select(
-                    m.TeachingAssignment.group_id, m.TeachingAssignment.discipline_id
-                ).where(m.TeachingAssignment.teacher_id == (v.employee_id or -1))
-            else:
-                loaders["taught_students"] = lambda: select(m.GroupMembership.student_id).where(
-                    m.GroupMembership.group_id.in_(taught), membership_current(today)
-                )
+            group_wise = wants(Scope.TAUGHT, Anchor.GROUP)
+            names.append("taught_pairs" if group_wise else "taught_students")
         if Scope.SUBSTITUTE in scopes:
-            loaders["substitute_lessons"] = lambda: select(m.Substitution.lesson_id).where(
-                m.Substitution.teacher_id == (v.employee_id or -1)
-            )
+            names.append("substitute_lessons")
         if Scope.OWN_CHILD in scopes:
-            children = select(m.ParentLink.student_id).where(
-                m.ParentLink.parent_id == (v.parent_id or -1)
-            )
-            loaders["children"] = lambda: children
-            loaders["children_groups"] = lambda: select(m.GroupMembership.group_id).where(
-                m.GroupMembership.student_id.in_(children), membership_current(today)
-            )
+            names += ["children", "children_groups"]
         if Scope.SELF in scopes:
-            loaders["own_groups"] = lambda: select(m.GroupMembership.group_id).where(
-                m.GroupMembership.student_id == (v.student_id or -1), membership_current(today)
-            )
+            names.append("own_groups")
         if Scope.DEPARTMENT in scopes:
-            dept_groups = select(m.StudyGroup.id).where(
-                m.StudyGroup.department_id.in_(
-                    select(m.Department.id).where(
-                        m.Department.head_employee_id == (v.employee_id or -1)
-                    )
-                )
-            )
-            if wants(Scope.DEPARTMENT, Anchor.GROUP):
-                loaders["department_groups"] = lambda: dept_groups
-            else:
-                loaders["department_students"] = lambda: select(m.GroupMembership.student_id).where(
-                    m.GroupMembership.group_id.in_(dept_groups), membership_current(today)
-                )
-        missing = [(name, build) for name, build in loaders.items() if name not in self.sets]
+            group_wise = wants(Scope.DEPARTMENT, Anchor.GROUP)
+            names.append("department_groups" if group_wise else "department_students")
+        missing = [name for name in names if name not in self.sets]
         closed = Condition.PERIOD_OPEN in conditions and self.closed_ranges is None
         finals: list[tuple[tuple[int, int, dt.date, str], tuple[str, ...]]] = []
         for cond, kinds in (
@@ -184,50 +206,36 @@ class Facts:
                         finals.append((key, kinds))
         if not (missing or closed or finals):
             return
+        statements = _fact_statements()
+        v = self.viewer
+        about = {
+            "viewer_employee": v.employee_id or -1,
+            "viewer_parent": v.parent_id or -1,
+            "viewer_student": v.student_id or -1,
+            "today": v.today,
+        }
         # One session for everything this decision still needs (a session per fact cost a
         # BEGIN and a connection checkout each: most of a mutation's permission check).
         async with self._open() as session:
-            for name, build in missing:
-                await self._load(session, name, build)
+            for name in missing:
+                self.queries += 1
+                rows = (await session.execute(statements[name], about)).all()
+                self.sets[name] = frozenset(r[0] if len(r) == 1 else tuple(r) for r in rows)
                 if name == "taught_pairs":
                     pairs = cast("frozenset[tuple[int, int]]", self.sets[name])
                     self.sets["taught_groups"] = frozenset(group for group, _ in pairs)
             if closed:
                 self.queries += 1
-                rows = await session.execute(
-                    select(m.Period.starts_on, m.Period.ends_on).where(
-                        m.Period.closed_at.is_not(None)
-                    )
-                )
-                self.closed_ranges = [(a, b) for a, b in rows.all()]
+                rows = (await session.execute(statements["closed_periods"])).all()
+                self.closed_ranges = [(a, b) for a, b in rows]
             for key, final_kinds in finals:
                 student, discipline, on, _cond = key
-                self.final_set[key] = await self._final_exists(
-                    session, student, discipline, on, final_kinds
+                self.queries += 1
+                found = await session.execute(
+                    _final_statement(final_kinds),
+                    {"student_id": student, "discipline_id": discipline, "on": on},
                 )
-
-    async def _final_exists(
-        self,
-        session: AsyncSession,
-        student: int,
-        discipline: int,
-        on: dt.date,
-        kinds: tuple[str, ...],
-    ) -> bool:
-        self.queries += 1
-        row = await session.execute(
-            select(m.FinalMark.id)
-            .join(m.Period, m.Period.id == m.FinalMark.period_id)
-            .where(
-                m.FinalMark.student_id == student,
-                m.FinalMark.discipline_id == discipline,
-                m.FinalMark.kind.in_(kinds),
-                m.Period.starts_on <= on,
-                m.Period.ends_on >= on,
-            )
-            .limit(1)
-        )
-        return row.first() is not None
+                self.final_set[key] = found.first() is not None
 
     def has(self, name: str, value: Any) -> bool:
         return value in self.sets.get(name, frozenset())

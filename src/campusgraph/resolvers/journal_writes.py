@@ -30,13 +30,14 @@ Errors raised:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from aiodataloader import DataLoader
-from sqlalchemy import and_, delete, false, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, false, func, insert, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -251,18 +252,26 @@ def _conflict(ctx: Context, actual: int | None, expected: int | None) -> Version
 # =====================================================================================
 
 
+# The statements of the hot write paths (a mark, a cell's permission) are built once per
+# process with bound parameters: building them per request cost about as much as running
+# them. The tenant criteria are still added per execution by the session (tenancy).
+
+
+@functools.cache
+def _work_place_statement() -> Any:
+    return (
+        select(m.Work, m.Lesson, m.StudyGroup)
+        .join(m.Lesson, m.Lesson.id == m.Work.lesson_id)
+        .join(m.StudyGroup, m.StudyGroup.id == m.Lesson.group_id)
+        .where(m.Work.id == bindparam("work_id"))
+    )
+
+
 async def _work_place(
     session: AsyncSession, work_id: int
 ) -> tuple[m.Work, m.Lesson, m.StudyGroup] | None:
     """A work with its lesson and the lesson's group, in one statement."""
-    found = (
-        await session.execute(
-            select(m.Work, m.Lesson, m.StudyGroup)
-            .join(m.Lesson, m.Lesson.id == m.Work.lesson_id)
-            .join(m.StudyGroup, m.StudyGroup.id == m.Lesson.group_id)
-            .where(m.Work.id == work_id)
-        )
-    ).first()
+    found = (await session.execute(_work_place_statement(), {"work_id": work_id})).first()
     return None if found is None else (found[0], found[1], found[2])
 
 
@@ -278,6 +287,18 @@ def _found(row: T | None, where: str, language: str) -> T:
     return row
 
 
+@functools.cache
+def _membership_statement() -> Any:
+    gm = m.GroupMembership
+    on: Any = bindparam("on")
+    return select(gm.id).where(
+        gm.student_id == bindparam("student_id"),
+        gm.group_id == bindparam("group_id"),
+        gm.starts_on <= on,
+        or_(gm.ends_on.is_(None), gm.ends_on > on),
+    )
+
+
 async def membership_problem(
     session: AsyncSession,
     language: str,
@@ -290,15 +311,9 @@ async def membership_problem(
 ) -> Problem | None:
     """Whether the student was in ``group`` (and ``subgroup``) on ``on``, by the
     effective-dated memberships; the problem if not."""
-    gm = m.GroupMembership
     member = (
         await session.execute(
-            select(gm.id).where(
-                gm.student_id == student_id,
-                gm.group_id == group.id,
-                gm.starts_on <= on,
-                or_(gm.ends_on.is_(None), gm.ends_on > on),
-            )
+            _membership_statement(), {"student_id": student_id, "group_id": group.id, "on": on}
         )
     ).first()
     if member is None:
@@ -355,6 +370,20 @@ def _study_year(year_starts_on: dt.date, admission_year: int) -> int:
     return year_starts_on.year - admission_year + 1
 
 
+@functools.cache
+def _credit_statement() -> Any:
+    cu, ay, ci = m.Curriculum, m.AcademicYear, m.CurriculumItem
+    return (
+        select(cu.admission_year, ay.starts_on, ci.study_year, ci.attestation_form)
+        .select_from(cu)
+        .join(ay, ay.id == bindparam("academic_year_id"))
+        .outerjoin(
+            ci, and_(ci.curriculum_id == cu.id, ci.discipline_id == bindparam("discipline_id"))
+        )
+        .where(cu.id == bindparam("curriculum_id"))
+    )
+
+
 async def _credit_discipline(
     session: AsyncSession, group: m.StudyGroup, discipline_id: int
 ) -> bool:
@@ -363,16 +392,12 @@ async def _credit_discipline(
     statement: the curriculum, the group's academic year, and the discipline's items."""
     if group.curriculum_id is None:
         return False
-    cu, ay, ci = m.Curriculum, m.AcademicYear, m.CurriculumItem
-    rows = (
-        await session.execute(
-            select(cu.admission_year, ay.starts_on, ci.study_year, ci.attestation_form)
-            .select_from(cu)
-            .join(ay, ay.id == group.academic_year_id)
-            .outerjoin(ci, and_(ci.curriculum_id == cu.id, ci.discipline_id == discipline_id))
-            .where(cu.id == group.curriculum_id)
-        )
-    ).all()
+    values = {
+        "academic_year_id": group.academic_year_id,
+        "curriculum_id": group.curriculum_id,
+        "discipline_id": discipline_id,
+    }
+    rows = (await session.execute(_credit_statement(), values)).all()
     return any(
         form == AttestationForm.CREDIT and study_year == _study_year(starts_on, admission_year)
         for admission_year, starts_on, study_year, form in rows
@@ -416,29 +441,36 @@ async def existing_target(ctx: Context, obj: str, pk: int) -> Target | None:
         return await target_of(session, obj, pk)
 
 
+@functools.cache
+def _cell_statement(mark: bool) -> Any:
+    """The lesson (of the work, for a mark), and the stored cell's author when there is a
+    cell: one statement."""
+    le = m.Lesson
+    table: Any = m.Mark if mark else m.Attendance
+    student: Any = bindparam("student_id")
+    columns = (le.id, le.group_id, le.discipline_id, le.date, table.id, table.author_user_id)
+    if mark:
+        return (
+            select(*columns)
+            .join(m.Work, m.Work.lesson_id == le.id)
+            .outerjoin(table, and_(table.work_id == m.Work.id, table.student_id == student))
+            .where(m.Work.id == bindparam("work_id"))
+        )
+    return (
+        select(*columns)
+        .outerjoin(table, and_(table.lesson_id == le.id, table.student_id == student))
+        .where(le.id == bindparam("lesson_id"))
+    )
+
+
 async def lesson_cell_target(
     ctx: Context, obj: str, lesson_id: int, student_id: int, *, work_id: int | None = None
 ) -> Target | None:
     """A mark, attendance or absence reason of ``student`` at a lesson (the lesson of
     ``work_id`` when given): the stored cell's anchors, or the anchors it would have."""
-    le = m.Lesson
-    table: Any = m.Mark if obj == "mark" else m.Attendance
-    # One statement: the lesson, and the stored cell's author when there is a cell.
-    if obj == "mark":
-        stmt = (
-            select(le.id, le.group_id, le.discipline_id, le.date, table.id, table.author_user_id)
-            .join(m.Work, m.Work.lesson_id == le.id)
-            .outerjoin(table, and_(table.work_id == m.Work.id, table.student_id == student_id))
-            .where(m.Work.id == work_id)
-        )
-    else:
-        stmt = (
-            select(le.id, le.group_id, le.discipline_id, le.date, table.id, table.author_user_id)
-            .outerjoin(table, and_(table.lesson_id == le.id, table.student_id == student_id))
-            .where(le.id == lesson_id)
-        )
+    values = {"student_id": student_id, "work_id": work_id, "lesson_id": lesson_id}
     async with ctx.session() as session:
-        lesson = (await session.execute(stmt)).first()
+        lesson = (await session.execute(_cell_statement(obj == "mark"), values)).first()
     if lesson is None:
         return None
     assert ctx.viewer is not None
@@ -1127,6 +1159,32 @@ async def remove_work(ctx: Context, pk: int, client_mutation_id: str | None) -> 
 MARK_FIELDS = ("work_id", "student_id", "date", "value", "comment", "version", "author_user_id")
 
 
+@functools.cache
+def _mark_cell_statement() -> Any:
+    mk = m.Mark
+    return select(*(getattr(mk, f) for f in ("id", *MARK_FIELDS))).where(
+        mk.work_id == bindparam("work_id"), mk.student_id == bindparam("student_id")
+    )
+
+
+@functools.cache
+def _mark_update_statement() -> Any:
+    mk = m.Mark
+    return (
+        update(mk)
+        .where(mk.id == bindparam("mark_id"), mk.version == bindparam("expected_version"))
+        .values(
+            value=bindparam("new_value"),
+            comment=bindparam("new_comment"),
+            version=mk.version + 1,
+            updated_at=bindparam("now"),
+            author_user_id=bindparam("author"),
+        )
+        .returning(mk)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
 async def set_mark(
     ctx: Context,
     *,
@@ -1169,17 +1227,8 @@ async def set_mark(
             raise Invalid(problems)
 
         mk = m.Mark
-        existing = (
-            (
-                await session.execute(
-                    select(*(getattr(mk, f) for f in ("id", *MARK_FIELDS))).where(
-                        mk.work_id == work_id, mk.student_id == student_id
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
+        cell = {"work_id": work_id, "student_id": student_id}
+        existing = (await session.execute(_mark_cell_statement(), cell)).mappings().first()
         now = utcnow()
         if existing is None:
             if expected_version is not None:
@@ -1207,21 +1256,15 @@ async def set_mark(
             if existing["value"] == value and existing["comment"] == comment:
                 unchanged: m.Mark = await _fresh(session, mk, existing["id"])
                 return unchanged
-            updated = (
-                await session.execute(
-                    update(mk)
-                    .where(mk.id == existing["id"], mk.version == expected_version)
-                    .values(
-                        value=value,
-                        comment=comment,
-                        version=mk.version + 1,
-                        updated_at=now,
-                        author_user_id=viewer.user_id,
-                    )
-                    .returning(mk)
-                    .execution_options(synchronize_session=False, populate_existing=True)
-                )
-            ).scalar_one_or_none()
+            change = {
+                "mark_id": existing["id"],
+                "expected_version": expected_version,
+                "new_value": value,
+                "new_comment": comment,
+                "now": now,
+                "author": viewer.user_id,
+            }
+            updated = (await session.execute(_mark_update_statement(), change)).scalar_one_or_none()
             if updated is None:
                 raise await _lost(session, ctx, mk, existing["id"], expected_version)
             row = updated
