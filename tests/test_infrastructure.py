@@ -135,6 +135,21 @@ async def test_kept_statements_take_the_scope_from_the_session(db: Database) -> 
             await session.scalars(kept)
 
 
+async def test_one_statement_run_in_many_scopes(db: Database) -> None:
+    """A statement built once and run by sessions of different scopes (the hook keeps its
+    confined form per statement) sees each session's own institutions."""
+    a, b, _dept_a, _dept_b = await _two_institutions(db)
+    kept = select(Department.name).where(Department.name.in_(["Infra dept A", "Infra dept B"]))
+    for scope, expected in (
+        ((a,), ["Infra dept A"]),
+        ((b,), ["Infra dept B"]),
+        ((a, b), ["Infra dept A", "Infra dept B"]),
+        ((a,), ["Infra dept A"]),
+    ):
+        async with scoped(db.factory, scope) as session:
+            assert sorted((await session.scalars(kept)).all()) == expected, scope
+
+
 async def test_core_rows_of_kept_statements_are_confined(db: Database) -> None:
     """The journal's column selects run as Core (no ORM hook): still only the session's
     institution, and a statement built without the tenant criteria is refused."""

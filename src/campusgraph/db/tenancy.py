@@ -9,6 +9,7 @@ seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,6 +74,12 @@ def _scope_parameters(institutions: tuple[int, ...]) -> dict[str, Any]:
     return {TENANTS_PARAM: list(institutions)}
 
 
+#: Each statement with the criteria added, while the statement lives: a statement built
+#: once and run again (the write paths') then keeps one confined form, whose cache key
+#: SQLAlchemy derives once, instead of a new object — and a new key — per execution.
+_CONFINED: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -90,8 +97,13 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
             raise TenantScopeMissing("a tenant table was queried without an institution scope")
         return
     criteria = _criteria(institutions)
-    if criteria not in state.statement._with_options:  # else built confined (see confined())
-        state.statement = state.statement.options(criteria)
+    statement = state.statement
+    if criteria not in statement._with_options:  # else built confined (see confined())
+        kept = _CONFINED.get(statement)
+        if kept is None or kept[0] is not criteria:
+            kept = (criteria, statement.options(criteria))
+            _CONFINED[statement] = kept
+        state.statement = kept[1]
     # The values always come from the session's scope, never from the caller: a statement
     # confined for one institution run in a session of several finds its parameter
     # missing and fails, it does not run unconfined.
