@@ -55,11 +55,26 @@ class Query:
         return ["a", ValueError("broken item"), "c"]  # type: ignore[list-item]
 
     @strawberry.field
+    def versions(self) -> list[int | None]:
+        return [3, None, 2**31 - 1, -(2**31)]
+
+    @strawberry.field
+    def too_big(self) -> list[int | None]:
+        return [1, None, 2**31]
+
+    @strawberry.field
+    def booleans_as_ints(self) -> list[int | None]:
+        return [1, True, None]  # an int subclass: coerced item by item, as graphql-core does
+
+    @strawberry.field
     def tuples(self) -> list[str]:
         return ("x", "y")  # type: ignore[return-value]
 
 
-QUERY = "{ strings ints statuses dates nullInNonNull refusedItem exceptionItem tuples }"
+QUERY = """{
+  strings ints statuses dates nullInNonNull refusedItem exceptionItem tuples
+  versions tooBig booleansAsInts
+}"""
 
 
 def _run(execution_context_class: Any) -> dict[str, Any]:
@@ -85,10 +100,14 @@ def test_leaf_lists_answer_as_graphql_core_does() -> None:
     assert fast["data"]["nullInNonNull"] is None
     assert fast["data"]["refusedItem"] == [1, None, 3]
     assert fast["data"]["exceptionItem"] == ["a", None, "c"]
+    assert fast["data"]["versions"] == [3, None, 2**31 - 1, -(2**31)]
+    assert fast["data"]["tooBig"] == [1, None, None]
+    assert fast["data"]["booleansAsInts"] == [1, 1, None]
     paths = [path for _, path in fast["errors"]]
     assert ("nullInNonNull", 1) in paths
     assert ("refusedItem", 1) in paths
     assert ("exceptionItem", 1) in paths
+    assert ("tooBig", 2) in paths
 
 
 # -- lists of plain objects -----------------------------------------------------------------

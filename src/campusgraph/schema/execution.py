@@ -196,7 +196,8 @@ def _coercion(leaf: Any) -> Any:
     """The leaf's output coercion, with the common case (a value already of the output
     type: ``str`` for String and ID, an in-range ``int`` for Int) passed through as is.
     ``exact`` on the function names the type it returns unchanged (so a whole list of
-    them is copied, not coerced item by item); ``names`` an enum's member → name map."""
+    them is copied, not coerced item by item) and ``bounds`` the range such ints must lie
+    in; ``names`` an enum's member → name map."""
     coerce = leaf.coerce_output_value
     if isinstance(leaf, GraphQLScalarType) and leaf.name in ("String", "ID"):
 
@@ -212,6 +213,8 @@ def _coercion(leaf: Any) -> Any:
                 return value
             return coerce(value)
 
+        integer.exact = int  # type: ignore[attr-defined]
+        integer.bounds = (_INT_MIN, _INT_MAX)  # type: ignore[attr-defined]
         return integer
     wrapped = getattr(leaf, "wrapped_cls", None)
     if isinstance(leaf, GraphQLEnumType) and wrapped is not None:
@@ -296,7 +299,12 @@ def _coerce_all(coerce: Any, items: list[Any] | tuple[Any, ...], non_null: bool)
     if exact is not None:
         kinds = set(map(type, items))
         if kinds <= {exact, _NONE} and not (non_null and _NONE in kinds):
-            return list(items)  # every item already is what coercion would return
+            bounds = getattr(coerce, "bounds", None)
+            if bounds is None:
+                return list(items)  # every item already is what coercion would return
+            present = [item for item in items if item is not None]
+            if not present or (bounds[0] <= min(present) and max(present) <= bounds[1]):
+                return list(items)
     names = getattr(coerce, "names", None)
     if names is not None:
         named = [None if item is None else names.get(item) for item in items]
