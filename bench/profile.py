@@ -274,7 +274,8 @@ async def run(
         f"{name}: {requests} requests, {plain / requests * 1000:.3f} ms each, "
         f"{cpu / requests * 1000:.3f} ms CPU (all threads) "
         f"({elapsed / requests * 1000:.3f} ms under the profiler); "
-        f"{len(statements.seen)} SQL statements per request (BEGIN/COMMIT included)" + floor
+        f"{len(statements.seen)} SQL statements per request (BEGIN/COMMIT included); "
+        f"answer {len(answer):,} B" + floor
     )
     if show_sql:
         for number, statement in enumerate(statements.seen, 1):
