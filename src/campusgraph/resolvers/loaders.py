@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
-from campusgraph.resolvers.reads import filtered
+from campusgraph.resolvers.reads import Page, counting, filtered, window
 
 StmtFor = Callable[[list[Any]], Any]  # a Select; SQLAlchemy 2.1 types it variadically
 
@@ -51,6 +51,61 @@ class _Loader(DataLoader):  # type: ignore[type-arg]
         return [found.get(k) for k in keys]
 
 
+class PagesByOwnerLoader(DataLoader):  # type: ignore[type-arg]
+    """The same page of one list for many owners in one statement: every student's
+    attendance of a month on the curator's screen was a statement per student. Rows are
+    numbered per owner in the list's order (a window function: SQLite 3.25+, PostgreSQL),
+    the ruleset's filter applied before numbering, and each owner's window is kept —
+    exactly the rows :func:`reads.page` gives one owner."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        obj: str,
+        model: Any,
+        owner: InstrumentedAttribute[Any],
+        where: Sequence[Any],
+        order: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> None:
+        super().__init__()
+        self.ctx, self.obj, self.model, self.owner = ctx, obj, model, owner
+        self.where, self.order, self.limit, self.offset = where, order, limit, offset
+
+    async def batch_load_fn(self, owners: list[Any]) -> list[Page]:
+        position = func.row_number().over(partition_by=self.owner, order_by=self.order)
+        numbered = filtered(
+            self.ctx,
+            self.obj,
+            select(self.model, position.label("position")).where(
+                self.owner.in_(set(owners)), *self.where
+            ),
+        ).subquery()
+        row = aliased(self.model, numbered)
+        stmt = (
+            select(row)
+            .where(
+                numbered.c.position > self.offset,
+                numbered.c.position <= self.offset + self.limit + 1,
+            )
+            .order_by(numbered.c.position)
+        )
+        async with self.ctx.session() as session:
+            rows = (await session.execute(stmt)).all()
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for found in rows:
+            grouped[getattr(found[0], self.owner.key)].append(found)
+        return [self._page(key, grouped.get(key, [])) for key in owners]
+
+    def _page(self, owner: Any, rows: list[Any]) -> Page:
+        def count_all() -> Any:
+            one = select(self.model).where(self.owner == owner, *self.where)
+            return counting(filtered(self.ctx, self.obj, one))
+
+        return Page(rows[: self.limit], self.offset, len(rows) > self.limit, count_all)
+
+
 def _by_id(model: Any) -> StmtFor:
     return lambda ids: select(model).where(model.id.in_(ids))
 
@@ -80,6 +135,30 @@ class Loaders:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._made: dict[str, _Loader] = {}
+        self._pages: dict[tuple[Any, ...], PagesByOwnerLoader] = {}
+
+    def pages(
+        self,
+        name: str,
+        obj: str,
+        model: Any,
+        owner: InstrumentedAttribute[Any],
+        *,
+        where: dict[str, tuple[Any, Any]],
+        order: Sequence[Any],
+        first: int | None,
+        after: str | None,
+    ) -> PagesByOwnerLoader:
+        """``where`` names each condition with its value — ``{"from": (col >= d, d)}`` —
+        so that owners asking for the same page of the same list share one loader."""
+        limit, offset = window(self.ctx, first, after)
+        key = (name, *sorted((k, v) for k, (_, v) in where.items()), limit, offset)
+        loader = self._pages.get(key)
+        if loader is None:
+            clauses = [clause for clause, _ in where.values()]
+            loader = PagesByOwnerLoader(self.ctx, obj, model, owner, clauses, order, limit, offset)
+            self._pages[key] = loader
+        return loader
 
     def _get(
         self,

@@ -8,7 +8,7 @@ Pagination is offset-based with opaque cursors and a hard page cap.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,14 @@ class Page:
     rows: Sequence[Row[Any]]
     offset: int
     has_next: bool
-    count_stmt: Select[Any]
+    #: Builds the statement counting every row of the list (only ``totalCount`` asks).
+    counting: Callable[[], Select[Any]]
+
+
+def window(ctx: Context, first: int | None, after: str | None) -> tuple[int, int]:
+    """A page's size (capped) and offset from the connection arguments."""
+    cap = ctx.settings.max_page_size
+    return min(first if first is not None else cap, cap), decode_cursor(after)
 
 
 async def page(
@@ -77,15 +84,16 @@ async def page(
     anchors: SqlAnchors | None = None,
 ) -> Page:
     """One page of a filtered, ordered select; fetches one extra row to know has_next."""
-    limit = min(
-        first if first is not None else ctx.settings.max_page_size, ctx.settings.max_page_size
-    )
-    offset = decode_cursor(after)
+    limit, offset = window(ctx, first, after)
     stmt = filtered(ctx, obj, stmt, anchors=anchors)
     async with ctx.session() as session:
         rows = (await session.execute(stmt.limit(limit + 1).offset(offset))).all()
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return Page(rows[:limit], offset, len(rows) > limit, count_stmt)
+    return Page(rows[:limit], offset, len(rows) > limit, lambda: counting(stmt))
+
+
+def counting(stmt: Any) -> Select[Any]:
+    """The number of rows ``stmt`` selects."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 async def count(ctx: Context, stmt: Select[Any]) -> int:

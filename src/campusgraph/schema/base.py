@@ -74,7 +74,7 @@ class Connection(Generic[N]):
     async def total_count(self, info: GraphQLInfo) -> int:
         if self._page is None:
             return len(self.nodes)
-        return await count(info.context, self._page.count_stmt)
+        return await count(info.context, self._page.counting())
 
     @classmethod
     def from_page(cls, page: Page, make: Callable[[Any], N]) -> Connection[N]:

@@ -147,12 +147,16 @@ class Student(Node):
         from campusgraph.schema.teaching import Mark
 
         mk = m.Mark
-        stmt = (
-            select(mk)
-            .where(mk.student_id == self._pk, mk.date >= date_from, mk.date <= date_to)
-            .order_by(mk.date, mk.id)
-        )
-        page = await reads.page(info.context, "mark", stmt, first=first, after=after)
+        page = await info.context.loaders.pages(
+            "MarkPagesByStudent",
+            "mark",
+            mk,
+            mk.student_id,
+            where={"from": (mk.date >= date_from, date_from), "to": (mk.date <= date_to, date_to)},
+            order=(mk.date, mk.id),
+            first=first,
+            after=after,
+        ).load(self._pk)
         return Connection.from_page(page, lambda r: Mark.of(r[0]))
 
     @strawberry.field(description="Absences and lateness between two dates.")
@@ -167,12 +171,16 @@ class Student(Node):
         from campusgraph.schema.teaching import Attendance
 
         at = m.Attendance
-        stmt = (
-            select(at)
-            .where(at.student_id == self._pk, at.date >= date_from, at.date <= date_to)
-            .order_by(at.date, at.id)
-        )
-        page = await reads.page(info.context, "attendance", stmt, first=first, after=after)
+        page = await info.context.loaders.pages(
+            "AttendancePagesByStudent",
+            "attendance",
+            at,
+            at.student_id,
+            where={"from": (at.date >= date_from, date_from), "to": (at.date <= date_to, date_to)},
+            order=(at.date, at.id),
+            first=first,
+            after=after,
+        ).load(self._pk)
         return Connection.from_page(page, lambda r: Attendance.of(r[0]))
 
     @strawberry.field(description="Final marks, optionally of one period.")
