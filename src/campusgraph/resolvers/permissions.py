@@ -60,6 +60,7 @@ async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision 
     viewer = ctx.viewer
     assert viewer is not None
     target = auth.target(obj, institution_id=viewer.institution_id)
+    named_itself = False
     async with ctx.session() as session:
         for gid in gids:
             type_name, pk = ids.from_global_id(gid)
@@ -69,6 +70,11 @@ async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision 
             found = await target_of(session, source, pk)
             if found is None:
                 return None
+            named_itself = named_itself or source == obj
             target = _merge(found, target) if source == obj else _merge(target, found)
+    if act == Action.CREATE and not named_itself:
+        # The row to be created would be the viewer's, whatever wrote the rows it joins
+        # (the write paths give a new mark or message the same author).
+        target = dataclasses.replace(target, author_id=viewer.user_id)
     target = dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
     return await auth.check(obj, act, target)
