@@ -4,11 +4,16 @@ so a screen can show or hide an action, and say why."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph import ids
 from campusgraph.context import Context
+from campusgraph.db import models as m
 from campusgraph.policies.engine import Decision
-from campusgraph.policies.facts import Target
+from campusgraph.policies.facts import Target, membership_current
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import OBJECTS, Action
 
@@ -50,6 +55,23 @@ def _merge(base: Target, extra: Target) -> Target:
     return dataclasses.replace(base, **values)
 
 
+async def _students_in_group(session: AsyncSession, target: Target, today: dt.date) -> bool:
+    """Whether the rows named together agree: the students were in the group (of the
+    work, lesson, …) on the row's date — the place a row combining them would have. The
+    anchors alone cannot say it (a student's row carries no group)."""
+    if target.group_id is None or not target.student_ids:
+        return True
+    gm = m.GroupMembership
+    members = await session.execute(
+        select(gm.student_id).where(
+            gm.group_id == target.group_id,
+            gm.student_id.in_(target.student_ids),
+            membership_current(target.date or today),
+        )
+    )
+    return set(members.scalars()) == set(target.student_ids)
+
+
 async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision | None:
     """None when a named row does not exist or is not in the viewer's institutions."""
     if obj not in OBJECTS:
@@ -72,6 +94,8 @@ async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision 
                 return None
             named_itself = named_itself or source == obj
             target = _merge(found, target) if source == obj else _merge(target, found)
+        if len(gids) > 1 and not await _students_in_group(session, target, viewer.today):
+            return None  # e.g. a work and a student of another group: no such cell
     if act == Action.CREATE and not named_itself:
         # The row to be created would be the viewer's, whatever wrote the rows it joins
         # (the write paths give a new mark or message the same author).

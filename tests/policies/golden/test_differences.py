@@ -164,14 +164,9 @@ async def _work_and_stranger(rows: Rows, need: Need) -> tuple[str | None, str | 
 row_work_and_stranger = Picker("work-and-stranger", _work_and_stranger)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="can() merges the anchors of id and on without checking they agree: the taught "
-    "scope of a mark looks at the Work's group × discipline, so a mark for a student who "
-    "is not in that group is allowed",
-)
 async def test_no_mark_for_a_student_outside_the_works_group(golden: Golden) -> None:
+    # A work the teacher teaches and a student of another group name no cell: can()
+    # checks that the rows named together agree (membership on the work's date).
     answer = await ask(golden, ALTAI, TEACHER[ALTAI], "mark", "create", row_work_and_stranger)
     assert answer.allowed is not True, answer
 
