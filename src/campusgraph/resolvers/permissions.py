@@ -98,7 +98,10 @@ async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision 
             return None  # e.g. a work and a student of another group: no such cell
     if act == Action.CREATE and not named_itself:
         # The row to be created would be the viewer's, whatever wrote the rows it joins
-        # (the write paths give a new mark or message the same author).
-        target = dataclasses.replace(target, author_id=viewer.user_id)
+        # (the write paths give a new mark or message the same author), and made today
+        # when none of them dates it (a lesson or final mark named by its assignment).
+        target = dataclasses.replace(
+            target, author_id=viewer.user_id, date=target.date or viewer.today
+        )
     target = dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
     return await auth.check(obj, act, target)

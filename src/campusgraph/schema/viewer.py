@@ -99,8 +99,10 @@ class Viewer:
 
     @strawberry.field(
         description="May I `action` the `object` on the row `id` (and, for a new row, `on` "
-        "the row it joins, e.g. a mark: id = the work, on = the student)? Null when a named "
-        "row is not yours to see."
+        "the row it joins, e.g. a mark: id = the work, on = the student)? A new row is taken "
+        "to be yours and, unless the rows named date it, made today. Null when a named row "
+        "is not yours to see, or the rows named do not agree (a student not in the work's "
+        "group on its date)."
     )
     async def can(
         self,
