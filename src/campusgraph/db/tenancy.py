@@ -2,9 +2,12 @@
 
 A session carries its scope in ``session.info["institutions"]`` (a tuple of ids, from the
 authenticated session only). Every ORM-enabled SELECT, UPDATE and DELETE touching a
-tenant-owned table gets ``institution_id IN scope`` added here. A session with no scope
-refuses to run such statements, unless it was opened as ``unscoped`` (migrations, demo
-seeding, sign-in lookups) — so a forgotten scope fails closed, never open.
+tenant-owned table gets ``institution_id = :scope`` (``IN`` for several) added here, the
+value bound from the session at every execution. A session with no scope refuses to run
+such statements, unless it was opened as ``unscoped`` (migrations, demo seeding, sign-in
+lookups) — so a forgotten scope fails closed, never open. The few column selects run as
+Core for speed go through :func:`confined_rows`, which refuses any statement not built
+with the criteria and binds the same scope.
 """
 
 from __future__ import annotations
