@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -432,17 +432,10 @@ async def update_student_card(
     assert viewer is not None and viewer.institution_id is not None
     changes = {k: _normalised(k, v) for k, v in changes.items() if k in STUDENT_FIELDS}
     async with ctx.session(write=True) as session:
-        found = (
-            await session.execute(
-                select(m.Student, m.Person)
-                .join(m.Person, m.Person.id == m.Student.person_id)
-                .where(m.Student.id == student_id)
-            )
-        ).first()
-        if found is None:
-            raise CardNotFound
-        student, person = found
-        personal = await _student_personal(session, viewer.institution_id, student_id)
+        student, person = await _card(session, m.Student, student_id)
+        personal = await _personal(
+            session, m.StudentPersonal, "student_id", viewer.institution_id, student_id
+        )
         rows = {"person": person, "card": student, "personal": personal, "health": personal}
         before = _current(rows, STUDENT_FIELDS)
         merged = {**before, **changes}
@@ -469,18 +462,37 @@ async def update_student_card(
     return student, person
 
 
-async def _student_personal(
-    session: AsyncSession, institution_id: int, student_id: int
-) -> m.StudentPersonal:
-    personal = (
+CardT = TypeVar("CardT", m.Student, m.Employee, m.Parent)
+PersonalT = TypeVar("PersonalT", m.StudentPersonal, m.EmployeePersonal, m.ParentPersonal)
+
+
+async def _card(session: AsyncSession, card: type[CardT], pk: int) -> tuple[CardT, m.Person]:
+    """A student's, employee's or parent's card with its person; :class:`CardNotFound`
+    when there is none the session may see."""
+    found = (
         await session.execute(
-            select(m.StudentPersonal).where(m.StudentPersonal.student_id == student_id)
+            select(card, m.Person)
+            .join(m.Person, m.Person.id == card.person_id)
+            .where(card.id == pk)
         )
+    ).first()
+    if found is None:
+        raise CardNotFound
+    return found[0], found[1]
+
+
+async def _personal(
+    session: AsyncSession, model: type[PersonalT], owner: str, institution_id: int, pk: int
+) -> PersonalT:
+    """The card's personal part (``owner`` names its key column), added empty when the
+    card has none yet: personal data is optional and filled in later."""
+    found = (
+        await session.execute(select(model).where(getattr(model, owner) == pk))
     ).scalar_one_or_none()
-    if personal is None:
-        personal = m.StudentPersonal(institution_id=institution_id, student_id=student_id)
-        session.add(personal)
-    return personal
+    if found is None:
+        found = model(institution_id=institution_id, **{owner: pk})
+        session.add(found)
+    return found
 
 
 # -- employees --------------------------------------------------------------------------------
@@ -693,24 +705,8 @@ async def update_employee_card(
     changes = {k: _normalised(k, v) for k, v in changes.items() if k in EMPLOYEE_FIELDS}
     changes.pop("positions", None)
     async with ctx.session(write=True) as session:
-        found = (
-            await session.execute(
-                select(m.Employee, m.Person)
-                .join(m.Person, m.Person.id == m.Employee.person_id)
-                .where(m.Employee.id == employee_id)
-            )
-        ).first()
-        if found is None:
-            raise CardNotFound
-        employee, person = found
-        personal = (
-            await session.execute(
-                select(m.EmployeePersonal).where(m.EmployeePersonal.employee_id == employee_id)
-            )
-        ).scalar_one_or_none()
-        if personal is None:
-            personal = m.EmployeePersonal(institution_id=inst, employee_id=employee_id)
-            session.add(personal)
+        employee, person = await _card(session, m.Employee, employee_id)
+        personal = await _personal(session, m.EmployeePersonal, "employee_id", inst, employee_id)
         rows = {"person": person, "card": employee, "personal": personal}
         before = _current(rows, EMPLOYEE_FIELDS)
         merged = {**before, **changes}
@@ -811,24 +807,8 @@ async def update_parent_card(
     inst = viewer.institution_id
     changes = {k: _normalised(k, v) for k, v in changes.items() if k in PARENT_FIELDS}
     async with ctx.session(write=True) as session:
-        found = (
-            await session.execute(
-                select(m.Parent, m.Person)
-                .join(m.Person, m.Person.id == m.Parent.person_id)
-                .where(m.Parent.id == parent_id)
-            )
-        ).first()
-        if found is None:
-            raise CardNotFound
-        parent, person = found
-        personal = (
-            await session.execute(
-                select(m.ParentPersonal).where(m.ParentPersonal.parent_id == parent_id)
-            )
-        ).scalar_one_or_none()
-        if personal is None:
-            personal = m.ParentPersonal(institution_id=inst, parent_id=parent_id)
-            session.add(personal)
+        parent, person = await _card(session, m.Parent, parent_id)
+        personal = await _personal(session, m.ParentPersonal, "parent_id", inst, parent_id)
         rows = {"person": person, "card": parent, "personal": personal}
         before = _current(rows, PARENT_FIELDS)
         merged = {**before, **changes}
