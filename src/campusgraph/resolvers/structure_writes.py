@@ -88,6 +88,21 @@ class Checker:
         if (await self.session.execute(stmt.limit(1))).first() is not None:
             self.add(where, ru, en)
 
+    async def unique_text(
+        self, model: Any, field: str, v: Values, row: Any, *also: Any, ru: str, en: str
+    ) -> None:
+        """No other row of ``model`` (among those ``also`` selects) has this ``field``,
+        compared trimmed, as it is stored."""
+        await self.unique(
+            model,
+            f"input.{field}",
+            row.id if row else None,
+            getattr(model, field) == (v[field] or "").strip(),
+            *also,
+            ru=ru,
+            en=en,
+        )
+
     def done(self) -> None:
         if self.problems:
             raise Invalid(self.problems)
@@ -277,11 +292,11 @@ async def delete_row(
 async def _department(c: Checker, v: Values, row: Any) -> None:
     c.required("input.name", v["name"])
     await c.row(m.Employee, v.get("head_employee_id"), "input.head")
-    await c.unique(
+    await c.unique_text(
         m.Department,
-        "input.name",
-        row.id if row else None,
-        m.Department.name == (v["name"] or "").strip(),
+        "name",
+        v,
+        row,
         ru="Отделение с таким названием уже есть.",
         en="A department with this name exists.",
     )
@@ -290,11 +305,11 @@ async def _department(c: Checker, v: Values, row: Any) -> None:
 async def _speciality(c: Checker, v: Values, row: Any) -> None:
     c.required("input.code", v["code"])
     c.required("input.name", v["name"])
-    await c.unique(
+    await c.unique_text(
         m.Speciality,
-        "input.code",
-        row.id if row else None,
-        m.Speciality.code == (v["code"] or "").strip(),
+        "code",
+        v,
+        row,
         ru="Специальность с таким кодом уже есть.",
         en="A speciality with this code exists.",
     )
@@ -472,11 +487,11 @@ async def _group(c: Checker, v: Values, row: Any) -> None:
     if v.get("admission_year") is not None:
         c.in_range("input.admissionYear", v["admission_year"], 1990, 2100)
     if year is not None:
-        await c.unique(
+        await c.unique_text(
             m.StudyGroup,
-            "input.name",
-            row.id if row else None,
-            m.StudyGroup.name == (v["name"] or "").strip(),
+            "name",
+            v,
+            row,
             m.StudyGroup.academic_year_id == year.id,
             ru="Группа с таким названием в этом учебном году уже есть.",
             en="A group with this name exists in this academic year.",
@@ -487,11 +502,11 @@ async def _room(c: Checker, v: Values, row: Any) -> None:
     c.required("input.name", v["name"])
     if v.get("capacity") is not None:
         c.in_range("input.capacity", v["capacity"], 1, 10000)
-    await c.unique(
+    await c.unique_text(
         m.Room,
-        "input.name",
-        row.id if row else None,
-        m.Room.name == (v["name"] or "").strip(),
+        "name",
+        v,
+        row,
         ru="Аудитория с таким названием уже есть.",
         en="A room with this name exists.",
     )
@@ -499,11 +514,11 @@ async def _room(c: Checker, v: Values, row: Any) -> None:
 
 async def _position(c: Checker, v: Values, row: Any) -> None:
     c.required("input.name", v["name"])
-    await c.unique(
+    await c.unique_text(
         m.Position,
-        "input.name",
-        row.id if row else None,
-        m.Position.name == (v["name"] or "").strip(),
+        "name",
+        v,
+        row,
         ru="Такая должность уже есть.",
         en="This position exists.",
     )
@@ -640,11 +655,11 @@ async def _academic_year(c: Checker, v: Values, row: Any) -> None:
         c.add("input.endsOn", "Конец раньше начала.", "Ends before it starts.")
     elif (ends - starts).days > 400:
         c.add("input.endsOn", "Учебный год длиннее 13 месяцев.", "Longer than 13 months.")
-    await c.unique(
+    await c.unique_text(
         m.AcademicYear,
-        "input.name",
-        row.id if row else None,
-        m.AcademicYear.name == (v["name"] or "").strip(),
+        "name",
+        v,
+        row,
         ru="Учебный год с таким названием уже есть.",
         en="An academic year with this name exists.",
     )
