@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
+from campusgraph.ids import from_global_id
 from tests.support import DEMO_TODAY
 
 VIEWER = """
@@ -174,3 +175,120 @@ async def test_journal_statement_count_does_not_grow_with_students(
     assert counts[5] == counts[30], counts
     assert counts[30] <= 6, counts
     assert calls[5] == calls[30], calls
+
+
+DISCIPLINES = "query { institution { disciplines { id } } }"
+
+
+def _summary(count: int) -> str:
+    """One aliased journal per discipline (the deputy's summary sheet), whole rows."""
+    body = JOURNAL.split("{", 1)[1].split("\n", 1)[1].rsplit("}", 1)[0]
+    fields = body.split("{", 1)[1].rsplit("}", 1)[0]
+    params = ", ".join(f"$d{i}: ID!" for i in range(count))
+    parts = [
+        f"d{i}: journal(group: $group, discipline: $d{i}, period: $period) {{{fields}}}"
+        for i in range(count)
+    ]
+    return f"query ($group: ID!, $period: ID!, {params}) {{\n" + "\n".join(parts) + "\n}"
+
+
+async def _give_final_marks(db: Any, place: dict[str, str], marks: list[tuple[str, str]]) -> None:
+    """A semester mark «4» for each (student, discipline) in the group × period."""
+    group, period = from_global_id(place["group"])[1], from_global_id(place["period"])[1]
+    async with unscoped(db.factory, write=True) as session:
+        found = await session.get(m.Period, period)
+        assert found is not None
+        for student, discipline in marks:
+            session.add(
+                m.FinalMark(
+                    institution_id=found.institution_id,
+                    student_id=from_global_id(student)[1],
+                    discipline_id=from_global_id(discipline)[1],
+                    group_id=group,
+                    period_id=period,
+                    date=found.ends_on,
+                    kind="semester",
+                    value="4",
+                    version=1,
+                    updated_at=dt.datetime.now(dt.UTC),
+                    needs_approval=False,
+                )
+            )
+        await session.commit()
+
+
+async def test_journals_asked_together_load_together_and_answer_as_alone(
+    db: Any, sign_in: Any, sql_counter: Any
+) -> None:
+    # given a group's disciplines and its current semester, and the director, who reads
+    # every journal of the college
+    teacher = await sign_in("altai-college-2016", "teacher")
+    ids = await _teacher_journal_ids(teacher)
+    director = await sign_in("altai-college-2016", "director")
+    disciplines = [
+        d["id"] for d in (await director.data(DISCIPLINES))["institution"]["disciplines"]
+    ]
+    taught = ids["discipline"]
+    chosen = [taught, *[d for d in disciplines if d != taught][:4]]
+    place = {"group": ids["group"], "period": ids["period"]}
+
+    # with final marks in two of the journals: the first student's in both, the second's
+    # in one (the journals share their students' statement)
+    rows = (await director.data(JOURNAL, {**place, "discipline": chosen[0]}))["journal"]["rows"]
+    await _give_final_marks(
+        db, place, [(rows[0]["studentId"], chosen[0]), (rows[0]["studentId"], chosen[1]),
+                    (rows[1]["studentId"], chosen[1])],
+    )  # fmt: skip
+
+    # when two, then five journals are asked for in one operation
+    counts = {}
+    answers: dict[str, Any] = {}
+    for count in (2, 5):
+        variables = {**place, **{f"d{i}": d for i, d in enumerate(chosen[:count])}}
+        with sql_counter() as sql:
+            answers = await director.data(_summary(count), variables)
+        counts[count] = sql.count
+
+    # then the statements do not grow with the journals
+    assert counts[2] == counts[5] <= 6, counts
+    # and each journal is the one asked for alone
+    assert answers["d0"]["rows"]
+    assert answers["d0"]["lessons"]
+    assert [len(r["finalMarks"]) for r in answers["d1"]["rows"][:2]] == [1, 1]
+    assert [len(r["finalMarks"]) for r in answers["d0"]["rows"][:2]] == [1, 0]
+    for i, discipline in enumerate(chosen):
+        alone = await director.data(JOURNAL, {**place, "discipline": discipline})
+        assert answers[f"d{i}"] == alone["journal"], discipline
+
+
+async def test_a_refused_journal_among_others_is_refused_alone(sign_in: Any) -> None:
+    teacher = await sign_in("altai-college-2016", "teacher")
+    ids = await _teacher_journal_ids(teacher)
+    director = await sign_in("altai-college-2016", "director")
+    disciplines = [
+        d["id"] for d in (await director.data(DISCIPLINES))["institution"]["disciplines"]
+    ]
+    taught = {
+        a["discipline"]["id"]
+        for a in (await teacher.data(VIEWER))["viewer"]["employee"]["teachingAssignments"]
+        if a["group"]["id"] == ids["group"]
+    }
+    other = next(d for d in disciplines if d not in taught)
+    variables = {
+        "group": ids["group"],
+        "period": ids["period"],
+        "d0": ids["discipline"],
+        "d1": other,
+    }
+
+    # when the teacher asks for the journal he teaches and one he does not, in either order
+    forward = await teacher.query(_summary(2), variables)
+    swapped = {**variables, "d0": other, "d1": ids["discipline"]}
+    backward = await teacher.query(_summary(2), swapped)
+
+    # then only the one he does not teach is refused (`journal` is non-null, so the
+    # refusal nulls the whole answer, as GraphQL says)
+    for payload, refused in ((forward, "d1"), (backward, "d0")):
+        [error] = payload["errors"]
+        assert error["path"] == [refused]
+        assert error["extensions"]["code"] == "FORBIDDEN"

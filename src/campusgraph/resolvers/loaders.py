@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import and_, func, or_, select
@@ -15,6 +16,9 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.resolvers.reads import Page, counting, filtered, window
+
+if TYPE_CHECKING:
+    from campusgraph.resolvers.journal import JournalsByKeyLoader
 
 StmtFor = Callable[[list[Any]], Any]  # a Select; SQLAlchemy 2.1 types it variadically
 
@@ -136,6 +140,12 @@ class Loaders:
         self.ctx = ctx
         self._made: dict[str, _Loader] = {}
         self._pages: dict[tuple[Any, ...], PagesByOwnerLoader] = {}
+
+    @cached_property
+    def journals(self) -> JournalsByKeyLoader:
+        from campusgraph.resolvers.journal import JournalsByKeyLoader
+
+        return JournalsByKeyLoader(self.ctx)
 
     def pages(
         self,

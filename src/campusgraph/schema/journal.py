@@ -17,7 +17,7 @@ from campusgraph.db.enums import (
     WorkKind,
 )
 from campusgraph.i18n import message
-from campusgraph.resolvers.journal import JournalNotFound, load_journal
+from campusgraph.resolvers.journal import JournalData, JournalNotFound
 from campusgraph.schema.base import GraphQLInfo, expect_id
 from campusgraph.schema.errors import ApiError, ErrorCode
 from campusgraph.schema.structure import Discipline, Group, Period
@@ -99,12 +99,12 @@ async def resolve_journal(info: GraphQLInfo, group: str, discipline: str, period
     ctx = info.context
     lang = ctx.language
     try:
-        data = await load_journal(
-            ctx,
+        key = (
             expect_id(group, "Group", lang),
             expect_id(discipline, "Discipline", lang),
             expect_id(period, "Period", lang),
         )
+        data: JournalData = await ctx.loaders.journals.load(key)
     except JournalNotFound:
         raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
     return Journal(
