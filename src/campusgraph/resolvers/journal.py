@@ -321,11 +321,11 @@ async def load_journals(
     stmts: JournalStatements = auth.memo("journals", lambda: _journal_statements(auth, True))
     out: dict[int, JournalData | Exception] = {d: JournalNotFound() for d in discipline_ids}
     ids = {"group_id": group_id, "discipline_ids": discipline_ids, "period_id": period_id}
-    places: dict[int, tuple[Any, Any, Any]] = {}
+    headers: dict[int, tuple[Any, Any, Any]] = {}
     async with ctx.session() as session:
         for group, discipline, period, allowed in (await session.execute(stmts.header, ids)).all():
             if allowed:
-                places[discipline.id] = (group, discipline, period)
+                headers[discipline.id] = (group, discipline, period)
                 continue
             target = auth.target(
                 "journal",
@@ -334,12 +334,12 @@ async def load_journals(
                 discipline_id=discipline.id,
             )
             out[discipline.id] = Forbidden(await auth.check("journal", "read", target))
-        if not places:
+        if not headers:
             return out
-        period = next(iter(places.values()))[2]
+        period = next(iter(headers.values()))[2]
         values = {
             **ids,
-            "discipline_ids": list(places),
+            "discipline_ids": list(headers),
             "start": period.starts_on,
             "end": period.ends_on,
         }
@@ -360,7 +360,7 @@ async def load_journals(
     lessons, marks, attendance = (
         _by_discipline(rows) for rows in (lesson_rows, mark_rows, attendance_rows)
     )
-    for discipline, (group, found, period) in places.items():
+    for discipline, (group, found, period) in headers.items():
         own = finals.get(discipline, {})
         rows = [
             (*student, *final)
