@@ -11,6 +11,7 @@ from sqlalchemy import select
 from campusgraph.db import models as m
 from campusgraph.db.enums import ParentKind, Sex, StudentStatus
 from campusgraph.resolvers import reads
+from campusgraph.resolvers.reads import Page
 from campusgraph.schema.base import Connection, GraphQLInfo, Node, to_global_id
 from campusgraph.schema.structure import Group
 
@@ -146,17 +147,7 @@ class Student(Node):
     ) -> Connection[Annotated[Mark, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Mark
 
-        mk = m.Mark
-        page = await info.context.loaders.pages(
-            "MarkPagesByStudent",
-            "mark",
-            mk,
-            mk.student_id,
-            where={"from": (mk.date >= date_from, date_from), "to": (mk.date <= date_to, date_to)},
-            order=(mk.date, mk.id),
-            first=first,
-            after=after,
-        ).load(self._pk)
+        page = await _dated_page(info, "mark", m.Mark, self._pk, date_from, date_to, first, after)
         return Connection.from_page(page, lambda r: Mark.of(r[0]))
 
     @strawberry.field(description="Absences and lateness between two dates.")
@@ -170,17 +161,9 @@ class Student(Node):
     ) -> Connection[Annotated[Attendance, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Attendance
 
-        at = m.Attendance
-        page = await info.context.loaders.pages(
-            "AttendancePagesByStudent",
-            "attendance",
-            at,
-            at.student_id,
-            where={"from": (at.date >= date_from, date_from), "to": (at.date <= date_to, date_to)},
-            order=(at.date, at.id),
-            first=first,
-            after=after,
-        ).load(self._pk)
+        page = await _dated_page(
+            info, "attendance", m.Attendance, self._pk, date_from, date_to, first, after
+        )
         return Connection.from_page(page, lambda r: Attendance.of(r[0]))
 
     @strawberry.field(description="Final marks, optionally of one period.")
@@ -196,6 +179,34 @@ class Student(Node):
             stmt = stmt.where(fm.period_id == expect_id(period, "Period"))
         rows = await reads.all_rows(info.context, "final_mark", stmt)
         return [FinalMark.of(r[0]) for r in rows]
+
+
+async def _dated_page(
+    info: GraphQLInfo,
+    obj: str,
+    model: type[m.Mark] | type[m.Attendance],
+    student_id: int,
+    date_from: dt.date,
+    date_to: dt.date,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of a student's dated rows (marks, attendance), by date; the pages of every
+    student asked for in the same operation load in one statement."""
+    page: Page = await info.context.loaders.pages(
+        f"{model.__name__}PagesByStudent",
+        obj,
+        model,
+        model.student_id,
+        where={
+            "from": (model.date >= date_from, date_from),
+            "to": (model.date <= date_to, date_to),
+        },
+        order=(model.date, model.id),
+        first=first,
+        after=after,
+    ).load(student_id)
+    return page
 
 
 @strawberry.type(
