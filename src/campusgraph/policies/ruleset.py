@@ -264,7 +264,9 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
         granted = granted_role(line.obj)
         if granted is not None and granted not in roles:
             rs.errors.append(
-                LintError(line.source, f"{line.obj!r} grants role {granted!r}, which is not declared")
+                LintError(
+                    line.source, f"{line.obj!r} grants role {granted!r}, which is not declared"
+                )
             )
         elif granted is not None and rs.roles[granted].get("abstract"):
             rs.errors.append(
