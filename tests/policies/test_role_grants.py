@@ -12,15 +12,19 @@ himself what he may, signs in with his unchanged password holding his role and t
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import campusgraph
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import scoped, unscoped
 from campusgraph.ids import to_global_id
@@ -451,3 +455,52 @@ async def test_every_account_asks_can_grant_every_role(
                 "rule": decision.rule,
                 "clause": decision.clause,
             }, (login, role)
+
+
+SRC = Path(campusgraph.__file__).parent
+#: Who may write role assignments: the credentials resolver (its mutations are guarded by
+#: the grant decision, checked below) and the operator's seeds (the CLI bypasses roles).
+ROLE_WRITERS = {"resolvers/accounts.py", "db/demo.py", "db/region_seed.py"}
+_WRITES_ROLE = re.compile(
+    r"(insert\(\s*m\.RoleAssignment|(?<!class )RoleAssignment\(|add\(\s*m\.RoleAssignment)"
+)
+#: resolvers.accounts functions that give roles or hand over accounts.
+HANDING_OVER = {"issue_credentials", "reset_password"}
+
+
+def test_only_guarded_paths_give_roles() -> None:
+    """Every path that gives a role (or a password, which hands over the account's roles)
+    is a mutation whose guard decides the grant: a new path cannot skip it unnoticed."""
+    writers = {
+        path.relative_to(SRC).as_posix()
+        for path in SRC.rglob("*.py")
+        if "migrations" not in path.parts and _WRITES_ROLE.search(path.read_text("utf-8"))
+    }
+    assert writers == ROLE_WRITERS
+    callers: dict[str, bool] = {}
+    for path in SRC.rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            calls = {
+                node.func.attr
+                for node in ast.walk(fn)
+                if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "accounts"
+                and node.func.attr in HANDING_OVER
+            }
+            if not calls:
+                continue
+            guarded_with_grants = any(
+                isinstance(d, ast.Call)
+                and isinstance(d.func, ast.Name)
+                and d.func.id == "guarded"
+                and any(k.arg == "grants" for k in d.keywords)
+                for d in fn.decorator_list
+            )
+            callers[f"{path.relative_to(SRC).as_posix()}:{fn.name}"] = guarded_with_grants
+    assert callers, "no caller of the credentials resolver found"
+    assert all(callers.values()), callers
