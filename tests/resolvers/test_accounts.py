@@ -319,3 +319,44 @@ async def test_a_password_reset_needs_its_own_line(client: Any) -> None:
     assert error["code"] == "FORBIDDEN"
     assert error["rule"] == "default deny"
     assert not await _sign_in_fails(client, "altai-college-2016", "student", "demo")
+
+
+GROUPS = "query { institution { groups(first: 50) { nodes { id students { id } } } } }"
+
+
+async def test_a_reset_reaches_only_the_people_the_caller_may_give_the_roles_to(
+    make_client: Any, tmp_path: Path
+) -> None:
+    """A curator's grants of the student role reach his group only: where a ruleset lets
+    curators reset passwords, they reset his students' accounts and no other student's."""
+    # given: altai, where curators may also reset passwords (a local order's line)
+    slug = "altai-college-2016"
+    folder = tmp_path / slug
+    shutil.copytree(SHIPPED / slug, folder)
+    (folder / "golden.toml").unlink()
+    with (folder / "policy.csv").open("a", encoding="utf-8") as policy:
+        policy.write(
+            "p, curator, account, reset_password, institution, always, allow, no clause: a test\n"
+        )
+    async with make_client(rulesets_path=str(tmp_path)) as anonymous:
+        curator = await anonymous.as_(slug, "curator")
+        admin = await anonymous.as_(slug, "administrator")
+        mine = (await _curated_students(curator))[2]
+        groups = (await admin.data(GROUPS))["institution"]["groups"]["nodes"]
+        group = await _curated_students(curator)
+        other = next(s["id"] for g in groups for s in g["students"] if s["id"] not in group)
+        issued = await admin.data(ISSUE_ROLE, {"input": {"people": [mine, other]}})
+        [own_login, other_login] = [c["login"] for c in issued["issueCredentials"]["credentials"]]
+
+        # when: the curator resets both students' passwords
+        own = (await curator.data(RESET, {"login": own_login}))["resetPassword"]
+        foreign = (await curator.data(RESET, {"login": other_login}))["resetPassword"]
+
+        # then: his student's is reset; the other's is refused by the grant's scope
+        assert own["errors"] == []
+        assert own["oneTimePassword"]
+        assert foreign["oneTimePassword"] is None
+        [error] = foreign["errors"]
+        assert error["code"] == "FORBIDDEN"
+        assert error["field"] == "input.role"
+        assert "«student»" in error["message"]

@@ -185,14 +185,35 @@ async def _held_roles(
     ctx: Context, input: ResetPasswordInput, targets: list[Any]
 ) -> list[tuple[str, Target]]:
     """Whoever receives an account's new password holds all its roles: each must be one
-    the caller may grant."""
+    the caller may grant, to this person — seen through the card the role goes with (a
+    student's role through his student card, so a grant scoped to a curator's group
+    reaches the resets of that group's accounts only)."""
     viewer = ctx.viewer
     assert viewer is not None and viewer.institution_id is not None
     user_id = await _account_id(ctx, input)
     assert user_id is not None  # the guard found the account
+    account: Target = targets[0]
+    out: list[tuple[str, Target]] = []
     async with ctx.session() as session:
         roles = await accounts.account_roles(session, viewer.institution_id, user_id)
-    return [(role, targets[0]) for role in roles]
+        cards: dict[str, Target | None] = {}
+        for role in roles:
+            obj, table, _ = HOLDERS[_CARD_OF.get(role, "Employee")]
+            if obj not in cards:
+                pk = None
+                if account.person_id is not None:
+                    pk = (
+                        await session.execute(
+                            select(table.id).where(table.person_id == account.person_id)
+                        )
+                    ).scalar_one_or_none()
+                cards[obj] = None if pk is None else await target_of(session, obj, pk)
+            out.append((role, cards[obj] or account))
+    return out
+
+
+#: The card a role goes with (every other role goes with an employee card).
+_CARD_OF = {"student": "Student", "parent": "Parent"}
 
 
 @strawberry.type(description="Accounts and sessions.")
