@@ -20,6 +20,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Доступ запрещён регламентом «{ruleset}»: {clause}",
         "Forbidden by ruleset «{ruleset}»: {clause}",
     ),
+    "grant_forbidden": (
+        "Роль «{role}» вам не предоставить: регламент «{ruleset}» не даёт права предоставлять"
+        " роль «{granted}» ({clause})",
+        "You may not grant the role «{role}»: ruleset «{ruleset}» does not let you grant"
+        " «{granted}» ({clause})",
+    ),
+    "role_required": (
+        "Укажите роль сотрудника из регламента.",
+        "Name an employee role of the ruleset.",
+    ),
+    "role_fixed": (
+        "Обучающемуся даётся роль «student», родителю — «parent»; другая роль не подходит.",
+        "A student gets the role «student» and a parent «parent»; no other role fits.",
+    ),
     "not_found": ("Объект не найден.", "Not found."),
     "bad_id": ("Неверный идентификатор: {value}", "Malformed id: {value}"),
     "bad_cursor": ("Неверный курсор страницы.", "Malformed page cursor."),

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from campusgraph.policies.vocabulary import (
-    OBJECTS,
     Action,
     Condition,
     Effect,
     Scope,
     condition_fits,
+    granted_role,
+    object_spec,
     scope_fits,
     split_conditions,
 )
@@ -170,9 +171,16 @@ def lint_line(line: PolicyLine) -> list[LintError]:
     def bad(message: str) -> None:
         errors.append(LintError(line.source, message))
 
-    spec = OBJECTS.get(line.obj)
+    spec = object_spec(line.obj)
     if spec is None:
         bad(f"unknown object {line.obj!r}")
+    if granted_role(line.obj) is not None and line.act != Action.GRANT:
+        bad(f"a role object ({line.obj!r}) takes only the action 'grant', not {line.act!r}")
+    if line.obj == "role_assignment" and line.act == Action.GRANT:
+        bad(
+            "grants name the role they give: write one line per role on 'role.<name>' "
+            "(e.g. 'p, administrator, role.teacher, grant, …'), not 'role_assignment, grant'"
+        )
     if line.act not in Action.__members__.values():
         bad(f"unknown action {line.act!r}")
     if line.effect not in Effect.__members__.values():
@@ -253,6 +261,21 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
     for line in lines:
         if roles and line.role not in roles:
             rs.errors.append(LintError(line.source, f"role {line.role!r} is not declared"))
+        granted = granted_role(line.obj)
+        if granted is not None and granted not in roles:
+            rs.errors.append(
+                LintError(
+                    line.source, f"{line.obj!r} grants role {granted!r}, which is not declared"
+                )
+            )
+        elif granted is not None and rs.roles[granted].get("abstract"):
+            rs.errors.append(
+                LintError(
+                    line.source,
+                    f"{line.obj!r} grants the abstract role {granted!r}, which no account holds: "
+                    "grant the roles that inherit it",
+                )
+            )
     for link in links:
         for r in (link.role, link.inherits):
             if roles and r not in roles:
