@@ -6,12 +6,13 @@ can feed it a broken schema and see it object.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql import build_schema
+from graphql import GraphQLSchema, build_schema
 from graphql.utilities import find_breaking_changes, find_dangerous_changes
 
 RELEASED = Path(__file__).parents[2] / "src" / "campusgraph" / "schema" / "released"
@@ -59,8 +60,13 @@ class Compatibility:
     dangerous: list[str]  # reported, never failing
 
 
+@functools.lru_cache(maxsize=8)
+def _built(sdl: str) -> GraphQLSchema:
+    return build_schema(sdl)
+
+
 def compare(released_sdl: str, current_sdl: str, allowed: dict[str, str]) -> Compatibility:
-    old, new = build_schema(released_sdl), build_schema(current_sdl)
+    old, new = _built(released_sdl), _built(current_sdl)
     breaking = [c.description for c in find_breaking_changes(old, new)]
     dangerous = [c.description for c in find_dangerous_changes(old, new)]
     return Compatibility(
