@@ -7,10 +7,11 @@ selects a handful, agree on the empty set whatever the implementation does. Here
 scope has its holders (a department head, a substitute, an author …), the demo data gets
 the facts it lacks (a department with a head, substitutions, final marks, a closed
 quarter), and every (object, scope, condition) the vocabulary allows is compared on
-every row of two institutions — the school the viewers belong to and a college of the
-same region — except that the five journal tables (lessons, works, marks, attendance)
-take the rows of two school days: the last one of the closed first quarter and the first
-one of the open second quarter, on which all those facts are planted.
+every row of the school the viewers belong to, and the first rows of a college of the
+same region (which every scope but ``region`` must leave out) — except that the five
+journal tables (lessons, works, marks, attendance) take the rows of some lessons of two
+school days: the last one of the closed first quarter and the first one of the open
+second quarter, on which all those facts are planted.
 
 :func:`agreement` reports what it saw; the tests decide what must hold (the mutation
 checks feed it a broken SQL filter and expect it to see the disagreement).
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from campusgraph.db import models as m
 from campusgraph.db.enums import AbsenceReason, AttendanceStatus, FundingSource, StudyForm
@@ -60,6 +61,9 @@ TRIPLES: list[tuple[str, Scope, Condition]] = [
 ]
 #: Objects compared on two days' rows only (tens of thousands of rows otherwise).
 SLICED = frozenset({"lesson", "work", "mark", "attendance", "attendance.reason"})
+#: Rows of the other institution compared (scopes must leave them out; all would double
+#: the work for no other finding).
+OTHER_ROWS = 25
 
 #: Who holds each scope at the school (logins of its demo accounts, after :func:`prepare`).
 HOLDERS: dict[Scope, tuple[str, ...]] = {
@@ -610,23 +614,32 @@ async def prepare(db: Any) -> Situation:
 # -- the comparison ------------------------------------------------------------------------
 
 
-def _rows_compared(situation: Situation, obj: str) -> list[Any]:
-    """Every row of the object at the two institutions (the session confines it to them);
-    for SLICED objects, the rows of the compared lessons."""
-    return [anchors_for(obj).lesson.in_(situation.lessons)] if obj in SLICED else []
-
-
-async def _universe(db: Any, situation: Situation, obj: str) -> list[tuple[int, Target]]:
+async def _universe(
+    db: Any, situation: Situation, obj: str
+) -> tuple[list[Any], list[tuple[int, Target]]]:
+    """The rows compared, as a filter for the SQL half and as targets for the row half:
+    every row of the object at the school and the first OTHER_ROWS of the other
+    institution (SLICED objects: of the compared lessons only)."""
     model: Any = OBJECT_MODELS[obj]
-    stmt = select(model.id).where(*_rows_compared(situation, obj)).order_by(model.id)
+    a = anchors_for(obj)
+    sliced = [a.lesson.in_(situation.lessons)] if obj in SLICED else []
     async with scoped(db.factory, (situation.school, situation.other)) as s:
-        ids = (await s.execute(stmt)).scalars().all()
-        out = []
-        for pk in ids:
+        theirs = (
+            await s.execute(
+                select(model.id)
+                .where(a.institution == situation.other, *sliced)
+                .order_by(model.id)
+                .limit(OTHER_ROWS)
+            )
+        ).scalars()
+        where = [*sliced, or_(a.institution == situation.school, model.id.in_(list(theirs)))]
+        ids = (await s.execute(select(model.id).where(*where).order_by(model.id))).scalars()
+        rows = []
+        for pk in ids.all():
             target = await target_of(s, obj, pk)
             assert target is not None
-            out.append((pk, target))
-    return out
+            rows.append((pk, target))
+    return where, rows
 
 
 async def agreement(
@@ -651,7 +664,7 @@ async def agreement(
     }
     report = Report()
     for obj in sorted({t[0] for t in triples}):
-        rows = await _universe(db, situation, obj)
+        where, rows = await _universe(db, situation, obj)
         model: Any = OBJECT_MODELS[obj]
         anchors = OBJECTS[obj].anchors
         a = anchors_for(obj)
@@ -663,7 +676,7 @@ async def agreement(
                         (
                             await s.execute(
                                 select(model.id).where(
-                                    *_rows_compared(situation, obj),
+                                    *where,
                                     scope_sql(scope, viewer, anchors, a),
                                     condition_sql(cond, viewer, a),
                                 )

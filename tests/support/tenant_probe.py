@@ -18,6 +18,7 @@ saw; the tests decide what must hold.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import random
 import re
@@ -663,7 +664,7 @@ async def probe(
 ) -> ProbeReport:
     """Every example query as every reader; every write (each Mutation field, and the
     example documents of those fields) as every writer with foreign ids in all its id
-    positions at once, and as two writers in turn with one foreign id beside the caller's
+    positions at once, and as the writers in turn with one foreign id beside the caller's
     own ids (so the foreign one is the only thing wrong with it). ``fields`` narrows the
     writes tried, ``rows=False`` skips the digest of every table before and after (the
     mutation checks need neither)."""
@@ -688,6 +689,7 @@ async def probe(
         report.leaks += [f"{request.brief()}: {leak}" for leak in leaks_in(payload, sent, inv)]
         return payload
 
+    turn = itertools.count()
     ops = operations(schema)
     for op in ops:
         if op.kind is not OperationType.QUERY:
@@ -733,11 +735,7 @@ async def probe(
         ]
         plan = [("*", who) for who in writers]
         if len(write.slots) > 1:
-            plan += [
-                (slot, writers[(i + k) % len(writers)])
-                for i, slot in enumerate(write.slots)
-                for k in range(min(2, len(writers)))
-            ]
+            plan += [(slot, writers[next(turn) % len(writers)]) for slot in write.slots]
         for document, operation_name in documents:
             label = write.field + (f" ({operation_name})" if operation_name else "")
             for variant, who in plan:
