@@ -33,8 +33,10 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInputType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -441,6 +443,8 @@ def id_slots(t: GraphQLInputObjectType, path: str = "") -> list[str]:
 
 @dataclass
 class Sent:
+    """The foreign ids one request carries (what the report counts)."""
+
     foreign: list[str] = field(default_factory=list)
 
 
@@ -456,6 +460,10 @@ def _value(
     rng: random.Random,
     sent: Sent,
 ) -> Any:
+    """A value of type ``t`` for an input field or variable: required fields filled with
+    plausible values and the home institution's ids; at ``foreign`` (a slot path, or
+    ``*`` for every slot) an id of another institution's row, recorded in ``sent``.
+    Optional fields are left out unless they hold the foreign slot."""
     if isinstance(t, GraphQLNonNull):
         t = t.of_type
     if isinstance(t, GraphQLList):
@@ -509,7 +517,7 @@ def _value(
     return out
 
 
-def _selection(t: Any, depth: int = 2) -> str:
+def _selection(t: GraphQLObjectType | GraphQLInterfaceType, depth: int = 2) -> str:
     """Every argument-free field of a payload, two levels deep: whatever a refused write
     might still hand back."""
     parts = []
@@ -517,13 +525,12 @@ def _selection(t: Any, depth: int = 2) -> str:
         if any(isinstance(a.type, GraphQLNonNull) for a in f.args.values()):
             continue
         named = get_named_type(f.type)
-        if hasattr(named, "fields"):
-            if depth > 1 and not hasattr(named, "of_type") and hasattr(named, "interfaces"):
-                inner = _selection(named, depth - 1)
-                if inner:
-                    parts.append(f"{name} {{ {inner} }}")
-            continue
-        parts.append(name)
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            inner = _selection(named, depth - 1) if depth > 1 else ""
+            if inner:
+                parts.append(f"{name} {{ {inner} }}")
+        elif isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            parts.append(name)
     return " ".join(parts)
 
 
@@ -550,6 +557,7 @@ def writes(schema: GraphQLSchema | None = None) -> tuple[list[Write], list[str]]
             without.append(name)
             continue
         payload = get_named_type(f.type)
+        assert isinstance(payload, GraphQLObjectType)
         document = (
             f"mutation Probe($input: {arg.type}) {{ {name}(input: $input) "  # type: ignore[union-attr]
             f"{{ {_selection(payload)} }} }}"
