@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Внутренняя ошибка сервера. Обратитесь к администратору.",
         "Internal server error. Please contact the administrator.",
     ),
+    "unavailable": (
+        "База данных временно недоступна: повторите запрос через несколько секунд.",
+        "The database is temporarily unavailable: retry in a few seconds.",
+    ),
     "page_too_large": (
         "Размер страницы не больше {limit}.",
         "Page size is at most {limit}.",

@@ -11,7 +11,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from campusgraph.db.outage import is_unavailable
 from campusgraph.i18n import message
+from campusgraph.middleware import report_unavailable
 from campusgraph.policies.engine import Decision, Forbidden
 
 log = logging.getLogger("campusgraph.errors")
@@ -25,6 +27,7 @@ class ErrorCode(enum.Enum):
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 class ApiError(GraphQLError):
@@ -138,6 +141,19 @@ class ErrorPolicy(SchemaExtension):
                 positions=error.positions,
                 path=error.path,
                 extensions=ext,
+            )
+        if is_unavailable(original):
+            # Not our bug and not the client's: the answer becomes HTTP 503 with
+            # Retry-After (the middleware reads the mark), and whatever this field was
+            # doing — a mutation's commit included — is not acknowledged.
+            log.warning("database unavailable at %s: %s", error.path, original)
+            ctx = self.execution_context.context
+            report_unavailable(getattr(getattr(ctx, "request", None), "scope", None))
+            return GraphQLError(
+                message("unavailable", language),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.UNAVAILABLE.value},
             )
         log.error("unexpected error at %s", error.path, exc_info=original)
         return GraphQLError(
