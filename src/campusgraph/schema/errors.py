@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,31 @@ class ErrorCode(enum.Enum):
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
     UNAVAILABLE = "UNAVAILABLE"
+
+
+#: A filesystem path: absolute (POSIX, two parts at least, not inside a URL or a word
+#: like "и/или"), relative from ``./`` or ``../``, or on a Windows drive.
+_PATH = re.compile(
+    r"(?<![\w.:/\\-])(?:/[^\s/'\"\],;)]+){2,}/?"
+    r"|(?<![\w.])\.\.?/[^\s'\"\],;)]+"
+    r"|\b[A-Za-z]:\\[^\s'\"]*"
+)
+
+
+def _last_part(match: re.Match[str]) -> str:
+    parts = [p for p in re.split(r"[/\\]", match.group()) if p]
+    return parts[-1] if parts else ""
+
+
+def public_text(text: str) -> str:
+    """A text as a client may see it: every filesystem path cut to its last name. The one exit of every message an answer carries — payload errors
+    (:class:`MutationError`), query errors (:class:`ErrorPolicy`) and ruleset statuses —
+    so a message built from an ``OSError`` or a lint report cannot show where the
+    service is installed. (Lint messages name a ruleset's file by ``<slug>/policy.csv``,
+    which is the ruleset's own vocabulary, not a server path.)"""
+    if "/" not in text and "\\" not in text:
+        return text
+    return _PATH.sub(_last_part, text)
 
 
 class ApiError(GraphQLError):
@@ -71,6 +97,9 @@ class MutationError:
     clause: str | None = strawberry.field(
         default=None, description="The regulation clause that line encodes."
     )
+
+    def __post_init__(self) -> None:
+        self.message = public_text(self.message)
 
     @classmethod
     def forbidden(cls, decision: Decision, language: str = "ru") -> MutationError:
@@ -116,7 +145,7 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(error, ApiError) or isinstance(original, ApiError):
             src = original if isinstance(original, ApiError) else error
             return GraphQLError(
-                src.message,
+                public_text(src.message),
                 nodes=error.nodes,
                 path=error.path,
                 extensions=src.extensions,
