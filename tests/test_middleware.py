@@ -27,9 +27,7 @@ SECURITY_HEADERS = {
 
 
 def _login(login: str = "teacher") -> dict[str, Any]:
-    return {
-        "input": {"institution": "altai-college-2016", "login": login, "password": "demo"}
-    }
+    return {"input": {"institution": "altai-college-2016", "login": login, "password": "demo"}}
 
 
 def assert_security_headers(response: httpx.Response) -> None:
@@ -107,13 +105,15 @@ async def test_the_ide_page_may_load_exactly_what_it_loads(make_client: Any) -> 
     # every script and stylesheet the page loads is allowed, by its full URL
     scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
     styles = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html, re.DOTALL)
-    assert scripts and styles
+    assert scripts
+    assert styles
     assert sorted(u for u in csp["script-src"] if u.startswith("https://")) == sorted(scripts)
     assert sorted(u for u in csp["style-src"] if u.startswith("https://")) == sorted(styles)
     # every inline block is allowed by its hash, and nothing else inline is
     inline_scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     inline_styles = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
-    assert inline_scripts and inline_styles
+    assert inline_scripts
+    assert inline_styles
 
     def hashed(block: str) -> str:
         return "'sha256-" + b64encode(hashlib.sha256(block.encode()).digest()).decode() + "'"

@@ -148,11 +148,9 @@ def page_csp(html: bytes) -> bytes:
     (its icon). Derived from the page served, so an IDE upgrade cannot silently break it
     or widen it."""
     scripts = _SCRIPT_SRC.findall(html) + [_sha256(s) for s in _INLINE_SCRIPT.findall(html)]
-    styles = [
-        href
-        for link in _STYLESHEET.findall(html)
-        for href in _HREF.findall(link)
-    ] + [_sha256(s) for s in _INLINE_STYLE.findall(html)]
+    styles = [href for link in _STYLESHEET.findall(html) for href in _HREF.findall(link)] + [
+        _sha256(s) for s in _INLINE_STYLE.findall(html)
+    ]
     directives: Iterable[bytes] = (
         b"default-src 'none'",
         b"script-src " + b" ".join(scripts) if scripts else b"script-src 'none'",

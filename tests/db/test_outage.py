@@ -49,7 +49,8 @@ def assert_unavailable(response: httpx.Response, *, language: str = "ru") -> Non
     assert response.headers.get("retry-after", "").isdigit(), response.headers
     assert response.headers["content-type"].startswith("application/json"), response.headers
     errors = response.json()["errors"]
-    assert errors and {e["extensions"]["code"] for e in errors} == {"UNAVAILABLE"}, errors
+    assert errors, response.text
+    assert {e["extensions"]["code"] for e in errors} == {"UNAVAILABLE"}, errors
     text = errors[0]["message"]
     if language == "en":
         assert "temporarily unavailable" in text, text
@@ -122,7 +123,7 @@ async def test_every_request_needing_the_database_answers_503_and_the_service_re
     restartable_db: Database, running: Any, outage: Outage
 ) -> None:
     # given a signed-in teacher, a free journal cell, and a service that answers
-    app, asgi = running
+    _app, asgi = running
     cell = await free_cell(restartable_db, ALTAI, "ИС-11", "Математика")
     async with http_client(asgi) as http:
         client = GraphQLClient(http)

@@ -55,7 +55,9 @@ def _append(path: Path, text: str) -> None:
 BREAKAGES: list[tuple[str, Callable[[Path], None]]] = [
     (
         "unknown scope",
-        lambda d: _append(d / "policy.csv", "\np, curator, mark, update, taugth, always, allow, x\n"),
+        lambda d: _append(
+            d / "policy.csv", "\np, curator, mark, update, taugth, always, allow, x\n"
+        ),
     ),
     ("policy line of 3 fields", lambda d: _append(d / "policy.csv", "\np, curator, mark\n")),
     ("policy not UTF-8", lambda d: (d / "policy.csv").write_bytes(b"p, \xff\xfe, mark\n")),
@@ -141,7 +143,8 @@ async def test_a_region_authority_granted_reload_reloads_its_regions_rulesets(
     slugs = {r["slug"] for r in done["results"]}
     assert {"base", ALTAI, ARMAVIR, "barnaul-school6-2016", "nshds12-2021"} <= slugs
     # and the teacher is still refused (the line grants the authority only)
-    assert refused["results"] is None and refused["errors"][0]["code"] == "FORBIDDEN"
+    assert refused["results"] is None
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
 
 
 async def test_no_ruleset_answer_shows_a_server_path_whatever_is_broken(

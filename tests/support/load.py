@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-import campusgraph
 from bench.client import body, request
 from bench.server import Server, free_port
+
+import campusgraph
 from tests.support import DEMO_TODAY
 
 SRC = Path(campusgraph.__file__).resolve().parents[1]
