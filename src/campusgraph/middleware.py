@@ -128,6 +128,7 @@ _COMMON = (
     (b"x-frame-options", b"DENY"),
 )
 API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_API_CSP = (b"content-security-policy", API_CSP)
 _NO_STORE = (b"cache-control", b"no-store")
 
 _SCRIPT_SRC = re.compile(rb"<script\b[^>]*\bsrc=\"([^\"]+)\"", re.IGNORECASE)
@@ -171,7 +172,7 @@ class SecurityHeaders:
     that allows what that page loads and nothing else.
 
     Only the IDE page is buffered (its policy hashes its inline script); API answers pass
-    straight through with headers appended."""
+    straight through with headers appended — one pass over the answer's few headers."""
 
     def __init__(self, app: ASGIApp, *, no_store_paths: tuple[str, ...] = ("/graphql",)) -> None:
         self.app = app
@@ -190,17 +191,24 @@ class SecurityHeaders:
             nonlocal held
             kind = msg["type"]
             if kind == "http.response.start":
-                headers = list(msg.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in _COMMON if h[0] not in present)
-                if no_store and b"cache-control" not in present:
-                    headers.append(_NO_STORE)
-                msg = {**msg, "headers": headers}
-                if b"content-security-policy" not in present:
-                    if _is_html(headers):
+                headers = msg.get("headers") or ()
+                html = has_cache = has_csp = False
+                for name, value in headers:
+                    if name == b"content-type":
+                        html = value.startswith(b"text/html")
+                    elif name == b"cache-control":
+                        has_cache = True
+                    elif name == b"content-security-policy":
+                        has_csp = True
+                out = [*headers, *_COMMON]
+                if no_store and not has_cache:
+                    out.append(_NO_STORE)
+                msg = {**msg, "headers": out}
+                if not has_csp:
+                    if html:
                         held = msg  # the policy depends on the page: wait for it
                         return
-                    headers.append((b"content-security-policy", API_CSP))
+                    out.append(_API_CSP)
             elif kind == "http.response.body" and held is not None:
                 chunks.append(msg.get("body", b""))
                 if msg.get("more_body", False):
@@ -222,10 +230,3 @@ class SecurityHeaders:
                 self._page_csp.clear()
             csp = self._page_csp[key] = page_csp(page)
         return csp
-
-
-def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(
-        name.lower() == b"content-type" and value.startswith(b"text/html")
-        for name, value in headers
-    )
