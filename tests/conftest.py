@@ -301,6 +301,9 @@ async def restartable_db(
 ) -> AsyncIterator[Database]:
     """Like ``db``, on a server the test may stop (``restartable_pg``); a SQLite copy is a
     file of the test's own anyway. A test that stops the server starts it again."""
-    manager = request.getfixturevalue("restartable_pg") if backend == "postgresql" else databases
+    manager = databases
+    if backend == "postgresql":
+        manager = request.getfixturevalue("restartable_pg")
+        await manager.copy_template_from(databases)
     async with manager.clone(backend) as database:
         yield database
