@@ -208,3 +208,100 @@ async def test_a_write_lock_held_elsewhere_answers_503_not_500_and_reads_go_on(
         # when the lock is released, the same mark is written (nothing was before)
         given = (await teacher.data(SET_MARK, _mark(cell, "3")))["setMark"]
         assert given == {"mark": {"value": "3", "version": 1}, "errors": []}
+
+
+# -- which failures are an outage -------------------------------------------------------------
+
+
+def _raised_from(wrapper: type[Exception], orig: BaseException) -> BaseException:
+    """``orig`` wrapped as SQLAlchemy wraps a driver error (raised from it)."""
+    try:
+        try:
+            raise orig
+        except BaseException as error:
+            raise wrapper("SELECT 1", None, error) from error
+    except BaseException as wrapped:
+        return wrapped
+
+
+def _pg(name: str, text: str) -> BaseException:
+    import asyncpg
+    from sqlalchemy import exc as sa_exc
+
+    return _raised_from(sa_exc.DBAPIError, getattr(asyncpg.exceptions, name)(text))
+
+
+OUTAGES = {
+    "PostgreSQL starting up": lambda: _pg("CannotConnectNowError", "the database is starting up"),
+    "PostgreSQL shutting down": lambda: _pg("AdminShutdownError", "terminating connection"),
+    "PostgreSQL crashed": lambda: _pg("CrashShutdownError", "crash of another server process"),
+    "too many connections": lambda: _pg("TooManyConnectionsError", "too many clients already"),
+    "connection gone": lambda: _pg("ConnectionDoesNotExistError", "connection was closed"),
+    "disk full": lambda: _pg("DiskFullError", "could not extend file"),
+}
+NOT_OUTAGES = {
+    "no such table": lambda: _pg("UndefinedTableError", 'relation "x" does not exist'),
+    "unique violation": lambda: _pg("UniqueViolationError", "duplicate key"),
+    "serialization failure": lambda: _pg("SerializationError", "could not serialize"),
+    "deadlock": lambda: _pg("DeadlockDetectedError", "deadlock detected"),
+    "statement timeout": lambda: _pg("QueryCanceledError", "canceling statement"),
+    "a missing file": lambda: FileNotFoundError(2, "No such file or directory"),
+    "a bare timeout": lambda: TimeoutError(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTAGES))
+def test_postgresql_errors_meaning_the_server_is_away_are_outages(case: str) -> None:
+    from campusgraph.db.outage import is_unavailable
+
+    assert is_unavailable(OUTAGES[case]())
+
+
+@pytest.mark.parametrize("case", sorted(NOT_OUTAGES))
+def test_errors_a_retry_would_not_cure_are_not_outages(case: str) -> None:
+    from campusgraph.db.outage import is_unavailable
+
+    assert not is_unavailable(NOT_OUTAGES[case]())
+
+
+async def test_sqlite_unopenable_or_locked_is_an_outage_and_a_bad_statement_is_not(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from campusgraph.db.engine import create_engine
+    from campusgraph.db.outage import is_unavailable
+
+    async def failure(url: str, sql: str) -> BaseException:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(sql))
+                await conn.commit()
+        except Exception as error:
+            return error
+        finally:
+            await engine.dispose()
+        raise AssertionError(f"{sql} on {url} did not fail")
+
+    # a folder where the database file should be: SQLITE_CANTOPEN
+    (tmp_path / "folder.db").mkdir()
+    assert is_unavailable(await failure(f"sqlite+aiosqlite:///{tmp_path}/folder.db", "SELECT 1"))
+    # another process holding the write lock past the writer's patience: SQLITE_BUSY
+    path = tmp_path / "held.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    url = f"sqlite+aiosqlite:///{path}"
+    original = sqlite_inline.WRITE_WAIT_SECONDS
+    sqlite_inline.WRITE_WAIT_SECONDS = 0.1
+    try:
+        assert is_unavailable(await failure(url, "INSERT INTO t VALUES (1)"))
+    finally:
+        sqlite_inline.WRITE_WAIT_SECONDS = original
+        holder.execute("ROLLBACK")
+        holder.close()
+    # a statement the database refuses is a bug, not an outage
+    assert not is_unavailable(await failure(url, "SELECT * FROM no_such_table"))
