@@ -69,6 +69,11 @@ class Load:
         self.server_up.set()
         #: Set once a third of the plan's marks are acknowledged: when the faults strike.
         self.a_third_acknowledged = asyncio.Event()
+        #: Each client's second half waits for this: a fault clears it, and sets it at
+        #: the moment it strikes, so reads and writes are in flight through the fault
+        #: however fast the machine (not finished before it).
+        self.second_half = asyncio.Event()
+        self.second_half.set()
         self.run = next(_runs)
 
     @classmethod
@@ -108,6 +113,8 @@ class Load:
         mine = self.cells[n * WRITES_PER_CLIENT : (n + 1) * WRITES_PER_CLIENT]
         try:
             for i in range(max(WRITES_PER_CLIENT, READS_PER_CLIENT)):
+                if i == max(WRITES_PER_CLIENT, READS_PER_CLIENT) // 2:
+                    await self.second_half.wait()
                 if i < READS_PER_CLIENT:
                     await self._until_answered(connection, token, None, None)
                 if i < len(mine):
@@ -206,6 +213,8 @@ async def _run(
     fault: Callable[[Load, Any], Awaitable[None]] | None = None,
 ) -> Load:
     load = await Load.prepare(database)
+    if fault is not None:
+        load.second_half.clear()
     server = app_server(database.url, log_dir)
     await server.start()
     try:
@@ -221,8 +230,9 @@ async def _run(
 
 def assert_acknowledged_equals_stored(load: Load, stored: dict[tuple[int, int], str]) -> None:
     ledger = load.ledger
+    print(f"\n{ledger}")  # the figures of the run, shown with -s or -rP
     assert not ledger.unexpected, ledger.unexpected[:5]
-    assert ledger.gave_up == 0
+    assert ledger.gave_up == 0, str(ledger)
     # every write answered ok is in the database with its value …
     missing = {k: v for k, v in ledger.acknowledged.items() if stored.get(k) != v}
     assert not missing, f"acknowledged but not stored: {missing}"
@@ -243,8 +253,8 @@ async def test_fifty_clients_read_and_write_and_every_acknowledged_mark_is_store
 
     # then every answer is a 200, no connection was cut, and the marks are exactly those
     ledger = load.ledger
-    assert set(ledger.statuses) == {200}, ledger.statuses
-    assert ledger.cuts == ledger.refused == 0
+    assert set(ledger.statuses) == {200}, str(ledger)
+    assert ledger.cuts == ledger.refused == 0, str(ledger)
     assert_acknowledged_equals_stored(load, await load.stored())
 
 
@@ -254,6 +264,8 @@ async def test_a_server_killed_during_writes_loses_no_acknowledged_mark(
     async def kill_during_writes(load: Load, server: Any) -> None:
         # a third of the marks acknowledged, the rest in flight or to come
         await load.a_third_acknowledged.wait()
+        load.second_half.set()
+        await asyncio.sleep(0.005)  # the second half's requests sent
         load.server_up.clear()
         kill(server)
         await asyncio.sleep(0.2)
@@ -266,8 +278,8 @@ async def test_a_server_killed_during_writes_loses_no_acknowledged_mark(
     # then requests were cut, but no answer was a server error, and the database holds
     # exactly the acknowledged marks (those lost in flight were retried and acknowledged)
     ledger = load.ledger
-    assert ledger.cuts > 0, "the kill should have cut requests in flight"
-    assert not ledger.server_errors(), ledger.statuses
+    assert ledger.cuts > 0, f"the kill should have cut requests in flight: {ledger}"
+    assert not ledger.server_errors(), str(ledger)
     assert_acknowledged_equals_stored(load, await load.stored())
 
 
@@ -282,6 +294,7 @@ async def test_a_postgresql_restart_under_load_answers_503_and_loses_nothing(
         await load.a_third_acknowledged.wait()
         await asyncio.to_thread(pg.halt, "fast")
         try:
+            load.second_half.set()  # every client's next read and write meet the outage
             await asyncio.sleep(1.0)
         finally:
             await asyncio.to_thread(pg.resume)
@@ -292,8 +305,8 @@ async def test_a_postgresql_restart_under_load_answers_503_and_loses_nothing(
     # then the clients saw 503s while it was away, no other server error, and no
     # kept-alive connection was dropped under a request
     ledger = load.ledger
-    assert ledger.statuses[503] > 0, ledger.statuses
-    assert not ledger.server_errors(allowed=frozenset({503})), ledger.statuses
-    assert ledger.cuts == ledger.refused == 0
+    assert ledger.statuses[503] > 0, str(ledger)
+    assert not ledger.server_errors(allowed=frozenset({503})), str(ledger)
+    assert ledger.cuts == ledger.refused == 0, str(ledger)
     # and the database holds exactly the acknowledged marks
     assert_acknowledged_equals_stored(load, await load.stored())

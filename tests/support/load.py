@@ -141,5 +141,13 @@ class Ledger:
     attempted: dict[tuple[int, int], str] = field(default_factory=dict)
     reads: int = 0
 
+    def __str__(self) -> str:
+        statuses = ", ".join(f"{s}×{n}" for s, n in sorted(self.statuses.items()))
+        return (
+            f"answers {statuses}; cut {self.cuts}, refused {self.refused}, gave up "
+            f"{self.gave_up}; reads {self.reads}, writes acknowledged "
+            f"{len(self.acknowledged)} of {len(self.attempted)}"
+        )
+
     def server_errors(self, *, allowed: frozenset[int] = frozenset()) -> dict[int, int]:
         return {s: n for s, n in self.statuses.items() if s >= 500 and s not in allowed}
