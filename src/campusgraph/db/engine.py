@@ -97,8 +97,8 @@ def _survive_restarts(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _closed_by_server(_dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
-        driver = record.driver_connection
-        if driver is not None and driver.is_closed():
+        is_closed = getattr(record.driver_connection, "is_closed", None)  # asyncpg's
+        if is_closed is not None and is_closed():
             raise sa_exc.InvalidatePoolError("closed by the server")
 
     @event.listens_for(engine.sync_engine, "do_connect")
