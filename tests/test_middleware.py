@@ -108,7 +108,11 @@ async def test_the_ide_page_may_load_exactly_what_it_loads(make_client: Any) -> 
     assert scripts
     assert styles
     assert sorted(u for u in csp["script-src"] if u.startswith("https://")) == sorted(scripts)
-    assert sorted(u for u in csp["style-src"] if u.startswith("https://")) == sorted(styles)
+    # (and the Google Fonts stylesheet that GraphiQL's own stylesheet imports, and its fonts)
+    assert sorted(u for u in csp["style-src"] if u.startswith("https://")) == sorted(
+        [*styles, "https://fonts.googleapis.com/css2"]
+    )
+    assert csp["font-src"] == ["https://fonts.gstatic.com"]
     # every inline block is allowed by its hash, and nothing else inline is
     inline_scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
     inline_styles = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)

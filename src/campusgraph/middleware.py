@@ -142,20 +142,32 @@ def _sha256(source: bytes) -> bytes:
     return b"'sha256-" + base64.b64encode(hashlib.sha256(source).digest()) + b"'"
 
 
+#: What GraphiQL's own stylesheet loads, which its page does not show: it ``@import``s
+#: Google Fonts' CSS (``@graphiql/react/font/roboto.css`` and ``fira-code.css``), which
+#: loads the font files from gstatic.
+GRAPHIQL_STYLE_IMPORTS = (b"https://fonts.googleapis.com/css2",)
+GRAPHIQL_FONTS = (b"https://fonts.gstatic.com",)
+
+
 def page_csp(html: bytes) -> bytes:
     """The Content-Security-Policy of an HTML page that allows exactly what the page
     loads: its external scripts and stylesheets by full URL, its inline script and style
-    blocks by hash, fetches to its own origin (the IDE posts to /graphql) and data: images
-    (its icon). Derived from the page served, so an IDE upgrade cannot silently break it
-    or widen it."""
+    blocks by hash, fetches to its own origin (the IDE posts to /graphql), data: images
+    (its icon), and — when it links GraphiQL's stylesheet — the fonts that stylesheet
+    imports. Derived from the page served, so an IDE upgrade cannot silently break it or
+    widen it."""
     scripts = _SCRIPT_SRC.findall(html) + [_sha256(s) for s in _INLINE_SCRIPT.findall(html)]
-    styles = [href for link in _STYLESHEET.findall(html) for href in _HREF.findall(link)] + [
-        _sha256(s) for s in _INLINE_STYLE.findall(html)
-    ]
+    sheets = [href for link in _STYLESHEET.findall(html) for href in _HREF.findall(link)]
+    styles = sheets + [_sha256(s) for s in _INLINE_STYLE.findall(html)]
+    fonts: tuple[bytes, ...] = ()
+    if any(b"/graphiql@" in sheet for sheet in sheets):
+        styles += GRAPHIQL_STYLE_IMPORTS
+        fonts = GRAPHIQL_FONTS
     directives: Iterable[bytes] = (
         b"default-src 'none'",
         b"script-src " + b" ".join(scripts) if scripts else b"script-src 'none'",
         b"style-src " + b" ".join(styles) if styles else b"style-src 'none'",
+        b"font-src " + b" ".join(fonts) if fonts else b"font-src 'none'",
         b"img-src data:",
         b"connect-src 'self'",
         b"base-uri 'none'",
