@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,6 +24,8 @@ from strawberry.asgi import GraphQL
 
 from campusgraph.context import Context
 from campusgraph.db.engine import create_engine, refresh_statistics, session_factory
+from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
+from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
@@ -102,14 +106,46 @@ def create_app(settings: Settings | None = None) -> Starlette:
         from sqlalchemy import text
 
         try:
+            # A real read: ``SELECT 1`` alone never touches an SQLite file, so it would
+            # answer "ok" while another process holds the database.
             async with request.app.state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:  # the probe answers, whatever the failure
-            log.exception("health check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
+        except Exception as error:  # the probe answers, whatever the failure
+            if is_unavailable(error):
+                log.warning("health check: database unavailable: %s", error)
+            else:
+                log.exception("health check failed")
+            return JSONResponse(
+                {"status": "unavailable"},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    app = Starlette(
+        routes=[Route("/healthz", healthz)], lifespan=lifespan, middleware=_middleware(settings)
+    )
     endpoint = GraphQLEndpoint(app.state, settings)
     app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
     return app
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: security headers on every answer (a 503 and a preflight too), CORS
+    only for configured origins (so an outage answer still reaches a cross-origin page),
+    then the outage mapping next to the endpoint."""
+    stack = [Middleware(SecurityHeaders)]
+    origins = settings.cors_origin_list()
+    if origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "accept-language"],
+                expose_headers=["retry-after"],
+                max_age=600,
+            )
+        )
+    stack.append(Middleware(DatabaseOutage, language=settings.language))
+    return stack

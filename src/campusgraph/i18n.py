@@ -41,6 +41,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Внутренняя ошибка сервера. Обратитесь к администратору.",
         "Internal server error. Please contact the administrator.",
     ),
+    "unavailable": (
+        "База данных временно недоступна: повторите запрос через несколько секунд.",
+        "The database is temporarily unavailable: retry in a few seconds.",
+    ),
+    "ruleset_broken": (
+        "Регламент не может быть загружен: {problems}",
+        "The ruleset cannot be loaded: {problems}",
+    ),
+    "ruleset_no_roles": (
+        "В новом регламенте нет ни одной из ваших ролей: вы потеряете доступ.",
+        "The new ruleset has none of your roles: you would lose access.",
+    ),
     "page_too_large": (
         "Размер страницы не больше {limit}.",
         "Page size is at most {limit}.",

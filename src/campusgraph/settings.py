@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     #: Introspection in production; dev and demo always allow it.
     introspection: bool = False
     language: Literal["ru", "en"] = "ru"
+    #: Browser origins allowed to call the API from another site (comma-separated, e.g.
+    #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
+    cors_origins: str = ""
     #: Pin "today" (the demo and the test suite use a fixed date); None means the real date.
     today: dt.date | None = None
 
@@ -44,6 +47,9 @@ class Settings(BaseSettings):
     @property
     def allow_introspection(self) -> bool:
         return self.introspection or self.mode != "production"
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     def ruleset_dirs(self) -> list[Path]:
         import os

@@ -194,7 +194,10 @@ class CompiledRuleset:
         if not path.is_file():
             return []
         failures: list[str] = []
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return [f"{self.slug}/golden.toml: unreadable: {rs_mod.why_unreadable(exc)}"]
         known_roles = set(self.ruleset.roles)
         known_states = {*Scope.__members__.values(), *Condition.__members__.values()}
         for number, case in enumerate(data.get("case", []), start=1):
@@ -305,9 +308,16 @@ class PolicyRegistry:
         return compiled
 
     def reload_all(self) -> dict[str, str]:
-        """Reload every loaded ruleset; returns slug → "ok" or the error, per ruleset."""
+        """Reload every loaded ruleset (the operator's SIGHUP); returns slug → "ok" or the
+        error, per ruleset."""
+        return self.reload_some(list(self._compiled))
+
+    def reload_some(self, slugs: Iterable[str]) -> dict[str, str]:
+        """Reload these rulesets only — the ones governing the caller's institutions,
+        when an administrator asks over GraphQL: another institution's regulation is not
+        his to reload, nor its state his to see."""
         report: dict[str, str] = {}
-        for slug in list(self._compiled):
+        for slug in sorted(set(slugs)):
             try:
                 self.reload(slug)
                 report[slug] = "ok"

@@ -120,6 +120,16 @@ def available(dirs: list[Path]) -> list[str]:
     return list(seen)
 
 
+def why_unreadable(exc: OSError | UnicodeDecodeError | tomllib.TOMLDecodeError) -> str:
+    """Why a ruleset file could not be read, without the server's path to it: lint
+    messages reach administrators through GraphQL (``switchRuleset``, ``reloadRulesets``)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)  # TOML syntax: line and column only
+
+
 def parse_policy(
     path: Path, label: str
 ) -> tuple[list[PolicyLine], list[RoleLink], list[LintError]]:
@@ -128,7 +138,11 @@ def parse_policy(
     errors: list[LintError] = []
     if not path.is_file():
         return lines, links, [LintError(label, "policy.csv is missing")]
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text_lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return lines, links, [LintError(label, f"unreadable: {why_unreadable(exc)}")]
+    for number, raw in enumerate(text_lines, start=1):
         text = raw.strip()
         source = f"{label}:{number}"
         if not text or text.startswith("#"):
@@ -205,7 +219,9 @@ def load(slug: str, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Ruleset:
     path = find(slug, dirs)
     if path is None:
         rs = Ruleset(slug, Path(slug), {})
-        rs.errors.append(LintError(slug, f"no ruleset {slug!r} in {[str(d) for d in dirs]}"))
+        # The folders searched are the operator's business (``policy lint`` prints them),
+        # not an answer's: this message reaches GraphQL clients.
+        rs.errors.append(LintError(slug, f"no ruleset {slug!r} among the installed ones"))
         return rs
     return load_path(path, dirs, _seen)
 
@@ -215,9 +231,9 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
     label = f"{slug}/policy.csv"
     try:
         meta = tomllib.loads((path / "ruleset.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         rs = Ruleset(slug, path, {})
-        rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {exc}"))
+        rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {why_unreadable(exc)}"))
         return rs
     rs = Ruleset(slug, path, meta)
     parent_slug = meta.get("extends")
