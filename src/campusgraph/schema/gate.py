@@ -152,8 +152,9 @@ MAX_SELECTIONS = 2000
 #: Fields one place of the response (a response key under one parent) may be asked by:
 #: validation compares them pairwise.
 MAX_SAME_KEY = 20
-#: Directives one document may carry, fragments expanded.
+#: Directives one document may carry, fragments expanded; and one field or fragment.
 MAX_DIRECTIVES = 50
+MAX_DIRECTIVES_PER_SELECTION = 4
 #: Selection sets nested in one another, fragment spreads and inline fragments included.
 MAX_NESTING = 64
 
@@ -272,7 +273,15 @@ class _Measure:
             raise _complex("вложенность", "nesting", nesting, MAX_NESTING)
         total = _Count()
         for selection in node.selections:
-            total.directives += len(selection.directives or ())
+            directives = len(selection.directives or ())
+            if directives > MAX_DIRECTIVES_PER_SELECTION:
+                raise _complex(
+                    "число директив у одного поля",
+                    "the number of directives on one field",
+                    directives,
+                    MAX_DIRECTIVES_PER_SELECTION,
+                )
+            total.directives += directives
             if isinstance(selection, FieldNode):
                 total.fields += 1
                 total.aliases += selection.alias is not None
@@ -364,7 +373,9 @@ def _shape(
     refusal: Refused | None = None
     try:
         count = measure.selection_set(operation.selection_set, 1)
-        count.directives += len(operation.directives or ())
+        count.directives += len(operation.directives or ()) + sum(
+            len(f.directives or ()) for f in fragments.values()
+        )
         if count.fields > MAX_SELECTIONS:
             raise _complex("число полей", "the number of fields", count.fields, MAX_SELECTIONS)
         if count.depth > max_depth:
