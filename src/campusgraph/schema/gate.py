@@ -134,7 +134,6 @@ LIST_SIZES: dict[str, int] = {
     "ComplianceCheck.examples": 10,
     "ComplianceBreakdown.examples": 10,
     "ImportReport.problems": 100,
-    "RulesetInfo.roles": 30,
     # mutation payloads
     "IssueCredentialsPayload.credentials": 200,
     "ReloadRulesetsPayload.results": 20,
@@ -570,7 +569,7 @@ def cost_of(
 ) -> int:
     """The estimate, kept per document and the values of its sizing variables."""
     values = variables or {}
-    key = tuple(repr(values.get(name)) for name in shape.size_variables)
+    key = (cap, *(repr(values.get(name)) for name in shape.size_variables))
     costs = shape.costs
     if key in costs:
         costs.move_to_end(key)
