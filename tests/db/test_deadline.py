@@ -38,3 +38,23 @@ async def test_a_statement_past_the_deadline_is_interrupted(tmp_path: Path) -> N
             assert (await conn.execute(text("SELECT 2"))).scalar() == 2
     finally:
         await engine.dispose()
+
+
+async def test_no_statement_starts_past_the_deadline(tmp_path: Path) -> None:
+    # given a connection of the inline SQLite driver
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'deadline.db'}")
+    try:
+        async with engine.connect() as conn:
+            # when a request past its deadline sends a statement too short for the
+            # progress handler to look at the clock
+            token = DEADLINE.set(time.monotonic() - 1)
+            try:
+                with pytest.raises(OperationalError, match="interrupted"):
+                    await conn.execute(text("SELECT 1"))
+            finally:
+                DEADLINE.reset(token)
+            # then it did not run, and the connection serves the next request
+            await conn.rollback()
+            assert (await conn.execute(text("SELECT 2"))).scalar() == 2
+    finally:
+        await engine.dispose()

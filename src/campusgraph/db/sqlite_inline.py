@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from campusgraph.deadline import interrupt_sqlite
+from campusgraph.deadline import passed as deadline_passed
 
 #: How long one attempt waits inside SQLite for another process's write lock (the loop
 #: is blocked that long at most), and how long a writer keeps retrying in all.
@@ -154,6 +155,10 @@ class InlineConnection:
 
     async def run(self, sql: str, call: Callable[[], Any]) -> Any:
         upper = sql.lstrip()[:16].upper()
+        if deadline_passed() and not upper.startswith(("ROLLBACK", "END")):
+            # Past the request's deadline (campusgraph.deadline): short statements never
+            # reach the progress handler, so they are refused before they start.
+            raise sqlite3.OperationalError("interrupted")
         if upper.startswith("BEGIN IMMEDIATE") or (self._holding is None and _is_write(sql)):
             await self._take_writer_lock()
             result = await self._retry_busy(call)
