@@ -51,6 +51,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Фрагмент «{name}» включает сам себя.",
         "Fragment «{name}» spreads itself.",
     ),
+    "query_unknown_operation": (
+        "В документе нет такой операции.",
+        "The document has no such operation.",
+    ),
     "introspection_disabled": (
         "Интроспекция схемы отключена на этом сервере.",
         "Schema introspection is disabled on this server.",

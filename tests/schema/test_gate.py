@@ -86,6 +86,11 @@ def overlap_checks() -> Iterator[list[int]]:
             id="login-and-more",
         ),
         pytest.param("query { __typename viewer { login } }", id="typename-and-more"),
+        pytest.param(
+            'mutation { login(input: {institution: "x", login: "y", password: "z"}) { token } }'
+            "\nquery Other { viewer { login } }",
+            id="another-operation",
+        ),
     ],
 )
 async def test_an_anonymous_document_reaching_beyond_sign_in_is_refused_before_validation(
@@ -115,15 +120,35 @@ async def test_sign_in_is_validated_and_runs(make_client: Any) -> None:
         assert checks[0] > 0
 
 
+@pytest.mark.parametrize(
+    ("document", "operation"),
+    [
+        pytest.param(OVERLAPPING, None, id="in-the-operation"),
+        pytest.param(
+            "query Me { viewer { login } }\nfragment Unused on Query { "
+            + "viewer { login } " * 950
+            + "}",
+            "Me",
+            id="in-an-unused-fragment",
+        ),
+        pytest.param(
+            "query Me { viewer { login } }\n" + OVERLAPPING.replace("query", "query Other"),
+            "Me",
+            id="in-another-operation",
+        ),
+    ],
+)
 async def test_a_signed_in_document_is_checked_before_validation_too(
-    make_client: Any, sql_counter: Any
+    make_client: Any, sql_counter: Any, document: str, operation: str | None
 ) -> None:
     # given a signed-in teacher: the same 950 overlapping fields
     async with make_client(mode="production") as anonymous:
         teacher = await anonymous.as_(ALTAI, "teacher")
         await statements_of_nothing(teacher, sql_counter)
         with overlap_checks() as checks:
-            error = await refused_before_execution(teacher, sql_counter, OVERLAPPING)
+            error = await refused_before_execution(
+                teacher, sql_counter, document, operation_name=operation
+            )
     # then they are refused by the gate's structural check, validation never started
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert checks == [0]

@@ -30,11 +30,14 @@ async def refused_before_execution(
     variables: Mapping[str, Any] | None = None,
     *,
     headers: Mapping[str, str] | None = None,
+    operation_name: str | None = None,
 ) -> dict[str, Any]:
     """The one error of a request that sent no statement beyond the token lookup."""
     baseline = await statements_of_nothing(client, sql_counter)
     with sql_counter() as sql:
-        response = await client.post(document, variables, headers=headers)
+        response = await client.post(
+            document, variables, headers=headers, operation_name=operation_name
+        )
     payload: dict[str, Any] = response.json()
     assert payload.get("data") is None, payload
     assert len(payload.get("errors") or ()) == 1, payload

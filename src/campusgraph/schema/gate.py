@@ -212,7 +212,8 @@ def _complex(what_ru: str, what_en: str, value: int, limit: int) -> Refused:
 class Shape:
     """What a document's operation is, whatever the caller and variables."""
 
-    operation: OperationDefinitionNode
+    #: The operation to run (None: the document names no such operation).
+    operation: OperationDefinitionNode | None
     fragments: dict[str, FragmentDefinitionNode]
     root_fields: frozenset[str]
     #: Variables whose values size lists (``first``, ``ids``): part of the cost's key.
@@ -360,32 +361,40 @@ def _same_keys(
 
 def _shape(
     document: DocumentNode, operation_name: str | None, max_depth: int, max_aliases: int
-) -> Shape | None:
+) -> Shape:
+    """Validation looks at every definition of the document, not only the operation that
+    runs: so are all of them measured (an unused fragment or another operation could
+    otherwise carry the quadratic case past the gate)."""
     operation = get_operation_ast(document, operation_name)
-    if operation is None:
-        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    roots = frozenset(_root_fields(operation.selection_set, fragments))
+    roots = frozenset(
+        name for each in operations for name in _root_fields(each.selection_set, fragments)
+    )
     measure = _Measure(fragments)
     refusal: Refused | None = None
     try:
-        count = measure.selection_set(operation.selection_set, 1)
-        count.directives += len(operation.directives or ()) + sum(
-            len(f.directives or ()) for f in fragments.values()
+        counts = [measure.selection_set(each.selection_set, 1) for each in operations]
+        unreached = [f for name, f in fragments.items() if name not in measure.done]
+        counts += [measure.fragment(f.name.value, 1) for f in unreached]
+        fields = sum(c.fields for c in counts)
+        aliases = sum(c.aliases for c in counts)
+        depth = max((c.depth for c in counts), default=0)
+        directives = sum(c.directives for c in counts) + sum(
+            len(d.directives or ()) for d in [*operations, *fragments.values()]
         )
-        if count.fields > MAX_SELECTIONS:
-            raise _complex("число полей", "the number of fields", count.fields, MAX_SELECTIONS)
-        if count.depth > max_depth:
-            raise _complex("глубина", "the depth", count.depth, max_depth)
-        if count.aliases > max_aliases:
-            raise _complex("число псевдонимов", "the number of aliases", count.aliases, max_aliases)
-        if count.directives > MAX_DIRECTIVES:
-            raise _complex(
-                "число директив", "the number of directives", count.directives, MAX_DIRECTIVES
-            )
-        _same_keys([operation.selection_set], fragments)
+        if fields > MAX_SELECTIONS:
+            raise _complex("число полей", "the number of fields", fields, MAX_SELECTIONS)
+        if depth > max_depth:
+            raise _complex("глубина", "the depth", depth, max_depth)
+        if aliases > max_aliases:
+            raise _complex("число псевдонимов", "the number of aliases", aliases, max_aliases)
+        if directives > MAX_DIRECTIVES:
+            raise _complex("число директив", "the number of directives", directives, MAX_DIRECTIVES)
+        for each in [*operations, *unreached]:
+            _same_keys([each.selection_set], fragments)
     except Refused as refused:
         refusal = refused
     return Shape(
@@ -409,10 +418,13 @@ def _fields_of(type_: GraphQLNamedType | None) -> Mapping[str, GraphQLField]:
 
 def otp_outside(schema: GraphQLSchema, shape: Shape) -> str:
     """The first field (``Type.field``) of the operation outside :data:`OTP_FIELDS`, or ""."""
-    root = schema.get_root_type(shape.operation.operation)
+    operation = shape.operation
+    if operation is None:
+        return "?"  # nothing to run: nothing allowed
+    root = schema.get_root_type(operation.operation)
     seen: set[tuple[str, str]] = set()
     pending: list[tuple[SelectionSetNode, GraphQLNamedType | None]] = [
-        (shape.operation.selection_set, root)
+        (operation.selection_set, root)
     ]
     while pending:
         selection_set, parent = pending.pop()
@@ -464,8 +476,11 @@ class _Cost:
         self.memo: dict[tuple[str, int | None], int] = {}
 
     def operation(self) -> int:
-        root = self.schema.get_root_type(self.shape.operation.operation)
-        return self.selection_set(self.shape.operation.selection_set, root, None)
+        operation = self.shape.operation
+        if operation is None:
+            return 0  # refused before the cost is asked
+        root = self.schema.get_root_type(operation.operation)
+        return self.selection_set(operation.selection_set, root, None)
 
     def selection_set(
         self, node: SelectionSetNode, parent: GraphQLNamedType | None, page: int | None
@@ -584,14 +599,12 @@ def cost_of(
 # -- the extension ---------------------------------------------------------------------------
 
 
-_SHAPES: OrderedDict[tuple[int, str | None, int, int], tuple[DocumentNode, Shape | None]] = (
-    OrderedDict()
-)
+_SHAPES: OrderedDict[tuple[int, str | None, int, int], tuple[DocumentNode, Shape]] = OrderedDict()
 
 
 def shape_of(
     document: DocumentNode, operation_name: str | None, max_depth: int, max_aliases: int
-) -> Shape | None:
+) -> Shape:
     """The document's shape, kept with the document (the same text parses, through the
     parser cache, to the same document object; the entry keeps it alive)."""
     key = (id(document), operation_name, max_depth, max_aliases)
@@ -643,8 +656,6 @@ class RequestGate(SchemaExtension):
         shape = shape_of(
             document, ec.operation_name, settings.max_query_depth, settings.max_aliases
         )
-        if shape is None:
-            return  # no such operation: validation says so
         introspection = settings.allow_introspection
         viewer = context.viewer
         if viewer is None:
@@ -655,6 +666,8 @@ class RequestGate(SchemaExtension):
                 raise unauthenticated(context)
         if shape.refusal is not None:
             raise shape.refusal
+        if shape.operation is None:
+            raise Refused("GRAPHQL_VALIDATION", "query_unknown_operation")
         if not introspection and shape.root_fields & INTROSPECTION_ROOT_FIELDS:
             raise Refused("GRAPHQL_VALIDATION", "introspection_disabled")
         if viewer is not None and viewer.must_change_password:
