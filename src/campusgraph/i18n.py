@@ -62,6 +62,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Период не относится к учебному году группы.",
         "The period is not of the group's academic year.",
     ),
+    # -- the request gate (schema/gate.py, app.py's GraphQLEndpoint) ----------------------
+    "query_too_costly": (
+        "Запрос слишком дорогой: оценка {cost} при допустимых {budget}. "
+        "Уменьшите `first`, число псевдонимов или вложенность списков.",
+        "The query is too costly: estimated {cost}, the budget is {budget}. "
+        "Lower `first`, the number of aliases or the nesting of lists.",
+    ),
+    "query_too_complex": (
+        "Запрос слишком сложный: {what} — {value} при допустимых {limit}.",
+        "The query is too complex: {what} is {value}, at most {limit} allowed.",
+    ),
+    "query_fragment_cycle": (
+        "Фрагмент «{name}» включает сам себя.",
+        "Fragment «{name}» spreads itself.",
+    ),
+    "query_unknown_operation": (
+        "В документе нет такой операции.",
+        "The document has no such operation.",
+    ),
+    "introspection_disabled": (
+        "Интроспекция схемы отключена на этом сервере.",
+        "Schema introspection is disabled on this server.",
+    ),
+    "request_timeout": (
+        "Запрос выполнялся дольше {seconds} с и был остановлен.",
+        "The request ran longer than {seconds} s and was stopped.",
+    ),
+    "document_not_trusted": (
+        "Этот сервер выполняет только зарегистрированные запросы; запрос {hash} не "
+        "зарегистрирован.",
+        "This server runs registered documents only; document {hash} is not registered.",
+    ),
+    "document_hash_mismatch": (
+        "Хэш sha256 не совпадает с текстом запроса.",
+        "The sha256 hash does not match the document's text.",
+    ),
     # -- journal rules (resolvers/journal_rules.py) ----------------------------------------
     "lesson_topic_required": (
         "Укажите тему занятия: регламент требует тему на каждом занятии.",

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=4000, ge=100)
     max_page_size: int = Field(default=200, ge=1)
+    #: The static cost estimate a request may reach (schema/gate.py): objects a response
+    #: could hold, list sizes from `first`, declared bounds or the page cap, multiplied
+    #: through nesting, fragments expanded.
+    max_query_cost: int = Field(default=25_000, ge=1)
+    #: A request running longer is stopped (SQLite statements interrupted, PostgreSQL ones
+    #: cancelled) and answers TIMEOUT.
+    request_timeout_seconds: float = Field(default=15.0, gt=0)
+    #: A file (JSON manifest: sha256 → document) or folder (*.graphql) of registered
+    #: documents; when set, only those run (see `campusgraph documents manifest`).
+    trusted_documents: Path | None = None
     #: Introspection in production; dev and demo always allow it.
     introspection: bool = False
     language: Literal["ru", "en"] = "ru"

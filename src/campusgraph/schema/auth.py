@@ -24,7 +24,9 @@ class LoginPayload:
     token: str | None = strawberry.field(description="Bearer token: `Authorization: Bearer …`.")
     expires_at: dt.datetime | None
     must_change_password: bool
-    viewer: Viewer | None
+    viewer: Viewer | None = strawberry.field(
+        description="Who signed in; null while the password must be changed."
+    )
     errors: list[MutationError]
 
 
@@ -67,7 +69,8 @@ class AuthMutations:
             token=result.token,
             expires_at=result.expires_at,
             must_change_password=result.must_change_password,
-            viewer=viewer_of(info),
+            # A one-time password reaches nothing but changing it (schema/gate.py).
+            viewer=None if result.must_change_password else viewer_of(info),
             errors=[],
         )
 
