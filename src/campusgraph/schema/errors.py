@@ -25,6 +25,9 @@ class ErrorCode(enum.Enum):
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
+    #: Refused unchecked: too many attempts (sign-in throttling) or a full queue; the
+    #: payload says when to try again.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 class ApiError(GraphQLError):
