@@ -1,0 +1,377 @@
+"""Scenario 8: hostile neighbours — ``/healthz`` and a teacher's journal while others attack.
+
+On a server of its own (production settings, one worker, the same database), the victim
+— one connection asking the teacher's journal and ``/healthz`` in turn, and now and then
+a real sign-in — is measured for a fixed time in quiet, then for the same time while
+hostile requests stream from other connections, twice, alternately (quiet, hostile,
+quiet, hostile), so both see the same machine. The ratio of the p95s is the figure;
+the target is ≤ 1.5×.
+
+The hostile traffic (issue 11, findings 3–5), from a separate process so that its
+client-side work does not delay the victim's measurements in this one:
+
+- ``costly``: a signed-in director's 10 aliases × groups → students → marks(first: 200);
+- ``deep``: marks → student → group → students → marks, nested as far as the depth
+  limit allows;
+- ``anonymous``: 16 KB anonymous documents of ~950 overlapping fields, each one byte
+  different from the last (no validation cache helps);
+- ``sign-in``: failing sign-ins, each for another made-up login from another claimed
+  address (the server trusts ``X-Forwarded-For`` from loopback here): guessing spread
+  over logins and addresses, which no per-login or per-address throttle slows, so every
+  one costs a full password check — the worst case for the check's bounded line.
+
+Bounded: a fixed time per phase, a request cap per stream, loopback only; the hostile
+process stops by itself (and is stopped by its pid if it does not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from bench.client import GraphQLFailed, Wire, body, request
+from bench.common import BENCH_TODAY, INSTITUTION, PASSWORD, ROOT, TEACHER, Result, median, p95
+from bench.context import Context
+from bench.scenarios.journal import JOURNAL
+from bench.server import Server
+
+DIRECTOR = "director"
+SEMESTER = ("2026-09-01", BENCH_TODAY.isoformat())
+MARKS = f'dateFrom: "{SEMESTER[0]}", dateTo: "{SEMESTER[1]}"'
+
+#: Finding 3: ten aliases of the institution's groups → students → 200 marks each.
+COSTLY = (
+    "query Costly {\n"
+    + "\n".join(
+        f"  a{i}: viewer {{ institution {{ groups(first: 50) {{ nodes {{ name students {{ "
+        f"fullName marks({MARKS}, first: 200) {{ nodes {{ value date }} }} }} }} }} }} }}"
+        for i in range(10)
+    )
+    + "\n}"
+)
+#: Finding 3: nesting that multiplies (a group's students' marks' students' group's …).
+DEEP = (
+    "query Deep($group: ID!) { node(id: $group) { ... on Group { students { "
+    f"marks({MARKS}, first: 200) {{ nodes {{ student {{ group {{ students {{ "
+    f"marks({MARKS}, first: 200) {{ nodes {{ value }} }} }} }} }} }} }} }} }} }}"
+)
+#: Finding 4: ~950 overlapping fields in 16 KB, anonymous (under the token limit).
+OVERLAPPING_FIELDS = 960
+
+
+def anonymous_document(n: int) -> str:
+    """The overlapping-fields document, made unique by its operation name."""
+    return f"query A{n} {{ " + "viewer { login } " * OVERLAPPING_FIELDS + "}"
+
+
+SIGN_IN = """
+mutation Guess($input: LoginInput!) { login(input: $input) { token errors { code } } }
+"""
+
+#: Connections per hostile stream.
+STREAMS = {"costly": 1, "deep": 1, "anonymous": 2, "sign-in": 8}
+#: Requests per hostile connection at most, whatever the time.
+MAX_PER_CONNECTION = 100_000
+#: Victim iterations between two real sign-ins.
+SIGN_IN_EVERY = 10
+
+
+def raw_request(port: int, payload: bytes, token: str | None, extra: dict[str, str]) -> bytes:
+    """A POST to /graphql with extra headers (``request`` sends only the usual ones)."""
+    head = request(port, payload, token).split(b"\r\n\r\n", 1)[0].decode()
+    lines = [head, *(f"{name}: {value}" for name, value in extra.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+def healthz_request(port: int) -> bytes:
+    return f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+
+
+# -- the hostile process --------------------------------------------------------------------
+
+
+def _outcome(kind: str, status: int, answer: bytes) -> str:
+    """What the server made of a hostile request: a refusal's code, or "answered"."""
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        payload = orjson.loads(answer)
+    except orjson.JSONDecodeError:
+        return "not JSON"
+    if kind == "sign-in":
+        login = (payload.get("data") or {}).get("login") or {}
+        if login.get("token"):
+            return "signed in"
+        errors = login.get("errors") or payload.get("errors") or [{}]
+        return str(errors[0].get("code") or (errors[0].get("extensions") or {}).get("code"))
+    if payload.get("errors"):
+        extensions = payload["errors"][0].get("extensions") or {}
+        return str(extensions.get("code") or "error")
+    return "answered"
+
+
+def _makers(port: int, director: str, group: str) -> dict[str, Callable[[int], bytes]]:
+    costly = request(port, body(COSTLY), director)
+    deep = request(port, body(DEEP, {"group": group}), director)
+
+    def guess(n: int) -> bytes:
+        address = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+        variables = {
+            "input": {"institution": INSTITUTION, "login": f"guess-{n}", "password": f"x{n}"}
+        }
+        return raw_request(port, body(SIGN_IN, variables), None, {"X-Forwarded-For": address})
+
+    return {
+        "costly": lambda _n: costly,
+        "deep": lambda _n: deep,
+        "anonymous": lambda n: request(port, body(anonymous_document(n)), None),
+        "sign-in": guess,
+    }
+
+
+async def hostile(port: int, seconds: float, director: str, group: str) -> dict[str, Any]:
+    """Stream the hostile requests for ``seconds``; the tally by kind."""
+    makers = _makers(port, director, group)
+    deadline = time.perf_counter() + seconds
+    tally: dict[str, dict[str, Any]] = {
+        kind: {"sent": 0, "outcomes": Counter(), "max_ms": 0.0, "bytes": 0} for kind in STREAMS
+    }
+    counter = iter(range(10**9))
+
+    async def stream(kind: str) -> None:
+        wire = Wire(port)
+        mine = tally[kind]
+        try:
+            for _ in range(MAX_PER_CONNECTION):
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return
+                raw = makers[kind](next(counter))
+                began = time.perf_counter()
+                try:
+                    status, answer = await asyncio.wait_for(wire.exchange(raw), left + 30)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, GraphQLFailed) as e:
+                    mine["outcomes"][type(e).__name__] += 1
+                    await wire.close()
+                    continue
+                mine["sent"] += 1
+                mine["max_ms"] = max(mine["max_ms"], (time.perf_counter() - began) * 1000)
+                mine["bytes"] += len(answer)
+                mine["outcomes"][_outcome(kind, status, answer)] += 1
+        finally:
+            await wire.close()
+
+    await asyncio.gather(*(stream(k) for k, n in STREAMS.items() for _ in range(n)))
+    return {k: {**v, "outcomes": dict(v["outcomes"])} for k, v in tally.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.scenarios.hostile --port P --seconds S --group ID`` (director's
+    token in ``BENCH_DIRECTOR_TOKEN``): prints the tally as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.scenarios.hostile")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--seconds", type=float, required=True)
+    parser.add_argument("--group", required=True)
+    args = parser.parse_args(argv)
+    director = os.environ["BENCH_DIRECTOR_TOKEN"]
+    tally = asyncio.run(hostile(args.port, args.seconds, director, args.group))
+    sys.stdout.buffer.write(orjson.dumps(tally))
+    return 0
+
+
+# -- the victim and the scenario ------------------------------------------------------------
+
+
+class Victim:
+    """The journal and /healthz in turn on one connection each, a sign-in now and then."""
+
+    def __init__(self, port: int, journal: bytes, token: str) -> None:
+        self.port = port
+        self.journal = request(port, journal, token)
+        self.health = healthz_request(port)
+        variables = {"input": {"institution": INSTITUTION, "login": TEACHER, "password": PASSWORD}}
+        self.sign_in = request(port, body(SIGN_IN, variables), None)
+        self.wires = {"journal": Wire(port), "healthz": Wire(port), "sign-in": Wire(port)}
+
+    async def close(self) -> None:
+        for wire in self.wires.values():
+            await wire.close()
+
+    async def run(self, seconds: float) -> dict[str, list[float]]:
+        """Milliseconds per request, by kind, for ``seconds``; a refused real sign-in is
+        counted under ``sign-in refused``."""
+        out: dict[str, list[float]] = {"journal": [], "healthz": [], "sign-in": []}
+        refused = 0
+        deadline = time.perf_counter() + seconds
+        i = 0
+        while time.perf_counter() < deadline:
+            kinds = ["journal", "healthz"] + (["sign-in"] if i % SIGN_IN_EVERY == 0 else [])
+            for kind in kinds:
+                raw = {"journal": self.journal, "healthz": self.health}.get(kind, self.sign_in)
+                began = time.perf_counter()
+                status, answer = await self.wires[kind].exchange(raw)
+                elapsed = (time.perf_counter() - began) * 1000
+                if status != 200:
+                    raise GraphQLFailed(f"victim {kind}: HTTP {status}: {answer[:300]!r}")
+                if kind == "sign-in" and _outcome("sign-in", status, answer) != "signed in":
+                    refused += 1
+                    continue
+                out[kind].append(elapsed)
+            i += 1
+        out["sign-in refused"] = [float(refused)]
+        return out
+
+
+async def _hostile_process(
+    port: int, seconds: float, director: str, group: str
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.scenarios.hostile",
+        "--port",
+        str(port),
+        "--seconds",
+        str(seconds),
+        "--group",
+        group,
+        cwd=ROOT,
+        env={**os.environ, "BENCH_DIRECTOR_TOKEN": director},
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def _finish(process: asyncio.subprocess.Process, within: float) -> dict[str, Any]:
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), within)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()  # ours, by its handle
+        await process.wait()
+        raise GraphQLFailed("the hostile process did not stop by itself") from None
+    if process.returncode != 0:
+        raise GraphQLFailed(f"the hostile process exited with {process.returncode}")
+    tally: dict[str, Any] = orjson.loads(out)
+    return tally
+
+
+def _merge(into: dict[str, Any], tally: dict[str, Any]) -> None:
+    for kind, t in tally.items():
+        mine = into.setdefault(kind, {"sent": 0, "outcomes": Counter(), "max_ms": 0.0})
+        mine["sent"] += t["sent"]
+        mine["max_ms"] = max(mine["max_ms"], t["max_ms"])
+        mine["outcomes"].update(t["outcomes"])
+
+
+def _describe(tally: dict[str, Any], seconds: float) -> str:
+    parts = []
+    for kind, t in tally.items():
+        outcomes = ", ".join(f"{k} {v}" for k, v in Counter(t["outcomes"]).most_common(3))
+        parts.append(
+            f"{kind} {t['sent'] / seconds:.1f}/s ({outcomes}; slowest {t['max_ms'] / 1000:.1f} s)"
+        )
+    return "; ".join(parts)
+
+
+async def clear_throttle(url: str) -> None:
+    """Forget the guesses' counts (the hostile phase made thousands of keys)."""
+    from sqlalchemy import inspect, text
+
+    from campusgraph.db.engine import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+            if "sign_in_throttle" in tables:
+                await conn.execute(text("DELETE FROM sign_in_throttle"))
+    finally:
+        await engine.dispose()
+
+
+async def scenario_hostile(ctx: Context) -> list[Result]:
+    seconds = 5.0 if ctx.plan.quick else 20.0
+    ramp = 1.0
+    server = Server.app("hostile", ctx.main.url, ctx.workdir)
+    # Guessing from many addresses: loopback is a trusted proxy, each guess claims its own.
+    server.env["CAMPUSGRAPH_TRUSTED_PROXIES"] = "127.0.0.1"
+    await server.start()
+    teacher = await ctx.token(TEACHER)
+    director = await ctx.token(DIRECTOR)
+    journal = body(JOURNAL, ctx.fixture.journal_variables)
+    group = ctx.fixture.gid("group")
+    victim = Victim(server.port, journal, teacher)
+    quiet: dict[str, list[float]] = {}
+    loud: dict[str, list[float]] = {}
+    tally: dict[str, Any] = {}
+    try:
+        await victim.run(1.0)  # warm-up
+        for _ in range(2):
+            for kind, values in (await victim.run(seconds)).items():
+                quiet.setdefault(kind, []).extend(values)
+            process = await _hostile_process(server.port, seconds + 2 * ramp, director, group)
+            try:
+                await asyncio.sleep(ramp)
+                measured = await victim.run(seconds)
+            finally:
+                _merge(tally, await _finish(process, seconds + 2 * ramp + 60))
+            for kind, values in measured.items():
+                loud.setdefault(kind, []).extend(values)
+            ctx.say(f"hostile: {_describe(tally, seconds + 2 * ramp)}")
+    finally:
+        await victim.close()
+        server.stop()
+        await clear_throttle(ctx.main.url)
+
+    hostile_note = _describe(tally, 2 * (seconds + 2 * ramp))
+    rows: list[Result] = []
+    for key, kind, title, target in (
+        ("8a", "healthz", "/healthz p95, hostile vs quiet", 1.5),
+        ("8b", "journal", "teacher's journal p95, hostile vs quiet", 1.5),
+        ("8c", "sign-in", "a real sign-in p95, hostile vs quiet", None),
+    ):
+        calm, busy = quiet.get(kind, []), loud.get(kind, [])
+        if not calm or not busy:
+            rows.append(
+                Result(key, title, unit="ms", passed=False if target else None, note="no samples")
+            )
+            continue
+        ratio = p95(busy) / p95(calm)
+        note = f"quiet p95 {p95(calm):.1f} ms (median {median(calm):.1f}), {len(calm)} + {len(busy)} samples"
+        if kind == "sign-in":
+            note += (
+                f"; refused: quiet {sum(quiet['sign-in refused']):.0f}, "
+                f"hostile {sum(loud['sign-in refused']):.0f}"
+            )
+        if key == "8a":
+            note += f"; hostile traffic: {hostile_note}"
+        row = Result(
+            key,
+            title,
+            unit="ms",
+            median=median(busy),
+            p95=p95(busy),
+            floor=p95(calm),
+            ratio=ratio,
+            target=f"≤ {target}× quiet" if target else "",
+            samples=len(busy),
+            note=note,
+        )
+        row.passed = None if target is None else ratio <= target
+        row.extra = {"quiet_ms": calm, "hostile_ms": busy} if kind != "sign-in" else {}
+        rows.append(row)
+    rows[0].extra["hostile"] = {k: {**v, "outcomes": dict(v["outcomes"])} for k, v in tally.items()}
+    return rows
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
