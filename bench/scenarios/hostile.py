@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import os
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -59,11 +58,13 @@ COSTLY = (
     )
     + "\n}"
 )
-#: Finding 3: nesting that multiplies (a group's students' marks' students' group's …).
+#: Finding 3: nesting that multiplies (a group's students' marks' students' group's …):
+#: 30 students × 10 marks × 30 students × 10 marks, 90,000 marks — with ``first: 200`` it
+#: would be 36 million and the run would not end.
 DEEP = (
     "query Deep($group: ID!) { node(id: $group) { ... on Group { students { "
-    f"marks({MARKS}, first: 200) {{ nodes {{ student {{ group {{ students {{ "
-    f"marks({MARKS}, first: 200) {{ nodes {{ value }} }} }} }} }} }} }} }} }} }} }}"
+    f"marks({MARKS}, first: 10) {{ nodes {{ student {{ group {{ students {{ "
+    f"marks({MARKS}, first: 10) {{ nodes {{ value }} }} }} }} }} }} }} }} }} }} }}"
 )
 #: Finding 4: ~950 overlapping fields in 16 KB, anonymous (under the token limit).
 OVERLAPPING_FIELDS = 960
@@ -81,9 +82,11 @@ mutation Guess($input: LoginInput!) { login(input: $input) { token errors { code
 """
 
 #: Connections per hostile stream.
-STREAMS = {"costly": 1, "deep": 1, "anonymous": 2, "sign-in": 8}
+STREAMS = {"costly": 1, "deep": 1, "anonymous": 1, "sign-in": 8}
 #: Requests per hostile connection at most, whatever the time.
 MAX_PER_CONNECTION = 100_000
+#: A victim's request that takes longer is counted as taking this long.
+VICTIM_LIMIT_SECONDS = 30.0
 #: Victim iterations between two real sign-ins.
 SIGN_IN_EVERY = 10
 
@@ -199,14 +202,20 @@ def main(argv: list[str] | None = None) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 
-        def watch() -> None:  # a daemon thread: never keeps the process alive
-            sys.stdin.buffer.read()
-            loop.call_soon_threadsafe(stop.set)
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
 
-        threading.Thread(target=watch, daemon=True).start()
+        async def watch() -> None:
+            await reader.read()  # until the bench closes our stdin
+            stop.set()
+
+        watcher = asyncio.create_task(watch())
         sys.stdout.buffer.write(b"ready\n")
         sys.stdout.flush()
-        return await hostile(args.port, args.seconds, director, args.group, stop)
+        try:
+            return await hostile(args.port, args.seconds, director, args.group, stop)
+        finally:
+            watcher.cancel()
 
     tally = asyncio.run(run())
     sys.stdout.buffer.write(orjson.dumps(tally) + b"\n")
@@ -231,11 +240,24 @@ class Victim:
         for wire in self.wires.values():
             await wire.close()
 
+    async def settle(self, fast_ms: float, within: float = 300.0) -> float:
+        """Wait until /healthz answers within ``fast_ms`` again (what the attack left
+        running on the server has finished); the seconds it took."""
+        began = time.perf_counter()
+        while time.perf_counter() - began < within:
+            t0 = time.perf_counter()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wires["healthz"].exchange(self.health), within)
+            if (time.perf_counter() - t0) * 1000 <= fast_ms:
+                return time.perf_counter() - began
+            await asyncio.sleep(0.2)
+        raise GraphQLFailed(f"the server was still busy {within:.0f} s after the attack")
+
     async def run(self, seconds: float) -> dict[str, list[float]]:
         """Milliseconds per request, by kind, for ``seconds``; a refused real sign-in is
         counted under ``sign-in refused``."""
         out: dict[str, list[float]] = {"journal": [], "healthz": [], "sign-in": []}
-        refused = 0
+        refused = timeouts = 0
         deadline = time.perf_counter() + seconds
         i = 0
         while time.perf_counter() < deadline:
@@ -244,7 +266,14 @@ class Victim:
                 raw = {"journal": self.journal, "healthz": self.health}.get(kind, self.sign_in)
                 began = time.perf_counter()
                 exchange = self.wires[kind].exchange(raw)
-                status, answer = await asyncio.wait_for(exchange, REQUEST_LIMIT_SECONDS)
+                try:
+                    status, answer = await asyncio.wait_for(exchange, VICTIM_LIMIT_SECONDS)
+                except TimeoutError:
+                    # Starved: counted at the limit (the p95 shows it), and a new connection.
+                    await self.wires[kind].close()
+                    out[kind].append(VICTIM_LIMIT_SECONDS * 1000)
+                    timeouts += 1
+                    continue
                 elapsed = (time.perf_counter() - began) * 1000
                 if status != 200:
                     raise GraphQLFailed(f"victim {kind}: HTTP {status}: {answer[:300]!r}")
@@ -254,6 +283,7 @@ class Victim:
                 out[kind].append(elapsed)
             i += 1
         out["sign-in refused"] = [float(refused)]
+        out["timeouts"] = [float(timeouts)]
         return out
 
 
@@ -363,7 +393,7 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
     quiet: dict[str, list[float]] = {}
     loud: dict[str, list[float]] = {}
     tally: dict[str, Any] = {}
-    hostile_seconds = 0.0
+    hostile_seconds = settled = 0.0
     try:
         await victim.run(1.0)  # warm-up
         for _ in range(2):
@@ -379,6 +409,8 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
                 raise
             _merge(tally, await attack.finish())
             hostile_seconds += time.perf_counter() - began
+            fast = max(20.0, 3 * median(quiet["healthz"]))
+            settled += await victim.settle(fast)
             for kind, values in measured.items():
                 loud.setdefault(kind, []).extend(values)
             ctx.say(f"hostile: {_describe(tally, hostile_seconds)}")
@@ -408,7 +440,10 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
                 f"hostile {sum(loud['sign-in refused']):.0f}"
             )
         if key == "8a":
+            starved = sum(loud.get("timeouts", []))
+            note += f"; victim requests over {VICTIM_LIMIT_SECONDS:.0f} s: {starved:.0f}"
             note += f"; hostile traffic: {hostile_note}"
+            note += f"; server busy {settled:.0f} s after the attacks stopped"
         row = Result(
             key,
             title,
