@@ -20,6 +20,8 @@ client-side work does not delay the victim's measurements in this one:
   over logins and addresses, which no per-login or per-address throttle slows, so every
   one costs a full password check — the worst case for the check's bounded line.
 
+``BENCH_HOSTILE_STREAMS=sign-in`` (comma-separated names) runs only some of the streams.
+
 Bounded: a fixed time per phase, a request cap per stream, loopback only; the hostile
 process stops by itself (and is stopped by its pid if it does not).
 """
@@ -82,7 +84,18 @@ mutation Guess($input: LoginInput!) { login(input: $input) { token errors { code
 """
 
 #: Connections per hostile stream.
-STREAMS = {"costly": 1, "deep": 1, "anonymous": 1, "sign-in": 8}
+ALL_STREAMS = {"costly": 1, "deep": 1, "anonymous": 1, "sign-in": 8}
+
+
+def streams() -> dict[str, int]:
+    """The streams to run: all, or those named in ``BENCH_HOSTILE_STREAMS`` (e.g.
+    ``sign-in`` to see one part of the attack alone)."""
+    named = [s.strip() for s in os.environ.get("BENCH_HOSTILE_STREAMS", "").split(",")]
+    chosen = {name: ALL_STREAMS[name] for name in named if name in ALL_STREAMS}
+    return chosen or dict(ALL_STREAMS)
+
+
+STREAMS = streams()
 #: Requests per hostile connection at most, whatever the time.
 MAX_PER_CONNECTION = 100_000
 #: A victim's request that takes longer is counted as taking this long.
@@ -459,6 +472,9 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
         row.passed = None if target is None else ratio <= target
         row.extra = {"quiet_ms": calm, "hostile_ms": busy} if kind != "sign-in" else {}
         rows.append(row)
+    if set(STREAMS) != set(ALL_STREAMS):
+        for row in rows:
+            row.scenario += f" ({', '.join(STREAMS)} only)"
     rows[0].extra["hostile"] = {k: {**v, "outcomes": dict(v["outcomes"])} for k, v in tally.items()}
     return rows
 
