@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
     #: Password checks running at once in one worker (argon2 is CPU and memory bound);
-    #: None means one per CPU core. Checks beyond it wait, at most ``argon2_queue`` of them;
+    #: None means one per CPU core but one (left to the event loop; at least one). With
+    #: several workers on a host, set it so that workers × it stays near the cores.
+    #: Checks beyond it wait, at most ``argon2_queue`` of them;
     #: a sign-in beyond that is refused at once ("try again in a few seconds").
     argon2_concurrency: int | None = Field(default=None, ge=1)
     argon2_queue: int = Field(default=32, ge=0)
