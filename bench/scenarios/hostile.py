@@ -1,18 +1,21 @@
 """Scenario 8: hostile neighbours — ``/healthz`` and a teacher's journal while others attack.
 
 On a server of its own (production settings, one worker, the same database), the victim
-— one connection asking the teacher's journal and ``/healthz`` in turn, and now and then
-a real sign-in — is measured for a fixed time in quiet, then for the same time while
+— the teacher's journal and ``/healthz`` in turn on their connections, real sign-ins and
+mark writes on others — is measured for a fixed time in quiet, then for the same time while
 hostile requests stream from other connections, twice, alternately (quiet, hostile,
 quiet, hostile), so both see the same machine. The ratio of the p95s is the figure;
 the target is ≤ 1.5×.
+
+The victim also writes marks (``setMark`` on one cell, one after another): on SQLite a
+sign-in used to hold the writer lock across its password check.
 
 The hostile traffic (issue 11, findings 3–5), from a separate process so that its
 client-side work does not delay the victim's measurements in this one:
 
 - ``costly``: a signed-in director's 10 aliases × groups → students → marks(first: 200);
-- ``deep``: marks → student → group → students → marks, nested as far as the depth
-  limit allows;
+- ``deep``: a group's students → marks → student → group → students → marks (10 marks
+  a level: the issue's 200 would not end);
 - ``anonymous``: 16 KB anonymous documents of ~950 overlapping fields, each one byte
   different from the last (no validation cache helps);
 - ``sign-in``: failing sign-ins, each for another made-up login from another claimed
@@ -44,6 +47,15 @@ from bench.client import GraphQLFailed, Wire, body, request
 from bench.common import BENCH_TODAY, INSTITUTION, PASSWORD, ROOT, TEACHER, Result, median, p95
 from bench.context import Context
 from bench.scenarios.journal import JOURNAL
+from bench.scenarios.writes import (
+    Cell,
+    MutationShape,
+    Outcome,
+    _versions,
+    _write,
+    document,
+    read_shape,
+)
 from bench.server import Server
 
 DIRECTOR = "director"
@@ -242,13 +254,23 @@ class Victim:
     """The journal and /healthz in turn, and a real sign-in now and then, each on a
     connection of its own."""
 
-    def __init__(self, port: int, journal: bytes, token: str) -> None:
+    def __init__(
+        self, port: int, journal: bytes, token: str, write: WriteVictim | None = None
+    ) -> None:
         self.port = port
+        self.token = token
+        self.write = write
+        self.outcome = Outcome()
         self.journal = request(port, journal, token)
         self.health = healthz_request(port)
         variables = {"input": {"institution": INSTITUTION, "login": TEACHER, "password": PASSWORD}}
         self.sign_in = request(port, body(SIGN_IN, variables), None)
-        self.wires = {"journal": Wire(port), "healthz": Wire(port), "sign-in": Wire(port)}
+        self.wires = {
+            "journal": Wire(port),
+            "healthz": Wire(port),
+            "sign-in": Wire(port),
+            "setMark": Wire(port),
+        }
 
     async def close(self) -> None:
         for wire in self.wires.values():
@@ -307,10 +329,43 @@ class Victim:
                     out["sign-in"].append(ms)
                 await asyncio.sleep(SIGN_IN_PAUSE_SECONDS)
 
-        await asyncio.gather(screens(), sign_ins())
+        async def writes() -> None:
+            if self.write is None:
+                return
+            doc, shape, cell = self.write
+            while time.perf_counter() < deadline:
+                done = len(self.outcome.latencies_ms)
+                write = _write(self.wires["setMark"], doc, shape, cell, self.token, self.outcome)
+                try:
+                    await asyncio.wait_for(write, VICTIM_LIMIT_SECONDS)
+                except TimeoutError:
+                    await self.wires["setMark"].close()
+                    counts["timeouts"] += 1
+                    out["setMark"].append(VICTIM_LIMIT_SECONDS * 1000)
+                    continue
+                out["setMark"].extend(self.outcome.latencies_ms[done:])
+
+        out["setMark"] = []
+        await asyncio.gather(screens(), sign_ins(), writes())
         out["sign-in refused"] = [float(counts["refused"])]
         out["timeouts"] = [float(counts["timeouts"])]
         return out
+
+
+#: How the victim writes a mark: the document, the mutation's shape, the cell.
+WriteVictim = tuple[str, MutationShape, Cell]
+
+
+async def write_victim(ctx: Context) -> WriteVictim | None:
+    """A cell of the benchmark journal the victim flips between 4 and 5 (none of the
+    writes scenario's cells)."""
+    shape = read_shape()
+    if isinstance(shape, str):
+        return None
+    work, lesson, _date = ctx.fixture.works[-1]
+    cell = Cell(work, lesson, ctx.fixture.students[-1], None)
+    await _versions(ctx.main.url, [cell])
+    return document(shape), shape, cell
 
 
 class Hostile:
@@ -419,7 +474,7 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
     director = await ctx.token(DIRECTOR)
     journal = body(JOURNAL, ctx.fixture.journal_variables)
     group = ctx.fixture.gid("group")
-    victim = Victim(server.port, journal, teacher)
+    victim = Victim(server.port, journal, teacher, await write_victim(ctx))
     quiet: dict[str, list[float]] = {}
     loud: dict[str, list[float]] = {}
     tally: dict[str, Any] = {}
@@ -455,6 +510,7 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
         ("8a", "healthz", "/healthz p95, hostile vs quiet", 1.5),
         ("8b", "journal", "teacher's journal p95, hostile vs quiet", 1.5),
         ("8c", "sign-in", "a real sign-in p95, hostile vs quiet", None),
+        ("8d", "setMark", "a teacher's setMark p95, hostile vs quiet", None),
     ):
         calm, busy = quiet.get(kind, []), loud.get(kind, [])
         if not calm or not busy:
@@ -469,6 +525,15 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
                 f"; refused: quiet {sum(quiet['sign-in refused']):.0f}, "
                 f"hostile {sum(loud['sign-in refused']):.0f}"
             )
+        if kind == "setMark":
+            rate = {
+                name: len(values) / (2 * seconds)
+                for name, values in (("quiet", calm), ("hostile", busy))
+            }
+            note += f"; writes/s quiet {rate['quiet']:.0f}, hostile {rate['hostile']:.0f}"
+            failed = {k: v for k, v in victim.outcome.codes.items() if k != "ok"}
+            if failed:
+                note += f"; not ok: {failed}"
         if key == "8a":
             starved = sum(loud.get("timeouts", []))
             note += f"; victim requests over {VICTIM_LIMIT_SECONDS:.0f} s: {starved:.0f}"
@@ -487,7 +552,7 @@ async def scenario_hostile(ctx: Context) -> list[Result]:
             note=note,
         )
         row.passed = None if target is None else ratio <= target
-        row.extra = {"quiet_ms": calm, "hostile_ms": busy} if kind != "sign-in" else {}
+        row.extra = {"quiet_ms": calm, "hostile_ms": busy} if kind in ("healthz", "journal") else {}
         rows.append(row)
     if set(STREAMS) != set(ALL_STREAMS):
         for row in rows:
