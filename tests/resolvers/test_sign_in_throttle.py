@@ -178,6 +178,17 @@ async def test_guessing_gets_a_growing_wait_then_a_lockout_that_refuses_the_righ
             assert (await _attempt(client, who, "demo"))[1] == _throttled(600)
 
 
+async def test_workers_share_the_counts(make_client: Any, clock: Clock) -> None:
+    # Given two workers of the service (two apps, each with its own engine) on one database
+    async with make_client(**LOGIN_LIMITS) as one, make_client(**LOGIN_LIMITS) as two:
+        # When the guesses are spread over them
+        for worker in (one, two, one):
+            assert (await _attempt(worker, KNOWN, "wrong"))[1] == BAD_ANSWER
+        # Then each refuses what the other's failures earned
+        assert (await _attempt(two, KNOWN, "demo"))[1] == _throttled(10)
+        assert (await _attempt(one, KNOWN, "demo"))[1] == _throttled(10)
+
+
 async def test_the_wait_is_said_in_english_on_request(make_client: Any, clock: Clock) -> None:
     async with make_client(**{**LOGIN_LIMITS, "sign_in_login_free": 0}) as client:
         await _attempt(client, KNOWN, "wrong")
