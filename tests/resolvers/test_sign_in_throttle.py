@@ -178,6 +178,33 @@ async def test_guessing_gets_a_growing_wait_then_a_lockout_that_refuses_the_righ
             assert (await _attempt(client, who, "demo"))[1] == _throttled(600)
 
 
+async def _throttle_keys(db: Any) -> set[str]:
+    async with unscoped(db.factory) as session:
+        return set((await session.execute(select(m.SignInThrottle.key))).scalars())
+
+
+async def test_counts_are_forgotten_after_a_quiet_window(
+    db: Any, make_client: Any, clock: Clock
+) -> None:
+    async with make_client(**LOGIN_LIMITS, sign_in_window_seconds=3600) as client:
+        # Given a login with a wait earned, and an unknown one with one failure
+        for _ in range(3):
+            assert (await _attempt(client, KNOWN, "wrong"))[1] == BAD_ANSWER
+        assert (await _attempt(client, UNKNOWN[0], "wrong"))[1] == BAD_ANSWER
+        unknown_key = throttle.login_key(*UNKNOWN[0])
+        assert unknown_key in await _throttle_keys(db)
+
+        # When an hour passes without attempts
+        clock.advance(3601)
+        # Then the login starts again from its free failures (a third earns the first wait)
+        for _ in range(3):
+            assert (await _attempt(client, KNOWN, "wrong"))[1] == BAD_ANSWER
+        assert (await _attempt(client, KNOWN, "demo"))[1] == _throttled(10)
+        # and the quiet key's row is gone (failures prune what the window forgot)
+        assert unknown_key not in await _throttle_keys(db)
+        assert throttle.login_key(*KNOWN) in await _throttle_keys(db)
+
+
 async def test_workers_share_the_counts(make_client: Any, clock: Clock) -> None:
     # Given two workers of the service (two apps, each with its own engine) on one database
     async with make_client(**LOGIN_LIMITS) as one, make_client(**LOGIN_LIMITS) as two:
