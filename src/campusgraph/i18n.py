@@ -16,6 +16,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Неверное имя пользователя или пароль.",
         "Wrong login or password.",
     ),
+    "sign_in_throttled": (
+        "Слишком много неудачных попыток входа. Повторите через {seconds} с.",
+        "Too many failed sign-in attempts. Try again in {seconds} s.",
+    ),
+    "sign_in_busy": (
+        "Сервер занят проверкой паролей. Повторите вход через {seconds} с.",
+        "The server is busy checking passwords. Try again in {seconds} s.",
+    ),
     "forbidden": (
         "Доступ запрещён регламентом «{ruleset}»: {clause}",
         "Forbidden by ruleset «{ruleset}»: {clause}",

@@ -24,6 +24,30 @@ class Settings(BaseSettings):
     #: Argon2 cost. Lowered only by the test suite; never in production.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    #: Password checks running at once in one worker (argon2 is CPU and memory bound);
+    #: None means one per CPU core but one (left to the event loop; at least one). With
+    #: several workers on a host, set it so that workers × it stays near the cores.
+    #: Checks beyond it wait, at most ``argon2_queue`` of them;
+    #: a sign-in beyond that is refused at once ("try again in a few seconds").
+    argon2_concurrency: int | None = Field(default=None, ge=1)
+    argon2_queue: int = Field(default=32, ge=0)
+    #: Sign-in throttling (see resolvers/throttle.py). Per login (realm + login) and per
+    #: client address: the first ``*_free`` failures cost nothing, each further one doubles
+    #: the wait before the next check (from ``sign_in_delay_seconds``), and at ``*_lockout``
+    #: failures the key is locked for ``sign_in_lockout_seconds`` (the right password is
+    #: refused too). Counts are forgotten after ``sign_in_window_seconds`` without attempts;
+    #: a successful sign-in clears its login's count.
+    sign_in_throttle: bool = True
+    sign_in_login_free: int = Field(default=3, ge=0)
+    sign_in_login_lockout: int = Field(default=10, ge=1)
+    sign_in_address_free: int = Field(default=20, ge=0)
+    sign_in_address_lockout: int = Field(default=50, ge=1)
+    sign_in_delay_seconds: float = Field(default=1.0, gt=0)
+    sign_in_lockout_seconds: float = Field(default=900.0, gt=0)
+    sign_in_window_seconds: float = Field(default=3600.0, gt=0)
+    #: Proxies (IP addresses or networks, comma-separated) whose ``X-Forwarded-For`` names
+    #: the client; from anyone else the header is ignored and the peer address counts.
+    trusted_proxies: str = ""
     max_query_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=4000, ge=100)

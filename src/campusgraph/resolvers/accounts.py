@@ -14,7 +14,7 @@ from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.resolvers.audit import record
-from campusgraph.security import hash_password, one_time_password, verify_password
+from campusgraph.security import one_time_password, password_checks
 from campusgraph.text import translit
 
 MIN_PASSWORD = 8
@@ -83,12 +83,11 @@ async def issue_credentials(
         }
     fresh = [person_id for person_id, _ in people if person_id not in existing]
     passwords = {person_id: one_time_password() for person_id in fresh}
+    checks = password_checks(ctx.settings)
     hashes = dict(
         zip(
             passwords,
-            await asyncio.gather(
-                *(asyncio.to_thread(hash_password, p, ctx.settings) for p in passwords.values())
-            ),
+            await asyncio.gather(*(checks.hash(p, ctx.settings) for p in passwords.values())),
             strict=True,
         )
     )
@@ -103,9 +102,7 @@ async def issue_credentials(
             if account is None:
                 if person_id not in hashes:  # its account vanished meanwhile: a rare path
                     passwords[person_id] = one_time_password()
-                    hashes[person_id] = await asyncio.to_thread(
-                        hash_password, passwords[person_id], ctx.settings
-                    )
+                    hashes[person_id] = await checks.hash(passwords[person_id], ctx.settings)
                 login = await _unique_login(session, inst, person)
                 account = m.UserAccount(
                     institution_id=inst,
@@ -176,7 +173,7 @@ async def reset_password(ctx: Context, user_id: int, client_mutation_id: str | N
     inst = viewer.institution_id
     assert inst is not None
     password = one_time_password()
-    digest = await asyncio.to_thread(hash_password, password, ctx.settings)
+    digest = await password_checks(ctx.settings).hash(password, ctx.settings)
     async with ctx.session(write=True) as session:
         account = (
             await session.execute(
@@ -260,14 +257,27 @@ async def change_password(ctx: Context, old: str, new: str) -> list[tuple[str, s
                 "Must differ from the old one." if en else "Должен отличаться от прежнего.",
             )
         ]
+    # Argon2 runs with no transaction open (a write session held across it stalled every
+    # writer on SQLite): read the hash, check and hash in the bounded line, then write only
+    # if the hash is still the one that was checked.
+    checks = password_checks(ctx.settings)
+    wrong = [("input.oldPassword", "Wrong password." if en else "Неверный пароль.")]
+    async with ctx.session() as session:
+        stored = (
+            await session.execute(
+                select(m.UserAccount.password_hash).where(m.UserAccount.id == viewer.user_id)
+            )
+        ).scalar_one()
+    if not await checks.verify(stored, old, ctx.settings):
+        return wrong
+    digest = await checks.hash(new, ctx.settings)
     async with ctx.session(write=True) as session:
         account = (
             await session.execute(select(m.UserAccount).where(m.UserAccount.id == viewer.user_id))
         ).scalar_one()
-        ok = await asyncio.to_thread(verify_password, account.password_hash, old, ctx.settings)
-        if not ok:
-            return [("input.oldPassword", "Wrong password." if en else "Неверный пароль.")]
-        account.password_hash = await asyncio.to_thread(hash_password, new, ctx.settings)
+        if account.password_hash != stored:
+            return wrong  # changed meanwhile: the old password checked is no longer it
+        account.password_hash = digest
         account.must_change_password = False
         await _revoke(session, account.id, keep=viewer.session_id)
         await record(

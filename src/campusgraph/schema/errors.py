@@ -29,6 +29,9 @@ class ErrorCode(enum.Enum):
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
     UNAVAILABLE = "UNAVAILABLE"
+    #: Refused unchecked: too many attempts (sign-in throttling) or a full queue; the
+    #: payload says when to try again.
+    RATE_LIMITED = "RATE_LIMITED"
 
 
 #: A filesystem path: absolute (POSIX, two parts at least, not inside a URL or a word

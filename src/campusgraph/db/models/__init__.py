@@ -54,6 +54,7 @@ from campusgraph.db.models.teaching import (
     TimetableEntry,
 )
 from campusgraph.db.models.tenancy import Institution, Region
+from campusgraph.db.models.throttle import SignInThrottle
 
 __all__ = [
     "AcademicYear",
@@ -93,6 +94,7 @@ __all__ = [
     "Region",
     "RoleAssignment",
     "Room",
+    "SignInThrottle",
     "Speciality",
     "Student",
     "StudentPersonal",
