@@ -26,7 +26,9 @@ from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
+from campusgraph.schema import idempotency
 from campusgraph.schema.execution import ExecutionContext
+from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.journal_mutations import JournalMutations
 from campusgraph.schema.journal_rules import JournalRulesQuery
@@ -187,6 +189,7 @@ class Query(
     pass
 
 
+@idempotency.bound
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
 class Mutation(
     AuthMutations,
@@ -228,6 +231,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             RequestStats,
+            IdempotencyResults,
             SignInGate,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(rules),
