@@ -12,10 +12,13 @@ import datetime as dt
 import time
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
+from campusgraph.resolvers import journal_writes
 from campusgraph.ids import to_global_id
 from tests.support.journal import Cell, free_cells, period_id
 
@@ -111,6 +114,78 @@ async def test_twenty_writers_on_one_cell_one_wins_nineteen_are_told(db: Any, si
     assert all("версия 2" in errors[0]["message"] for errors in losers), losers
     stored = await _marks(db, [cell])
     assert stored == {(cell.work_pk, cell.student_pk): (values[winners[0]], 2)}
+
+
+@pytest.mark.backends("postgresql")
+async def test_twenty_writers_held_between_read_and_write_one_wins(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All 20 read version 1 before any of them writes (a barrier at the seam between the
+    read and the UPDATE): only the UPDATE's own ``version = :expected`` can tell them apart.
+    PostgreSQL only: SQLite runs one write transaction at a time, so no two writers are
+    ever between their read and their write together (the next test covers it there)."""
+    # Given a mark at version 1 and 20 sessions that all saw version 1
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Информатика", count=1)
+    clients = [await sign_in(ALTAI, "teacher") for _ in range(20)]
+    first = await _post(clients[0], SET_MARK, _mark(cell, "3"))
+    assert first["setMark"]["errors"] == []
+    barrier = asyncio.Barrier(20)
+    held: list[int] = []
+
+    async def hold(_session: AsyncSession, obj: str, pk: int) -> None:
+        held.append(pk)
+        await barrier.wait()
+
+    monkeypatch.setattr(journal_writes, "between_read_and_write", hold)
+
+    # When all 20 change it at once, to different values
+    values = ["2", "4", "5", "2"] * 5
+    results = await asyncio.gather(
+        *(
+            _post(c, SET_MARK, _mark(cell, v, version=1))
+            for c, v in zip(clients, values, strict=True)
+        )
+    )
+
+    # Then all 20 were held after reading version 1; exactly one wrote, 19 were told
+    assert len(held) == 20
+    outcomes = [r["setMark"] for r in results]
+    winners = [i for i, o in enumerate(outcomes) if o["errors"] == []]
+    assert len(winners) == 1, outcomes
+    codes = [[e["code"] for e in o["errors"]] for i, o in enumerate(outcomes) if i not in winners]
+    assert codes == [["CONFLICT"]] * 19
+    stored = await _marks(db, [cell])
+    assert stored == {(cell.work_pk, cell.student_pk): (values[winners[0]], 2)}
+
+
+async def test_a_change_between_read_and_write_is_not_overwritten(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's change lands after this writer read version 1 and before its
+    UPDATE (made at the seam, in the writer's own transaction: on SQLite no other
+    transaction can run then). The UPDATE must find version 2 and refuse."""
+    # Given a mark at version 1
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Информатика", count=1)
+    teacher = await sign_in(ALTAI, "teacher")
+    assert (await _post(teacher, SET_MARK, _mark(cell, "3")))["setMark"]["errors"] == []
+
+    async def interloper(session: AsyncSession, obj: str, pk: int) -> None:
+        assert obj == "mark"
+        await session.execute(
+            update(m.Mark).where(m.Mark.id == pk).values(value="2", version=m.Mark.version + 1)
+        )
+
+    monkeypatch.setattr(journal_writes, "between_read_and_write", interloper)
+
+    # When the teacher changes it from the version 1 he saw
+    result = await _post(teacher, SET_MARK, _mark(cell, "5", version=1))
+
+    # Then CONFLICT naming version 2, and nothing of the stale write is stored (the
+    # interloper's change went with the refused transaction it was made in)
+    [error] = result["setMark"]["errors"]
+    assert (error["code"], "версия 2" in error["message"]) == ("CONFLICT", True), result
+    assert result["setMark"]["mark"] is None
+    assert await _marks(db, [cell]) == {(cell.work_pk, cell.student_pk): ("3", 1)}
 
 
 async def test_twenty_writers_creating_one_cell_one_wins(db: Any, sign_in: Any) -> None:

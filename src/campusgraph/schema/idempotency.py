@@ -409,23 +409,26 @@ def bound(mutation_type: T) -> T:
 
 def _payload_of(field: StrawberryField) -> Callable[..., Any] | None:
     argument = next((a for a in field.arguments if a.python_name == "input"), None)
-    if argument is None:
+    if argument is None or "client_mutation_id" not in _field_names(argument.type):
         return None
-    input_type = argument.type
-    names = {f.name for f in dataclasses.fields(input_type)} if _is_class(input_type) else set()
-    if "client_mutation_id" not in names:
-        return None
-    payload = field.type
-    if not _is_class(payload) or "errors" not in {f.name for f in dataclasses.fields(payload)}:
+    payload: Any = field.type
+    names = _field_names(payload)
+    if "errors" not in names:
         raise TypeError(f"{field.python_name}: its payload has no errors to answer with")
-    if "client_mutation_id" in {f.name for f in dataclasses.fields(payload)}:
-        return payload  # type: ignore[no-any-return]
+    if "client_mutation_id" in names:
+        return cast("Callable[..., Any]", payload)
 
     def without_key(client_mutation_id: str | None, errors: list[MutationError]) -> Any:
         del client_mutation_id  # the payload does not echo it
-        return payload(errors=errors)  # type: ignore[operator]
+        return payload(errors=errors)
 
     return without_key
+
+
+def _field_names(value: Any) -> set[str]:
+    if not _is_class(value):
+        return set()
+    return {f.name for f in dataclasses.fields(value)}
 
 
 def _is_class(value: Any) -> bool:

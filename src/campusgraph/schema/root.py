@@ -20,13 +20,13 @@ from strawberry.extensions import (
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
+from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
-from campusgraph.schema import idempotency
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
