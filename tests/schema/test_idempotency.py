@@ -451,10 +451,16 @@ async def test_every_keyed_mutation_refuses_a_key_bound_to_other_input(
     document = f"mutation ($input: {type_name}) {{ {mutation}(input: $input) {{ {ERRORS} }} }}"
 
     # When the key comes with this input
-    answer = await teacher.data(
-        document, {"input": {**_value(input_type), "clientMutationId": key}}
+    response = await teacher.post(
+        document,
+        {"input": {**_value(input_type), "clientMutationId": key}},
+        headers={"Accept-Language": "en"},
     )
 
-    # Then it is refused on the key, and nothing was written
-    assert _codes(answer[mutation]) == [("VALIDATION", "input.clientMutationId")], answer
+    # Then it is refused because the input differs, and nothing was written
+    answer = response.json()["data"][mutation]
+    assert _codes(answer) == [("VALIDATION", "input.clientMutationId")], answer
+    assert answer["errors"][0]["message"].startswith(
+        f"clientMutationId «{key}» was already used for {mutation} with other input"
+    ), answer
     assert await _count(shared_db, m.AuditEvent) == events
