@@ -468,9 +468,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The retry with clientMutationId «{id}» asks for other fields: the answer was kept "
         "for the first attempt's document; send that one.",
     ),
+    "idempotency_answer_not_kept": (
+        "Операция с clientMutationId «{id}» уже выполнена; её ответ содержал секрет "
+        "(одноразовый пароль), он показывается один раз и не хранится. Для новой операции "
+        "возьмите новый идентификатор.",
+        "The operation with clientMutationId «{id}» was already done; its answer held a "
+        "secret (a one-time password), shown once and never stored. Use a new id for a new "
+        "operation.",
+    ),
     "idempotency_key_length": (
-        "clientMutationId должен быть непустым и не длиннее {limit} символов.",
-        "clientMutationId must be non-empty and at most {limit} characters long.",
+        "clientMutationId не длиннее {limit} символов.",
+        "clientMutationId is at most {limit} characters long.",
     ),
     "journal_cell_taken": (
         "Запись уже сделал другой пользователь: обновите журнал и повторите.",

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
-from campusgraph.resolvers import journal_writes
 from campusgraph.ids import to_global_id
+from campusgraph.resolvers import journal_writes
 from tests.support.journal import Cell, free_cells, period_id
 
 SET_MARK = """

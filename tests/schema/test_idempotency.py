@@ -45,6 +45,12 @@ mutation ($input: SetMarkInput!) {{
   setMark(input: $input) {{ mark {{ id value }} {ERRORS} }}
 }}
 """
+SET_MARK_TWICE = f"""
+mutation ($input: SetMarkInput!) {{
+  first: setMark(input: $input) {{ mark {{ id }} {ERRORS} }}
+  second: setMark(input: $input) {{ mark {{ id }} {ERRORS} }}
+}}
+"""
 SET_ATTENDANCE = f"""
 mutation ($input: SetAttendanceInput!) {{
   setAttendance(input: $input) {{ attendance {{ id status version }} clientMutationId {ERRORS} }}
@@ -63,6 +69,14 @@ mutation ($input: CreateRoomInput!) {{
 CREATE_DEPARTMENT = f"""
 mutation ($input: CreateDepartmentInput!) {{
   createDepartment(input: $input) {{ department {{ id name }} clientMutationId {ERRORS} }}
+}}
+"""
+CURATED = """
+{ viewer { employee { curatedGroups { students { id } } } } }
+"""
+ISSUE = f"""
+mutation ($input: IssueCredentialsInput!) {{
+  issueCredentials(input: $input) {{ credentials {{ login oneTimePassword }} {ERRORS} }}
 }}
 """
 MUTATION_FIELDS = """
@@ -221,9 +235,9 @@ async def test_users_and_mutations_have_keys_of_their_own(db: Any, sign_in: Any)
     absent = (await altai.data(SET_ATTENDANCE, attendance))["setAttendance"]
 
     # Then both ran and wrote
-    assert their_mark["errors"] == [] and their_mark["mark"]["value"] == "3"
+    assert (their_mark["errors"], their_mark["mark"]["value"]) == ([], "3")
     assert await _marks(db, theirs) == {(theirs.work_pk, theirs.student_pk): ("3", 1)}
-    assert absent["errors"] == [] and absent["attendance"]["status"] == "ABSENT"
+    assert (absent["errors"], absent["attendance"]["status"]) == ([], "ABSENT")
 
 
 async def test_a_refused_first_request_does_not_bind_its_key(db: Any, sign_in: Any) -> None:
@@ -270,6 +284,17 @@ async def test_an_overlong_key_is_refused(db: Any, sign_in: Any) -> None:
     assert await _marks(db, cell) == {}
 
 
+async def test_one_key_twice_in_one_request_writes_once(db: Any, sign_in: Any) -> None:
+    teacher = await sign_in(ALTAI, "teacher")
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+
+    both = await teacher.data(SET_MARK_TWICE, _mark(cell, "4", "k-twice"))
+
+    assert both["first"]["errors"] == []
+    assert _codes(both["second"]) == [("CONFLICT", "input.clientMutationId")]
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
 async def test_simultaneous_requests_with_one_key_and_different_input_write_once(
     db: Any, sign_in: Any
 ) -> None:
@@ -292,6 +317,37 @@ async def test_simultaneous_requests_with_one_key_and_different_input_write_once
     ), outcomes
     winner = cells[written[0]]
     assert await _marks(db, *cells) == {(winner.work_pk, winner.student_pk): ("4", 1)}
+
+
+async def test_a_one_time_password_is_neither_kept_nor_shown_again(db: Any, sign_in: Any) -> None:
+    # Given credentials issued under key k (the answer holds a one-time password)
+    curator = await sign_in("tomsk-technikum-2023", "curator")
+    groups = (await curator.data(CURATED))["viewer"]["employee"]["curatedGroups"]
+    student = groups[0]["students"][3]["id"]
+    variables = {"input": {"people": [student], "clientMutationId": "k-otp"}}
+    issued = (await curator.data(ISSUE, variables))["issueCredentials"]
+    assert issued["errors"] == [], issued
+    [credential] = issued["credentials"]
+    accounts = await _count(db, m.UserAccount)
+
+    # When the request is sent again
+    retry = (await curator.data(ISSUE, variables))["issueCredentials"]
+
+    # Then it is told the operation was done, without the password, and nothing is issued
+    # again; the password is nowhere in the stored key
+    assert _codes(retry) == [("CONFLICT", "input.clientMutationId")]
+    assert retry["credentials"] is None
+    assert await _count(db, m.UserAccount) == accounts
+    async with unscoped(db.factory) as s:
+        kept = (
+            await s.execute(
+                select(m.IdempotencyKey.response).where(
+                    m.IdempotencyKey.client_mutation_id == "k-otp"
+                )
+            )
+        ).scalar_one()
+    assert kept is None
+    assert credential["oneTimePassword"] not in str(kept)
 
 
 # =====================================================================================

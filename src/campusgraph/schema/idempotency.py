@@ -17,7 +17,11 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
   write;
 - a mutation that answered errors wrote nothing and does not bind its key: the client
   may correct the input and send it again under the same key;
-- keys expire after ``Settings.idempotency_ttl_hours`` (then the key may be used anew).
+- a payload that carries a secret (a one-time password: shown once, never stored) keeps
+  no answer: a retry is told CONFLICT — done once, the secret not shown again;
+- keys expire after ``Settings.idempotency_ttl_hours`` (then the key may be used anew);
+  the stored answers, which may hold personal data, go with them (and with their
+  institution).
 
 One :class:`IdempotentMutation` field extension is put on every such field by
 :func:`bind` (at schema build, inside the permission check: an anonymous caller never
@@ -66,6 +70,10 @@ KEY_LIMIT = 128
 EXTRAS = "idempotency"
 #: One claim in this many also deletes its institution's expired keys.
 PURGE_EVERY = 256
+#: ``response_selection`` of a finished key whose answer held a secret and was not kept.
+NOT_KEPT = "-"
+#: Field names that mark a secret in a payload (at any depth): its answer is never kept.
+SECRET_WORDS = ("password", "token", "secret")
 #: How often a waiter looks at a key another process is running.
 POLL_SECONDS = 0.05
 
@@ -268,8 +276,11 @@ class IdempotentMutation(FieldExtension):
     """Runs a mutation at most once per (user, mutation, clientMutationId); see the
     module's docstring."""
 
-    def __init__(self, payload: Callable[..., Any]) -> None:
+    def __init__(self, payload: Callable[..., Any], *, keeps_answer: bool = True) -> None:
         self.payload = payload
+        #: False for a payload that carries a secret (a one-time password is shown once):
+        #: its answer is not stored, and a retry is told so instead of seeing it again.
+        self.keeps_answer = keeps_answer
 
     def _answer(self, key: str | None, *errors: MutationError) -> Any:
         return self.payload(client_mutation_id=key, errors=list(errors))
@@ -283,11 +294,11 @@ class IdempotentMutation(FieldExtension):
     ) -> Any:
         arguments = kwargs.get("input")
         key: str | None = getattr(arguments, "client_mutation_id", None)
-        if key is None:
+        if not key:  # none, or empty: the client asked for no idempotency
             return await next_(source, info, **kwargs)
         ctx: Context = info.context
         lang = ctx.language
-        if not key or len(key) > KEY_LIMIT:
+        if len(key) > KEY_LIMIT:
             text = message("idempotency_key_length", lang, limit=KEY_LIMIT)
             return self._answer(key, _error(ErrorCode.VALIDATION, text))
         viewer = ctx.viewer
@@ -299,7 +310,8 @@ class IdempotentMutation(FieldExtension):
         for _ in range(3):
             key_id = await _claim(ctx, mutation, key, digest)
             if key_id is not None:
-                return await self._first(next_, source, info, kwargs, key, key_id, selection)
+                kept = selection if self.keeps_answer else NOT_KEPT
+                return await self._first(next_, source, info, kwargs, key, key_id, kept)
             stored = await _stored(ctx, mutation, key)
             if stored is None:
                 continue  # released meanwhile: claim it
@@ -311,12 +323,20 @@ class IdempotentMutation(FieldExtension):
                 text = message("idempotency_key_reused", lang, id=key, mutation=mutation)
                 return self._answer(key, _error(ErrorCode.VALIDATION, text))
             if stored.selection is None:
+                if any(
+                    isinstance(p, Pending) and p.key_id == stored.id
+                    for p in ctx.extras.get(EXTRAS, [])
+                ):
+                    break  # twice in one request: its first answer is not complete yet
                 stored = await _wait(ctx, mutation, key, stored)
                 if stored is None:
                     continue  # the first request was refused and let the key go
                 if stored.selection is None:
                     text = message("idempotency_key_running", lang, id=key)
                     return self._answer(key, _error(ErrorCode.CONFLICT, text))
+            if stored.selection == NOT_KEPT:
+                text = message("idempotency_answer_not_kept", lang, id=key)
+                return self._answer(key, _error(ErrorCode.CONFLICT, text))
             if stored.selection != selection:
                 text = message("idempotency_other_selection", lang, id=key)
                 return self._answer(key, _error(ErrorCode.VALIDATION, text))
@@ -341,6 +361,9 @@ class IdempotentMutation(FieldExtension):
         _running[local] = asyncio.Event()
         try:
             result = await next_(source, info, **kwargs)
+        except asyncio.CancelledError:
+            _settled(local)  # the write may have happened: the key stays, its outcome unknown
+            raise
         except Exception:
             await _drop(ctx, key_id)
             _settled(local)
@@ -372,6 +395,8 @@ class IdempotencyResults(SchemaExtension):
                     data[item.response_key] = item.response
                 continue
             response = data.get(item.response_key) if data is not None else None
+            if item.selection == NOT_KEPT:
+                response = None
             try:
                 await _finish(ctx, item.key_id, item.selection, response)
             except Exception:
@@ -393,7 +418,8 @@ def bind(mutation_type: type) -> list[str]:
             continue
         if not any(isinstance(e, IdempotentMutation) for e in field.extensions):
             # First in the list = innermost: the permission check runs before it.
-            field.extensions.insert(0, IdempotentMutation(payload))
+            keeps = not _holds_secret(field.type, set())
+            field.extensions.insert(0, IdempotentMutation(payload, keeps_answer=keeps))
         bound.append(field.graphql_name or _camel(field.python_name))
     return bound
 
@@ -423,6 +449,22 @@ def _payload_of(field: StrawberryField) -> Callable[..., Any] | None:
         return payload(errors=errors)
 
     return without_key
+
+
+def _holds_secret(kind: Any, seen: set[Any]) -> bool:
+    """Whether a payload type has a field named like a secret, at any depth."""
+    while hasattr(kind, "of_type"):  # optional, list
+        kind = kind.of_type
+    definition = getattr(kind, "__strawberry_definition__", None)
+    if definition is None or kind in seen:
+        return False
+    seen.add(kind)
+    for field in definition.fields:
+        if any(word in field.python_name for word in SECRET_WORDS):
+            return True
+        if _holds_secret(field.type, seen):
+            return True
+    return False
 
 
 def _field_names(value: Any) -> set[str]:
