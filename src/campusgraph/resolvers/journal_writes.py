@@ -125,11 +125,17 @@ def _is_lock_failure(exc: DBAPIError) -> bool:
 
 
 #: Test seam, None in production (one attribute test per versioned write): awaited with
-#: the write's session, the object ("mark") and the row's id after the stored version was
-#: read and found as expected and before the conditional UPDATE. The concurrency tests
-#: hold every writer there (a barrier) or change the row under the writer, so the UPDATE's
-#: own ``version = :expected`` is what must refuse the stale writers.
+#: the write's session, the table ("mark") and the row's id after the stored version was
+#: read and found as expected and before the conditional UPDATE or DELETE. The
+#: concurrency tests hold every writer there (a barrier) or change the row under the
+#: writer, so the statement's own ``version = :expected`` is what must refuse the stale
+#: writers.
 between_read_and_write: Callable[[AsyncSession, str, int], Awaitable[None]] | None = None
+
+
+async def _between(session: AsyncSession, model: Any, pk: int) -> None:
+    if between_read_and_write is not None:
+        await between_read_and_write(session, model.__tablename__, pk)
 
 
 async def _write(
@@ -871,6 +877,7 @@ async def update_lesson(
         }
         values["lesson_type"] = v.lesson_type or LessonType.LESSON
         le = m.Lesson
+        await _between(session, le, pk)
         updated = await _changed(
             session,
             update(le)
@@ -981,6 +988,7 @@ async def delete_lesson(
                 .execution_options(synchronize_session=False)
             )
         le = m.Lesson
+        await _between(session, le, pk)
         deleted = await _changed(
             session,
             delete(le)
@@ -1213,8 +1221,7 @@ async def set_mark(
             if existing["value"] == value and existing["comment"] == comment:
                 unchanged: m.Mark = await _fresh(session, mk, existing["id"])
                 return unchanged
-            if between_read_and_write is not None:
-                await between_read_and_write(session, "mark", existing["id"])
+            await _between(session, mk, existing["id"])
             change = {
                 "mark_id": existing["id"],
                 "expected_version": expected_version,
@@ -1280,6 +1287,7 @@ async def _delete_versioned(
     if expected_version is not None and row.version != expected_version:
         raise _conflict(ctx, row.version, expected_version)
     snapshot = _snap(row, fields)
+    await _between(session, model, pk)
     deleted = await _changed(
         session,
         delete(model)
@@ -1407,6 +1415,7 @@ async def set_attendance(
             await session.flush()
             action, before, after, result = "create", None, _snap(row, ATTENDANCE_FIELDS), row
         elif status is None:
+            await _between(session, at, existing["id"])
             deleted = await _changed(
                 session,
                 delete(at)
@@ -1426,6 +1435,7 @@ async def set_attendance(
                 same: m.Attendance = await _fresh(session, at, existing["id"])
                 return same
             reason = existing["reason"] if status is AttendanceStatus.ABSENT else None
+            await _between(session, at, existing["id"])
             changed = await _changed(
                 session,
                 update(at)
@@ -1488,6 +1498,7 @@ async def set_absence_reason(
         if existing["reason"] == reason:
             same: m.Attendance = await _fresh(session, at, existing["id"])
             return same
+        await _between(session, at, existing["id"])
         changed = await _changed(
             session,
             update(at)
@@ -1700,6 +1711,7 @@ async def set_final_mark(
             if existing["value"] == value:
                 same: m.FinalMark = await _fresh(session, fm, existing["id"])
                 return same
+            await _between(session, fm, existing["id"])
             changed = await _changed(
                 session,
                 update(fm)
