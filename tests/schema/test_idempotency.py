@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, update
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.tenancy import unscoped
+from campusgraph.schema import idempotency
 from campusgraph.schema.root import sdl
 from tests.support.journal import Cell, free_cells, institution_id
 
@@ -292,6 +293,56 @@ async def test_one_key_twice_in_one_request_writes_once(db: Any, sign_in: Any) -
 
     assert both["first"]["errors"] == []
     assert _codes(both["second"]) == [("CONFLICT", "input.clientMutationId")]
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
+class _OtherProcess(dict[Any, Any]):
+    """The running keys of this process, forgotten: every waiter must poll the database,
+    as for a request another worker runs."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+async def test_retries_of_a_request_another_worker_runs_wait_for_its_answer(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(idempotency, "_running", _OtherProcess())
+    teacher = await sign_in(ALTAI, "teacher")
+    [cell] = await free_cells(db, ALTAI, "ТМ-11", "Информатика", count=1)
+
+    results = await asyncio.gather(
+        *(teacher.data(SET_MARK, _mark(cell, "4", "k-poll")) for _ in range(6))
+    )
+
+    outcomes = [r["setMark"] for r in results]
+    assert all(o == outcomes[0] for o in outcomes), outcomes
+    assert outcomes[0]["errors"] == []
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
+async def test_a_request_whose_answer_was_not_stored_is_never_run_again(
+    db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a mark written under key k whose answer could not be stored (the database
+    # went away, the worker died): the key stays "running", its outcome unknown
+    async def lost(*_args: Any) -> None:
+        raise ConnectionError("the database went away")
+
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    async with make_client(idempotency_wait_seconds=0.05) as client:
+        await client.login(ALTAI, "teacher")
+        monkeypatch.setattr(idempotency, "_finish", lost)
+        first = (await client.data(SET_MARK, _mark(cell, "4", "k-lost")))["setMark"]
+        monkeypatch.undo()
+
+        # When it is sent again
+        retry = (await client.data(SET_MARK, _mark(cell, "4", "k-lost")))["setMark"]
+
+    # Then the first was answered, the retry is told the outcome is unknown, and the mark
+    # was written once
+    assert first["errors"] == []
+    assert _codes(retry) == [("CONFLICT", "input.clientMutationId")]
     assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
 
 
