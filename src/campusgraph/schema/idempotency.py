@@ -44,8 +44,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import strawberry
-from graphql import print_ast
-from sqlalchemy import Table, delete, insert, select, update
+from graphql import Node, print_ast
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from strawberry.extensions import FieldExtension, SchemaExtension
 
@@ -125,11 +125,21 @@ def input_hash(mutation: str, arguments: dict[str, Any]) -> str:
 
 def selection_hash(info: Info[Any, Any]) -> str:
     """What the answer is shaped by: the field's selection set and the document's
-    fragments (a retry sends the same document; another one would need another shape)."""
+    fragments (a retry sends the same document; another one would need another shape).
+    Their text as sent, sliced from the source (printing them again costs as much as
+    the rest of the key's work)."""
     raw = info._raw_info
-    parts = [print_ast(node.selection_set) for node in raw.field_nodes if node.selection_set]
-    parts += [print_ast(raw.fragments[name]) for name in sorted(raw.fragments)]
+    nodes: list[Node] = [node.selection_set for node in raw.field_nodes if node.selection_set]
+    nodes += [raw.fragments[name] for name in sorted(raw.fragments)]
+    parts = [_text(node) for node in nodes]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _text(node: Node) -> str:
+    loc = node.loc
+    if loc is None:  # a document built without locations
+        return print_ast(node)
+    return loc.source.body[loc.start : loc.end]
 
 
 # =====================================================================================
@@ -164,16 +174,39 @@ class Replay:
     response: Any
 
 
+_INSERT = insert(_TABLE).returning(_K.id)
+_FINISH = (
+    update(_TABLE)
+    .where(_K.id == bindparam("key_id"))
+    .values(response_selection=bindparam("selection"), response=bindparam("response"))
+)
+_DROP = delete(_TABLE).where(_K.id == bindparam("key_id"))
+_FIND = select(_K.id, _K.input_hash, _K.created_at, _K.response_selection, _K.response).where(
+    _K.user_id == bindparam("user_id"),
+    _K.mutation == bindparam("mutation"),
+    _K.client_mutation_id == bindparam("key"),
+)
+
+
 async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | None:
     """Insert the key as running: its id, or None when the user already holds it."""
     viewer = ctx.viewer
     assert viewer is not None
     now = utcnow()
+    row = {
+        "institution_id": viewer.institution_id,
+        "user_id": viewer.user_id,
+        "mutation": mutation,
+        "client_mutation_id": key,
+        "input_hash": digest,
+        "created_at": now,
+    }
     try:
         async with ctx.session(write=True) as session:
+            conn = await session.connection()
             if next(_claims) % PURGE_EVERY == 0:
                 cutoff = now - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
-                await session.execute(
+                await conn.execute(
                     delete(_TABLE).where(
                         _K.institution_id == viewer.institution_id
                         if viewer.institution_id is not None
@@ -181,20 +214,7 @@ async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | No
                         _K.created_at < cutoff,
                     )
                 )
-            key_id = (
-                await session.execute(
-                    insert(_TABLE)
-                    .values(
-                        institution_id=viewer.institution_id,
-                        user_id=viewer.user_id,
-                        mutation=mutation,
-                        client_mutation_id=key,
-                        input_hash=digest,
-                        created_at=now,
-                    )
-                    .returning(_K.id)
-                )
-            ).scalar_one()
+            key_id = (await conn.execute(_INSERT, row)).scalar_one()
             await session.commit()
     except IntegrityError:
         return None
@@ -204,34 +224,22 @@ async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | No
 async def _stored(ctx: Context, mutation: str, key: str) -> Stored | None:
     viewer = ctx.viewer
     assert viewer is not None
+    params = {"user_id": viewer.user_id, "mutation": mutation, "key": key}
     async with ctx.session() as session:
-        row = (
-            await session.execute(
-                select(
-                    _K.id, _K.input_hash, _K.created_at, _K.response_selection, _K.response
-                ).where(
-                    _K.user_id == viewer.user_id,
-                    _K.mutation == mutation,
-                    _K.client_mutation_id == key,
-                )
-            )
-        ).first()
+        row = (await (await session.connection()).execute(_FIND, params)).first()
     return Stored(*row) if row is not None else None
 
 
 async def _drop(ctx: Context, key_id: int) -> None:
     async with ctx.session(write=True) as session:
-        await session.execute(delete(_TABLE).where(_K.id == key_id))
+        await (await session.connection()).execute(_DROP, {"key_id": key_id})
         await session.commit()
 
 
 async def _finish(ctx: Context, key_id: int, selection: str, response: Any) -> None:
+    params = {"key_id": key_id, "selection": selection, "response": response}
     async with ctx.session(write=True) as session:
-        await session.execute(
-            update(_TABLE)
-            .where(_K.id == key_id)
-            .values(response_selection=selection, response=response)
-        )
+        await (await session.connection()).execute(_FINISH, params)
         await session.commit()
 
 
