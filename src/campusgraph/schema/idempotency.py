@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from campusgraph.context import Context
 
 log = logging.getLogger("campusgraph.idempotency")
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: The longest key stored (the column's width).
 KEY_LIMIT = 128
@@ -188,11 +190,40 @@ _FIND = select(_K.id, _K.input_hash, _K.created_at, _K.response_selection, _K.re
 )
 
 
+async def _alone(
+    ctx: Context, statement: Any, params: dict[str, Any], read: Callable[[Any], R]
+) -> R:
+    """Run one statement that commits by itself; ``read`` takes what it needs from the
+    result. PostgreSQL: autocommit, one round trip instead of BEGIN, statement, COMMIT.
+    SQLite: a write session, whose writers queue in the loop."""
+    engine = ctx.factory.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return read(await alone.execute(statement, params))
+    async with ctx.session(write=True) as session:
+        out = read(await (await session.connection()).execute(statement, params))
+        await session.commit()
+        return out
+
+
+def _nothing(_result: Any) -> None:
+    return None
+
+
 async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | None:
     """Insert the key as running: its id, or None when the user already holds it."""
     viewer = ctx.viewer
     assert viewer is not None
     now = utcnow()
+    if next(_claims) % PURGE_EVERY == 0:
+        cutoff = now - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
+        inst = viewer.institution_id
+        purge = delete(_TABLE).where(
+            _K.institution_id == inst if inst is not None else _K.institution_id.is_(None),
+            _K.created_at < cutoff,
+        )
+        await _alone(ctx, purge, {}, _nothing)
     row = {
         "institution_id": viewer.institution_id,
         "user_id": viewer.user_id,
@@ -202,20 +233,7 @@ async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | No
         "created_at": now,
     }
     try:
-        async with ctx.session(write=True) as session:
-            conn = await session.connection()
-            if next(_claims) % PURGE_EVERY == 0:
-                cutoff = now - dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
-                await conn.execute(
-                    delete(_TABLE).where(
-                        _K.institution_id == viewer.institution_id
-                        if viewer.institution_id is not None
-                        else _K.institution_id.is_(None),
-                        _K.created_at < cutoff,
-                    )
-                )
-            key_id = (await conn.execute(_INSERT, row)).scalar_one()
-            await session.commit()
+        key_id = await _alone(ctx, _INSERT, row, lambda result: result.scalar_one())
     except IntegrityError:
         return None
     return int(key_id)
@@ -231,16 +249,12 @@ async def _stored(ctx: Context, mutation: str, key: str) -> Stored | None:
 
 
 async def _drop(ctx: Context, key_id: int) -> None:
-    async with ctx.session(write=True) as session:
-        await (await session.connection()).execute(_DROP, {"key_id": key_id})
-        await session.commit()
+    await _alone(ctx, _DROP, {"key_id": key_id}, _nothing)
 
 
 async def _finish(ctx: Context, key_id: int, selection: str, response: Any) -> None:
     params = {"key_id": key_id, "selection": selection, "response": response}
-    async with ctx.session(write=True) as session:
-        await (await session.connection()).execute(_FINISH, params)
-        await session.commit()
+    await _alone(ctx, _FINISH, params, _nothing)
 
 
 def _settled(local: tuple[int, str, str]) -> None:
@@ -430,9 +444,6 @@ def bind(mutation_type: type) -> list[str]:
             field.extensions.insert(0, IdempotentMutation(payload, keeps_answer=keeps))
         bound.append(field.graphql_name or _camel(field.python_name))
     return bound
-
-
-T = TypeVar("T")
 
 
 def bound(mutation_type: T) -> T:
