@@ -9,7 +9,8 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
   itself). The same key with OTHER input is refused (VALIDATION on
   ``input.clientMutationId``) — never a silent ok that answers about another row;
 - once the first request finished, the payload as it was answered is kept: a retry
-  with the same input gets exactly that, even if the row changed since;
+  with the same input gets exactly that, even if the row changed since (a retry that
+  asks for other fields than the first did is told to send the first document);
 - while the first request runs, a second one with the key waits for it (in process: an
   event; across processes: polling) and then answers its result; it never runs the
   mutation again. A first request that never finished (the process died between its
@@ -404,8 +405,16 @@ class IdempotencyResults(SchemaExtension):
     stored answers of replayed keys in place of the placeholders their fields gave."""
 
     async def on_execute(self) -> AsyncIterator[None]:
-        yield
         ctx = self.execution_context.context
+        try:
+            yield
+        except BaseException:
+            # No answer to keep: the keys claimed stay "running" (their writes may have
+            # happened), and whoever waits for them is let go.
+            for item in ctx.extras.pop(EXTRAS, []) if ctx is not None else []:
+                if isinstance(item, Pending):
+                    _settled(item.local)
+            raise
         items = ctx.extras.pop(EXTRAS, None) if ctx is not None else None
         if not items:
             return
