@@ -571,3 +571,12 @@ async def test_every_keyed_mutation_refuses_a_key_bound_to_other_input(
         f"clientMutationId «{key}» was already used for {mutation} with other input"
     ), answer
     assert await _count(shared_db, m.AuditEvent) == events
+    async with unscoped(shared_db.factory) as s:
+        kept = (
+            await s.execute(
+                select(m.IdempotencyKey.input_hash, m.IdempotencyKey.response).where(
+                    m.IdempotencyKey.user_id == user, m.IdempotencyKey.mutation == mutation
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in kept] == [("0" * 64, {"errors": []})]
