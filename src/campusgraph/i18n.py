@@ -519,6 +519,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Запись уже сделал другой пользователь (версия {actual}): обновите журнал и повторите.",
         "Someone else has already made this entry (version {actual}): reload and try again.",
     ),
+    # -- idempotency keys (schema/idempotency.py) ------------------------------------------
+    "idempotency_key_reused": (
+        "clientMutationId «{id}» уже использован для {mutation} с другими данными: ничего не "
+        "записано. Для новой операции возьмите новый идентификатор.",
+        "clientMutationId «{id}» was already used for {mutation} with other input: nothing "
+        "was written. Use a new id for a new operation.",
+    ),
+    "idempotency_key_running": (
+        "Операция с clientMutationId «{id}» ещё выполняется или её исход неизвестен: "
+        "проверьте данные, прежде чем повторять с новым идентификатором.",
+        "The operation with clientMutationId «{id}» is still running or its outcome is "
+        "unknown: check the data before repeating it with a new id.",
+    ),
+    "idempotency_other_selection": (
+        "Повтор операции с clientMutationId «{id}» запрашивает другие поля: ответ сохранён "
+        "для запроса первой попытки, повторите его.",
+        "The retry with clientMutationId «{id}» asks for other fields: the answer was kept "
+        "for the first attempt's document; send that one.",
+    ),
+    "idempotency_answer_not_kept": (
+        "Операция с clientMutationId «{id}» уже выполнена; её ответ содержал секрет "
+        "(одноразовый пароль), он показывается один раз и не хранится. Для новой операции "
+        "возьмите новый идентификатор.",
+        "The operation with clientMutationId «{id}» was already done; its answer held a "
+        "secret (a one-time password), shown once and never stored. Use a new id for a new "
+        "operation.",
+    ),
+    "idempotency_key_length": (
+        "clientMutationId не длиннее {limit} символов.",
+        "clientMutationId is at most {limit} characters long.",
+    ),
     "journal_cell_taken": (
         "Запись уже сделал другой пользователь: обновите журнал и повторите.",
         "Someone else has just made this entry: reload the journal and try again.",
@@ -618,10 +649,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "journal_substitution_own": (
         "Это занятие ведёт сам этот преподаватель.",
         "This teacher gives the lesson himself.",
-    ),
-    "journal_receipt_other_mutation": (
-        "clientMutationId «{id}» уже использован для другой операции ({mutation}).",
-        "clientMutationId «{id}» was already used for another operation ({mutation}).",
     ),
     "journal_duplicate_student": ("Обучающийся указан дважды.", "The student is named twice."),
     "journal_positive": ("Нужно положительное число.", "A positive number is required."),

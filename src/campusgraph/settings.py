@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     #: Extra ruleset folders, searched before the shipped ones (``os.pathsep``-separated).
     rulesets_path: str = ""
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    #: How long a ``clientMutationId`` stays bound to its first input and answer.
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    #: How long a request waits for another one running with the same key, counted from
+    #: when that one began (then: CONFLICT, the outcome unknown).
+    idempotency_wait_seconds: float = Field(default=10.0, gt=0, le=600)
     #: Argon2 cost. Lowered only by the test suite; never in production.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)

@@ -136,6 +136,7 @@ LIST_SIZES: dict[str, int] = {
     "ImportReport.problems": 100,
     # mutation payloads
     "IssueCredentialsPayload.credentials": 200,
+    "IssueCredentialsPayload.granted": 200,
     "ReloadRulesetsPayload.results": 20,
 }
 #: Payloads' ``errors`` lists: a few problems with one input.

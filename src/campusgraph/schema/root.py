@@ -19,6 +19,7 @@ from strawberry.extensions import (
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
+from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
@@ -27,6 +28,7 @@ from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestS
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import RequestGate
+from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.journal_mutations import JournalMutations
 from campusgraph.schema.journal_rules import JournalRulesQuery
@@ -187,6 +189,7 @@ class Query(
     pass
 
 
+@idempotency.bound
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
 class Mutation(
     AuthMutations,
@@ -228,6 +231,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             RequestStats,
+            IdempotencyResults,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=512),

@@ -12,6 +12,7 @@ from campusgraph.db.models.calendar import (
     Room,
 )
 from campusgraph.db.models.community import Announcement, Message, PortfolioEntry
+from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
     Attendance,
     FinalMark,
@@ -77,6 +78,7 @@ __all__ = [
     "EmployeePosition",
     "FinalMark",
     "GroupMembership",
+    "IdempotencyKey",
     "IndividualHomework",
     "Institution",
     "Lesson",
