@@ -339,6 +339,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "applicant_order_note": ("О зачислении: {name}", "Enrolment: {name}"),
     "applicant_enrolled": ("Абитуриент уже зачислен.", "The applicant is already enrolled."),
+    "list_needs_institution": (
+        "Списки выгружаются и загружаются в учреждении: войдите в учреждение, а не в регион.",
+        "Lists are exported and imported per institution: sign in to one, not to the region.",
+    ),
     "import_column_twice": ("Столбец указан дважды.", "The column is given twice."),
     "import_missing_column": ("Нет обязательного столбца.", "A required column is missing."),
     "import_bad_date": (
