@@ -23,6 +23,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("Объект не найден.", "Not found."),
     "bad_id": ("Неверный идентификатор: {value}", "Malformed id: {value}"),
     "bad_cursor": ("Неверный курсор страницы.", "Malformed page cursor."),
+    "page_negative": (
+        "Размер страницы не может быть отрицательным: {value}.",
+        "A page size cannot be negative: {value}.",
+    ),
+    "out_of_range": (
+        "Значение {argument} должно быть от {low} до {high}.",
+        "{argument} must be between {low} and {high}.",
+    ),
     "internal": (
         "Внутренняя ошибка сервера. Обратитесь к администратору.",
         "Internal server error. Please contact the administrator.",

@@ -12,16 +12,12 @@ from typing import Any
 
 import pytest
 from graphql import FieldNode, GraphQLObjectType, OperationDefinitionNode, parse
-from sqlalchemy import select
-
 from campusgraph.db import demo
-from campusgraph.db import models as m
-from campusgraph.db.tenancy import unscoped
-from campusgraph.ids import to_global_id
 from tests.support.client import GraphQLClient
 from tests.support.databases import Database
 from tests.support.documents import (
     Pool,
+    demo_ids,
     example_variables,
     query_operations,
     root_documents,
@@ -66,50 +62,6 @@ query Inventory {
   }
 }
 """
-
-#: Demo rows whose ids fill what the account's own screens did not show.
-FALLBACK_MODELS: dict[str, Any] = {
-    "Group": m.StudyGroup,
-    "Student": m.Student,
-    "Employee": m.Employee,
-    "Parent": m.Parent,
-    "Discipline": m.Discipline,
-    "Period": m.Period,
-    "AcademicYear": m.AcademicYear,
-    "Room": m.Room,
-    "Speciality": m.Speciality,
-    "Department": m.Department,
-    "EducationalProgram": m.EducationalProgram,
-    "Curriculum": m.Curriculum,
-    "Subgroup": m.Subgroup,
-    "TeachingAssignment": m.TeachingAssignment,
-    "TimetableEntry": m.TimetableEntry,
-    "Lesson": m.Lesson,
-    "Work": m.Work,
-    "Mark": m.Mark,
-    "Attendance": m.Attendance,
-    "FinalMark": m.FinalMark,
-    "Applicant": m.Applicant,
-    "MovementOrder": m.MovementOrder,
-    "Institution": m.Institution,
-}
-
-
-async def _fallback(db: Database, slug: str) -> dict[str, list[str]]:
-    """The first ids of each type of the institution's demo data."""
-    async with unscoped(db.factory) as s:
-        inst = (
-            await s.execute(select(m.Institution.id).where(m.Institution.slug == slug))
-        ).scalar_one()
-        out: dict[str, list[str]] = {}
-        for type_name, model in FALLBACK_MODELS.items():
-            owner = model.id if model is m.Institution else model.institution_id
-            pks = (
-                await s.execute(select(model.id).where(owner == inst).order_by(model.id).limit(3))
-            ).scalars()
-            out[type_name] = [to_global_id(type_name, pk) for pk in pks]
-        return out
-
 
 def _own_pool(data: dict[str, Any] | None) -> Pool:
     """The ids an account's own screens show it, the most specific first."""
@@ -188,7 +140,7 @@ async def test_no_document_of_any_demo_account_answers_internal(
 ) -> None:
     # given every demo account of the institution, signed in once each
     accounts = [login for slug, login in ACCOUNTS if slug == institution]
-    fallback = await _fallback(
+    fallback = await demo_ids(
         shared_db, institution if institution != REGION else demo.INSTITUTIONS[0].slug
     )
     operations = query_operations()

@@ -50,6 +50,11 @@ from graphql import (
 )
 from graphql.language import Visitor
 
+from sqlalchemy import select
+
+from campusgraph.db import models as m
+from campusgraph.db.tenancy import unscoped
+from campusgraph.ids import to_global_id
 from tests.support import DEMO_TODAY
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "queries"
@@ -530,3 +535,90 @@ def required_input(t: GraphQLInputType, pool: Pool, override: Mapping[tuple[str,
 
 def variable_type(arg: GraphQLArgument) -> str:
     return str(arg.type)
+
+
+def reach(type_name: str, body: str, pool: Pool) -> str | None:
+    """A query selecting ``body`` on an object of ``type_name``: the root itself, a root
+    field without required arguments that returns it (``institution``, ``viewer``), or
+    ``node(id:)`` with an id of that type from the pool."""
+    s = schema()
+    assert s.query_type is not None
+    if type_name == "Query":
+        return f"query {{ {body} }}"
+    for name, f in s.query_type.fields.items():
+        required = [
+            a for a in f.args.values() if isinstance(a.type, GraphQLNonNull)
+        ]
+        if not required and get_named_type(f.type).name == type_name:
+            return f"query {{ {name} {{ {body} }} }}"
+    gid = pool.first(type_name)
+    if gid is not None:
+        return f"query {{ node(id: {_literal(gid)}) {{ ... on {type_name} {{ {body} }} }} }}"
+    return None
+
+
+def fields_with_argument(predicate: Any) -> list[tuple[str, str, GraphQLField]]:
+    """(type, field name, field) of every object type but Mutation whose arguments
+    include one ``predicate(name, argument)`` accepts."""
+    s = schema()
+    out = []
+    for type_name, t in sorted(s.type_map.items()):
+        if type_name.startswith("__") or type_name == "Mutation":
+            continue
+        if not isinstance(t, GraphQLObjectType):
+            continue
+        for name, f in t.fields.items():
+            if any(predicate(a_name, a) for a_name, a in f.args.items()):
+                out.append((type_name, name, f))
+    return out
+
+
+def leaves(named: Any) -> str:
+    """``__typename`` and, for a connection, ``totalCount`` and its nodes' ids."""
+    if isinstance(named, GraphQLObjectType) and "nodes" in named.fields:
+        return "__typename totalCount nodes { __typename } pageInfo { hasNextPage }"
+    return "__typename"
+
+
+#: Demo rows whose ids fill what the account's own screens did not show.
+FALLBACK_MODELS: dict[str, Any] = {
+    "Group": m.StudyGroup,
+    "Student": m.Student,
+    "Employee": m.Employee,
+    "Parent": m.Parent,
+    "Discipline": m.Discipline,
+    "Period": m.Period,
+    "AcademicYear": m.AcademicYear,
+    "Room": m.Room,
+    "Speciality": m.Speciality,
+    "Department": m.Department,
+    "EducationalProgram": m.EducationalProgram,
+    "Curriculum": m.Curriculum,
+    "Subgroup": m.Subgroup,
+    "TeachingAssignment": m.TeachingAssignment,
+    "TimetableEntry": m.TimetableEntry,
+    "Lesson": m.Lesson,
+    "Work": m.Work,
+    "Mark": m.Mark,
+    "Attendance": m.Attendance,
+    "FinalMark": m.FinalMark,
+    "Applicant": m.Applicant,
+    "MovementOrder": m.MovementOrder,
+    "Institution": m.Institution,
+}
+
+
+async def demo_ids(db: Any, slug: str) -> dict[str, list[str]]:
+    """The first ids of each type of the institution's demo data."""
+    async with unscoped(db.factory) as s:
+        inst = (
+            await s.execute(select(m.Institution.id).where(m.Institution.slug == slug))
+        ).scalar_one()
+        out: dict[str, list[str]] = {}
+        for type_name, model in FALLBACK_MODELS.items():
+            owner = model.id if model is m.Institution else model.institution_id
+            pks = (
+                await s.execute(select(model.id).where(owner == inst).order_by(model.id).limit(3))
+            ).scalars()
+            out[type_name] = [to_global_id(type_name, pk) for pk in pks]
+        return out

@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from campusgraph.arguments import InvalidArgument
 from campusgraph.i18n import message
 from campusgraph.policies.engine import Decision, Forbidden
 
@@ -117,6 +118,14 @@ class ErrorPolicy(SchemaExtension):
                 nodes=error.nodes,
                 path=error.path,
                 extensions=src.extensions,
+            )
+        if isinstance(original, InvalidArgument):
+            # A malformed id, cursor or page size from any layer: the client's mistake.
+            return GraphQLError(
+                original.text(language),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.VALIDATION.value},
             )
         if isinstance(original, Forbidden):
             d = original.decision
