@@ -178,10 +178,12 @@ async def test_a_long_list_stops_at_the_cap(pool: Pool, shared_sign_in: Any) -> 
     whole = (await reader.data(document, {"id": group}))["node"]["lessons"]
     assert whole["totalCount"] > CAP
     # when no size is asked, then exactly the cap, and more to come
-    assert len(whole["nodes"]) == CAP and whole["pageInfo"]["hasNextPage"]
+    assert len(whole["nodes"]) == CAP
+    assert whole["pageInfo"]["hasNextPage"]
     # when a negative size is asked, then not "no limit": refused
     payload = await reader.query(document, {"id": group, "first": -2})
-    assert _codes(payload) == ["VALIDATION"] and _nodes(payload) == []
+    assert _codes(payload) == ["VALIDATION"]
+    assert _nodes(payload) == []
 
 
 def _id_arguments(field: GraphQLField) -> list[str]:
@@ -223,7 +225,7 @@ def _mutation_sites(kind: str) -> list[tuple[str, list[tuple[str, ...]]]]:
     assert s.mutation_type is not None
     out = []
     for name, f in s.mutation_type.fields.items():
-        paths = [p for p in _leaf_paths(f, kind)]
+        paths = _leaf_paths(f, kind)
         if paths:
             out.append((name, paths))
     return out
@@ -288,7 +290,7 @@ async def test_every_id_of_every_mutation_input_refuses_what_cannot_be_an_id(
     pool.extend(await demo_ids(db, INSTITUTION))
     for why, bad in [*BAD_IDS.items(), ("wrong type", WRONG_TYPE)]:
         # when every id of the input is one that cannot name anything
-        override = {path: bad for path in paths}
+        override = dict.fromkeys(paths, bad)
         payload = await writer.query(_mutation(name), _variables(name, pool, override))
         # then it is refused, as the client's mistake or by the ruleset — never INTERNAL
         codes = _refused(payload, name)
@@ -306,7 +308,7 @@ async def test_every_int_of_every_mutation_input_at_its_extremes_is_no_internal_
     pool.extend(await demo_ids(db, INSTITUTION))
     for value in EXTREME_INTS:
         # when every integer of the input is at an end of GraphQL's Int
-        override = {path: value for path in paths}
+        override = dict.fromkeys(paths, value)
         payload = await writer.query(_mutation(name), _variables(name, pool, override))
         # then whatever the answer, it is not a failure inside
         assert "INTERNAL" not in _refused(payload, name), (value, payload)

@@ -23,8 +23,6 @@ import pytest
 import requests
 import schemathesis
 import uvicorn
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -38,6 +36,8 @@ from graphql import (
     print_ast,
     visit,
 )
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from campusgraph.schema.root import sdl
 from tests.conftest import make_settings
@@ -65,7 +65,8 @@ def live(database: Database) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the app did not start"
+        assert thread.is_alive(), "the app did not start"
+        assert time.monotonic() < deadline, "the app did not start in a minute"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
@@ -112,7 +113,9 @@ def violations(document: DocumentNode, answer: dict[str, Any]) -> list[str]:
             field_resolver=_read,
             type_resolver=_type_of,
         )
-        found += [f"data does not fit the schema: {e.message} at {e.path}" for e in result.errors or []]
+        found += [
+            f"data does not fit the schema: {e.message} at {e.path}" for e in result.errors or []
+        ]
     return found
 
 
@@ -140,7 +143,8 @@ def _run(base_url: str, headers: dict[str, str], operations: list[Any], examples
         sent += 1
         assert response.status_code < 500, (case.body, response.status_code, response.text)
         answer = response.json()
-        assert isinstance(answer, dict) and ("data" in answer or answer.get("errors")), answer
+        assert isinstance(answer, dict), answer
+        assert "data" in answer or answer.get("errors"), answer
         assert not violations(document, answer), (case.body, violations(document, answer))
 
     check()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from graphql import FieldNode, GraphQLObjectType, OperationDefinitionNode, parse
+
 from campusgraph.db import demo
 from tests.support.client import GraphQLClient
 from tests.support.databases import Database
@@ -63,6 +64,7 @@ query Inventory {
 }
 """
 
+
 def _own_pool(data: dict[str, Any] | None) -> Pool:
     """The ids an account's own screens show it, the most specific first."""
     pool = Pool()
@@ -100,7 +102,8 @@ def _own_pool(data: dict[str, Any] | None) -> Pool:
 def _every_field() -> set[str]:
     s = schema()
     viewer = s.get_type("Viewer")
-    assert s.query_type is not None and isinstance(viewer, GraphQLObjectType)
+    assert s.query_type is not None
+    assert isinstance(viewer, GraphQLObjectType)
     return {f"Query.{name}" for name in s.query_type.fields} | {
         f"Viewer.{name}" for name in viewer.fields
     }

@@ -49,7 +49,6 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
-
 from sqlalchemy import select
 
 from campusgraph.db import models as m
@@ -260,7 +259,7 @@ def argument_value(name: str, arg: GraphQLArgument, pool: Pool) -> str | None:
             if gid is None and name == "id":
                 gid = next(iter(pool.every_type()), None)
             return None if gid is None else pool.value(gid, arg.type)
-        elif named.name == "Date":
+        if named.name == "Date":
             value = pool.date(name)
         elif named.name == "Int":
             value = FIRST if name == "first" else 1
@@ -498,8 +497,9 @@ def argument_sites(kind: str) -> list[ArgumentSite]:
     return out
 
 
-def required_input(t: GraphQLInputType, pool: Pool, override: Mapping[tuple[str, ...], Any],
-                   path: tuple[str, ...]) -> Any:
+def required_input(
+    t: GraphQLInputType, pool: Pool, override: Mapping[tuple[str, ...], Any], path: tuple[str, ...]
+) -> Any:
     """A JSON value for an input type: required fields filled, ``override`` by path."""
     if path in override:
         return override[path]
@@ -546,9 +546,7 @@ def reach(type_name: str, body: str, pool: Pool) -> str | None:
     if type_name == "Query":
         return f"query {{ {body} }}"
     for name, f in s.query_type.fields.items():
-        required = [
-            a for a in f.args.values() if isinstance(a.type, GraphQLNonNull)
-        ]
+        required = [a for a in f.args.values() if isinstance(a.type, GraphQLNonNull)]
         if not required and get_named_type(f.type).name == type_name:
             return f"query {{ {name} {{ {body} }} }}"
     gid = pool.first(type_name)

@@ -61,9 +61,7 @@ class SqlAnchors:
     def student_equals(self, value: int | None) -> Expr:
         if value is None:
             return false()
-        return self.student_matches(
-            uncorrelated(select(m.Student.id).where(m.Student.id == value))
-        )
+        return self.student_matches(uncorrelated(select(m.Student.id).where(m.Student.id == value)))
 
 
 # -- helpers shared by both halves -----------------------------------------------------
