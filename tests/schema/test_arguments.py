@@ -312,3 +312,29 @@ async def test_every_int_of_every_mutation_input_at_its_extremes_is_no_internal_
         payload = await writer.query(_mutation(name), _variables(name, pool, override))
         # then whatever the answer, it is not a failure inside
         assert "INTERNAL" not in _refused(payload, name), (value, payload)
+
+
+QUERY_INTS = fields_with_argument(
+    lambda name, arg: name != "first" and get_named_type(arg.type).name == "Int"
+)
+
+
+@pytest.mark.parametrize(
+    ("parent", "name", "field"), QUERY_INTS, ids=[f"{t}.{n}" for t, n, _ in QUERY_INTS]
+)
+async def test_every_int_argument_of_a_query_out_of_its_bounds_is_validation(
+    parent: str, name: str, field: GraphQLField, pool: Pool, shared_sign_in: Any
+) -> None:
+    # given a reader, and a field taking an integer with natural bounds (a course, a year)
+    reader: GraphQLClient = await shared_sign_in(INSTITUTION, READER)
+    names = [
+        n for n, a in field.args.items() if n != "first" and get_named_type(a.type).name == "Int"
+    ]
+    base = _required(field, pool, set(names))
+    for value in EXTREME_INTS:
+        # when the integer is negative or at the end of GraphQL's Int
+        payload = await reader.query(
+            _call(parent, name, field, {**base, **dict.fromkeys(names, value)}, pool)
+        )
+        # then the client is told it is out of bounds
+        assert _codes(payload) == ["VALIDATION"], (value, payload)
