@@ -282,12 +282,11 @@ def _refused(payload: dict[str, Any], name: str) -> list[str]:
 
 @pytest.mark.parametrize(("name", "paths"), MUTATION_IDS, ids=[n for n, _ in MUTATION_IDS])
 async def test_every_id_of_every_mutation_input_refuses_what_cannot_be_an_id(
-    name: str, paths: list[tuple[str, ...]], db: Database, sign_in: Any
+    name: str, paths: list[tuple[str, ...]], pool: Pool, shared_sign_in: Any
 ) -> None:
-    # given the institution's administrator, and a mutation whose input takes ids
-    writer: GraphQLClient = await sign_in(INSTITUTION, WRITER)
-    pool = Pool()
-    pool.extend(await demo_ids(db, INSTITUTION))
+    # given the institution's administrator, and a mutation whose input takes ids (on the
+    # module's shared database: a refused mutation writes nothing — that is the point)
+    writer: GraphQLClient = await shared_sign_in(INSTITUTION, WRITER)
     for why, bad in [*BAD_IDS.items(), ("wrong type", WRONG_TYPE)]:
         # when every id of the input is one that cannot name anything
         override = dict.fromkeys(paths, bad)
