@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -454,49 +454,6 @@ def root_documents(pool: Pool) -> list[Document]:
 # -- arguments of the whole schema ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ArgumentSite:
-    """Where a client passes an argument: ``Type.field(arg:)`` or ``Mutation.f(input.x)``."""
-
-    parent: str
-    field: str
-    argument: str
-    #: Path inside an input object (``("input", "student")``), or just ``(argument,)``.
-    path: tuple[str, ...]
-    is_list: bool
-
-
-def _input_paths(
-    t: GraphQLInputType, path: tuple[str, ...], seen: frozenset[str]
-) -> Iterator[tuple[tuple[str, ...], Any, bool]]:
-    nullable = t.of_type if isinstance(t, GraphQLNonNull) else t
-    is_list = isinstance(nullable, GraphQLList)
-    named = _unwrap(t)
-    if isinstance(named, GraphQLInputObjectType):
-        if named.name in seen:
-            return
-        for name, f in named.fields.items():
-            yield from _input_paths(f.type, (*path, name), seen | {named.name})
-    else:
-        yield path, named, is_list
-
-
-def argument_sites(kind: str) -> list[ArgumentSite]:
-    """Every argument (inputs walked to their leaves) whose named type is ``kind``
-    (``ID``/``Int``), over every object type of the schema, the Mutation type included."""
-    s = schema()
-    out: list[ArgumentSite] = []
-    for type_name, t in sorted(s.type_map.items()):
-        if type_name.startswith("__") or not isinstance(t, (GraphQLObjectType,)):
-            continue
-        for field_name, f in t.fields.items():
-            for arg_name, arg in f.args.items():
-                for path, named, is_list in _input_paths(arg.type, (arg_name,), frozenset()):
-                    if getattr(named, "name", None) == kind:
-                        out.append(ArgumentSite(type_name, field_name, arg_name, path, is_list))
-    return out
-
-
 def required_input(
     t: GraphQLInputType, pool: Pool, override: Mapping[tuple[str, ...], Any], path: tuple[str, ...]
 ) -> Any:
@@ -531,10 +488,6 @@ def required_input(
     if named.name == "JSON":
         return {}
     return STRINGS.get(name, "x")
-
-
-def variable_type(arg: GraphQLArgument) -> str:
-    return str(arg.type)
 
 
 def reach(type_name: str, body: str, pool: Pool) -> str | None:
