@@ -45,6 +45,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("Объект не найден.", "Not found."),
     "bad_id": ("Неверный идентификатор: {value}", "Malformed id: {value}"),
     "bad_cursor": ("Неверный курсор страницы.", "Malformed page cursor."),
+    "page_negative": (
+        "Размер страницы не может быть отрицательным: {value}.",
+        "A page size cannot be negative: {value}.",
+    ),
+    "out_of_range": (
+        "Значение {argument} должно быть от {low} до {high}.",
+        "{argument} must be between {low} and {high}.",
+    ),
     "internal": (
         "Внутренняя ошибка сервера. Обратитесь к администратору.",
         "Internal server error. Please contact the administrator.",
@@ -409,6 +417,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "applicant_order_note": ("О зачислении: {name}", "Enrolment: {name}"),
     "applicant_enrolled": ("Абитуриент уже зачислен.", "The applicant is already enrolled."),
+    "list_needs_institution": (
+        "Списки выгружаются и загружаются в учреждении: войдите в учреждение, а не в регион.",
+        "Lists are exported and imported per institution: sign in to one, not to the region.",
+    ),
     "import_column_twice": ("Столбец указан дважды.", "The column is given twice."),
     "import_missing_column": ("Нет обязательного столбца.", "A required column is missing."),
     "import_bad_date": (

@@ -4,6 +4,14 @@ columnar payloads directly."""
 from __future__ import annotations
 
 import base64
+import binascii
+import re
+
+from campusgraph.arguments import MAX_INT64, InvalidArgument, shown
+
+#: Longer than any id the service hands out ("TeachingAssignment:" and 19 digits).
+MAX_LENGTH = 80
+_DECODED = re.compile(r"([A-Z][A-Za-z]{0,39}):([0-9]{1,19})")
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -11,6 +19,16 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 
 def from_global_id(gid: str) -> tuple[str, int]:
-    """Raises ValueError on anything malformed."""
-    type_name, raw = base64.urlsafe_b64decode(gid.encode()).decode().split(":", 1)
-    return type_name, int(raw)
+    """The type and key of a global id. Anything else — too long, not base64, not
+    ``Type:digits``, a key beyond 64 bits — raises :class:`InvalidArgument` (a
+    ``ValueError``), before the key can reach the database and overflow there."""
+    if not isinstance(gid, str) or not gid.isascii() or len(gid) > MAX_LENGTH:
+        raise InvalidArgument("bad_id", value=shown(gid))
+    try:
+        raw = base64.b64decode(gid + "=" * (-len(gid) % 4), altchars=b"-_", validate=True)
+        match = _DECODED.fullmatch(raw.decode("ascii"))
+    except (binascii.Error, ValueError):
+        match = None
+    if match is None or int(match[2]) > MAX_INT64:
+        raise InvalidArgument("bad_id", value=shown(gid))
+    return match[1], int(match[2])

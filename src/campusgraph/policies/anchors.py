@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from campusgraph.db import models as m
 from campusgraph.db.base import Base
-from campusgraph.policies.scopes import Expr, SqlAnchors
+from campusgraph.policies.scopes import Expr, SqlAnchors, uncorrelated
 
 
 def _person_of_user(user_col: Any) -> Any:
@@ -24,12 +25,19 @@ def _person_of_user(user_col: Any) -> Any:
 
 
 def _parent_children(sub: Any) -> Expr:
-    pl = m.ParentLink
-    return exists(select(pl.id).where(pl.parent_id == m.Parent.id, pl.student_id.in_(sub)))
+    # Correlated to the parent row only: a statement that itself joins parent_link (a
+    # student's parents) must not take the link table away from this EXISTS.
+    pl = aliased(m.ParentLink)
+    return exists(
+        select(pl.id)
+        .where(pl.parent_id == m.Parent.id, pl.student_id.in_(sub))
+        .correlate_except(pl)
+    )
 
 
 def _portfolio_student(sub: Any) -> Expr:
-    return m.PortfolioEntry.person_id.in_(select(m.Student.person_id).where(m.Student.id.in_(sub)))
+    people = uncorrelated(select(m.Student.person_id).where(m.Student.id.in_(sub)))
+    return m.PortfolioEntry.person_id.in_(people)
 
 
 def _lesson_col(col: str, lesson_id: Any) -> Any:

@@ -61,47 +61,66 @@ class SqlAnchors:
     def student_equals(self, value: int | None) -> Expr:
         if value is None:
             return false()
-        return self.student_matches(select(m.Student.id).where(m.Student.id == value))
+        return self.student_matches(uncorrelated(select(m.Student.id).where(m.Student.id == value)))
 
 
 # -- helpers shared by both halves -----------------------------------------------------
+# Every subquery of a filter says what it correlates to. The filters are put into
+# statements nobody here can see (a loader joining parent_link, a report over
+# group_membership); left to SQLAlchemy's auto-correlation, a subquery over a table the
+# outer statement also reads loses that FROM — or all of them, and the request fails.
+# The facts below depend on the viewer only: ``.correlate(None)``, never on the row.
+def uncorrelated(stmt: Any) -> Any:
+    """A subquery of viewer facts: it never takes a table from the statement around it."""
+    return stmt.correlate(None)
+
+
 def _curated_groups(v: Viewer) -> Any:
-    return select(m.Curatorship.group_id).where(
-        m.Curatorship.curator_id == (v.employee_id or -1),
-        m.Curatorship.starts_on <= v.today,
-        or_(m.Curatorship.ends_on.is_(None), m.Curatorship.ends_on > v.today),
-    )
-
-
-def _taught_groups(v: Viewer) -> Any:
-    return select(m.TeachingAssignment.group_id).where(
-        m.TeachingAssignment.teacher_id == (v.employee_id or -1)
-    )
-
-
-def _students_of(groups: Any, v: Viewer) -> Any:
-    return select(m.GroupMembership.student_id).where(
-        m.GroupMembership.group_id.in_(groups),
-        membership_current(v.today),
-    )
-
-
-def _department_groups(v: Viewer) -> Any:
-    return select(m.StudyGroup.id).where(
-        m.StudyGroup.department_id.in_(
-            select(m.Department.id).where(m.Department.head_employee_id == (v.employee_id or -1))
+    return uncorrelated(
+        select(m.Curatorship.group_id).where(
+            m.Curatorship.curator_id == (v.employee_id or -1),
+            m.Curatorship.starts_on <= v.today,
+            or_(m.Curatorship.ends_on.is_(None), m.Curatorship.ends_on > v.today),
         )
     )
 
 
+def _taught_groups(v: Viewer) -> Any:
+    return uncorrelated(
+        select(m.TeachingAssignment.group_id).where(
+            m.TeachingAssignment.teacher_id == (v.employee_id or -1)
+        )
+    )
+
+
+def _students_of(groups: Any, v: Viewer) -> Any:
+    return uncorrelated(
+        select(m.GroupMembership.student_id).where(
+            m.GroupMembership.group_id.in_(groups),
+            membership_current(v.today),
+        )
+    )
+
+
+def _department_groups(v: Viewer) -> Any:
+    heads = uncorrelated(
+        select(m.Department.id).where(m.Department.head_employee_id == (v.employee_id or -1))
+    )
+    return uncorrelated(select(m.StudyGroup.id).where(m.StudyGroup.department_id.in_(heads)))
+
+
 def _children(v: Viewer) -> Any:
-    return select(m.ParentLink.student_id).where(m.ParentLink.parent_id == (v.parent_id or -1))
+    return uncorrelated(
+        select(m.ParentLink.student_id).where(m.ParentLink.parent_id == (v.parent_id or -1))
+    )
 
 
 def _groups_of_students(students: Any, v: Viewer) -> Any:
-    return select(m.GroupMembership.group_id).where(
-        m.GroupMembership.student_id.in_(students),
-        membership_current(v.today),
+    return uncorrelated(
+        select(m.GroupMembership.group_id).where(
+            m.GroupMembership.student_id.in_(students),
+            membership_current(v.today),
+        )
     )
 
 
@@ -141,8 +160,10 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
                     a.group.is_not(None),
                     a.discipline.is_not(None),
                     tuple_(a.group, a.discipline).in_(
-                        select(ta.group_id, ta.discipline_id).where(
-                            ta.teacher_id == (v.employee_id or -1)
+                        uncorrelated(
+                            select(ta.group_id, ta.discipline_id).where(
+                                ta.teacher_id == (v.employee_id or -1)
+                            )
                         )
                     ),
                 )
@@ -150,8 +171,10 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
         return _expr(a.student_matches(_students_of(_taught_groups(v), v)))
     if scope is Scope.SUBSTITUTE:
         assert a.lesson is not None
-        subs = select(m.Substitution.lesson_id).where(
-            m.Substitution.teacher_id == (v.employee_id or -1)
+        subs = uncorrelated(
+            select(m.Substitution.lesson_id).where(
+                m.Substitution.teacher_id == (v.employee_id or -1)
+            )
         )
         return _expr(a.lesson.in_(subs))
     if scope is Scope.OWN_CHILD:
@@ -168,8 +191,10 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
         assert a.group is not None
         if v.student_id is None:
             return false()
-        own = select(m.GroupMembership.group_id).where(
-            m.GroupMembership.student_id == v.student_id, membership_current(v.today)
+        own = uncorrelated(
+            select(m.GroupMembership.group_id).where(
+                m.GroupMembership.student_id == v.student_id, membership_current(v.today)
+            )
         )
         return _expr(a.group.in_(own))
     if scope is Scope.AUTHOR:
@@ -221,8 +246,8 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
 def _final_sql(a: SqlAnchors, kinds: tuple[str, ...]) -> Expr:
     assert a.discipline is not None
     assert a.date is not None
-    # Aliases: the filter may be applied to a query over final_mark or period itself, where
-    # the plain entities would be auto-correlated away.
+    # Correlated to the row's anchors, never to its own aliases (the filter may be applied
+    # to a query over final_mark or period itself).
     fm, p = aliased(m.FinalMark), aliased(m.Period)
     sub = (
         select(fm.id)
@@ -235,7 +260,7 @@ def _final_sql(a: SqlAnchors, kinds: tuple[str, ...]) -> Expr:
         )
     )
     assert a.student is not None, "final-mark conditions need a single-student anchor"
-    return ~exists(sub.where(fm.student_id == a.student))
+    return ~exists(sub.where(fm.student_id == a.student).correlate_except(fm, p))
 
 
 def condition_sql(cond: Condition, v: Viewer, a: SqlAnchors) -> Expr:
@@ -245,7 +270,9 @@ def condition_sql(cond: Condition, v: Viewer, a: SqlAnchors) -> Expr:
         assert a.date is not None
         p = aliased(m.Period)
         return ~exists(
-            select(p.id).where(p.closed_at.is_not(None), p.starts_on <= a.date, p.ends_on >= a.date)
+            select(p.id)
+            .where(p.closed_at.is_not(None), p.starts_on <= a.date, p.ends_on >= a.date)
+            .correlate_except(p)
         )
     if cond is Condition.FINAL_NOT_SET:
         return _final_sql(a, FINAL_KINDS)

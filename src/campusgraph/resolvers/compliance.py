@@ -249,8 +249,8 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             at, mk = m.Attendance, m.Mark
             lesson_conditions[ComplianceKind.LESSON_EMPTY] = and_(
                 le.date <= through[ComplianceKind.LESSON_EMPTY],
-                ~exists(select(at.id).where(at.lesson_id == le.id)),
-                ~exists(select(mk.id).where(mk.lesson_id == le.id)),
+                ~exists(select(at.id).where(at.lesson_id == le.id).correlate(le)),
+                ~exists(select(mk.id).where(mk.lesson_id == le.id).correlate(le)),
             )
         for kind, condition in lesson_conditions.items():
             where = (
@@ -485,17 +485,17 @@ def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
     pairs = select(le.group_id, le.discipline_id).where(in_period).distinct().subquery("pairs")
     end = period.ends_on
     l2 = aliased(m.Lesson)
+    subgroups = select(sm.subgroup_id).where(sm.student_id == gm.student_id).correlate(gm)
     taught_to_student = exists(
-        select(l2.id).where(
+        select(l2.id)
+        .where(
             l2.group_id == pairs.c.group_id,
             l2.discipline_id == pairs.c.discipline_id,
             l2.date >= period.starts_on,
             l2.date <= end,
-            or_(
-                l2.subgroup_id.is_(None),
-                l2.subgroup_id.in_(select(sm.subgroup_id).where(sm.student_id == gm.student_id)),
-            ),
+            or_(l2.subgroup_id.is_(None), l2.subgroup_id.in_(subgroups)),
         )
+        .correlate(pairs, gm)
     )
     final_filter = auth.where(
         "final_mark",
@@ -527,11 +527,13 @@ def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
             or_(gm.ends_on.is_(None), gm.ends_on > end),
             taught_to_student,
             ~exists(
-                select(fm.id).where(
+                select(fm.id)
+                .where(
                     fm.student_id == gm.student_id,
                     fm.discipline_id == pairs.c.discipline_id,
                     fm.period_id == period.id,
                 )
+                .correlate(pairs, gm)
             ),
             auth.where("student", "read"),
             final_filter,

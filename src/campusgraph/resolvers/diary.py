@@ -173,17 +173,24 @@ async def load_diary(
     le, wo, mk, at, ih = m.Lesson, m.Work, m.Mark, m.Attendance, m.IndividualHomework
     d, emp, tp = m.Discipline, m.Employee, m.Person
     gm, sm = m.GroupMembership, m.SubgroupMember
+    # Correlated to the lesson only, said explicitly (policy filters join more tables).
     in_group = exists(
-        select(gm.id).where(
+        select(gm.id)
+        .where(
             gm.student_id == sid,
             gm.group_id == le.group_id,
             gm.starts_on <= le.date,
             or_(gm.ends_on.is_(None), gm.ends_on > le.date),
         )
+        .correlate(le)
     )
     in_subgroup = or_(
         le.subgroup_id.is_(None),
-        exists(select(sm.id).where(sm.subgroup_id == le.subgroup_id, sm.student_id == sid)),
+        exists(
+            select(sm.id)
+            .where(sm.subgroup_id == le.subgroup_id, sm.student_id == sid)
+            .correlate(le)
+        ),
     )
     # Individual homework has no object of its own: it is the lesson's homework for one
     # student, so it needs both the lesson (already filtered) and that student readable.

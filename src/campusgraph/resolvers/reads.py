@@ -2,7 +2,9 @@
 
 ``filtered(ctx, obj, stmt)`` adds the ruleset's SQL filter for ``obj:read`` (the tenant
 criterion is added by the session itself, see :mod:`campusgraph.db.tenancy`).
-Pagination is offset-based with opaque cursors and a hard page cap.
+Pagination is offset-based with opaque cursors and a hard page cap. Every connection's
+``first``/``after`` pass through :func:`window`, the one place they are checked: a page
+is never larger than the cap, never negative, never at an offset no cursor could name.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 
+from campusgraph.arguments import InvalidArgument, page_size
 from campusgraph.context import Context
 from campusgraph.policies.scopes import SqlAnchors
 
+#: The largest offset a cursor may carry (fits every database's LIMIT/OFFSET).
+MAX_OFFSET = 2**31 - 2
+#: Longer than any cursor the service hands out.
+MAX_CURSOR = 32
 
-class BadCursor(ValueError):
-    pass
+
+class BadCursor(InvalidArgument):
+    def __init__(self) -> None:
+        super().__init__("bad_cursor")
 
 
 def filtered(
@@ -47,16 +56,18 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str | None) -> int:
+    """The offset after ``cursor``; :class:`BadCursor` for anything not handed out here."""
     if not cursor:
         return 0
+    if len(cursor) > MAX_CURSOR or not cursor.isascii():
+        raise BadCursor
     try:
         kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        offset = int(value)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadCursor(cursor) from exc
-    if kind != "o" or offset < 0:
-        raise BadCursor(cursor)
-    return offset + 1
+        raise BadCursor from exc
+    if kind != "o" or not value.isascii() or not value.isdigit() or int(value) > MAX_OFFSET:
+        raise BadCursor
+    return int(value) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +80,9 @@ class Page:
 
 
 def window(ctx: Context, first: int | None, after: str | None) -> tuple[int, int]:
-    """A page's size (capped) and offset from the connection arguments."""
-    cap = ctx.settings.max_page_size
-    return min(first if first is not None else cap, cap), decode_cursor(after)
+    """A page's size and offset from the connection arguments: VALIDATION for a
+    negative ``first`` or one over the cap (never "no limit"), or a foreign cursor."""
+    return page_size(first, ctx.settings.max_page_size), decode_cursor(after)
 
 
 async def page(

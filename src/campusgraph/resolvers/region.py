@@ -32,13 +32,21 @@ async def region_summary(ctx: Context) -> list[InstitutionSummary]:
         select(func.count(func.distinct(gm.student_id)))
         .where(gm.institution_id == inst.id, gm.starts_on <= today)
         .where((gm.ends_on.is_(None)) | (gm.ends_on > today))
+        .correlate(inst)
         .scalar_subquery()
     )
-    groups = select(func.count(m.StudyGroup.id)).where(m.StudyGroup.institution_id == inst.id)
+    # Each figure correlated to the institution row only, said explicitly.
+    groups = (
+        select(func.count(m.StudyGroup.id))
+        .where(m.StudyGroup.institution_id == inst.id)
+        .correlate(inst)
+    )
     numeric = case((m.Mark.value.in_(["2", "3", "4", "5"]), cast(m.Mark.value, Integer)))
-    average = select(func.avg(numeric)).where(m.Mark.institution_id == inst.id)
-    absences = select(func.count(m.Attendance.id)).where(
-        m.Attendance.institution_id == inst.id, m.Attendance.status == "absent"
+    average = select(func.avg(numeric)).where(m.Mark.institution_id == inst.id).correlate(inst)
+    absences = (
+        select(func.count(m.Attendance.id))
+        .where(m.Attendance.institution_id == inst.id, m.Attendance.status == "absent")
+        .correlate(inst)
     )
     stmt = filtered(
         ctx,

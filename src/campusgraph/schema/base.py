@@ -11,6 +11,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from campusgraph import ids
+from campusgraph.arguments import InvalidArgument
 from campusgraph.context import Context
 from campusgraph.i18n import message
 from campusgraph.resolvers.reads import Page, count, encode_cursor
@@ -32,8 +33,8 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
 def from_global_id(gid: str, language: str = "ru") -> tuple[str, int]:
     try:
         return ids.from_global_id(gid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(ErrorCode.VALIDATION, message("bad_id", language, value=gid)) from exc
+    except InvalidArgument as exc:
+        raise ApiError(ErrorCode.VALIDATION, exc.text(language)) from exc
 
 
 def expect_id(gid: str, type_name: str, language: str = "ru") -> int:
@@ -62,7 +63,11 @@ class Edge(Generic[N]):
     node: N
 
 
-@strawberry.type(description="A page of a list; `first` is capped by the server's page size.")
+@strawberry.type(
+    description="A page of a list. `first` is at most the server's page size (200 unless "
+    "configured); a larger or negative `first`, or an `after` not taken from this list's "
+    "cursors, is refused with VALIDATION."
+)
 class Connection(Generic[N]):
     edges: list[Edge[N]]
     nodes: list[N]

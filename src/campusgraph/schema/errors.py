@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from campusgraph.arguments import InvalidArgument
 from campusgraph.db.outage import is_unavailable
 from campusgraph.i18n import message
 from campusgraph.middleware import report_unavailable
@@ -152,6 +153,14 @@ class ErrorPolicy(SchemaExtension):
                 nodes=error.nodes,
                 path=error.path,
                 extensions=src.extensions,
+            )
+        if isinstance(original, InvalidArgument):
+            # A malformed id, cursor or page size from any layer: the client's mistake.
+            return GraphQLError(
+                original.text(language),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.VALIDATION.value},
             )
         if isinstance(original, Forbidden):
             d = original.decision

@@ -30,7 +30,7 @@ from campusgraph.exchange.importer import ImportRefused, import_sheet, uses_pers
 from campusgraph.exchange.lists import SPECS, ListKind
 from campusgraph.i18n import message
 from campusgraph.schema.base import GraphQLInfo, signed_in
-from campusgraph.schema.errors import ErrorCode, MutationError
+from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
 
 #: Largest ``content`` accepted, in characters.
@@ -134,7 +134,11 @@ async def _import(
     if isinstance(sheet, MutationError):
         return ImportListPayload(errors=[sheet])
     viewer = ctx.viewer
-    assert viewer is not None and viewer.institution_id is not None
+    assert viewer is not None
+    if viewer.institution_id is None:
+        # A region's authority: its ruleset decided, but there is no one institution to
+        # import into.
+        raise ValidationFailed(("input.kind", message("list_needs_institution", ctx.language)))
     async with ctx.session(write=True) as session:
         try:
             report = await import_sheet(
@@ -208,12 +212,16 @@ class ExchangeQueries:
     ) -> ExportedFile:
         ctx = info.context
         viewer = ctx.viewer
-        assert viewer is not None and viewer.institution_id is not None
+        assert viewer is not None
         auth = ctx.authorizer
         obj = SPECS[kind].obj
         act = export_action(ctx, obj)
-        if not auth.may_ever(obj, act):
+        if not auth.may_ever(obj, act) or viewer.institution_id is None:
+            # The ruleset decides first (a region's authority: deny by default) …
             await auth.require(obj, act, auth.target(obj, institution_id=viewer.institution_id))
+        if viewer.institution_id is None:
+            # … and a region ruleset that did grant it still has no one institution's list.
+            raise ApiError(ErrorCode.VALIDATION, message("list_needs_institution", ctx.language))
         personal = f"{obj}.personal"
         async with ctx.session(write=True) as session:
             slug = (

@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import select
 
+from campusgraph.arguments import within
 from campusgraph.db import models as m
 from campusgraph.db.enums import AttestationForm, DisciplineKind, InstitutionKind, PeriodKind
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.loaders import rows_to_entities
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import Connection, GraphQLInfo, Node, expect_id, to_global_id
+
+#: A group's course or grade, as ``createGroup`` accepts it: a filter beyond it is a mistake.
+STUDY_YEARS = 11
 
 if TYPE_CHECKING:
     from campusgraph.schema.journal import Journal
@@ -469,7 +473,7 @@ class Institution(Node):
         stmt = select(g).order_by(g.study_year, g.name, g.id)
         if name_contains:
             stmt = stmt.where(g.name.contains(name_contains, autoescape=True))
-        if study_year is not None:
+        if within(study_year, 1, STUDY_YEARS, "studyYear") is not None:
             stmt = stmt.where(g.study_year == study_year)
         page = await reads.page(info.context, "group", stmt, first=first, after=after)
         return Connection.from_page(page, lambda r: Group.of(r[0]))
