@@ -49,7 +49,7 @@ from campusgraph.policies.vocabulary import (
 )
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from tests.policies.golden.cases import ALLOW, DENY, Case
-from tests.policies.golden.pickers import REGION, SLUGS, Need, Pick, Picker, Rows
+from tests.policies.golden.pickers import REGION, SLUGS, TEACHER, Need, Pick, Picker, Rows
 from tests.support import DEMO_TODAY
 
 BASE = "base"
@@ -125,7 +125,13 @@ def shadowing(slug: str, line: PolicyLine, login: str) -> PolicyLine | None:
 
 
 def holders(slug: str, line: PolicyLine) -> list[str]:
-    return [login for login, roles in accounts(slug).items() if line.role in roles]
+    """Accounts holding the line's role; for the author scope the teaching account first
+    (the demo's journal cells, the only typed rows with an author, are the teachers')."""
+    found = [login for login, roles in accounts(slug).items() if line.role in roles]
+    if line.scope == Scope.AUTHOR and slug in TEACHER and TEACHER[slug] in found:
+        found.remove(TEACHER[slug])
+        found.insert(0, TEACHER[slug])
+    return found
 
 
 @dataclass(frozen=True)
@@ -317,6 +323,9 @@ def deciding_row(slug: str, line: PolicyLine, login: str) -> Picker:
     """A picker of a demo row where ``line`` decides for ``login`` (LookupError if none)."""
 
     async def fn(rows: Rows, need: Need) -> Pick:
+        if line.act == "create" and _needs(line) == {Anchor.AUTHOR}:
+            # A new row is the viewer's own: ``can`` with no row decides it as such.
+            return None, None
         v = await region_viewer(rows) if slug == BASE else viewer_of(rows, need, login)
         tried = []
         for type_name in carriers(line):

@@ -105,3 +105,25 @@ def test_exemptions_are_what_the_rulesets_say() -> None:
         assert holders(slug, line), (slug, key)
         assert reason, (slug, key)
     assert BASE in RULESETS
+
+
+@pytest.mark.parametrize("slug", RULESETS)
+async def test_each_lines_sql_filter_finds_a_row_it_decides(golden: Golden, slug: str) -> None:
+    """Given every line an account can have decide, when the line's own SQL filter (minus
+    the later and deny lines of that account) picks a demo row, then ``viewer.can`` on that
+    row cites exactly that line: the SQL half of each line's scope and condition selects
+    rows its row check agrees on, line by line."""
+    generated: list[tuple[PolicyLine, Case]] = []
+    for line in lines_of(slug):
+        target = plan(slug, line)
+        if target.login is not None and key_of(slug, line) not in UNREACHABLE:
+            generated.append((line, generated_case(target)))
+    cases = [case for _, case in generated]
+    failures: list[str] = []
+    for line, case in generated:
+        try:
+            check(case, await golden.ask(case, cases))
+        except AssertionError as error:
+            failures.append(f"  {line.source} as {case.login}: {error}")
+    assert generated
+    assert not failures, f"{len(failures)} line(s) of {slug}:\n" + "\n".join(failures)
