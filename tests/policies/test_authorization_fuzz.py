@@ -76,6 +76,13 @@ NEVER_ALLOWED: dict[str, str] = {
     "one account: only nshds12's system_admin holds all three, and the school has no applicants",
 }
 
+#: Journal cells decide by the input: each of these actions must have been asked.
+VERSIONED_ACTIONS = {
+    "setMark": ("create", "update"),
+    "setAttendance": ("create", "update", "delete"),
+    "setAbsenceReason": ("update",),
+}
+
 #: Mutations that close the demo's only academic year or build on a closed one: after them
 #: every journal write is refused, so they run last.
 LAST = ("closeAcademicYear", "openAcademicYear", "promoteGroups")
@@ -152,6 +159,7 @@ class Drawn:
     spot: str
     gid: str | None
     on: str | None
+    version: int | None = None  # the stored row's version, for an update
 
     @property
     def foreign(self) -> bool:
@@ -211,6 +219,27 @@ def final_place() -> Pick:
     return pick
 
 
+def stored_cell(obj: str) -> Pick:
+    """(work, student) of a mark or (lesson, student) of an absence stored at the spot."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        gid, _ = await at_spot(obj)(rows, spot, account)
+        assert gid is not None
+        pk = from_global_id(gid)[1]
+        if obj == "mark":
+            found = (
+                await rows.s.execute(
+                    select(m.Mark.work_id, m.Mark.student_id).where(m.Mark.id == pk)
+                )
+            ).one()
+            return to_global_id("Work", found[0]), to_global_id("Student", found[1])
+        at = m.Attendance
+        found = (await rows.s.execute(select(at.lesson_id, at.student_id).where(at.id == pk))).one()
+        return to_global_id("Lesson", found[0]), to_global_id("Student", found[1])
+
+    return pick
+
+
 def nothing() -> Pick:
     async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
         return None, None
@@ -232,6 +261,8 @@ class Spec:
     oracle: Oracle
     #: the foreign id is only a reference of a new row (VALIDATION is a refusal too)
     reference: bool = False
+    #: a journal cell: the stored one's version is sent (an update), or none (a create)
+    versioned: bool = False
 
 
 _n = itertools.count(1)
@@ -316,6 +347,19 @@ def _cell(obj: str, act_of: Callable[[dict[str, Any]], str], via_work: bool) -> 
         ]
 
     return oracle
+
+
+async def _stored_version(s: Any, gid: str, on: str) -> int | None:
+    """The version of the mark (work, student) or attendance (lesson, student) stored."""
+    type_name, pk = from_global_id(gid)
+    student = from_global_id(on)[1]
+    if type_name == "Work":
+        stmt = select(m.Mark.version).where(m.Mark.work_id == pk, m.Mark.student_id == student)
+    else:
+        stmt = select(m.Attendance.version).where(
+            m.Attendance.lesson_id == pk, m.Attendance.student_id == student
+        )
+    return (await s.execute(stmt)).scalar()
 
 
 def _versioned(given: dict[str, Any]) -> str:
@@ -992,6 +1036,13 @@ SPECS: list[Spec] = [
         lambda d: {"work": d.gid, "student": d.on, "value": "5"},
         _cell("mark", _versioned, via_work=True),
     ),
+    Spec(
+        "setMark",
+        stored_cell("mark"),
+        lambda d: {"work": d.gid, "student": d.on, "value": "4", "expectedVersion": d.version},
+        _cell("mark", _versioned, via_work=True),
+        versioned=True,
+    ),
     Spec("deleteMark", at_spot("mark"), delete_input, row_needs("mark", "delete")),
     Spec(
         "setAttendance",
@@ -999,11 +1050,32 @@ SPECS: list[Spec] = [
         lambda d: {"lesson": d.gid, "student": d.on, "status": "LATE"},
         _cell("attendance", _attendance_act, via_work=False),
     ),
+    *(
+        Spec(
+            "setAttendance",
+            stored_cell("attendance"),
+            lambda d, status=status: {
+                "lesson": d.gid,
+                "student": d.on,
+                "status": status,  # None: present again (a delete)
+                "expectedVersion": d.version,
+            },
+            _cell("attendance", _attendance_act, via_work=False),
+            versioned=True,
+        )
+        for status in ("ABSENT", None)
+    ),
     Spec(
         "setAbsenceReason",
-        at_spot("attendance", "create"),
-        lambda d: {"lesson": d.gid, "student": d.on, "reason": "ILLNESS"},
+        stored_cell("attendance"),
+        lambda d: {
+            "lesson": d.gid,
+            "student": d.on,
+            "reason": "ILLNESS",
+            "expectedVersion": d.version,
+        },
         _cell("attendance.reason", lambda _given: "update", via_work=False),
+        versioned=True,
     ),
     Spec(
         "setFinalMark",
@@ -1038,7 +1110,9 @@ SPECS: list[Spec] = [
         lesson_anchor("substitution", "grant"),
     ),
 ]
-BY_NAME = {spec.name: spec for spec in SPECS}
+BY_NAME: dict[str, Spec] = {}
+for _spec in SPECS:
+    BY_NAME.setdefault(_spec.name, _spec)
 
 
 def _mutations() -> dict[str, str]:
@@ -1074,6 +1148,7 @@ class Env:
     denied: Counter[str] = dataclasses.field(default_factory=Counter)
     foreign: Counter[str] = dataclasses.field(default_factory=Counter)
     succeeded: Counter[str] = dataclasses.field(default_factory=Counter)
+    actions: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     documents: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def session(self, v: Viewer) -> Any:
@@ -1154,9 +1229,12 @@ class Env:
         account = at.demo.accounts.get(login) or at.demo.teacher
         async with unscoped(self.db.factory) as s:
             gid, on = await spec.pick(Rows(s, at.demo), spot, account)
+            version = None
+            if spec.versioned and gid is not None and on is not None:
+                version = await _stored_version(s, gid, on)
         if gid is None and on is None:
             at = world  # nothing of another institution is named
-        return Drawn(world, at, spot, gid, on)
+        return Drawn(world, at, spot, gid, on, version)
 
     async def run(self, spec: Spec, slug: str, login: str, drawn: Drawn) -> str:
         """One example: the oracle, the request, the comparison. Returns how it was decided."""
@@ -1182,6 +1260,7 @@ class Env:
             return "foreign"
         assert needs is not None, f"{where}: the oracle found no target in the viewer's realm"
         decisions = [(o, a, await self.check(v, o, a, t)) for o, a, t in needs]
+        self.actions.add((spec.name, needs[0][1]))
         allowed = all(d.allowed for _, _, d in decisions)
         told = ", ".join(
             f"{o}:{a} {'allow' if d.allowed else 'deny'} by {d.rule}" for o, a, d in decisions
@@ -1323,9 +1402,12 @@ async def test_every_mutation_answers_as_the_engine_decides(db: Any, client: Gra
         await asyncio.to_thread(fuzz)
     except AssertionError as error:
         problems.append(f"hypothesis: {error}")
-    problems += await _deterministic(env, [BY_NAME[name] for name in LAST])
+    problems += await _deterministic(env, [s for s in SPECS if s.name in LAST])
 
     assert not problems, f"{len(problems)} answer(s) not the engine's:\n" + "\n".join(problems)
+    for name, acts in VERSIONED_ACTIONS.items():
+        missing = {act for act in acts if (name, act) not in env.actions}
+        assert not missing, f"{name} never decided as {sorted(missing)}: {sorted(env.actions)}"
     never = sorted(set(BY_NAME) - set(env.runs))
     assert not never, f"mutations never run: {never}"
     unallowed = set(BY_NAME) - set(env.allowed)
