@@ -1310,17 +1310,24 @@ async def _pairs(env: Env, spec: Spec) -> list[tuple[str, str]]:
 
 async def _deterministic(env: Env, specs: list[Spec]) -> list[str]:
     """Each mutation once as an account the oracle allows and once as one it denies, and
-    once on another institution's row. Accounts holding lines for what the mutation needs
-    are tried first (for an allowed example, over the spots), then one holding none."""
+    once on another institution's row. Accounts holding lines for everything the mutation
+    needs are tried first (for an allowed example, over the spots), then two holding only
+    some of it (always run), then one holding none."""
     problems: list[str] = []
     for spec in specs:
         pairs = await _pairs(env, spec)
         holders = [(s, lg) for s, lg in _logins() if _holds(s, lg, pairs)]
+        # Denials worth most: an account holding the first decision's line but not all the
+        # others (a mutation checking only its first decision lets it through), then none.
+        partial = [
+            (s, lg) for s, lg in _logins() if _holds(s, lg, pairs[:1]) and not _holds(s, lg, pairs)
+        ]
         others = [(s, lg) for s, lg in _logins() if not _holds(s, lg, pairs[:1])]
         seen: set[str] = set()
-        for slug, login in [*holders[:4], *others[:1]]:
-            if seen == {"allowed", "denied"}:
-                break
+        for slug, login in [*holders[:4], *partial[:2], *others[:1]]:
+            some = (slug, login) in partial[:2]
+            if seen == {"allowed", "denied"} and not some:
+                continue
             for spot in SPOTS:
                 try:
                     drawn = await env.draw(spec, slug, login, spot, None)
@@ -1332,7 +1339,7 @@ async def _deterministic(env: Env, specs: list[Spec]) -> list[str]:
                     continue
                 verdicts = [(await env.check(v, o, a, t)).allowed for o, a, t in needs]
                 kind = "allowed" if all(verdicts) else "denied"
-                if kind not in seen:
+                if kind not in seen or some:
                     seen.add(kind)
                     try:
                         await env.run(spec, slug, login, drawn)
