@@ -882,7 +882,7 @@ SPECS: list[Spec] = [
         lambda d: {
             "academicYear": d.gid,
             "kind": "YEAR",
-            "number": 9,
+            "number": 1,
             "name": unique("период")[:40],
             "startsOn": "2026-09-01",
             "endsOn": "2027-06-30",
