@@ -264,3 +264,46 @@ def sql_counter(
         return count_sql(target, **options)
 
     return counter
+
+
+# -- a database the test may take away --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def restartable_pg() -> Iterator[DatabaseManager]:
+    """A second PostgreSQL server of the session's own, with its own seeded template, for
+    tests that stop and restart the server (outages, faults under load). The shared
+    ``pg_server`` serves every other test and is never stopped."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        message = f"PostgreSQL server binaries not found in {where_we_looked()}"
+        if _in_ci():
+            pytest.fail(f"CI=true requires PostgreSQL: {message}", pytrace=False)
+        pytest.skip(message)
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+    except PostgresUnavailable as error:
+        server.stop()
+        pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error}", pytrace=False)
+    manager = DatabaseManager(make_session_dir("campusgraph-restartable-"))
+    manager.postgres = server
+    try:
+        yield manager
+    finally:
+        manager.cleanup()
+        server.stop()
+
+
+@pytest.fixture
+async def restartable_db(
+    backend: str, databases: DatabaseManager, request: pytest.FixtureRequest
+) -> AsyncIterator[Database]:
+    """Like ``db``, on a server the test may stop (``restartable_pg``); a SQLite copy is a
+    file of the test's own anyway. A test that stops the server starts it again."""
+    manager = databases
+    if backend == "postgresql":
+        manager = request.getfixturevalue("restartable_pg")
+        await manager.copy_template_from(databases)
+    async with manager.clone(backend) as database:
+        yield database

@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
+from campusgraph import trusted_documents
 from campusgraph.context import Context
 from campusgraph.db.engine import create_engine, refresh_statistics, session_factory
+from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
+from campusgraph.deadline import DEADLINE
+from campusgraph.i18n import message
+from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
@@ -40,7 +52,9 @@ def _bearer(request: Request) -> str | None:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context, orjson, and the IDE only outside production."""
+    """Strawberry's ASGI view with our context, orjson, and the IDE only outside production;
+    each operation admitted against the trusted documents (when configured) and run under
+    the request's time limit."""
 
     def __init__(self, app_state: Any, settings: Settings) -> None:
         super().__init__(
@@ -50,6 +64,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.state = app_state
         self.settings = settings
+        self.trusted: dict[str, str] | None = (
+            trusted_documents.load(settings.trusted_documents)
+            if settings.trusted_documents is not None
+            else None
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
@@ -64,6 +83,64 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request=request,
             token=token,
         )
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if self.trusted is not None:
+            admitted = self._trusted(request_data, context.language)
+            if isinstance(admitted, GraphQLError):
+                return ExecutionResult(data=None, errors=[admitted])
+            request_data = admitted
+        seconds = self.settings.request_timeout_seconds
+        deadline = time.monotonic() + seconds
+        token = DEADLINE.set(deadline)
+        try:
+            async with asyncio.timeout(seconds):
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            return self._timed_out(context.language)
+        finally:
+            DEADLINE.reset(token)
+        if result.errors and time.monotonic() > deadline:
+            # On SQLite the statement running at the deadline was interrupted in place
+            # (campusgraph.deadline): its error is the time limit's.
+            return self._timed_out(context.language)
+        return result
+
+    def _timed_out(self, language: str) -> ExecutionResult:
+        seconds = f"{self.settings.request_timeout_seconds:g}"
+        text = message("request_timeout", language, seconds=seconds)
+        return ExecutionResult(
+            data=None, errors=[GraphQLError(text, extensions={"code": "TIMEOUT"})]
+        )
+
+    def _trusted(
+        self, request_data: GraphQLRequestData, language: str
+    ) -> GraphQLRequestData | GraphQLError:
+        """The request with its registered text, or why it may not run."""
+        assert self.trusted is not None
+        digest = trusted_documents.sent_hash(request_data.extensions)
+        query = request_data.query
+        if query is not None:
+            actual = trusted_documents.document_hash(query)
+            if digest is not None and digest != actual:
+                text = message("document_hash_mismatch", language)
+                return GraphQLError(text, extensions={"code": "DOCUMENT_HASH_MISMATCH"})
+            digest = actual
+        registered = self.trusted.get(digest) if digest is not None else None
+        if registered is None:
+            text = message("document_not_trusted", language, hash=digest or "—")
+            return GraphQLError(text, extensions={"code": "DOCUMENT_NOT_TRUSTED"})
+        return dataclasses.replace(request_data, query=registered)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -102,14 +179,46 @@ def create_app(settings: Settings | None = None) -> Starlette:
         from sqlalchemy import text
 
         try:
+            # A real read: ``SELECT 1`` alone never touches an SQLite file, so it would
+            # answer "ok" while another process holds the database.
             async with request.app.state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:  # the probe answers, whatever the failure
-            log.exception("health check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
+        except Exception as error:  # the probe answers, whatever the failure
+            if is_unavailable(error):
+                log.warning("health check: database unavailable: %s", error)
+            else:
+                log.exception("health check failed")
+            return JSONResponse(
+                {"status": "unavailable"},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    app = Starlette(
+        routes=[Route("/healthz", healthz)], lifespan=lifespan, middleware=_middleware(settings)
+    )
     endpoint = GraphQLEndpoint(app.state, settings)
     app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
     return app
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: security headers on every answer (a 503 and a preflight too), CORS
+    only for configured origins (so an outage answer still reaches a cross-origin page),
+    then the outage mapping next to the endpoint."""
+    stack = [Middleware(SecurityHeaders)]
+    origins = settings.cors_origin_list()
+    if origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "accept-language"],
+                expose_headers=["retry-after"],
+                max_age=600,
+            )
+        )
+    stack.append(Middleware(DatabaseOutage, language=settings.language))
+    return stack

@@ -156,6 +156,22 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_documents(args: argparse.Namespace) -> int:
+    """The trusted-documents manifest (CAMPUSGRAPH_TRUSTED_DOCUMENTS) of the folders given."""
+    from campusgraph.trusted_documents import ManifestError, manifest
+
+    try:
+        text = manifest(Path(p) for p in args.paths)
+    except ManifestError as error:
+        print(f"campusgraph: {error}", file=sys.stderr)
+        return 1
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="campusgraph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,6 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--today", help="YYYY-MM-DD: lessons up to the day before (default today)")
     p.add_argument("--region", default="bench-region", help="the new region's slug")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("documents", help="trusted documents: the sha256 manifest of *.graphql")
+    p.add_argument("action", choices=["manifest"])
+    p.add_argument("paths", nargs="+", help="folders of .graphql documents (or manifests)")
+    p.add_argument("-o", "--output", help="file to write ('-': standard output)")
+    p.set_defaults(func=cmd_documents)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

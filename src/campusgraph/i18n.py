@@ -16,9 +16,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Неверное имя пользователя или пароль.",
         "Wrong login or password.",
     ),
+    "sign_in_throttled": (
+        "Слишком много неудачных попыток входа. Повторите через {seconds} с.",
+        "Too many failed sign-in attempts. Try again in {seconds} s.",
+    ),
+    "sign_in_busy": (
+        "Сервер занят проверкой паролей. Повторите вход через {seconds} с.",
+        "The server is busy checking passwords. Try again in {seconds} s.",
+    ),
     "forbidden": (
         "Доступ запрещён регламентом «{ruleset}»: {clause}",
         "Forbidden by ruleset «{ruleset}»: {clause}",
+    ),
+    "grant_forbidden": (
+        "Роль «{role}» вам не предоставить: регламент «{ruleset}» не даёт права предоставлять"
+        " роль «{granted}» ({clause})",
+        "You may not grant the role «{role}»: ruleset «{ruleset}» does not let you grant"
+        " «{granted}» ({clause})",
+    ),
+    "role_required": (
+        "Укажите роль сотрудника из регламента.",
+        "Name an employee role of the ruleset.",
+    ),
+    "role_fixed": (
+        "Обучающемуся даётся роль «student», родителю — «parent»; другая роль не подходит.",
+        "A student gets the role «student» and a parent «parent»; no other role fits.",
     ),
     "not_found": ("Объект не найден.", "Not found."),
     "bad_id": ("Неверный идентификатор: {value}", "Malformed id: {value}"),
@@ -26,6 +48,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal": (
         "Внутренняя ошибка сервера. Обратитесь к администратору.",
         "Internal server error. Please contact the administrator.",
+    ),
+    "unavailable": (
+        "База данных временно недоступна: повторите запрос через несколько секунд.",
+        "The database is temporarily unavailable: retry in a few seconds.",
+    ),
+    "ruleset_broken": (
+        "Регламент не может быть загружен: {problems}",
+        "The ruleset cannot be loaded: {problems}",
+    ),
+    "ruleset_no_roles": (
+        "В новом регламенте нет ни одной из ваших ролей: вы потеряете доступ.",
+        "The new ruleset has none of your roles: you would lose access.",
     ),
     "page_too_large": (
         "Размер страницы не больше {limit}.",
@@ -35,6 +69,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period_mismatch": (
         "Период не относится к учебному году группы.",
         "The period is not of the group's academic year.",
+    ),
+    # -- the request gate (schema/gate.py, app.py's GraphQLEndpoint) ----------------------
+    "query_too_costly": (
+        "Запрос слишком дорогой: оценка {cost} при допустимых {budget}. "
+        "Уменьшите `first`, число псевдонимов или вложенность списков.",
+        "The query is too costly: estimated {cost}, the budget is {budget}. "
+        "Lower `first`, the number of aliases or the nesting of lists.",
+    ),
+    "query_too_complex": (
+        "Запрос слишком сложный: {what} — {value} при допустимых {limit}.",
+        "The query is too complex: {what} is {value}, at most {limit} allowed.",
+    ),
+    "query_fragment_cycle": (
+        "Фрагмент «{name}» включает сам себя.",
+        "Fragment «{name}» spreads itself.",
+    ),
+    "query_unknown_operation": (
+        "В документе нет такой операции.",
+        "The document has no such operation.",
+    ),
+    "introspection_disabled": (
+        "Интроспекция схемы отключена на этом сервере.",
+        "Schema introspection is disabled on this server.",
+    ),
+    "request_timeout": (
+        "Запрос выполнялся дольше {seconds} с и был остановлен.",
+        "The request ran longer than {seconds} s and was stopped.",
+    ),
+    "document_not_trusted": (
+        "Этот сервер выполняет только зарегистрированные запросы; запрос {hash} не "
+        "зарегистрирован.",
+        "This server runs registered documents only; document {hash} is not registered.",
+    ),
+    "document_hash_mismatch": (
+        "Хэш sha256 не совпадает с текстом запроса.",
+        "The sha256 hash does not match the document's text.",
     ),
     # -- journal rules (resolvers/journal_rules.py) ----------------------------------------
     "lesson_topic_required": (
@@ -449,6 +519,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Запись уже сделал другой пользователь (версия {actual}): обновите журнал и повторите.",
         "Someone else has already made this entry (version {actual}): reload and try again.",
     ),
+    # -- idempotency keys (schema/idempotency.py) ------------------------------------------
+    "idempotency_key_reused": (
+        "clientMutationId «{id}» уже использован для {mutation} с другими данными: ничего не "
+        "записано. Для новой операции возьмите новый идентификатор.",
+        "clientMutationId «{id}» was already used for {mutation} with other input: nothing "
+        "was written. Use a new id for a new operation.",
+    ),
+    "idempotency_key_running": (
+        "Операция с clientMutationId «{id}» ещё выполняется или её исход неизвестен: "
+        "проверьте данные, прежде чем повторять с новым идентификатором.",
+        "The operation with clientMutationId «{id}» is still running or its outcome is "
+        "unknown: check the data before repeating it with a new id.",
+    ),
+    "idempotency_other_selection": (
+        "Повтор операции с clientMutationId «{id}» запрашивает другие поля: ответ сохранён "
+        "для запроса первой попытки, повторите его.",
+        "The retry with clientMutationId «{id}» asks for other fields: the answer was kept "
+        "for the first attempt's document; send that one.",
+    ),
+    "idempotency_answer_not_kept": (
+        "Операция с clientMutationId «{id}» уже выполнена; её ответ содержал секрет "
+        "(одноразовый пароль), он показывается один раз и не хранится. Для новой операции "
+        "возьмите новый идентификатор.",
+        "The operation with clientMutationId «{id}» was already done; its answer held a "
+        "secret (a one-time password), shown once and never stored. Use a new id for a new "
+        "operation.",
+    ),
+    "idempotency_key_length": (
+        "clientMutationId не длиннее {limit} символов.",
+        "clientMutationId is at most {limit} characters long.",
+    ),
     "journal_cell_taken": (
         "Запись уже сделал другой пользователь: обновите журнал и повторите.",
         "Someone else has just made this entry: reload the journal and try again.",
@@ -548,10 +649,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "journal_substitution_own": (
         "Это занятие ведёт сам этот преподаватель.",
         "This teacher gives the lesson himself.",
-    ),
-    "journal_receipt_other_mutation": (
-        "clientMutationId «{id}» уже использован для другой операции ({mutation}).",
-        "clientMutationId «{id}» was already used for another operation ({mutation}).",
     ),
     "journal_duplicate_student": ("Обучающийся указан дважды.", "The student is named twice."),
     "journal_positive": ("Нужно положительное число.", "A positive number is required."),

@@ -21,16 +21,58 @@ class Settings(BaseSettings):
     #: Extra ruleset folders, searched before the shipped ones (``os.pathsep``-separated).
     rulesets_path: str = ""
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    #: How long a ``clientMutationId`` stays bound to its first input and answer.
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    #: How long a request waits for another one running with the same key, counted from
+    #: when that one began (then: CONFLICT, the outcome unknown).
+    idempotency_wait_seconds: float = Field(default=10.0, gt=0, le=600)
     #: Argon2 cost. Lowered only by the test suite; never in production.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    #: Password checks running at once in one worker (argon2 is CPU and memory bound);
+    #: None means one per CPU core but one (left to the event loop; at least one). With
+    #: several workers on a host, set it so that workers × it stays near the cores.
+    #: Checks beyond it wait, at most ``argon2_queue`` of them;
+    #: a sign-in beyond that is refused at once ("try again in a few seconds").
+    argon2_concurrency: int | None = Field(default=None, ge=1)
+    argon2_queue: int = Field(default=32, ge=0)
+    #: Sign-in throttling (see resolvers/throttle.py). Per login (realm + login) and per
+    #: client address: the first ``*_free`` failures cost nothing, each further one doubles
+    #: the wait before the next check (from ``sign_in_delay_seconds``), and at ``*_lockout``
+    #: failures the key is locked for ``sign_in_lockout_seconds`` (the right password is
+    #: refused too). Counts are forgotten after ``sign_in_window_seconds`` without attempts;
+    #: a successful sign-in clears its login's count.
+    sign_in_throttle: bool = True
+    sign_in_login_free: int = Field(default=3, ge=0)
+    sign_in_login_lockout: int = Field(default=10, ge=1)
+    sign_in_address_free: int = Field(default=20, ge=0)
+    sign_in_address_lockout: int = Field(default=50, ge=1)
+    sign_in_delay_seconds: float = Field(default=1.0, gt=0)
+    sign_in_lockout_seconds: float = Field(default=900.0, gt=0)
+    sign_in_window_seconds: float = Field(default=3600.0, gt=0)
+    #: Proxies (IP addresses or networks, comma-separated) whose ``X-Forwarded-For`` names
+    #: the client; from anyone else the header is ignored and the peer address counts.
+    trusted_proxies: str = ""
     max_query_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=4000, ge=100)
     max_page_size: int = Field(default=200, ge=1)
+    #: The static cost estimate a request may reach (schema/gate.py): objects a response
+    #: could hold, list sizes from `first`, declared bounds or the page cap, multiplied
+    #: through nesting, fragments expanded.
+    max_query_cost: int = Field(default=25_000, ge=1)
+    #: A request running longer is stopped (SQLite statements interrupted, PostgreSQL ones
+    #: cancelled) and answers TIMEOUT.
+    request_timeout_seconds: float = Field(default=15.0, gt=0)
+    #: A file (JSON manifest: sha256 → document) or folder (*.graphql) of registered
+    #: documents; when set, only those run (see `campusgraph documents manifest`).
+    trusted_documents: Path | None = None
     #: Introspection in production; dev and demo always allow it.
     introspection: bool = False
     language: Literal["ru", "en"] = "ru"
+    #: Browser origins allowed to call the API from another site (comma-separated, e.g.
+    #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
+    cors_origins: str = ""
     #: Pin "today" (the demo and the test suite use a fixed date); None means the real date.
     today: dt.date | None = None
 
@@ -44,6 +86,9 @@ class Settings(BaseSettings):
     @property
     def allow_introspection(self) -> bool:
         return self.introspection or self.mode != "production"
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     def ruleset_dirs(self) -> list[Path]:
         import os

@@ -113,3 +113,34 @@ async def test_a_generated_region_is_counted_and_its_teacher_opens_a_journal(
     assert set(marks) <= {"2", "3", "4", "5"}
     assert absences
     assert DEMO_TODAY > TODAY, "the app's today: the students are still in the group"
+
+
+def test_the_hostile_scenario_sends_what_the_issue_found_and_is_selected_by_name() -> None:
+    """The bench's hostile documents stay valid against the schema as it changes (a
+    document the schema rejects would measure nothing), and are what they claim to be."""
+    from bench.__main__ import parse as parse_args
+    from bench.scenarios import hostile
+    from graphql import build_schema, parse, validate
+    from graphql.language import FieldNode, OperationDefinitionNode
+
+    from campusgraph.schema.root import sdl
+    from campusgraph.settings import Settings
+
+    schema = build_schema(sdl())
+    anonymous = hostile.anonymous_document(7)
+    small = hostile.anonymous_document(7, fields=20)  # at full size the check gives up
+    for document in (hostile.COSTLY, hostile.DEEP, small, hostile.SIGN_IN):
+        assert validate(schema, parse(document)) == [], document[:80]
+    # 16 KB of ~950 overlapping fields, under the token limit (else refused unparsed)
+    assert 15_000 <= len(anonymous.encode()) <= 17_000
+    [operation] = parse(anonymous).definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    names = {f.name.value for f in operation.selection_set.selections if isinstance(f, FieldNode)}
+    assert len(operation.selection_set.selections) >= 950
+    assert names == {"viewer"}
+    assert len(anonymous.split()) < Settings().max_tokens
+    assert hostile.anonymous_document(8) != anonymous
+    assert hostile.COSTLY.count("viewer") == 10
+    assert "first: 200" in hostile.COSTLY
+    assert parse_args(["--scenarios", "hostile"]).selected == [8]
+    assert parse_args(["--scenarios", "1,hostile"]).selected == [1, 8]

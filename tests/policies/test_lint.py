@@ -64,6 +64,26 @@ BROKEN: dict[str, tuple[str, str]] = {
         "g, teacher, journal_teacher",
         "a g line has 4 fields",
     ),
+    "grant_role": (
+        "p, administrator, role.administratr, grant, institution, always, allow, п. 4.1",
+        "'role.administratr' grants role 'administratr', which is not declared",
+    ),
+    "grant_abstract": (
+        "p, administrator, role.staff_member, grant, institution, always, allow, п. 4.1",
+        "grants the abstract role 'staff_member'",
+    ),
+    "grant_action": (
+        "p, administrator, role.teacher, read, institution, always, allow, п. 4.1",
+        "takes only the action 'grant', not 'read'",
+    ),
+    "grant_unnamed": (
+        "p, administrator, role_assignment, grant, institution, always, allow, п. 4.1",
+        "grants name the role they give",
+    ),
+    "grant_scope": (
+        "p, administrator, role.teacher, grant, substitute, always, allow, п. 4.1",
+        "scope 'substitute' cannot apply to object 'role.teacher'",
+    ),
 }
 
 

@@ -19,7 +19,7 @@ from campusgraph.policies.matrix import (
     short_clause,
 )
 from campusgraph.policies.ruleset import SHIPPED, Ruleset, available, load
-from campusgraph.policies.vocabulary import OBJECTS, Action, Condition, Scope
+from campusgraph.policies.vocabulary import OBJECTS, Action, Condition, Scope, granted_role
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "rulesets"
@@ -137,7 +137,7 @@ def test_golden_cases_use_only_known_words(slug: str) -> None:
         assert set(case) <= {"roles", "object", "action", "in", "state", "expect", "note"}, where
         assert case["roles"], where
         assert set(case["roles"]) <= set(rs.roles), where
-        assert case["object"] in OBJECTS, where
+        assert case["object"] in OBJECTS or granted_role(case["object"]) in rs.roles, where
         assert case["action"] in {a.value for a in Action}, where
         assert set(case.get("in", [])) <= scopes, where
         assert set(case.get("state", [])) <= conditions - {"always"}, where

@@ -12,11 +12,14 @@ import datetime as dt
 import time
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
+from campusgraph.resolvers import journal_writes
 from tests.support.journal import Cell, free_cells, period_id
 
 SET_MARK = """
@@ -111,6 +114,229 @@ async def test_twenty_writers_on_one_cell_one_wins_nineteen_are_told(db: Any, si
     assert all("версия 2" in errors[0]["message"] for errors in losers), losers
     stored = await _marks(db, [cell])
     assert stored == {(cell.work_pk, cell.student_pk): (values[winners[0]], 2)}
+
+
+@pytest.mark.backends("postgresql")
+async def test_twenty_writers_held_between_read_and_write_one_wins(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All 20 read version 1 before any of them writes (a barrier at the seam between the
+    read and the UPDATE): only the UPDATE's own ``version = :expected`` can tell them apart.
+    PostgreSQL only: SQLite runs one write transaction at a time, so no two writers are
+    ever between their read and their write together (the next test covers it there)."""
+    # Given a mark at version 1 and 20 sessions that all saw version 1
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Информатика", count=1)
+    clients = [await sign_in(ALTAI, "teacher") for _ in range(20)]
+    first = await _post(clients[0], SET_MARK, _mark(cell, "3"))
+    assert first["setMark"]["errors"] == []
+    barrier = asyncio.Barrier(20)
+    held: list[int] = []
+
+    async def hold(_session: AsyncSession, obj: str, pk: int) -> None:
+        held.append(pk)
+        await barrier.wait()
+
+    monkeypatch.setattr(journal_writes, "between_read_and_write", hold)
+
+    # When all 20 change it at once, to different values
+    values = ["2", "4", "5", "2"] * 5
+    results = await asyncio.gather(
+        *(
+            _post(c, SET_MARK, _mark(cell, v, version=1))
+            for c, v in zip(clients, values, strict=True)
+        )
+    )
+
+    # Then all 20 were held after reading version 1; exactly one wrote, 19 were told
+    assert len(held) == 20
+    outcomes = [r["setMark"] for r in results]
+    winners = [i for i, o in enumerate(outcomes) if o["errors"] == []]
+    assert len(winners) == 1, outcomes
+    codes = [[e["code"] for e in o["errors"]] for i, o in enumerate(outcomes) if i not in winners]
+    assert codes == [["CONFLICT"]] * 19
+    stored = await _marks(db, [cell])
+    assert stored == {(cell.work_pk, cell.student_pk): (values[winners[0]], 2)}
+
+
+# -- a change between read and write, for every versioned write ------------------------
+
+MARK_ID = (
+    "mutation ($input: SetMarkInput!) { setMark(input: $input) { mark { id } errors { code } } }"
+)
+ATTENDANCE_ID = """
+mutation ($input: SetAttendanceInput!) {
+  setAttendance(input: $input) { attendance { id } errors { code } }
+}
+"""
+FINAL_ID = """
+mutation ($input: SetFinalMarkInput!) {
+  setFinalMark(input: $input) { finalMark { id } errors { code } }
+}
+"""
+LESSON_ID = """
+mutation ($input: CreateLessonInput!) {
+  createLesson(input: $input) { lesson { id } errors { code } }
+}
+"""
+#: The versioned tables by name, as the seam names them.
+VERSIONED = {t.__tablename__: t for t in (m.Mark, m.Attendance, m.FinalMark, m.Lesson)}
+
+
+async def _made(client: Any, document: str, variables: dict[str, Any], kind: str) -> str:
+    """Create a row through the endpoint; its global id."""
+    data = await _post(client, document, variables)
+    [payload] = data.values()
+    assert payload["errors"] == [], payload
+    gid: str = payload[kind]["id"]
+    return gid
+
+
+async def _a_mark(db: Any, sign_in: Any) -> tuple[Any, Cell, str]:
+    teacher = await sign_in(ALTAI, "teacher")
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    return teacher, cell, await _made(teacher, MARK_ID, _mark(cell, "3"), "mark")
+
+
+async def _absence(db: Any, sign_in: Any, slug: str, group: str) -> tuple[Any, Cell, str]:
+    teacher = await sign_in(slug, "teacher")
+    [cell] = await free_cells(db, slug, group, "Математика", count=1)
+    absent = {"input": {"lesson": cell.lesson, "student": cell.student, "status": "ABSENT"}}
+    return teacher, cell, await _made(teacher, ATTENDANCE_ID, absent, "attendance")
+
+
+async def _final(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any]]:
+    teacher, cell, _ = await _a_mark(db, sign_in)
+    semester = to_global_id("Period", await period_id(db, ALTAI, cell.date, "semester"))
+    final = {
+        "student": cell.student,
+        "discipline": to_global_id("Discipline", cell.discipline_pk),
+        "period": semester,
+        "kind": "SEMESTER",
+    }
+    gid = await _made(teacher, FINAL_ID, {"input": {**final, "value": "4"}}, "finalMark")
+    return teacher, gid, final
+
+
+async def _lesson(db: Any, sign_in: Any) -> tuple[Any, str]:
+    teacher = await sign_in(ALTAI, "teacher")
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    lesson = {
+        "group": to_global_id("Group", cell.group_pk),
+        "discipline": to_global_id("Discipline", cell.discipline_pk),
+        "date": "2026-10-03",
+        "slot": 7,
+    }
+    return teacher, await _made(teacher, LESSON_ID, {"input": lesson}, "lesson")
+
+
+async def _set_mark(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, cell, gid = await _a_mark(db, sign_in)
+    return teacher, "setMark", _mark(cell, "5", version=1), gid
+
+
+async def _delete_mark(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, _, gid = await _a_mark(db, sign_in)
+    return teacher, "deleteMark", {"input": {"id": gid, "expectedVersion": 1}}, gid
+
+
+async def _late(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, cell, gid = await _absence(db, sign_in, ALTAI, "ИС-11")
+    late = {"lesson": cell.lesson, "student": cell.student, "status": "LATE", "expectedVersion": 1}
+    return teacher, "setAttendance", {"input": late}, gid
+
+
+async def _present(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, cell, gid = await _absence(db, sign_in, ALTAI, "ИС-11")
+    present = {"lesson": cell.lesson, "student": cell.student, "status": None, "expectedVersion": 1}
+    return teacher, "setAttendance", {"input": present}, gid
+
+
+async def _reason(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    # Armavir: the curator keeps the absence reasons (п. 4.3)
+    _, cell, gid = await _absence(db, sign_in, "armavir-technikum-2025", "ПК-11")
+    curator = await sign_in("armavir-technikum-2025", "curator")
+    reason = {
+        "lesson": cell.lesson,
+        "student": cell.student,
+        "reason": "ILLNESS",
+        "expectedVersion": 1,
+    }
+    return curator, "setAbsenceReason", {"input": reason}, gid
+
+
+async def _set_final(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, gid, final = await _final(db, sign_in)
+    return teacher, "setFinalMark", {"input": {**final, "value": "5", "expectedVersion": 1}}, gid
+
+
+async def _delete_final(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, gid, _ = await _final(db, sign_in)
+    return teacher, "deleteFinalMark", {"input": {"id": gid, "expectedVersion": 1}}, gid
+
+
+async def _update_lesson(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, gid = await _lesson(db, sign_in)
+    change = {"id": gid, "expectedVersion": 1, "topic": "Пределы"}
+    return teacher, "updateLesson", {"input": change}, gid
+
+
+async def _delete_lesson(db: Any, sign_in: Any) -> tuple[Any, str, dict[str, Any], str]:
+    teacher, gid = await _lesson(db, sign_in)
+    return teacher, "deleteLesson", {"input": {"id": gid, "expectedVersion": 1}}, gid
+
+
+VERSIONED_WRITES = {
+    "setMark": _set_mark,
+    "deleteMark": _delete_mark,
+    "setAttendance late": _late,
+    "setAttendance present": _present,
+    "setAbsenceReason": _reason,
+    "setFinalMark": _set_final,
+    "deleteFinalMark": _delete_final,
+    "updateLesson": _update_lesson,
+    "deleteLesson": _delete_lesson,
+}
+
+
+@pytest.mark.parametrize("write", sorted(VERSIONED_WRITES))
+async def test_a_change_between_read_and_write_is_not_overwritten(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch, write: str
+) -> None:
+    """Another writer's change lands after this writer read version 1 and before its
+    UPDATE or DELETE (made at the seam, in the writer's own transaction: on SQLite no
+    other transaction can run then). The statement's own ``version = :expected`` must
+    find version 2 and refuse."""
+    # Given a row at version 1, and a writer who saw version 1
+    client, mutation, variables, gid = await VERSIONED_WRITES[write](db, sign_in)
+    input_type = f"{mutation[0].upper()}{mutation[1:]}Input"
+    document = (
+        f"mutation ($input: {input_type}!) {{ {mutation}(input: $input) "
+        "{ errors { code message } } }"
+    )
+    seen: list[tuple[str, int]] = []
+
+    async def interloper(session: AsyncSession, table: str, pk: int) -> None:
+        seen.append((table, pk))
+        model = VERSIONED[table]
+        await session.execute(update(model).where(model.id == pk).values(version=model.version + 1))
+
+    monkeypatch.setattr(journal_writes, "between_read_and_write", interloper)
+
+    # When the writer writes
+    result = await _post(client, document, variables)
+
+    # Then CONFLICT naming version 2, and the row is as it was (the interloper's change
+    # went with the refused transaction it was made in)
+    monkeypatch.setattr(journal_writes, "between_read_and_write", None)
+    errors = result[mutation]["errors"]
+    assert [e["code"] for e in errors] == ["CONFLICT"], (seen, result)
+    assert "2" in errors[0]["message"], errors
+    [(table, pk)] = seen
+    async with unscoped(db.factory) as s:
+        model = VERSIONED[table]
+        stored = (await s.execute(select(model.version).where(model.id == pk))).scalar_one()
+    assert stored == 1
+    assert to_global_id(model.__name__, pk) == gid
 
 
 async def test_twenty_writers_creating_one_cell_one_wins(db: Any, sign_in: Any) -> None:

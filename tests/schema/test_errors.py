@@ -45,8 +45,10 @@ async def test_a_variable_of_the_wrong_shape_is_named_not_masked(make_client: An
 async def test_syntax_and_validation_errors_describe_the_query(
     make_client: Any, document: str, code: str, says: str
 ) -> None:
+    # given a signed-in user (an anonymous one is refused before validation: test_gate.py)
     async with make_client(mode="production") as anonymous:
-        payload = await anonymous.query(document)
+        teacher = await anonymous.as_("altai-college-2016", "teacher")
+        payload = await teacher.query(document)
     assert payload["errors"][0]["extensions"]["code"] == code
     assert says in payload["errors"][0]["message"]
 

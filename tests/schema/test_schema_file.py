@@ -1,12 +1,21 @@
-"""The committed schema.graphql is the API contract: it must match the code, and a change
-that breaks clients must be deliberate."""
+"""The committed schema.graphql must match the code; the code must not break what was
+released (src/campusgraph/schema/released/: the newest X.Y.Z.graphql is the contract,
+breaking-allowed.toml lists the breaks that are meant, with a reason)."""
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
 from graphql import build_schema as build_sdl
-from graphql.utilities import find_breaking_changes
 
 from campusgraph.schema.root import SCHEMA_FILE, sdl
+from tests.support.schema_contract import (
+    DangerousSchemaChange,
+    allowed_breaking,
+    compare,
+    latest_release,
+)
 
 
 def test_committed_schema_matches_the_code() -> None:
@@ -14,11 +23,24 @@ def test_committed_schema_matches_the_code() -> None:
     assert committed == sdl(), "schema.graphql drifted: run `campusgraph schema export`"
 
 
-def test_no_breaking_changes_against_the_committed_schema() -> None:
-    old = build_sdl(SCHEMA_FILE.read_text(encoding="utf-8"))
-    new = build_sdl(sdl())
-    breaking = find_breaking_changes(old, new)
-    assert not breaking, [f"{c.type.name}: {c.description}" for c in breaking]
+@pytest.mark.filterwarnings("default::tests.support.schema_contract.DangerousSchemaChange")
+def test_no_undeclared_breaking_change_against_the_released_schema() -> None:
+    # given the last released schema and the intended breaks declared since
+    released = latest_release()
+    allowed = allowed_breaking()
+    # when the code's schema is compared with it
+    result = compare(released.read_text(encoding="utf-8"), sdl(), allowed)
+    # then every break is declared, every declaration is still needed …
+    assert not result.breaking, (
+        f"breaking changes against {released.name} — revert them, or declare each in "
+        f"{released.parent.name}/breaking-allowed.toml with a reason: {result.breaking}"
+    )
+    assert not result.stale, (
+        f"breaking-allowed.toml declares changes that no longer happen: {result.stale}"
+    )
+    # … and dangerous changes (new enum values, optional arguments) are only reported
+    for change in result.dangerous:
+        warnings.warn(f"against {released.name}: {change}", DangerousSchemaChange, stacklevel=1)
 
 
 def test_every_type_and_field_is_described() -> None:

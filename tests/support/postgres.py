@@ -222,6 +222,15 @@ class PostgresServer:
         if getattr(self, "root", None) is not None and self.root.exists():
             shutil.rmtree(self.root, ignore_errors=True)
 
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server but keep its cluster, to :meth:`resume` it on the same port —
+        an outage as clients see one. ``fast`` ends sessions with "terminating connection
+        due to administrator command", ``immediate`` as a crash would."""
+        self._run(self._pg_ctl("stop", "-m", mode), what="pg_ctl stop")
+
+    def resume(self) -> None:
+        self._run(self._pg_ctl("start"), what="pg_ctl start")
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _prepare_root(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from weakref import WeakSet
 
 from sqlalchemy import Engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from campusgraph.db import tenancy
+from campusgraph.db.outage import DatabaseUnavailable
 from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
 from campusgraph.db.tenancy import SINGLE_READ_OPTION, WRITE_OPTION
 
@@ -69,7 +71,42 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, **kwargs)
+    # asyncpg waits 60 s for an unreachable host by default; a request should not.
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_async_engine(url, **kwargs)
+    _survive_restarts(engine)
+    return engine
+
+
+#: How long opening a PostgreSQL connection may take before the request answers 503.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _survive_restarts(engine: AsyncEngine) -> None:
+    """A server restart closes every pooled connection; without a check the first request
+    after an idle restart got a dead one and failed. asyncpg notices the server closing
+    the socket as soon as the loop reads it, so ``is_closed()`` — a flag, no round trip —
+    finds those connections at checkout; the pool then drops every connection older than
+    that moment and opens a fresh one (SQLAlchemy's ``pool_pre_ping`` would pay a round
+    trip on every checkout, several per request, for the same result). A connection
+    that dies unseen (a half-open socket) fails its statement once, is invalidated by
+    SQLAlchemy, and that request answers 503.
+
+    Failures to connect at all are raised as :class:`DatabaseUnavailable` (asyncpg gives
+    a bare ``OSError`` there), so the application can tell them from other errors."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _closed_by_server(_dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        is_closed = getattr(record.driver_connection, "is_closed", None)  # asyncpg's
+        if is_closed is not None and is_closed():
+            raise sa_exc.InvalidatePoolError("closed by the server")
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as error:
+            raise DatabaseUnavailable(f"cannot connect to the database: {error}") from error
 
 
 class InlineAsyncSession(AsyncSession):

@@ -29,10 +29,16 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
+from campusgraph.deadline import interrupt_sqlite
+from campusgraph.deadline import passed as deadline_passed
+
 #: How long one attempt waits inside SQLite for another process's write lock (the loop
 #: is blocked that long at most), and how long a writer keeps retrying in all.
 BUSY_TIMEOUT_MS = 5
 WRITE_WAIT_SECONDS = 30.0
+#: SQLite virtual-machine instructions between two looks at the request's deadline (a
+#: look is a Python call: some microseconds per ten thousand instructions).
+PROGRESS_STEPS = 10_000
 
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "ANALYZE")
 
@@ -149,6 +155,10 @@ class InlineConnection:
 
     async def run(self, sql: str, call: Callable[[], Any]) -> Any:
         upper = sql.lstrip()[:16].upper()
+        if deadline_passed() and not upper.startswith(("ROLLBACK", "END")):
+            # Past the request's deadline (campusgraph.deadline): short statements never
+            # reach the progress handler, so they are refused before they start.
+            raise sqlite3.OperationalError("interrupted")
         if upper.startswith("BEGIN IMMEDIATE") or (self._holding is None and _is_write(sql)):
             await self._take_writer_lock()
             result = await self._retry_busy(call)
@@ -243,6 +253,8 @@ def inline_creator(
             check_same_thread=False,
             uri=uri,
         )
+        # A request past its deadline has its statements interrupted (campusgraph.deadline).
+        connection.set_progress_handler(interrupt_sqlite, PROGRESS_STEPS)
         return InlineConnection(connection, writers)
 
     return connect

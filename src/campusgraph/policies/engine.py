@@ -36,9 +36,13 @@ from campusgraph.policies.scopes import (
 )
 from campusgraph.policies.vocabulary import (
     OBJECTS,
+    Action,
     Condition,
     Effect,
     Scope,
+    granted_role,
+    object_spec,
+    role_object,
     split_conditions,
 )
 
@@ -153,6 +157,15 @@ class CompiledRuleset:
             out |= self._implicit[role]
         return frozenset(out)
 
+    def granted_with(self, role: str) -> list[str]:
+        """The roles an account given ``role`` ends up holding that can be held: ``role``
+        and every concrete role it inherits through ``g`` lines. Granting ``role`` hands
+        all of their rights over, so each of them must be grantable (abstract roles are
+        never held on their own: their rights come only through a concrete role)."""
+        declared = self.ruleset.roles
+        inherited = sorted(self.expand_roles([role]) - {role})
+        return [role, *(r for r in inherited if not declared.get(r, {}).get("abstract"))]
+
     def lines_for(self, roles: frozenset[str], obj: str, act: str) -> list[PolicyLine]:
         return [line for line in self.index.get((obj, act), ()) if line.role in roles]
 
@@ -181,7 +194,10 @@ class CompiledRuleset:
         if not path.is_file():
             return []
         failures: list[str] = []
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return [f"{self.slug}/golden.toml: unreadable: {rs_mod.why_unreadable(exc)}"]
         known_roles = set(self.ruleset.roles)
         known_states = {*Scope.__members__.values(), *Condition.__members__.values()}
         for number, case in enumerate(data.get("case", []), start=1):
@@ -190,7 +206,7 @@ class CompiledRuleset:
             unknown += [
                 x for x in [*case.get("in", []), *case.get("state", [])] if x not in known_states
             ]
-            if case.get("object") not in OBJECTS:
+            if object_spec(str(case.get("object"))) is None:
                 unknown.append(str(case.get("object")))
             if case.get("expect") not in ("allow", "deny"):
                 unknown.append(f"expect={case.get('expect')!r}")
@@ -211,12 +227,21 @@ class CompiledRuleset:
 
     def golden_decision(self, case: dict[str, Any]) -> Decision:
         obj = str(case["object"])
-        spec = OBJECTS.get(obj)
+        spec = object_spec(obj)
         anchors = spec.anchors if spec else frozenset()
         declared = frozenset([*case.get("in", []), *case.get("state", [])])
         target = Target(object_anchors=anchors, declared=declared)
         ctx = RowContext(self.expand_roles(case.get("roles", [])), None)
-        return self.decide(ctx, obj, str(case["action"]), target)
+        act = str(case["action"])
+        role = granted_role(obj)
+        if role is None or act != Action.GRANT or role not in self.ruleset.roles:
+            return self.decide(ctx, obj, act, target)
+        # As Authorizer.check_grant: the role and every concrete role it inherits.
+        for held in self.granted_with(role):
+            decision = self.decide(ctx, role_object(held), act, target)
+            if not decision.allowed:
+                break
+        return decision
 
 
 class RulesetError(Exception):
@@ -283,9 +308,16 @@ class PolicyRegistry:
         return compiled
 
     def reload_all(self) -> dict[str, str]:
-        """Reload every loaded ruleset; returns slug → "ok" or the error, per ruleset."""
+        """Reload every loaded ruleset (the operator's SIGHUP); returns slug → "ok" or the
+        error, per ruleset."""
+        return self.reload_some(list(self._compiled))
+
+    def reload_some(self, slugs: Iterable[str]) -> dict[str, str]:
+        """Reload these rulesets only — the ones governing the caller's institutions,
+        when an administrator asks over GraphQL: another institution's regulation is not
+        his to reload, nor its state his to see."""
         report: dict[str, str] = {}
-        for slug in list(self._compiled):
+        for slug in sorted(set(slugs)):
             try:
                 self.reload(slug)
                 report[slug] = "ok"
@@ -401,12 +433,28 @@ class Authorizer:
         return allowed
 
     def target(self, obj: str, **anchors: Any) -> Target:
-        spec = OBJECTS[obj]
+        spec = object_spec(obj)
+        assert spec is not None, obj
         return Target(object_anchors=spec.anchors, **anchors)
 
     def retarget(self, target: Target, obj: str) -> Target:
         """The same row's anchors, seen as a row of ``obj`` (e.g. a card's personal part)."""
-        return dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
+        spec = object_spec(obj)
+        assert spec is not None, obj
+        return dataclasses.replace(target, object_anchors=spec.anchors)
+
+    async def check_grant(self, role: str, recipient: Target) -> Decision:
+        """Whether the viewer may give ``role`` to the person ``recipient`` (his card's or
+        account's anchors): a ``grant`` of ``role.<name>`` for the role and for every
+        concrete role it inherits. The first refusal is the answer, naming its line."""
+        decision: Decision | None = None
+        for held in self.compiled.granted_with(role):
+            obj = role_object(held)
+            decision = await self.check(obj, Action.GRANT, self.retarget(recipient, obj))
+            if not decision.allowed:
+                return decision
+        assert decision is not None
+        return decision
 
     async def check(self, obj: str, act: str, target: Target) -> Decision:
         key = (obj, act, target.key())

@@ -13,7 +13,7 @@ from campusgraph.db.tenancy import scoped, unscoped
 from campusgraph.policies.engine import Authorizer, compile_ruleset
 from campusgraph.policies.facts import Facts, Viewer
 from campusgraph.policies.targets import target_of
-from campusgraph.policies.vocabulary import OBJECTS
+from campusgraph.policies.vocabulary import granted_role, object_spec
 
 
 async def viewer_for_login(
@@ -74,7 +74,7 @@ async def explain(
     act: str,
     gid: str | None,
 ) -> tuple[str, int]:
-    if obj not in OBJECTS:
+    if object_spec(obj) is None:
         return f"unknown object {obj!r}", 2
     found = await viewer_for_login(factory, institution, login)
     if found is None:
@@ -84,6 +84,8 @@ async def explain(
     facts = Facts(viewer, lambda: scoped(factory, viewer.institution_ids))
     auth = Authorizer(compiled, viewer, facts)
     allow, deny = auth.lines(obj, act)
+    role = granted_role(obj)
+    implied = compiled.granted_with(role)[1:] if role in compiled.ruleset.roles else []
     out = [
         f"ruleset: {slug}",
         f"user: {login} at {institution}; roles {sorted(viewer.roles)}"
@@ -96,6 +98,8 @@ async def explain(
     ]
     if not allow + deny:
         out.append("  none: denied by default")
+    if role is not None and implied:
+        out.append(f"granting {role} also grants {implied}: each needs its own grant line")
     if gid is None:
         return "\n".join(out), 0
     try:
@@ -103,11 +107,15 @@ async def explain(
     except ValueError:
         pk = int(gid)
     async with scoped(factory, viewer.institution_ids) as session:
-        target = await target_of(session, obj, pk)
+        # A role is granted to an account: --id names the account receiving it.
+        target = await target_of(session, "account" if role else obj, pk)
     if target is None:
         out.append(f"row {gid}: not found in {institution}")
         return "\n".join(out), 1
-    decision = await auth.check(obj, act, target)
+    if role is not None:
+        decision = await auth.check_grant(role, auth.retarget(target, obj))
+    else:
+        decision = await auth.check(obj, act, target)
     verdict = "ALLOW" if decision.allowed else "DENY"
     out.append(f"decision on {obj} {pk}: {verdict} by {decision.rule}")
     out.append(f"clause: {decision.clause}")

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from campusgraph.policies.ruleset import PolicyLine, Ruleset
-from campusgraph.policies.vocabulary import ACTION_TITLES_RU, OBJECTS, Action
+from campusgraph.policies.vocabulary import (
+    ACTION_TITLES_RU,
+    OBJECTS,
+    Action,
+    granted_role,
+    object_spec,
+)
 
 SCOPE_TITLES: dict[str, dict[str, str]] = {
     "ru": {
@@ -146,8 +152,13 @@ def _lang(lang: str) -> str:
     return lang if lang in _WORDS else "ru"
 
 
-def _object_title(obj: str, lang: str) -> str:
-    spec = OBJECTS.get(obj)
+def _object_title(obj: str, lang: str, ruleset: Ruleset | None = None) -> str:
+    role = granted_role(obj)
+    if role is not None and ruleset is not None and role in ruleset.roles:
+        name = _role_title(ruleset, role, lang)
+        title = f"Роль «{name}»" if lang == "ru" else f"Role «{name}»"
+        return f"{title} (`{obj}`)"
+    spec = object_spec(obj)
     if spec is None:
         return f"`{obj}`"
     title = spec.title_ru if lang == "ru" else spec.title_en
@@ -333,7 +344,7 @@ def matrix_markdown(ruleset: Ruleset, lang: str = "ru") -> str:
             effect = ("✗ " + w["deny"]) if ln.effect == "deny" else ("✓ " + w["allow"])
             via = f"`{eff.via}`" if eff.via else ""
             out.append(
-                f"| {_object_title(ln.obj, lang)} | {_action_title(ln.act, lang)} "
+                f"| {_object_title(ln.obj, lang, ruleset)} | {_action_title(ln.act, lang)} "
                 f"| {scope} (`{ln.scope}`) | {cond} | {effect} | {_esc(ln.clause)} | {via} |"
             )
         out.append("")

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from campusgraph.policies.vocabulary import (
-    OBJECTS,
     Action,
     Condition,
     Effect,
     Scope,
     condition_fits,
+    granted_role,
+    object_spec,
     scope_fits,
     split_conditions,
 )
@@ -119,6 +120,16 @@ def available(dirs: list[Path]) -> list[str]:
     return list(seen)
 
 
+def why_unreadable(exc: OSError | UnicodeDecodeError | tomllib.TOMLDecodeError) -> str:
+    """Why a ruleset file could not be read, without the server's path to it: lint
+    messages reach administrators through GraphQL (``switchRuleset``, ``reloadRulesets``)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)  # TOML syntax: line and column only
+
+
 def parse_policy(
     path: Path, label: str
 ) -> tuple[list[PolicyLine], list[RoleLink], list[LintError]]:
@@ -127,7 +138,11 @@ def parse_policy(
     errors: list[LintError] = []
     if not path.is_file():
         return lines, links, [LintError(label, "policy.csv is missing")]
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text_lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return lines, links, [LintError(label, f"unreadable: {why_unreadable(exc)}")]
+    for number, raw in enumerate(text_lines, start=1):
         text = raw.strip()
         source = f"{label}:{number}"
         if not text or text.startswith("#"):
@@ -170,9 +185,16 @@ def lint_line(line: PolicyLine) -> list[LintError]:
     def bad(message: str) -> None:
         errors.append(LintError(line.source, message))
 
-    spec = OBJECTS.get(line.obj)
+    spec = object_spec(line.obj)
     if spec is None:
         bad(f"unknown object {line.obj!r}")
+    if granted_role(line.obj) is not None and line.act != Action.GRANT:
+        bad(f"a role object ({line.obj!r}) takes only the action 'grant', not {line.act!r}")
+    if line.obj == "role_assignment" and line.act == Action.GRANT:
+        bad(
+            "grants name the role they give: write one line per role on 'role.<name>' "
+            "(e.g. 'p, administrator, role.teacher, grant, …'), not 'role_assignment, grant'"
+        )
     if line.act not in Action.__members__.values():
         bad(f"unknown action {line.act!r}")
     if line.effect not in Effect.__members__.values():
@@ -197,7 +219,9 @@ def load(slug: str, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Ruleset:
     path = find(slug, dirs)
     if path is None:
         rs = Ruleset(slug, Path(slug), {})
-        rs.errors.append(LintError(slug, f"no ruleset {slug!r} in {[str(d) for d in dirs]}"))
+        # The folders searched are the operator's business (``policy lint`` prints them),
+        # not an answer's: this message reaches GraphQL clients.
+        rs.errors.append(LintError(slug, f"no ruleset {slug!r} among the installed ones"))
         return rs
     return load_path(path, dirs, _seen)
 
@@ -207,9 +231,9 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
     label = f"{slug}/policy.csv"
     try:
         meta = tomllib.loads((path / "ruleset.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         rs = Ruleset(slug, path, {})
-        rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {exc}"))
+        rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {why_unreadable(exc)}"))
         return rs
     rs = Ruleset(slug, path, meta)
     parent_slug = meta.get("extends")
@@ -253,6 +277,21 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
     for line in lines:
         if roles and line.role not in roles:
             rs.errors.append(LintError(line.source, f"role {line.role!r} is not declared"))
+        granted = granted_role(line.obj)
+        if granted is not None and granted not in roles:
+            rs.errors.append(
+                LintError(
+                    line.source, f"{line.obj!r} grants role {granted!r}, which is not declared"
+                )
+            )
+        elif granted is not None and rs.roles[granted].get("abstract"):
+            rs.errors.append(
+                LintError(
+                    line.source,
+                    f"{line.obj!r} grants the abstract role {granted!r}, which no account holds: "
+                    "grant the roles that inherit it",
+                )
+            )
     for link in links:
         for r in (link.role, link.inherits):
             if roles and r not in roles:

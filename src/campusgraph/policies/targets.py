@@ -46,6 +46,14 @@ async def target_of(session: AsyncSession, obj: str, pk: int) -> Target | None:
             select(m.ParentLink.student_id).where(m.ParentLink.parent_id == pk)
         )
         students = frozenset(links.scalars().all())
+    elif a.student_in is not None and row.get("person") is not None:
+        # A portfolio entry is about a person: the student(s) that person is, as its SQL
+        # anchor has it (without them a curator's row check never reached his students'
+        # entries, while his lists showed them).
+        found = await session.execute(
+            select(m.Student.id).where(m.Student.person_id == row["person"])
+        )
+        students = frozenset(found.scalars().all())
     return Target(
         object_anchors=OBJECTS[obj].anchors,
         institution_id=row.get("institution"),

@@ -88,7 +88,8 @@ class Action(enum.StrEnum):
     REVOKE_SESSIONS = "revoke_sessions"
     EXPORT = "export"
     IMPORT = "import"
-    GRANT = "grant"  # grant a substitution, assign a role
+    GRANT = "grant"  # grant a substitution; grant a role (object ``role.<name>``)
+    RESET_PASSWORD = "reset_password"  # a new one-time password for an existing account
     SWITCH = "switch"  # switch the institution's ruleset
     RELOAD = "reload"  # reload rulesets at run time
 
@@ -207,9 +208,43 @@ ACTION_TITLES_RU: dict[Action, str] = {
     Action.EXPORT: "выгрузка",
     Action.IMPORT: "загрузка",
     Action.GRANT: "предоставление",
+    Action.RESET_PASSWORD: "сброс пароля",
     Action.SWITCH: "смена",
     Action.RELOAD: "перезагрузка",
 }
+
+
+#: Role grants are objects of their own, one per role of the ruleset: ``role.teacher``.
+#: A line ``p, hr_specialist, role.teacher, grant, institution, always, allow, …`` lets
+#: the hr specialist give the teacher role to anyone of his institution; the target is
+#: the person who receives it (his card's anchors: the person, a student's own student
+#: id or a parent's children), so a ruleset may narrow a grant by scope like any line.
+ROLE_OBJECT_PREFIX = "role."
+ROLE_ANCHORS = frozenset({A.INSTITUTION, A.PERSON, A.STUDENT})
+
+
+def role_object(role: str) -> str:
+    """The object whose ``grant`` gives ``role``."""
+    return ROLE_OBJECT_PREFIX + role
+
+
+def granted_role(obj: str) -> str | None:
+    """The role a ``role.<name>`` object grants; None for every other object."""
+    if obj.startswith(ROLE_OBJECT_PREFIX) and len(obj) > len(ROLE_OBJECT_PREFIX):
+        return obj[len(ROLE_OBJECT_PREFIX) :]
+    return None
+
+
+def object_spec(obj: str) -> ObjectSpec | None:
+    """The object's spec: a fixed object of :data:`OBJECTS`, or a role grant (whose role
+    names come from the ruleset, so ``policy lint`` checks them against its roles)."""
+    spec = OBJECTS.get(obj)
+    if spec is not None:
+        return spec
+    role = granted_role(obj)
+    if role is None:
+        return None
+    return ObjectSpec(obj, ROLE_ANCHORS, f"Предоставление роли «{role}»", f"Grant of role {role}")
 
 
 def scope_fits(scope: Scope, anchors: frozenset[Anchor]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.resolvers.audit import record
-from campusgraph.security import hash_password, one_time_password, verify_password
+from campusgraph.security import one_time_password, password_checks
 from campusgraph.text import translit
 
 MIN_PASSWORD = 8
@@ -21,9 +22,14 @@ MIN_PASSWORD = 8
 
 @dataclass(frozen=True, slots=True)
 class Issued:
-    person_id: int
+    """A new account with its one-time password, or (``password`` None) a role given to
+    an account the person already had: its password is left alone."""
+
+    person_id: int | None
     login: str
-    password: str
+    password: str | None
+    role: str
+    added: bool = True
 
 
 async def _unique_login(session: AsyncSession, institution_id: int, person: m.Person) -> str:
@@ -51,49 +57,66 @@ async def _unique_login(session: AsyncSession, institution_id: int, person: m.Pe
     return f"{stem}{n}"
 
 
+async def _account_of(session: AsyncSession, institution_id: int, person_id: int) -> Any:
+    found = await session.execute(
+        select(m.UserAccount).where(
+            m.UserAccount.institution_id == institution_id, m.UserAccount.person_id == person_id
+        )
+    )
+    return found.scalar_one_or_none()
+
+
 async def issue_credentials(
     ctx: Context, people: list[tuple[int, str]], client_mutation_id: str | None
 ) -> list[Issued]:
-    """``people``: (person id, role). A person who already has an account gets a new
-    one-time password; every issued password must be changed at first sign-in."""
+    """``people``: (person id, role), every role already decided grantable by the guard.
+    A person without an account gets one with a one-time password; a person who has one
+    gets the role added and keeps his password — a new password for an existing account
+    is :func:`reset_password`, an action of its own, never a side effect of this one."""
     viewer = ctx.viewer
     assert viewer is not None
     inst = viewer.institution_id
     assert inst is not None
-    passwords = [one_time_password() for _ in people]
-    hashes = await asyncio.gather(
-        *(asyncio.to_thread(hash_password, p, ctx.settings) for p in passwords)
+    async with ctx.session() as session:
+        existing = {
+            person_id for person_id, _ in people if await _account_of(session, inst, person_id)
+        }
+    fresh = [person_id for person_id, _ in people if person_id not in existing]
+    passwords = {person_id: one_time_password() for person_id in fresh}
+    checks = password_checks(ctx.settings)
+    hashes = dict(
+        zip(
+            passwords,
+            await asyncio.gather(*(checks.hash(p, ctx.settings) for p in passwords.values())),
+            strict=True,
+        )
     )
     issued: list[Issued] = []
     async with ctx.session(write=True) as session:
-        for (person_id, role), password, digest in zip(people, passwords, hashes, strict=True):
+        for person_id, role in people:
             person = (
                 await session.execute(select(m.Person).where(m.Person.id == person_id))
             ).scalar_one()
-            account = (
-                await session.execute(
-                    select(m.UserAccount).where(
-                        m.UserAccount.institution_id == inst, m.UserAccount.person_id == person_id
-                    )
-                )
-            ).scalar_one_or_none()
+            account = await _account_of(session, inst, person_id)
+            password: str | None = None
             if account is None:
+                if person_id not in hashes:  # its account vanished meanwhile: a rare path
+                    passwords[person_id] = one_time_password()
+                    hashes[person_id] = await checks.hash(passwords[person_id], ctx.settings)
                 login = await _unique_login(session, inst, person)
                 account = m.UserAccount(
                     institution_id=inst,
                     person_id=person_id,
                     login=login,
-                    password_hash=digest,
+                    password_hash=hashes.pop(person_id),
                     must_change_password=True,
                 )
                 session.add(account)
                 await session.flush()
+                password = passwords[person_id]
                 action = "create"
-            else:
-                account.password_hash = digest
-                account.must_change_password = True
-                action = "update"
-                await _revoke(session, account.id)
+            else:  # had one already (or got one meanwhile): the role only
+                action = "grant"
             has_role = (
                 await session.execute(
                     select(m.RoleAssignment.id).where(
@@ -109,19 +132,77 @@ async def issue_credentials(
                         user_id=account.id, institution_id=inst, role=role
                     )
                 )
-            await record(
-                session,
-                viewer=viewer,
-                action=action,
-                object_type="account",
-                object_id=account.id,
-                institution_id=inst,
-                after={"login": account.login, "role": role, "one_time_password": True},
-                client_mutation_id=client_mutation_id,
-            )
-            issued.append(Issued(person_id, account.login, password))
+            if password is not None or has_role is None:
+                await record(
+                    session,
+                    viewer=viewer,
+                    action=action,
+                    object_type="account",
+                    object_id=account.id,
+                    institution_id=inst,
+                    after={
+                        "login": account.login,
+                        "role": role,
+                        "one_time_password": password is not None,
+                    },
+                    client_mutation_id=client_mutation_id,
+                )
+            issued.append(Issued(person_id, account.login, password, role, has_role is None))
         await session.commit()
     return issued
+
+
+async def account_roles(session: AsyncSession, institution_id: int, user_id: int) -> list[str]:
+    """The roles an account holds at the institution: what a reset of its password hands
+    over to whoever receives the one-time password."""
+    found = await session.execute(
+        select(m.RoleAssignment.role)
+        .where(
+            m.RoleAssignment.user_id == user_id, m.RoleAssignment.institution_id == institution_id
+        )
+        .order_by(m.RoleAssignment.role)
+    )
+    return list(found.scalars())
+
+
+async def reset_password(ctx: Context, user_id: int, client_mutation_id: str | None) -> Issued:
+    """A new one-time password for an existing account; its sessions end, and it must be
+    changed at the next sign-in. Audited with the roles it handed over."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    inst = viewer.institution_id
+    assert inst is not None
+    password = one_time_password()
+    digest = await password_checks(ctx.settings).hash(password, ctx.settings)
+    async with ctx.session(write=True) as session:
+        account = (
+            await session.execute(
+                select(m.UserAccount).where(
+                    m.UserAccount.id == user_id, m.UserAccount.institution_id == inst
+                )
+            )
+        ).scalar_one()
+        roles = await account_roles(session, inst, user_id)
+        account.password_hash = digest
+        account.must_change_password = True
+        revoked = await _revoke(session, account.id)
+        await record(
+            session,
+            viewer=viewer,
+            action="reset_password",
+            object_type="account",
+            object_id=account.id,
+            institution_id=inst,
+            after={
+                "login": account.login,
+                "roles": roles,
+                "one_time_password": True,
+                "sessions_revoked": revoked,
+            },
+            client_mutation_id=client_mutation_id,
+        )
+        await session.commit()
+        return Issued(account.person_id, account.login, password, ",".join(roles), False)
 
 
 async def _revoke(session: AsyncSession, user_id: int, *, keep: int | None = None) -> int:
@@ -176,14 +257,27 @@ async def change_password(ctx: Context, old: str, new: str) -> list[tuple[str, s
                 "Must differ from the old one." if en else "Должен отличаться от прежнего.",
             )
         ]
+    # Argon2 runs with no transaction open (a write session held across it stalled every
+    # writer on SQLite): read the hash, check and hash in the bounded line, then write only
+    # if the hash is still the one that was checked.
+    checks = password_checks(ctx.settings)
+    wrong = [("input.oldPassword", "Wrong password." if en else "Неверный пароль.")]
+    async with ctx.session() as session:
+        stored = (
+            await session.execute(
+                select(m.UserAccount.password_hash).where(m.UserAccount.id == viewer.user_id)
+            )
+        ).scalar_one()
+    if not await checks.verify(stored, old, ctx.settings):
+        return wrong
+    digest = await checks.hash(new, ctx.settings)
     async with ctx.session(write=True) as session:
         account = (
             await session.execute(select(m.UserAccount).where(m.UserAccount.id == viewer.user_id))
         ).scalar_one()
-        ok = await asyncio.to_thread(verify_password, account.password_hash, old, ctx.settings)
-        if not ok:
-            return [("input.oldPassword", "Wrong password." if en else "Неверный пароль.")]
-        account.password_hash = await asyncio.to_thread(hash_password, new, ctx.settings)
+        if account.password_hash != stored:
+            return wrong  # changed meanwhile: the old password checked is no longer it
+        account.password_hash = digest
         account.must_change_password = False
         await _revoke(session, account.id, keep=viewer.session_id)
         await record(

@@ -48,8 +48,8 @@ async def record(
     session_id: int | None = None,
     mutation: str | None = None,
 ) -> None:
-    """``mutation`` makes the event the receipt of that mutation for its client mutation id
-    (unique per user): a retry finds it instead of writing again."""
+    """``mutation`` names the mutation that wrote the event, when the client named the write
+    with a client mutation id (the audit trail says which request did what)."""
     event = {
         "institution_id": institution_id,
         "user_id": viewer.user_id if viewer else user_id,

@@ -3,8 +3,8 @@ final marks, closing and reopening periods, substitutions — and the history of
 
 Every write runs in ONE write transaction (``ctx.session(write=True)``: SQLite takes the
 write lock at BEGIN, PostgreSQL runs READ COMMITTED) and, inside it, validates against the
-rows it is about to change, writes, and records the audit event that is also the
-mutation's *receipt* (``AuditEvent.mutation`` + ``client_mutation_id``). Permissions are
+rows it is about to change, writes, and records the audit event (naming the mutation and the client mutation id;
+retries are answered by the idempotency key, ``schema/idempotency.py``). Permissions are
 not decided here: each mutation declares its object and action (``schema/
 journal_mutations.py``) and the ``*_target`` functions below give the row's anchors.
 
@@ -22,9 +22,7 @@ Errors raised:
 - :class:`Invalid` — (dotted input path, message) problems; nothing was written;
 - :class:`VersionConflict` — the stored version differs, or the cell appeared or vanished
   meanwhile; nothing was written;
-- :class:`PeriodClosed` — the database refused the row: its date lies in a closed period;
-- :class:`Replay` — this user already ran this mutation with this client mutation id: the
-  caller answers with the first result (:class:`Receipt`) instead of writing again.
+- :class:`PeriodClosed` — the database refused the row: its date lies in a closed period.
 """
 
 from __future__ import annotations
@@ -80,7 +78,7 @@ YEAR_PERIOD_KINDS = frozenset(
 
 
 # =====================================================================================
-# Errors and receipts
+# Errors
 # =====================================================================================
 
 
@@ -105,46 +103,6 @@ class PeriodClosed(Exception):
     """The database refused the write: the row's date lies in a closed period."""
 
 
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """The audit event a mutation left for its client mutation id."""
-
-    mutation: str
-    object_type: str
-    object_id: int | None
-    action: str
-    after: dict[str, Any] | None
-
-
-class Replay(Exception):
-    """The mutation already ran with this client mutation id: answer with ``receipt``."""
-
-    def __init__(self, receipt: Receipt) -> None:
-        super().__init__(f"{receipt.mutation} already done")
-        self.receipt = receipt
-
-
-async def find_receipt(ctx: Context, client_mutation_id: str) -> Receipt | None:
-    """The viewer's receipt for ``client_mutation_id``, if a mutation left one."""
-    viewer = ctx.viewer
-    assert viewer is not None
-    ae = m.AuditEvent
-    async with ctx.session() as session:
-        row = (
-            await session.execute(
-                select(ae.mutation, ae.object_type, ae.object_id, ae.action, ae.after).where(
-                    ae.user_id == viewer.user_id,
-                    ae.client_mutation_id == client_mutation_id,
-                    ae.mutation.is_not(None),
-                )
-            )
-        ).first()
-    if row is None:
-        return None
-    mutation, object_type, object_id, action, after = row
-    return Receipt(str(mutation), object_type, object_id, action, after)
-
-
 def _error_text(exc: DBAPIError) -> str:
     return str(exc.orig) if exc.orig is not None else str(exc)
 
@@ -166,31 +124,36 @@ def _is_lock_failure(exc: DBAPIError) -> bool:
     return code in ("40P01", "40001", "55P03")
 
 
+#: Test seam, None in production (one attribute test per versioned write): awaited with
+#: the write's session, the table ("mark") and the row's id after the stored version was
+#: read and found as expected and before the conditional UPDATE or DELETE. The
+#: concurrency tests hold every writer there (a barrier) or change the row under the
+#: writer, so the statement's own ``version = :expected`` is what must refuse the stale
+#: writers.
+between_read_and_write: Callable[[AsyncSession, str, int], Awaitable[None]] | None = None
+
+
+async def _between(session: AsyncSession, model: Any, pk: int) -> None:
+    if between_read_and_write is not None:
+        await between_read_and_write(session, model.__tablename__, pk)
+
+
 async def _write(
     ctx: Context,
     client_mutation_id: str | None,
     body: Callable[[AsyncSession], Awaitable[T]],
 ) -> T:
     """Run ``body`` in one write transaction and commit; translate what the database
-    refused. A body that failed because the same client mutation id won a race (its
-    receipt is there now) becomes a :class:`Replay` of that first result."""
+    refused."""
     language = ctx.language
     try:
         async with ctx.session(write=True) as session:
             result = await body(session)
             await session.commit()
             return result
-    except VersionConflict:
-        receipt = await find_receipt(ctx, client_mutation_id) if client_mutation_id else None
-        if receipt is not None:
-            raise Replay(receipt) from None
-        raise
     except DBAPIError as exc:
         if is_period_closed(exc):
             raise PeriodClosed(message("journal_period_closed", language)) from None
-        receipt = await find_receipt(ctx, client_mutation_id) if client_mutation_id else None
-        if receipt is not None:
-            raise Replay(receipt) from None
         if _is_unique_violation(exc):
             raise VersionConflict(message("journal_cell_taken", language)) from None
         if _is_lock_failure(exc):
@@ -914,6 +877,7 @@ async def update_lesson(
         }
         values["lesson_type"] = v.lesson_type or LessonType.LESSON
         le = m.Lesson
+        await _between(session, le, pk)
         updated = await _changed(
             session,
             update(le)
@@ -1024,6 +988,7 @@ async def delete_lesson(
                 .execution_options(synchronize_session=False)
             )
         le = m.Lesson
+        await _between(session, le, pk)
         deleted = await _changed(
             session,
             delete(le)
@@ -1256,6 +1221,7 @@ async def set_mark(
             if existing["value"] == value and existing["comment"] == comment:
                 unchanged: m.Mark = await _fresh(session, mk, existing["id"])
                 return unchanged
+            await _between(session, mk, existing["id"])
             change = {
                 "mark_id": existing["id"],
                 "expected_version": expected_version,
@@ -1321,6 +1287,7 @@ async def _delete_versioned(
     if expected_version is not None and row.version != expected_version:
         raise _conflict(ctx, row.version, expected_version)
     snapshot = _snap(row, fields)
+    await _between(session, model, pk)
     deleted = await _changed(
         session,
         delete(model)
@@ -1448,6 +1415,7 @@ async def set_attendance(
             await session.flush()
             action, before, after, result = "create", None, _snap(row, ATTENDANCE_FIELDS), row
         elif status is None:
+            await _between(session, at, existing["id"])
             deleted = await _changed(
                 session,
                 delete(at)
@@ -1467,6 +1435,7 @@ async def set_attendance(
                 same: m.Attendance = await _fresh(session, at, existing["id"])
                 return same
             reason = existing["reason"] if status is AttendanceStatus.ABSENT else None
+            await _between(session, at, existing["id"])
             changed = await _changed(
                 session,
                 update(at)
@@ -1529,6 +1498,7 @@ async def set_absence_reason(
         if existing["reason"] == reason:
             same: m.Attendance = await _fresh(session, at, existing["id"])
             return same
+        await _between(session, at, existing["id"])
         changed = await _changed(
             session,
             update(at)
@@ -1741,6 +1711,7 @@ async def set_final_mark(
             if existing["value"] == value:
                 same: m.FinalMark = await _fresh(session, fm, existing["id"])
                 return same
+            await _between(session, fm, existing["id"])
             changed = await _changed(
                 session,
                 update(fm)

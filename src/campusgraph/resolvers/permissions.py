@@ -15,7 +15,7 @@ from campusgraph.db import models as m
 from campusgraph.policies.engine import Decision
 from campusgraph.policies.facts import Target, membership_current
 from campusgraph.policies.targets import target_of
-from campusgraph.policies.vocabulary import OBJECTS, Action
+from campusgraph.policies.vocabulary import Action, granted_role, object_spec
 
 #: GraphQL type name → the policy object whose anchors a row of that type carries.
 TYPE_OBJECTS = {
@@ -74,8 +74,12 @@ async def _students_in_group(session: AsyncSession, target: Target, today: dt.da
 
 async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision | None:
     """None when a named row does not exist or is not in the viewer's institutions."""
-    if obj not in OBJECTS:
+    spec = object_spec(obj)
+    if spec is None:
         raise UnknownName(f"object {obj!r}")
+    role = granted_role(obj)
+    if role is not None and role not in ctx.authorizer.compiled.ruleset.roles:
+        raise UnknownName(f"role {role!r}")
     if act not in Action.__members__.values():
         raise UnknownName(f"action {act!r}")
     auth = ctx.authorizer
@@ -103,5 +107,8 @@ async def decide(ctx: Context, obj: str, act: str, gids: list[str]) -> Decision 
         target = dataclasses.replace(
             target, author_id=viewer.user_id, date=target.date or viewer.today
         )
-    target = dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors)
+    target = dataclasses.replace(target, object_anchors=spec.anchors)
+    if role is not None and act == Action.GRANT:
+        # Granting a role hands over the roles it inherits: the engine decides them all.
+        return await auth.check_grant(role, target)
     return await auth.check(obj, act, target)

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from campusgraph.resolvers import auth
+from campusgraph.resolvers.throttle import client_address
 from campusgraph.schema.base import GraphQLInfo, signed_in
 from campusgraph.schema.errors import ErrorCode, MutationError
 from campusgraph.schema.viewer import Viewer, viewer_of
@@ -24,8 +25,15 @@ class LoginPayload:
     token: str | None = strawberry.field(description="Bearer token: `Authorization: Bearer …`.")
     expires_at: dt.datetime | None
     must_change_password: bool
-    viewer: Viewer | None
+    viewer: Viewer | None = strawberry.field(
+        description="Who signed in; null while the password must be changed."
+    )
     errors: list[MutationError]
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="Seconds to wait before signing in again, when the attempt was refused "
+        "unchecked (too many failed attempts for this login or address, or a busy server).",
+    )
 
 
 @strawberry.type(description="The result of `logout`.")
@@ -47,17 +55,21 @@ class AuthMutations:
             login=input.login,
             password=input.password,
             user_agent=req.headers.get("user-agent") if req is not None else None,
-            remote_addr=req.client.host if req is not None and req.client else None,
+            remote_addr=client_address(req, ctx.settings),
         )
         if result.token is None:
             assert result.problem is not None
             text = result.problem.message_en if ctx.language == "en" else result.problem.message_ru
+            code = (
+                ErrorCode.UNAUTHENTICATED if result.retry_after is None else ErrorCode.RATE_LIMITED
+            )
             return LoginPayload(
                 token=None,
                 expires_at=None,
                 must_change_password=False,
                 viewer=None,
-                errors=[MutationError(code=ErrorCode.UNAUTHENTICATED, message=text)],
+                errors=[MutationError(code=code, message=text)],
+                retry_after=result.retry_after,
             )
         signed = await auth.authenticate(
             ctx.factory, result.token, today=ctx.settings.current_date()
@@ -67,7 +79,8 @@ class AuthMutations:
             token=result.token,
             expires_at=result.expires_at,
             must_change_password=result.must_change_password,
-            viewer=viewer_of(info),
+            # A one-time password reaches nothing but changing it (schema/gate.py).
+            viewer=None if result.must_change_password else viewer_of(info),
             errors=[],
         )
 

@@ -1,13 +1,12 @@
-"""Relay plumbing: the Node interface, global ids, connections; and the sign-in gate."""
+"""Relay plumbing: the Node interface, global ids, connections; who counts as signed in
+(what an anonymous or one-time-password caller may select is schema/gate.py's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from graphql import ExecutionResult, FieldNode, get_operation_ast
-from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -126,49 +125,6 @@ class SignedIn(BasePermission):
         if info.context.viewer is not None:
             return True
         raise unauthenticated(info.context)
-
-
-#: Root fields an anonymous caller may select.
-OPEN_ROOT_FIELDS = frozenset({"login", "__typename", "__schema", "__type"})
-#: Root fields a caller holding a one-time password may select.
-PASSWORD_CHANGE_FIELDS = OPEN_ROOT_FIELDS | {"changePassword", "logout", "viewer"}
-
-
-class SignInGate(SchemaExtension):
-    """Refuses a whole operation from an anonymous caller unless it only signs in, so the
-    answer is ``data: null`` and one UNAUTHENTICATED error, not a tree of nulls. A caller
-    still holding a one-time password may only change it."""
-
-    def on_execute(self) -> Iterator[None]:
-        ec = self.execution_context
-        context = ec.context
-        if context is not None and ec.graphql_document is not None:
-            viewer = context.viewer
-            allowed = (
-                OPEN_ROOT_FIELDS
-                if viewer is None
-                else PASSWORD_CHANGE_FIELDS
-                if viewer.must_change_password
-                else None
-            )
-            if allowed is not None:
-                operation = get_operation_ast(ec.graphql_document, ec.operation_name)
-                selections = operation.selection_set.selections if operation is not None else ()
-                only_allowed = bool(selections) and all(
-                    isinstance(sel, FieldNode) and sel.name.value in allowed for sel in selections
-                )
-                if not only_allowed:
-                    error = (
-                        unauthenticated(context)
-                        if viewer is None
-                        else ApiError(
-                            ErrorCode.UNAUTHENTICATED,
-                            message("must_change_password", context.language),
-                            reason="MUST_CHANGE_PASSWORD",
-                        )
-                    )
-                    ec.result = ExecutionResult(data=None, errors=[error])
-        yield
 
 
 signed_in: list[type[BasePermission]] = [SignedIn]

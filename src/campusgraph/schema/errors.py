@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from campusgraph.db.outage import is_unavailable
 from campusgraph.i18n import message
+from campusgraph.middleware import report_unavailable
 from campusgraph.policies.engine import Decision, Forbidden
 
 log = logging.getLogger("campusgraph.errors")
@@ -25,6 +28,35 @@ class ErrorCode(enum.Enum):
     VALIDATION = "VALIDATION"
     CONFLICT = "CONFLICT"
     INTERNAL = "INTERNAL"
+    UNAVAILABLE = "UNAVAILABLE"
+    #: Refused unchecked: too many attempts (sign-in throttling) or a full queue; the
+    #: payload says when to try again.
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+#: A filesystem path: absolute (POSIX, two parts at least, not inside a URL or a word
+#: like "и/или"), relative from ``./`` or ``../``, or on a Windows drive.
+_PATH = re.compile(
+    r"(?<![\w.:/\\-])(?:/[^\s/'\"\],;)]+){2,}/?"
+    r"|(?<![\w.])\.\.?/[^\s'\"\],;)]+"
+    r"|\b[A-Za-z]:\\[^\s'\"]*"
+)
+
+
+def _last_part(match: re.Match[str]) -> str:
+    parts = [p for p in re.split(r"[/\\]", match.group()) if p]
+    return parts[-1] if parts else ""
+
+
+def public_text(text: str) -> str:
+    """A text as a client may see it: every filesystem path cut to its last name. The one exit of every message an answer carries — payload errors
+    (:class:`MutationError`), query errors (:class:`ErrorPolicy`) and ruleset statuses —
+    so a message built from an ``OSError`` or a lint report cannot show where the
+    service is installed. (Lint messages name a ruleset's file by ``<slug>/policy.csv``,
+    which is the ruleset's own vocabulary, not a server path.)"""
+    if "/" not in text and "\\" not in text:
+        return text
+    return _PATH.sub(_last_part, text)
 
 
 class ApiError(GraphQLError):
@@ -68,6 +100,9 @@ class MutationError:
     clause: str | None = strawberry.field(
         default=None, description="The regulation clause that line encodes."
     )
+
+    def __post_init__(self) -> None:
+        self.message = public_text(self.message)
 
     @classmethod
     def forbidden(cls, decision: Decision, language: str = "ru") -> MutationError:
@@ -113,7 +148,7 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(error, ApiError) or isinstance(original, ApiError):
             src = original if isinstance(original, ApiError) else error
             return GraphQLError(
-                src.message,
+                public_text(src.message),
                 nodes=error.nodes,
                 path=error.path,
                 extensions=src.extensions,
@@ -138,6 +173,19 @@ class ErrorPolicy(SchemaExtension):
                 positions=error.positions,
                 path=error.path,
                 extensions=ext,
+            )
+        if is_unavailable(original):
+            # Not our bug and not the client's: the answer becomes HTTP 503 with
+            # Retry-After (the middleware reads the mark), and whatever this field was
+            # doing — a mutation's commit included — is not acknowledged.
+            log.warning("database unavailable at %s: %s", error.path, original)
+            ctx = self.execution_context.context
+            report_unavailable(getattr(getattr(ctx, "request", None), "scope", None))
+            return GraphQLError(
+                message("unavailable", language),
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": ErrorCode.UNAVAILABLE.value},
             )
         log.error("unexpected error at %s", error.path, exc_info=original)
         return GraphQLError(

@@ -14,8 +14,9 @@ Conventions of the whole family:
   CONFLICT and writes nothing. For ``setMark``, ``setAttendance`` and ``setFinalMark`` it
   also decides the action the ruleset is asked about: null → ``create``, else
   ``update`` (and ``setAttendance`` with ``status: null`` → ``delete``).
-- ``clientMutationId``: a retry with the same id by the same user answers the first
-  result and writes nothing again.
+- ``clientMutationId``: an idempotency key, as for every mutation that takes one
+  (:mod:`campusgraph.schema.idempotency`): a retry with the same input answers the first
+  result and writes nothing again; the key reused with other input is refused.
 - A write into a closed period is FORBIDDEN: by the ruleset (condition ``period_open``)
   or, whatever slipped past, by the database's triggers.
 """
@@ -103,51 +104,23 @@ def period_closed_error(ctx: Context, text: str) -> MutationError:
     )
 
 
-Rebuild = Callable[[GraphQLInfo, jw.Receipt], Awaitable[Any]]
-
-
 def journal_mutation(
-    name: str, payload: Callable[..., P], rebuild: Rebuild
+    payload: Callable[..., P],
 ) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
-    """Outermost wrapper of a journal mutation: a retry with a client mutation id this user
-    already used answers the first result (``rebuild`` from the receipt) before anything
-    else — a repeated ``deleteMark`` must not answer NOT_FOUND; a refusal by the closed-
-    period triggers becomes FORBIDDEN."""
+    """Outermost wrapper of a journal mutation: a refusal by the closed-period triggers
+    becomes FORBIDDEN. (Retries with a client mutation id are answered before this, by
+    the idempotency key.)"""
 
     def wrap(resolver: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(resolver)
         async def run(self: Any, info: GraphQLInfo, input: Any) -> P:
-            ctx = info.context
-            cmid: str | None = input.client_mutation_id
             try:
-                if cmid:
-                    receipt = await jw.find_receipt(ctx, cmid)
-                    if receipt is not None:
-                        raise jw.Replay(receipt)
                 return await resolver(self, info, input)
-            except jw.Replay as exc:
-                if exc.receipt.mutation != name:
-                    text = message(
-                        "journal_receipt_other_mutation",
-                        ctx.language,
-                        id=cmid,
-                        mutation=exc.receipt.mutation,
-                    )
-                    return payload(
-                        client_mutation_id=cmid,
-                        errors=[
-                            MutationError(
-                                code=ErrorCode.VALIDATION,
-                                message=text,
-                                field="input.clientMutationId",
-                            )
-                        ],
-                    )
-                result: P = await rebuild(info, exc.receipt)
-                result.client_mutation_id = cmid  # type: ignore[attr-defined]
-                return result
             except jw.PeriodClosed as exc:
-                return payload(client_mutation_id=cmid, errors=[period_closed_error(ctx, str(exc))])
+                return payload(
+                    client_mutation_id=input.client_mutation_id,
+                    errors=[period_closed_error(info.context, str(exc))],
+                )
 
         return run
 
@@ -363,19 +336,6 @@ def _existing(obj: str, type_name: str) -> Callable[[Context, Any], Awaitable[Ta
     return target
 
 
-async def _lesson_payload(info: GraphQLInfo, receipt: jw.Receipt) -> LessonPayload:
-    row = await _row(info, "lesson", m.Lesson, receipt.object_id)
-    return LessonPayload(lesson=Lesson.of(row) if row else None, client_mutation_id=None)
-
-
-def _deleted(type_name: str) -> Rebuild:
-    async def rebuild(info: GraphQLInfo, receipt: jw.Receipt) -> JournalDeletePayload:
-        gid = to_global_id(type_name, receipt.object_id) if receipt.object_id else None
-        return JournalDeletePayload(deleted_id=gid)
-
-    return rebuild
-
-
 # =====================================================================================
 # Works
 # =====================================================================================
@@ -408,11 +368,6 @@ class WorkPayload:
 async def _add_work_target(ctx: Context, input: AddWorkInput) -> Target | None:
     lesson = pk(input.lesson, "Lesson", "input.lesson", ctx.language)
     return await jw.lesson_anchor_target(ctx, "work", lesson)
-
-
-async def _work_payload(info: GraphQLInfo, receipt: jw.Receipt) -> WorkPayload:
-    row = await _row(info, "work", m.Work, receipt.object_id)
-    return WorkPayload(work=Work.of(row) if row else None)
 
 
 # =====================================================================================
@@ -460,11 +415,6 @@ async def _mark_target(ctx: Context, input: SetMarkInput) -> Target | None:
     work = pk(input.work, "Work", "input.work", lang)
     student = pk(input.student, "Student", "input.student", lang)
     return await jw.lesson_cell_target(ctx, "mark", 0, student, work_id=work)
-
-
-async def _mark_payload(info: GraphQLInfo, receipt: jw.Receipt) -> MarkPayload:
-    row = await _row(info, "mark", m.Mark, receipt.object_id)
-    return MarkPayload(mark=Mark.of(row) if row else None)
 
 
 # =====================================================================================
@@ -518,13 +468,6 @@ def _attendance_target(obj: str) -> Callable[[Context, Any], Awaitable[Target | 
     return target
 
 
-async def _attendance_payload(info: GraphQLInfo, receipt: jw.Receipt) -> AttendancePayload:
-    if receipt.action == "delete":
-        return AttendancePayload(attendance=None)
-    row = await _row(info, "attendance", m.Attendance, receipt.object_id)
-    return AttendancePayload(attendance=Attendance.of(row) if row else None)
-
-
 # =====================================================================================
 # Final marks
 # =====================================================================================
@@ -572,11 +515,6 @@ async def _final_mark_target(ctx: Context, input: SetFinalMarkInput) -> Target |
     )
 
 
-async def _final_mark_payload(info: GraphQLInfo, receipt: jw.Receipt) -> FinalMarkPayload:
-    row = await _row(info, "final_mark", m.FinalMark, receipt.object_id)
-    return FinalMarkPayload(final_mark=FinalMark.of(row) if row else None)
-
-
 # =====================================================================================
 # Periods
 # =====================================================================================
@@ -605,11 +543,6 @@ async def _period_target(ctx: Context, input: Any) -> Target | None:
     return await jw.existing_target(
         ctx, "period", pk(input.period, "Period", "input.period", ctx.language)
     )
-
-
-async def _period_payload(info: GraphQLInfo, receipt: jw.Receipt) -> ClosePeriodPayload:
-    row = await _row(info, "period", m.Period, receipt.object_id)
-    return ClosePeriodPayload(period=Period.of(row) if row else None)
 
 
 # =====================================================================================
@@ -667,11 +600,6 @@ async def _substitution_target(ctx: Context, input: GrantSubstitutionInput) -> T
     return await jw.lesson_anchor_target(ctx, "substitution", lesson)
 
 
-async def _substitution_payload(info: GraphQLInfo, receipt: jw.Receipt) -> SubstitutionPayload:
-    row = await _row(info, "substitution", m.Substitution, receipt.object_id)
-    return SubstitutionPayload(substitution=Substitution.of(row) if row else None)
-
-
 # =====================================================================================
 # The mutations
 # =====================================================================================
@@ -685,7 +613,7 @@ class JournalMutations:
         description="Create a lesson (`lesson` create): on a study day of the group's "
         "academic year, in an open period; the ruleset's lesson-topic rule applies.",
     )
-    @journal_mutation("createLesson", LessonPayload, _lesson_payload)
+    @journal_mutation(LessonPayload)
     @guarded("lesson", "create", LessonPayload, _create_lesson_target)
     async def create_lesson(self, info: GraphQLInfo, input: CreateLessonInput) -> LessonPayload:
         ctx = info.context
@@ -699,7 +627,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Change a lesson (`lesson` update, on its old and its new date).",
     )
-    @journal_mutation("updateLesson", LessonPayload, _lesson_payload)
+    @journal_mutation(LessonPayload)
     @guarded("lesson", "update", LessonPayload, _update_lesson_target)
     async def update_lesson(self, info: GraphQLInfo, input: UpdateLessonInput) -> LessonPayload:
         ctx = info.context
@@ -719,7 +647,7 @@ class JournalMutations:
         description="Delete a lesson with no marks and no absences (`lesson` delete); its "
         "works go with it.",
     )
-    @journal_mutation("deleteLesson", JournalDeletePayload, _deleted("Lesson"))
+    @journal_mutation(JournalDeletePayload)
     @guarded("lesson", "delete", JournalDeletePayload, _existing("lesson", "Lesson"))
     async def delete_lesson(
         self, info: GraphQLInfo, input: DeleteLessonInput
@@ -737,7 +665,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Add a graded work to a lesson (`work` create).",
     )
-    @journal_mutation("addWork", WorkPayload, _work_payload)
+    @journal_mutation(WorkPayload)
     @guarded("work", "create", WorkPayload, _add_work_target)
     async def add_work(self, info: GraphQLInfo, input: AddWorkInput) -> WorkPayload:
         ctx = info.context
@@ -752,7 +680,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Remove a work that has no marks (`work` delete).",
     )
-    @journal_mutation("removeWork", JournalDeletePayload, _deleted("Work"))
+    @journal_mutation(JournalDeletePayload)
     @guarded("work", "delete", JournalDeletePayload, _existing("work", "Work"))
     async def remove_work(self, info: GraphQLInfo, input: RemoveWorkInput) -> JournalDeletePayload:
         ctx = info.context
@@ -769,7 +697,7 @@ class JournalMutations:
         description="Give a mark (`mark` create, when `expectedVersion` is null) or change "
         "one (`mark` update).",
     )
-    @journal_mutation("setMark", MarkPayload, _mark_payload)
+    @journal_mutation(MarkPayload)
     @guarded("mark", _create_or_update, MarkPayload, _mark_target)
     async def set_mark(self, info: GraphQLInfo, input: SetMarkInput) -> MarkPayload:
         ctx = info.context
@@ -787,7 +715,7 @@ class JournalMutations:
         return MarkPayload(mark=Mark.of(row), client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation(permission_classes=signed_in, description="Delete a mark (`mark` delete).")
-    @journal_mutation("deleteMark", JournalDeletePayload, _deleted("Mark"))
+    @journal_mutation(JournalDeletePayload)
     @guarded("mark", "delete", JournalDeletePayload, _existing("mark", "Mark"))
     async def delete_mark(self, info: GraphQLInfo, input: DeleteMarkInput) -> JournalDeletePayload:
         ctx = info.context
@@ -804,7 +732,7 @@ class JournalMutations:
         description="Mark a student absent or late (`attendance` create / update), or "
         "present again with `status: null` (`attendance` delete).",
     )
-    @journal_mutation("setAttendance", AttendancePayload, _attendance_payload)
+    @journal_mutation(AttendancePayload)
     @guarded("attendance", _attendance_action, AttendancePayload, _attendance_target("attendance"))
     async def set_attendance(
         self, info: GraphQLInfo, input: SetAttendanceInput
@@ -829,7 +757,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Say why a student was absent (`attendance.reason` update).",
     )
-    @journal_mutation("setAbsenceReason", AttendancePayload, _attendance_payload)
+    @journal_mutation(AttendancePayload)
     @guarded(
         "attendance.reason",
         "update",
@@ -861,7 +789,7 @@ class JournalMutations:
         "or change one (`final_mark` update). Where the ruleset has a final-mark rule, a "
         "mark above what it suggests is saved with `needsApproval`.",
     )
-    @journal_mutation("setFinalMark", FinalMarkPayload, _final_mark_payload)
+    @journal_mutation(FinalMarkPayload)
     @guarded("final_mark", _create_or_update, FinalMarkPayload, _domain_target(_final_mark_target))
     async def set_final_mark(self, info: GraphQLInfo, input: SetFinalMarkInput) -> FinalMarkPayload:
         ctx = info.context
@@ -885,7 +813,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Delete a final mark given in error (`final_mark` delete).",
     )
-    @journal_mutation("deleteFinalMark", JournalDeletePayload, _deleted("FinalMark"))
+    @journal_mutation(JournalDeletePayload)
     @guarded("final_mark", "delete", JournalDeletePayload, _existing("final_mark", "FinalMark"))
     async def delete_final_mark(
         self, info: GraphQLInfo, input: DeleteFinalMarkInput
@@ -906,7 +834,7 @@ class JournalMutations:
         description="Close a period (`period` close): from then on nobody writes lessons, "
         "works, marks, attendance or final marks dated in it — enforced by the database too.",
     )
-    @journal_mutation("closePeriod", ClosePeriodPayload, _period_payload)
+    @journal_mutation(ClosePeriodPayload)
     @guarded("period", "close", ClosePeriodPayload, _period_target)
     async def close_period(self, info: GraphQLInfo, input: ClosePeriodInput) -> ClosePeriodPayload:
         ctx = info.context
@@ -921,7 +849,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Reopen a closed period (`period` reopen).",
     )
-    @journal_mutation("reopenPeriod", ClosePeriodPayload, _period_payload)
+    @journal_mutation(ClosePeriodPayload)
     @guarded("period", "reopen", ClosePeriodPayload, _period_target)
     async def reopen_period(
         self, info: GraphQLInfo, input: ReopenPeriodInput
@@ -939,7 +867,7 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Let a teacher fill the journal of a lesson he covers (`substitution` grant).",
     )
-    @journal_mutation("grantSubstitution", SubstitutionPayload, _substitution_payload)
+    @journal_mutation(SubstitutionPayload)
     @guarded("substitution", "grant", SubstitutionPayload, _substitution_target)
     async def grant_substitution(
         self, info: GraphQLInfo, input: GrantSubstitutionInput

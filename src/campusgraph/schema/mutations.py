@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from campusgraph.context import Context
+from campusgraph.i18n import message
+from campusgraph.policies.engine import Decision
 from campusgraph.policies.facts import Target
 from campusgraph.schema.base import GraphQLInfo
 from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
@@ -27,6 +29,9 @@ P = TypeVar("P")
 #: (object, anchors) pairs where the rows are of different objects (students and parents).
 Targets = Target | list[Target] | list[tuple[str, Target]]
 TargetFor = Callable[[Context, Any], Awaitable[Targets | None]]
+#: The roles a mutation would give, each with the person receiving it: (role, anchors of
+#: his card or account). Called with the input and the targets the guard already found.
+GrantsFor = Callable[[Context, Any, list[Any]], Awaitable[list[tuple[str, Target]]]]
 
 
 class ValidationFailed(Exception):
@@ -62,12 +67,14 @@ def guarded(
     target: TargetFor,
     *,
     also: Callable[[Any], list[tuple[str, str]]] | None = None,
+    grants: GrantsFor | None = None,
 ) -> Callable[[Callable[..., Awaitable[P]]], Callable[..., Awaitable[P]]]:
     """``also(input)`` names further (object, action) pairs the same target needs, e.g. the
     personal part of a card when the input carries personal data. ``act`` may be a
     function of the input, for a mutation whose action the input decides (``setMark``
     creates a mark when the client saw none — ``expectedVersion: null`` — and updates it
-    otherwise)."""
+    otherwise). ``grants`` names the roles the mutation would hand over (a role given, an
+    account whose password is reset): each needs the ruleset's ``role.<name>, grant``."""
 
     def wrap(resolver: Callable[..., Awaitable[P]]) -> Callable[..., Awaitable[P]]:
         @functools.wraps(resolver)
@@ -90,6 +97,15 @@ def guarded(
                     decision = await ctx.authorizer.check(need_obj, need_act, spec_target)
                     if not decision.allowed:
                         return payload(errors=[MutationError.forbidden(decision, ctx.language)])
+            if grants is not None:
+                try:
+                    given = await grants(ctx, input, targets)
+                except ValidationFailed as exc:
+                    return payload(errors=exc.errors)
+                for role, recipient in given:
+                    decision = await ctx.authorizer.check_grant(role, recipient)
+                    if not decision.allowed:
+                        return payload(errors=[grant_refused(role, decision, ctx.language)])
             try:
                 return await resolver(self, info, input)
             except ValidationFailed as exc:
@@ -102,3 +118,22 @@ def guarded(
         return run
 
     return wrap
+
+
+def grant_refused(role: str, decision: Decision, language: str) -> MutationError:
+    """FORBIDDEN naming the role that may not be given, the deciding line and its clause."""
+    return MutationError(
+        code=ErrorCode.FORBIDDEN,
+        message=message(
+            "grant_forbidden",
+            language,
+            role=role,
+            granted=decision.object.removeprefix("role."),
+            ruleset=decision.ruleset,
+            clause=decision.clause,
+        ),
+        field="input.role",
+        ruleset=decision.ruleset,
+        rule=decision.rule,
+        clause=decision.clause,
+    )

@@ -15,18 +15,20 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
+from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
-from campusgraph.schema.base import GraphQLInfo, Node, SignInGate, from_global_id, signed_in
+from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
+from campusgraph.schema.gate import RequestGate
+from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.journal_mutations import JournalMutations
 from campusgraph.schema.journal_rules import JournalRulesQuery
@@ -187,6 +189,7 @@ class Query(
     pass
 
 
+@idempotency.bound
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
 class Mutation(
     AuthMutations,
@@ -228,11 +231,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorPolicy,
             RequestStats,
-            SignInGate,
+            IdempotencyResults,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            # The gate (anonymous callers, one-time passwords, structure, cost) runs
+            # between parsing and validation, and validates through its own cache.
+            RequestGate,
         ],
         # Lists of scalars and enums (the journal's aligned rows) completed in one pass.
         execution_context_class=ExecutionContext,

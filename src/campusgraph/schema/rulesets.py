@@ -5,11 +5,14 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select, update
 
+from campusgraph.context import Context
 from campusgraph.db import models as m
+from campusgraph.i18n import message
 from campusgraph.policies.engine import RulesetError
+from campusgraph.policies.facts import Target
 from campusgraph.resolvers.audit import record
 from campusgraph.schema.base import GraphQLInfo, signed_in
-from campusgraph.schema.errors import MutationError
+from campusgraph.schema.errors import MutationError, public_text
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
 
 
@@ -28,14 +31,17 @@ def _info(info: GraphQLInfo, slug: str) -> RulesetInfo:
     return RulesetInfo(
         slug=rs.slug,
         title=rs.title,
-        source=rs.meta.get("source"),
+        source=public_text(str(rs.meta["source"])) if rs.meta.get("source") else None,
         extends=rs.chain,
         lines=len(rs.lines),
         roles=sorted(rs.roles),
     )
 
 
-@strawberry.input(description="Reload rulesets from disk (all loaded ones).")
+@strawberry.input(
+    description="Reload from disk the rulesets that govern your institution (or your region's "
+    "institutions)."
+)
 class ReloadRulesetsInput:
     client_mutation_id: str | None = None
 
@@ -64,6 +70,31 @@ class SwitchRulesetPayload:
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
+async def own_institutions(ctx: Context, _input: object) -> list[Target]:
+    """What ``reloadRulesets`` acts on: the caller's institution — or, for a region's
+    authority, each institution of the region (a ``region``-scoped line must allow every
+    one of them)."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    ids = (viewer.institution_id,) if viewer.institution_id is not None else viewer.institution_ids
+    return [ctx.authorizer.target("ruleset", institution_id=i) for i in ids]
+
+
+async def _governing(ctx: Context) -> set[str]:
+    """The rulesets that govern the caller: his own, and those of the institutions his
+    queries are confined to (one, or a region's)."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    async with ctx.session() as session:
+        rows = await session.execute(
+            select(m.Institution.ruleset).where(m.Institution.id.in_(viewer.institution_ids))
+        )
+        slugs = {str(slug) for slug in rows.scalars()}
+    if ctx.ruleset_slug:
+        slugs.add(ctx.ruleset_slug)
+    return slugs
+
+
 @strawberry.type(description="Ruleset queries.")
 class RulesetQueries:
     @strawberry.field(
@@ -78,16 +109,21 @@ class RulesetQueries:
 class RulesetMutations:
     @strawberry.mutation(
         permission_classes=signed_in,
-        description="Rebuild every loaded ruleset aside, lint it, run its golden cases, and only "
-        "then swap it in; a broken ruleset never replaces a working one.",
+        description="Rebuild the rulesets that govern your institution (a region's authority: "
+        "the region's) aside, lint them, run their golden cases, and only then swap them in; "
+        "a broken ruleset never replaces a working one. Other institutions' rulesets are "
+        "neither reloaded nor reported (the operator reloads all with SIGHUP).",
     )
-    @guarded("ruleset", "reload", ReloadRulesetsPayload, institution_target("ruleset"))
+    @guarded("ruleset", "reload", ReloadRulesetsPayload, own_institutions)
     async def reload_rulesets(
         self, info: GraphQLInfo, input: ReloadRulesetsInput
     ) -> ReloadRulesetsPayload:
-        report = info.context.registry.reload_all()
+        report = info.context.registry.reload_some(await _governing(info.context))
         return ReloadRulesetsPayload(
-            results=[RulesetReloadResult(slug=k, status=v) for k, v in sorted(report.items())]
+            results=[
+                RulesetReloadResult(slug=k, status=public_text(v))
+                for k, v in sorted(report.items())
+            ]
         )
 
     @strawberry.mutation(
@@ -104,11 +140,12 @@ class RulesetMutations:
         try:
             compiled = ctx.registry.get(input.ruleset)
         except RulesetError as exc:
-            raise ValidationFailed(("ruleset", str(exc))) from exc
-        if not viewer.roles & set(compiled.ruleset.roles):
+            problems = "; ".join(exc.problems[:10])
             raise ValidationFailed(
-                ("ruleset", "В новом регламенте нет ни одной из ваших ролей: вы потеряете доступ.")
-            )
+                ("ruleset", message("ruleset_broken", ctx.language, problems=problems))
+            ) from exc
+        if not viewer.roles & set(compiled.ruleset.roles):
+            raise ValidationFailed(("ruleset", message("ruleset_no_roles", ctx.language)))
         async with ctx.session(write=True) as session:
             inst = m.Institution
             before = (

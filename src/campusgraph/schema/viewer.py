@@ -25,6 +25,11 @@ class Role:
 class Viewer:
     login: str
     ruleset: str = strawberry.field(description="Slug of the ruleset deciding your access.")
+    must_change_password: bool = strawberry.field(
+        default=False,
+        description="The password is a one-time one: until `changePassword`, nothing but "
+        "`login` and this flag can be read.",
+    )
     _institution_id: strawberry.Private[int | None]
     _employee_id: strawberry.Private[int | None]
     _student_id: strawberry.Private[int | None]
@@ -123,6 +128,7 @@ def viewer_of(info: GraphQLInfo) -> Viewer | None:
     return Viewer(
         login=v.login,
         ruleset=ctx.ruleset_slug,
+        must_change_password=v.must_change_password,
         _institution_id=v.institution_id,
         _employee_id=v.employee_id,
         _student_id=v.student_id,

@@ -291,6 +291,8 @@ BASE: list[B] = [
     B("group_curator", "parent", "read", "curated_group"),
     B("group_curator", "student", "issue_credentials", "curated_group"),
     B("group_curator", "parent", "issue_credentials", "curated_group"),
+    B("group_curator", "role.student", "grant", "curated_group"),
+    B("group_curator", "role.parent", "grant", "curated_group"),
     B("group_curator", "report", "read", "curated_group"),
     B("group_curator", "report", "export", "curated_group"),
 ]

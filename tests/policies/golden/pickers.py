@@ -493,11 +493,28 @@ class Rows:
             "teaching assignment",
         )
 
+    async def recipient(self, obj: str, spot: Spot, viewer: Account | None) -> Pick:
+        """Who would receive the role a ``role.<name>`` grant gives: the spot's student,
+        his parent, or (any other role) a colleague's card."""
+        if obj == "role.student":
+            return _gid("Student", spot.student), None
+        if obj == "role.parent":
+            pk = await self.one(
+                select(m.ParentLink.parent_id)
+                .where(m.ParentLink.student_id == spot.student)
+                .order_by(m.ParentLink.parent_id),
+                "parent",
+            )
+            return _gid("Parent", pk), None
+        return _gid("Employee", await self.colleague(viewer)), None
+
     async def pick(self, obj: str, act: str, spot: Spot, viewer: Account | None) -> Pick:
         """``(id, on)`` of ``obj``'s row at ``spot``, or for ``create`` the context a new
         row of ``obj`` would join there (:func:`new_row_context`)."""
         if act == "create":
             return await self.new_row_context(obj, spot, viewer)
+        if obj.startswith("role."):
+            return await self.recipient(obj, spot, viewer)
         d = self.demo
         if obj in INSTITUTION_OBJECTS:
             return _gid("Institution", d.institution_id), None
@@ -665,7 +682,7 @@ async def _self(rows: Rows, need: Need) -> Pick:
     own = {"employee": viewer.employee_id, "student": viewer.student_id, "parent": viewer.parent_id}
     if family in own and own[family] is not None:
         return _gid(family.capitalize(), own[family]), None
-    if need.obj in PERSON_OBJECTS and family not in own:
+    if (need.obj in PERSON_OBJECTS or need.obj.startswith("role.")) and family not in own:
         type_name, pk = await rows.person_row(viewer)
         return _gid(type_name, pk), None
     return await rows.pick(need.obj, need.act, rows.demo.spots["own_child"], viewer)

@@ -12,6 +12,7 @@ from campusgraph.db.models.calendar import (
     Room,
 )
 from campusgraph.db.models.community import Announcement, Message, PortfolioEntry
+from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
     Attendance,
     FinalMark,
@@ -54,6 +55,7 @@ from campusgraph.db.models.teaching import (
     TimetableEntry,
 )
 from campusgraph.db.models.tenancy import Institution, Region
+from campusgraph.db.models.throttle import SignInThrottle
 
 __all__ = [
     "AcademicYear",
@@ -76,6 +78,7 @@ __all__ = [
     "EmployeePosition",
     "FinalMark",
     "GroupMembership",
+    "IdempotencyKey",
     "IndividualHomework",
     "Institution",
     "Lesson",
@@ -93,6 +96,7 @@ __all__ = [
     "Region",
     "RoleAssignment",
     "Room",
+    "SignInThrottle",
     "Speciality",
     "Student",
     "StudentPersonal",

@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campusgraph.db.base import Base, IdMixin, IdType, utcnow
-
-#: A receipt (an event naming its ``mutation``) is unique per user and client mutation id:
-#: a retry of the same mutation finds the first one instead of writing again.
-RECEIPT_WHERE = text("mutation IS NOT NULL")
 
 
 class AuditEvent(IdMixin, Base):
@@ -20,14 +16,6 @@ class AuditEvent(IdMixin, Base):
     __table_args__ = (
         Index(None, "institution_id", "object_type", "object_id"),
         Index(None, "institution_id", "at"),
-        Index(
-            "uq_audit_event_receipt",
-            "user_id",
-            "client_mutation_id",
-            unique=True,
-            sqlite_where=RECEIPT_WHERE,
-            postgresql_where=RECEIPT_WHERE,
-        ),
     )
 
     institution_id: Mapped[int | None] = mapped_column(
@@ -42,6 +30,7 @@ class AuditEvent(IdMixin, Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     client_mutation_id: Mapped[str | None] = mapped_column(String(128), default=None)
-    #: The GraphQL mutation this event is the receipt of (``setMark`` …), when the event is
-    #: the one a retry with the same ``client_mutation_id`` must find; NULL otherwise.
+    #: The GraphQL mutation that wrote this event (``setMark`` …), when the client named
+    #: the write with a ``client_mutation_id``; NULL otherwise. Retries are answered from
+    #: :class:`~campusgraph.db.models.IdempotencyKey`, not from here.
     mutation: Mapped[str | None] = mapped_column(String(64), default=None)
