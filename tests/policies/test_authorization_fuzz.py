@@ -53,10 +53,12 @@ from tests.policies.golden.pickers import FINAL_KIND, SLUGS, Demo, Rows, enrich,
 from tests.support import DEMO_TODAY
 from tests.support.client import GraphQLClient
 
-#: Role grants are being redesigned on branch wt/roles (issueCredentials' ``role`` becomes
-#: a policy decision): add them to SPECS here once that is merged.
+#: Role grants and password resets, redesigned on branch wt/roles (issueCredentials'
+#: ``role`` is a policy decision): specs for them are to be added here, one edit.
 PENDING_ROLE_GRANTS: dict[str, str] = {
-    "issueCredentials": "role grants become a policy decision on branch wt/roles",
+    "issueCredentials": "role grants became a policy decision on branch wt/roles",
+    "resetPassword": "wt/roles: account reset_password and a grant of every role the account "
+    "holds; it changes a demo account's password, so the fuzz must sign that account in anew",
 }
 
 #: Mutations no policy line decides, and why.

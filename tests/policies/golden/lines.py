@@ -40,11 +40,11 @@ from campusgraph.policies.ruleset import PolicyLine, search_dirs
 from campusgraph.policies.scopes import Expr, SqlAnchors, condition_sql, scope_sql
 from campusgraph.policies.vocabulary import (
     CONDITION_NEEDS,
-    OBJECTS,
     Anchor,
     Condition,
     Scope,
     alternative,
+    object_spec,
     split_conditions,
 )
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
@@ -212,6 +212,13 @@ def exemption(slug: str, line: PolicyLine) -> str | None:
 CARRIERS = dict(TYPE_OBJECTS)
 
 
+def _anchors(obj: str) -> frozenset[Anchor]:
+    """The object's anchors (a role grant ``role.<name>`` is an object of its own)."""
+    spec = object_spec(obj)
+    assert spec is not None, obj
+    return spec.anchors
+
+
 def _provides(a: SqlAnchors) -> frozenset[Anchor]:
     have = {
         anchor
@@ -224,7 +231,7 @@ def _provides(a: SqlAnchors) -> frozenset[Anchor]:
 
 
 def _needs(line: PolicyLine) -> frozenset[Anchor]:
-    anchors = OBJECTS[line.obj].anchors
+    anchors = _anchors(line.obj)
     need = set(alternative(Scope(line.scope), anchors))
     for cond in split_conditions(line.cond):
         need |= CONDITION_NEEDS[Condition(cond)]
@@ -234,8 +241,8 @@ def _needs(line: PolicyLine) -> frozenset[Anchor]:
 def carriers(line: PolicyLine) -> list[str]:
     """GraphQL types whose rows carry what ``line`` needs, best first: the object's own
     type, then those carrying most of the object's anchors."""
-    wanted = OBJECTS[line.obj].anchors
-    model = OBJECT_MODELS[line.obj]
+    wanted = _anchors(line.obj)
+    model = OBJECT_MODELS.get(line.obj)
     found = []
     for type_name, source in CARRIERS.items():
         have = _provides(anchors_for(source))
@@ -251,7 +258,7 @@ def _line_sql(line: PolicyLine, v: Viewer, a: SqlAnchors) -> Expr:
     the line needs (the row check is false there too: the target has no such anchor)."""
     if not _needs(line) <= _provides(a):
         return false()
-    anchors = OBJECTS[line.obj].anchors
+    anchors = _anchors(line.obj)
     return and_(
         scope_sql(Scope(line.scope), v, anchors, a),
         *(condition_sql(Condition(c), v, a) for c in split_conditions(line.cond)),
