@@ -394,9 +394,21 @@ class Loaders:
 
     @property
     def items_by_curriculum(self) -> _Loader:
+        """Items with their curriculum joined: the ``curriculum`` read filter names the
+        curriculum's columns, which on the items alone made a cross join (every item once
+        per curriculum of the institution)."""
         ci = m.CurriculumItem
-        return self._many(
-            "ItemsByCurriculum", "curriculum", ci, ci.curriculum_id, ci.study_year, ci.term
+        return self._get(
+            "ItemsByCurriculum",
+            "curriculum",
+            lambda ids: (
+                select(ci)
+                .join(m.Curriculum, m.Curriculum.id == ci.curriculum_id)
+                .where(ci.curriculum_id.in_(ids))
+                .order_by(ci.study_year, ci.term, ci.id)
+            ),
+            lambda row: row[0].curriculum_id,
+            many=True,
         )
 
     @property

@@ -399,10 +399,12 @@ class Institution(Node):
     address: str | None
     license: str | None
     accreditation: str | None
+    _pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, row: m.Institution) -> Institution:
         return cls(
+            _pk=row.id,
             id=to_global_id("Institution", row.id),
             slug=row.slug,
             name=row.name,
@@ -414,50 +416,55 @@ class Institution(Node):
             accreditation=row.accreditation,
         )
 
+    def _own(self, model: Any) -> Any:
+        """Rows of this institution only: a region's authority sees several institutions
+        through one session, and each Institution lists its own rows, not the region's."""
+        return select(model).where(model.institution_id == self._pk)
+
     @strawberry.field
     async def departments(self, info: GraphQLInfo) -> list[Department]:
-        rows = await _list(info, "department", select(m.Department).order_by(m.Department.name))
+        rows = await _list(info, "department", self._own(m.Department).order_by(m.Department.name))
         return [Department.of(r) for r in rows]
 
     @strawberry.field
     async def specialities(self, info: GraphQLInfo) -> list[Speciality]:
-        rows = await _list(info, "speciality", select(m.Speciality).order_by(m.Speciality.code))
+        rows = await _list(info, "speciality", self._own(m.Speciality).order_by(m.Speciality.code))
         return [Speciality.of(r) for r in rows]
 
     @strawberry.field
     async def programs(self, info: GraphQLInfo) -> list[EducationalProgram]:
-        stmt = select(m.EducationalProgram).order_by(m.EducationalProgram.name)
+        stmt = self._own(m.EducationalProgram).order_by(m.EducationalProgram.name)
         return [EducationalProgram.of(r) for r in await _list(info, "program", stmt)]
 
     @strawberry.field
     async def curricula(self, info: GraphQLInfo) -> list[Curriculum]:
-        stmt = select(m.Curriculum).order_by(m.Curriculum.name)
+        stmt = self._own(m.Curriculum).order_by(m.Curriculum.name)
         return [Curriculum.of(r) for r in await _list(info, "curriculum", stmt)]
 
     @strawberry.field
     async def disciplines(
         self, info: GraphQLInfo, kind: DisciplineKind | None = None
     ) -> list[Discipline]:
-        stmt = select(m.Discipline).order_by(m.Discipline.code, m.Discipline.name)
+        stmt = self._own(m.Discipline).order_by(m.Discipline.code, m.Discipline.name)
         if kind is not None:
             stmt = stmt.where(m.Discipline.kind == kind)
         return [Discipline.of(r) for r in await _list(info, "discipline", stmt)]
 
     @strawberry.field
     async def academic_years(self, info: GraphQLInfo) -> list[AcademicYear]:
-        stmt = select(m.AcademicYear).order_by(m.AcademicYear.starts_on.desc())
+        stmt = self._own(m.AcademicYear).order_by(m.AcademicYear.starts_on.desc())
         return [AcademicYear.of(r) for r in await _list(info, "academic_year", stmt)]
 
     @strawberry.field(description="Periods, optionally of one kind, of the current year first.")
     async def periods(self, info: GraphQLInfo, kind: PeriodKind | None = None) -> list[Period]:
-        stmt = select(m.Period).order_by(m.Period.starts_on, m.Period.kind)
+        stmt = self._own(m.Period).order_by(m.Period.starts_on, m.Period.kind)
         if kind is not None:
             stmt = stmt.where(m.Period.kind == kind)
         return [Period.of(r) for r in await _list(info, "period", stmt)]
 
     @strawberry.field
     async def rooms(self, info: GraphQLInfo) -> list[Room]:
-        stmt = select(m.Room).order_by(m.Room.name)
+        stmt = self._own(m.Room).order_by(m.Room.name)
         return [Room.of(r) for r in await _list(info, "room", stmt)]
 
     @strawberry.field(description="Groups (classes) the viewer may see.")
@@ -470,7 +477,7 @@ class Institution(Node):
         study_year: int | None = None,
     ) -> Connection[Group]:
         g = m.StudyGroup
-        stmt = select(g).order_by(g.study_year, g.name, g.id)
+        stmt = self._own(g).order_by(g.study_year, g.name, g.id)
         if name_contains:
             stmt = stmt.where(g.name.contains(name_contains, autoescape=True))
         if within(study_year, 1, STUDY_YEARS, "studyYear") is not None:
@@ -497,7 +504,7 @@ class Institution(Node):
         from campusgraph.policies.scopes import SqlAnchors
         from campusgraph.schema.timetable import BellSlot
 
-        stmt = select(m.BellSlot).order_by(m.BellSlot.number)
+        stmt = self._own(m.BellSlot).order_by(m.BellSlot.number)
         anchors = SqlAnchors(institution=m.BellSlot.institution_id)
         rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
         return [BellSlot.of(r[0]) for r in rows]
@@ -509,7 +516,7 @@ class Institution(Node):
         from campusgraph.policies.scopes import SqlAnchors
         from campusgraph.schema.timetable import DayOff
 
-        stmt = select(m.DayOff).order_by(m.DayOff.date)
+        stmt = self._own(m.DayOff).order_by(m.DayOff.date)
         if date_from is not None:
             stmt = stmt.where(m.DayOff.date >= date_from)
         if date_to is not None:
@@ -525,7 +532,7 @@ class Institution(Node):
         from campusgraph.policies.scopes import SqlAnchors
         from campusgraph.schema.timetable import DayTransfer
 
-        stmt = select(m.DayTransfer).order_by(m.DayTransfer.from_date)
+        stmt = self._own(m.DayTransfer).order_by(m.DayTransfer.from_date)
         anchors = SqlAnchors(institution=m.DayTransfer.institution_id)
         rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
         return [DayTransfer.of(r[0]) for r in rows]
@@ -536,5 +543,5 @@ class Institution(Node):
     ) -> list[Annotated[Position, strawberry.lazy("campusgraph.schema.structure_mutations")]]:
         from campusgraph.schema.structure_mutations import Position
 
-        stmt = select(m.Position).order_by(m.Position.name)
+        stmt = self._own(m.Position).order_by(m.Position.name)
         return [Position.of(r) for r in await _list(info, "position", stmt)]

@@ -333,7 +333,7 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
       for the demo student in a discipline the teacher teaches him, and for the *second*
       student of the taught, not-taught and department spots (the first stays unmarked, so
       the pickers have both);
-    - a subgroup in each spot group;
+    - a subgroup in each spot group, with three of its students;
     - a substitution: the teacher may fill one lesson of a group × discipline he does not
       teach (only tomsk's ruleset has a ``substitute`` scope; elsewhere it grants nothing).
     """
@@ -359,10 +359,21 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
                         author_user_id=author,
                     )
                 )
-            for spot in {s.group for s in demo.spots.values()}:
-                session.add(
-                    m.Subgroup(institution_id=demo.institution_id, group_id=spot, name="golden")
+            for spot in sorted({s.group for s in demo.spots.values()}):
+                subgroup = m.Subgroup(
+                    institution_id=demo.institution_id, group_id=spot, name="golden"
                 )
+                session.add(subgroup)
+                await session.flush()
+                members = (await session.execute(_current_members(spot).limit(3))).scalars()
+                for student in members:
+                    session.add(
+                        m.SubgroupMember(
+                            institution_id=demo.institution_id,
+                            subgroup_id=subgroup.id,
+                            student_id=student,
+                        )
+                    )
             session.add(
                 m.Substitution(
                     institution_id=demo.institution_id,
