@@ -45,7 +45,7 @@ from campusgraph.policies.engine import Authorizer
 from campusgraph.policies.explain import viewer_for_login
 from campusgraph.policies.facts import Facts, Target, Viewer
 from campusgraph.policies.targets import target_of
-from campusgraph.policies.vocabulary import OBJECTS
+from campusgraph.policies.vocabulary import OBJECTS, ROLE_ANCHORS, role_object
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from campusgraph.schema.root import SCHEMA_FILE
 from tests.policies.golden.lines import accounts, compiled
@@ -56,9 +56,9 @@ from tests.support.client import GraphQLClient
 #: Role grants and password resets, redesigned on branch wt/roles (issueCredentials'
 #: ``role`` is a policy decision): specs for them are to be added here, one edit.
 PENDING_ROLE_GRANTS: dict[str, str] = {
-    "issueCredentials": "role grants became a policy decision on branch wt/roles",
-    "resetPassword": "wt/roles: account reset_password and a grant of every role the account "
-    "holds; it changes a demo account's password, so the fuzz must sign that account in anew",
+    "resetPassword": "ends a demo account's sessions and replaces its password, which every "
+    "later example of that account needs; its decision (a grant of every role the account "
+    "holds, through his card) is checked end to end in tests/resolvers/test_accounts.py",
 }
 
 #: Mutations no policy line decides, and why.
@@ -240,6 +240,64 @@ def stored_cell(obj: str) -> Pick:
         return to_global_id("Lesson", found[0]), to_global_id("Student", found[1])
 
     return pick
+
+
+def employee_without_account() -> Pick:
+    """An employee of the institution who has no account yet: a grant creates one, so
+    the demo's own accounts (whose roles the other examples rely on) never change."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        e, u = m.Employee, m.UserAccount
+        pk = (
+            await rows.s.execute(
+                select(e.id)
+                .where(
+                    e.institution_id == rows.demo.institution_id,
+                    ~select(u.id).where(u.person_id == e.person_id).exists(),
+                )
+                .order_by(e.id)
+                .limit(1)
+            )
+        ).scalar()
+        if pk is None:
+            raise LookupError(f"every employee of {rows.demo.slug} has an account")
+        return to_global_id("Employee", pk), None
+
+    return pick
+
+
+#: Roles drawn for ``issueCredentials`` in turn (a counter, so a derandomised run draws
+#: every staff role of a ruleset over its examples).
+_grants = itertools.count()
+
+
+def staff_roles(slug: str) -> list[str]:
+    """The roles an employee can hold: concrete, and neither a pupil's, a parent's nor the
+    region's."""
+    declared = compiled(slug).ruleset.roles
+    return sorted(
+        r
+        for r, spec in declared.items()
+        if not spec.get("abstract") and r not in ("student", "parent", "authority")
+    )
+
+
+def grant_input(d: Drawn) -> dict[str, Any]:
+    roles = staff_roles(d.world.slug)
+    return {"people": [d.gid], "role": roles[next(_grants) % len(roles)]}
+
+
+async def _grant(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
+    """A ``grant`` of ``role.<name>`` for the role and every concrete role it inherits, on
+    the person receiving it (his card's anchors), as the engine's ``check_grant`` asks."""
+    found = await env.row_target(v, d.gid, "employee")
+    if found is None:
+        return None
+    rules = env.rules(v)
+    return [
+        (obj, "grant", dataclasses.replace(found, object_anchors=ROLE_ANCHORS))
+        for obj in map(role_object, rules.granted_with(variables["input"]["role"]))
+    ]
 
 
 def nothing() -> Pick:
@@ -580,6 +638,7 @@ LESSON = at_spot("lesson")
 WORK = at_spot("work")
 SPECS: list[Spec] = [
     Spec("reloadRulesets", nothing(), lambda d: {}, inst_needs(("ruleset", "reload"))),
+    Spec("issueCredentials", employee_without_account(), grant_input, _grant),
     Spec(
         "switchRuleset",
         nothing(),

@@ -269,15 +269,9 @@ LISTS: list[ListField] = [
     ),
 ]
 
-#: List fields known to fail today, fixed on another branch of issue 11: the comparison
-#: skips their errors, and fails once they stop failing (then remove the entry).
-PENDING: dict[tuple[str, str], str] = {
-    ("Student", "parents"): (
-        "issue 11 item 7: as a curator or class teacher, the parent's student_in anchor "
-        "(policies.anchors._parent_children) loses its FROM to auto-correlation inside "
-        "the curated_group filter — INTERNAL; fixed by the explicit-correlation branch"
-    ),
-}
+#: List fields known to fail, with the reason: the comparison skips their errors, and
+#: fails once they stop failing (then remove the entry). Empty: keep it so.
+PENDING: dict[tuple[str, str], str] = {}
 
 #: List fields of the schema whose items are not policy rows of their own, and why.
 NOT_POLICY_ROWS: dict[tuple[str, str], str] = {
