@@ -371,14 +371,14 @@ async def test_a_request_that_died_before_its_write_committed_is_run_by_the_retr
     async def dies(*_args: Any) -> Any:
         raise ConnectionAbortedError("the worker was killed")
 
-    async def never_released(*_args: Any) -> None:
-        pass
+    async def never_released(*_args: Any) -> bool:
+        return False
 
     [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
     async with make_client(idempotency_wait_seconds=0.05) as client:
         await client.login(ALTAI, "teacher")
         monkeypatch.setattr(journal_writes, "_write", dies)
-        monkeypatch.setattr(idempotency, "_drop", never_released)
+        monkeypatch.setattr(idempotency, "_release", never_released)
         died = await client.query(SET_MARK, _mark(cell, "4", "k-died"))
         monkeypatch.undo()
         assert journal_writes._write is real_write
@@ -403,6 +403,34 @@ async def test_a_request_that_died_before_its_write_committed_is_run_by_the_retr
     assert retry["errors"] == [], retry
     assert retry["mark"]["value"] == "4"
     assert again == retry
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
+async def test_a_request_that_failed_after_its_write_committed_keeps_its_key(
+    db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a first request under key k whose mark committed and which then failed (an
+    # error after the commit: no answer to keep)
+    real_write = journal_writes._write
+
+    async def fails_after_commit(*args: Any) -> Any:
+        await real_write(*args)
+        raise ConnectionResetError("the connection broke after the commit")
+
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    async with make_client(idempotency_wait_seconds=0.05) as client:
+        await client.login(ALTAI, "teacher")
+        monkeypatch.setattr(journal_writes, "_write", fails_after_commit)
+        failed = await client.query(SET_MARK, _mark(cell, "4", "k-failed"))
+        monkeypatch.undo()
+
+        # When it is sent again
+        retry = (await client.data(SET_MARK, _mark(cell, "4", "k-failed")))["setMark"]
+
+    # Then the key was not let go: the retry is told the operation was applied, and the
+    # mark was written once
+    assert failed.get("errors"), failed
+    assert retry["errors"][0]["message"] == message("idempotency_applied", "ru", id="k-failed")
     assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
 
 

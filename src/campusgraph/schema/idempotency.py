@@ -30,8 +30,10 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
     CONFLICT on ``input.clientMutationId`` with the message ``idempotency_applied`` ("the
     operation was applied, its answer was lost: read the data again") — and nothing is
     run again. The client counts the operation as done and rereads what it needs;
-- a mutation that answered errors wrote nothing and does not bind its key: the client
-  may correct the input and send it again under the same key;
+- a mutation that answered errors and committed nothing does not bind its key (its
+  claim is deleted only while not applied): the client may correct the input and send it
+  again under the same key. One that committed a write and then answered errors keeps
+  that answer like any other;
 - a payload that carries a secret (a one-time password: shown once, never stored) keeps
   no answer: a retry is told CONFLICT — done once, the secret not shown again;
 - keys expire after ``Settings.idempotency_ttl_hours`` (then the key may be used anew);
@@ -213,6 +215,9 @@ _FINISH = (
     .values(response_selection=bindparam("selection"), response=bindparam("response"))
 )
 _DROP = delete(_TABLE).where(_MINE)
+#: A first request that answered errors or failed lets its key go, unless a write of it
+#: committed: then the key stays bound (its answer kept, or a retry told it was applied).
+_RELEASE = delete(_TABLE).where(_MINE, _K.applied.is_(False))
 #: In the mutation's own write transaction (see :func:`_guard`).
 _APPLY = update(_TABLE).where(_MINE).values(applied=True)
 #: A retry's takeover of a claim whose write never committed.
@@ -331,6 +336,12 @@ async def _stored(ctx: Context, mutation: str, key: str) -> Stored | None:
 
 async def _drop(ctx: Context, key_id: int, token: str) -> None:
     await _alone(ctx, _DROP, {"key_id": key_id, "claim_token": token}, _nothing)
+
+
+async def _release(ctx: Context, key_id: int, token: str) -> bool:
+    """Let the key go if nothing of its request committed; whether it was let go."""
+    params = {"key_id": key_id, "claim_token": token}
+    return await _alone(ctx, _RELEASE, params, _rows) == 1
 
 
 async def _finish(ctx: Context, key_id: int, token: str, selection: str, response: Any) -> None:
@@ -486,15 +497,16 @@ class IdempotentMutation(FieldExtension):
             text = message("idempotency_taken_over", ctx.language, id=key)
             return self._answer(key, _error(ErrorCode.CONFLICT, text))
         except Exception:
-            await _drop(ctx, key_id, token)
-            _settled(local)
+            try:  # the key stays bound, without answer, if a write of it committed
+                await _release(ctx, key_id, token)
+            finally:
+                _settled(local)
             raise
         finally:
             ctx.write_guard = None
-        if getattr(result, "errors", None):
-            await _drop(ctx, key_id, token)  # nothing was written: the key stays free
-            _settled(local)
-        else:
+        if getattr(result, "errors", None) and await _release(ctx, key_id, token):
+            _settled(local)  # nothing was written: the key stays free
+        else:  # answered, or answered errors after a write committed: keep the answer
             pending = Pending(str(info.path.key), key_id, token, selection, local)
             ctx.extras.setdefault(EXTRAS, []).append(pending)
         return result
