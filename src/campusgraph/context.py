@@ -7,11 +7,14 @@ concurrently never share one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from campusgraph.db.tenancy import scoped
 from campusgraph.policies.engine import Authorizer, PolicyRegistry
@@ -42,11 +45,18 @@ class Context:
     request: Any = None
     token: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    #: While a mutation with an idempotency key runs: called before each of its write
+    #: sessions commits, inside that transaction (``schema/idempotency.py`` marks the key's
+    #: claim applied there, or refuses the commit when a retry took the claim over).
+    write_guard: Callable[[Session], None] | None = None
 
     def session(self, *, write: bool = False) -> AsyncSession:
         """A new session confined to the viewer's institutions."""
         assert self.viewer is not None, "no viewer: the operation should have been refused"
-        return scoped(self.factory, self.viewer.institution_ids, write=write)
+        session = scoped(self.factory, self.viewer.institution_ids, write=write)
+        if write and self.write_guard is not None:
+            event.listen(session.sync_session, "before_commit", self.write_guard)
+        return session
 
     @cached_property
     def facts(self) -> Facts:

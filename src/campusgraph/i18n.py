@@ -558,6 +558,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "secret (a one-time password), shown once and never stored. Use a new id for a new "
         "operation.",
     ),
+    "idempotency_applied": (
+        "Операция с clientMutationId «{id}» выполнена, ответ утерян: перечитайте данные. "
+        "Повторять её не нужно.",
+        "The operation with clientMutationId «{id}» was applied, its answer was lost: read "
+        "the data again. Do not repeat it.",
+    ),
+    "idempotency_taken_over": (
+        "Операцию с clientMutationId «{id}» выполняет повтор этого запроса: эта попытка "
+        "ничего не записала.",
+        "A retry of this request runs the operation with clientMutationId «{id}»: this "
+        "attempt wrote nothing.",
+    ),
     "idempotency_key_length": (
         "clientMutationId не длиннее {limit} символов.",
         "clientMutationId is at most {limit} characters long.",

@@ -1,8 +1,10 @@
 """``clientMutationId`` is an idempotency key bound to (user, mutation) and the input,
 through the endpoint on both backends: a key reused with other input is refused and
 writes nothing; a retry answers the first result even after the row changed; users and
-mutations have keys of their own; simultaneous requests with one key write once; and
-the whole class — every mutation that takes a ``clientMutationId`` — refuses a key bound
+mutations have keys of their own; simultaneous requests with one key write once; a key
+whose first request died is settled by whether its write committed (run again, or told
+applied), and a first request that would commit after a retry took its key over is
+fenced off; and the whole class — every mutation that takes a ``clientMutationId`` — refuses a key bound
 to other input."""
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from sqlalchemy import func, insert, select, update
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import message
+from campusgraph.resolvers import journal_writes
 from campusgraph.schema import idempotency
 from campusgraph.schema.root import sdl
 from tests.support.journal import Cell, free_cells, institution_id
@@ -321,11 +325,12 @@ async def test_retries_of_a_request_another_worker_runs_wait_for_its_answer(
     assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
 
 
-async def test_a_request_whose_answer_was_not_stored_is_never_run_again(
+async def test_a_request_applied_but_without_answer_is_told_applied_not_run_again(
     db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a mark written under key k whose answer could not be stored (the database
-    # went away, the worker died): the key stays "running", its outcome unknown
+    # went away, the worker died after the commit): the key has no answer, but its claim
+    # was marked applied by the mark's own transaction
     async def lost(*_args: Any) -> None:
         raise ConnectionError("the database went away")
 
@@ -335,15 +340,143 @@ async def test_a_request_whose_answer_was_not_stored_is_never_run_again(
         monkeypatch.setattr(idempotency, "_finish", lost)
         first = (await client.data(SET_MARK, _mark(cell, "4", "k-lost")))["setMark"]
         monkeypatch.undo()
+        events = await _count(db, m.AuditEvent)
 
-        # When it is sent again
+        # When it is sent again, in Russian and in English
         retry = (await client.data(SET_MARK, _mark(cell, "4", "k-lost")))["setMark"]
+        english = await client.post(
+            SET_MARK, _mark(cell, "4", "k-lost"), headers={"Accept-Language": "en"}
+        )
 
-    # Then the first was answered, the retry is told the outcome is unknown, and the mark
-    # was written once
+    # Then the first was answered, the retries are told the operation was applied and its
+    # answer lost, and the mark was written once
     assert first["errors"] == []
     assert _codes(retry) == [("CONFLICT", "input.clientMutationId")]
+    assert retry["errors"][0]["message"] == message("idempotency_applied", "ru", id="k-lost")
+    assert retry["mark"] is None
+    [error] = english.json()["data"]["setMark"]["errors"]
+    assert error["message"].startswith("The operation with clientMutationId «k-lost» was applied")
     assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+    assert await _count(db, m.AuditEvent) == events
+
+
+async def test_a_request_that_died_before_its_write_committed_is_run_by_the_retry(
+    db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a first request under key k that claimed the key and died before its write
+    # transaction committed (the process killed: nothing of it runs any more, it never
+    # releases the key)
+    real_write = journal_writes._write
+
+    async def dies(*_args: Any) -> Any:
+        raise ConnectionAbortedError("the worker was killed")
+
+    async def never_released(*_args: Any) -> bool:
+        return False
+
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    async with make_client(idempotency_wait_seconds=0.05) as client:
+        await client.login(ALTAI, "teacher")
+        monkeypatch.setattr(journal_writes, "_write", dies)
+        monkeypatch.setattr(idempotency, "_release", never_released)
+        died = await client.query(SET_MARK, _mark(cell, "4", "k-died"))
+        monkeypatch.undo()
+        assert journal_writes._write is real_write
+        async with unscoped(db.factory) as s:
+            [(applied, answer)] = (
+                await s.execute(
+                    select(m.IdempotencyKey.applied, m.IdempotencyKey.response_selection).where(
+                        m.IdempotencyKey.client_mutation_id == "k-died"
+                    )
+                )
+            ).all()
+        assert (applied, answer) == (False, None)
+        assert await _marks(db, cell) == {}
+
+        # When it is sent again, and then once more
+        retry = (await client.data(SET_MARK, _mark(cell, "4", "k-died")))["setMark"]
+        again = (await client.data(SET_MARK, _mark(cell, "4", "k-died")))["setMark"]
+
+    # Then the first got no mark, the retry ran the write and answered it, the next retry
+    # answers that, and the mark was written once
+    assert died.get("errors") or died["data"]["setMark"]["errors"], died
+    assert retry["errors"] == [], retry
+    assert retry["mark"]["value"] == "4"
+    assert again == retry
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
+async def test_a_request_that_failed_after_its_write_committed_keeps_its_key(
+    db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a first request under key k whose mark committed and which then failed (an
+    # error after the commit: no answer to keep)
+    real_write = journal_writes._write
+
+    async def fails_after_commit(*args: Any) -> Any:
+        await real_write(*args)
+        raise ConnectionResetError("the connection broke after the commit")
+
+    [cell] = await free_cells(db, ALTAI, "ИС-11", "Математика", count=1)
+    async with make_client(idempotency_wait_seconds=0.05) as client:
+        await client.login(ALTAI, "teacher")
+        monkeypatch.setattr(journal_writes, "_write", fails_after_commit)
+        failed = await client.query(SET_MARK, _mark(cell, "4", "k-failed"))
+        monkeypatch.undo()
+
+        # When it is sent again
+        retry = (await client.data(SET_MARK, _mark(cell, "4", "k-failed")))["setMark"]
+
+    # Then the key was not let go: the retry is told the operation was applied, and the
+    # mark was written once
+    assert failed.get("errors"), failed
+    assert retry["errors"][0]["message"] == message("idempotency_applied", "ru", id="k-failed")
+    assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
+
+
+async def test_a_first_request_that_commits_after_a_retry_took_over_writes_nothing(
+    db: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a first addWork under key k held before its write transaction (alive, but
+    # slower than the wait for it): a work added twice would simply be two works
+    real_write = journal_writes._write
+    held = asyncio.Event()
+    release = asyncio.Event()
+    calls = 0
+
+    async def slow_first(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            held.set()
+            await release.wait()
+        return await real_write(*args)
+
+    monkeypatch.setattr(journal_writes, "_write", slow_first)
+    _role, work_input, _other = await _work_inputs(db)
+    variables = {"input": {**work_input, "clientMutationId": "k-fenced"}}
+    works = await _count(db, m.Work)
+    async with make_client(idempotency_wait_seconds=0.05) as client:
+        await client.login(ALTAI, "teacher")
+        first_task = asyncio.create_task(client.data(ADD_WORK, variables))
+        await held.wait()
+
+        # When a retry, after the wait, takes the key over and writes, and then the first
+        # request goes on to commit its own write
+        retry = (await client.data(ADD_WORK, variables))["addWork"]
+        release.set()
+        first = (await first_task)["addWork"]
+        again = (await client.data(ADD_WORK, variables))["addWork"]
+
+    # Then the retry's work stands, the first's commit was refused (it is told a retry
+    # runs the operation), the next retry answers the retry's answer: one work
+    assert retry["errors"] == [], retry
+    assert _codes(first) == [("CONFLICT", "input.clientMutationId")], first
+    assert first["errors"][0]["message"] == message("idempotency_taken_over", "ru", id="k-fenced")
+    assert first["work"] is None
+    assert again == retry
+    assert await _count(db, m.Work) == works + 1
+    assert calls == 2
 
 
 async def test_simultaneous_requests_with_one_key_and_different_input_write_once(

@@ -135,8 +135,10 @@ class Ledger:
     refused: int = 0
     gave_up: int = 0
     unexpected: list[str] = field(default_factory=list)
-    #: (work pk, student pk) → the value written, for writes answered ok
+    #: (work pk, student pk) → the value written, for writes answered ok or told applied
     acknowledged: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: retries told their key's write was applied, its answer lost (among acknowledged)
+    told_applied: int = 0
     #: every write sent, answered or not
     attempted: dict[tuple[int, int], str] = field(default_factory=dict)
     reads: int = 0
@@ -146,7 +148,8 @@ class Ledger:
         return (
             f"answers {statuses}; cut {self.cuts}, refused {self.refused}, gave up "
             f"{self.gave_up}; reads {self.reads}, writes acknowledged "
-            f"{len(self.acknowledged)} of {len(self.attempted)}"
+            f"{len(self.acknowledged)} of {len(self.attempted)} ({self.told_applied} told "
+            "applied, the answer lost)"
         )
 
     def server_errors(self, *, allowed: frozenset[int] = frozenset()) -> dict[int, int]:

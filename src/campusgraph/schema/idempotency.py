@@ -12,17 +12,36 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
   with the same input gets exactly that, even if the row changed since (a retry that
   asks for other fields than the first did is told to send the first document);
 - while the first request runs, a second one with the key waits for it (in process: an
-  event; across processes: polling) and then answers its result; it never runs the
-  mutation again. A first request that never finished (the process died between its
-  write and storing the answer) leaves the outcome unknown: CONFLICT, never a second
-  write;
-- a mutation that answered errors wrote nothing and does not bind its key: the client
-  may correct the input and send it again under the same key;
+  event; across processes: polling), at most ``Settings.idempotency_wait_seconds`` from
+  the claim, and then answers its result;
+- whether the first request's write committed is known, atomically with that write: the
+  claim carries a random fencing ``token``, and every write transaction of the keyed
+  mutation (each ``ctx.session(write=True)`` it opens: ``Context.write_guard``) sets the
+  claim's ``applied`` flag, guarded by the token, in the same transaction as its rows.
+  So a claim left without an answer (the process was killed, the answer could not be
+  stored) is settled by the retry that finds it after the wait:
+
+  - not applied: the first write never committed. The retry takes the claim over (a new
+    token, compare-and-set on the old one) and runs the mutation itself. Should the first
+    request still be alive and try to commit later, its guard finds the token changed and
+    that transaction rolls back (the first request is answered CONFLICT
+    ``idempotency_taken_over``): one write, never two;
+  - applied: the write committed but its answer is lost. The retry is told so —
+    CONFLICT on ``input.clientMutationId`` with the message ``idempotency_applied`` ("the
+    operation was applied, its answer was lost: read the data again") — and nothing is
+    run again. The client counts the operation as done and rereads what it needs;
+- a mutation that answered errors and committed nothing does not bind its key (its
+  claim is deleted only while not applied): the client may correct the input and send it
+  again under the same key. One that committed a write and then answered errors keeps
+  that answer like any other;
 - a payload that carries a secret (a one-time password: shown once, never stored) keeps
   no answer: a retry is told CONFLICT — done once, the secret not shown again;
 - keys expire after ``Settings.idempotency_ttl_hours`` (then the key may be used anew);
   the stored answers, which may hold personal data, go with them (and with their
   institution).
+
+Requests without a key pay nothing for this; a keyed one runs one more statement per
+write transaction (the guard's UPDATE) and, after a crash, the takeover.
 
 One :class:`IdempotentMutation` field extension is put on every such field by
 :func:`bind` (at schema build, inside the permission check: an anonymous caller never
@@ -52,12 +71,15 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 
 from campusgraph.db.base import utcnow
 from campusgraph.db.models import IdempotencyKey
+from campusgraph.db.models.idempotency import new_token
+from campusgraph.db.tenancy import scoped
 from campusgraph.i18n import message
 from campusgraph.schema.errors import ErrorCode, MutationError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from sqlalchemy.orm import Session
     from strawberry.types import Info
     from strawberry.types.field import StrawberryField
 
@@ -150,6 +172,11 @@ def _text(node: Node) -> str:
 # =====================================================================================
 
 
+class ClaimTakenOver(Exception):
+    """A keyed mutation's write transaction found its claim's token replaced: a retry
+    took the key over, so this transaction must not commit (it is rolled back)."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Stored:
     id: int
@@ -157,6 +184,8 @@ class Stored:
     created_at: dt.datetime
     selection: str | None  # None: the first request is still running
     response: Any
+    token: str
+    applied: bool
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -165,6 +194,7 @@ class Pending:
 
     response_key: str
     key_id: int
+    token: str
     selection: str
     local: tuple[int, str, str]
 
@@ -178,13 +208,33 @@ class Replay:
 
 
 _INSERT = insert(_TABLE).returning(_K.id)
+_MINE = (_K.id == bindparam("key_id")) & (_K.token == bindparam("claim_token"))
 _FINISH = (
     update(_TABLE)
-    .where(_K.id == bindparam("key_id"))
+    .where(_MINE)
     .values(response_selection=bindparam("selection"), response=bindparam("response"))
 )
-_DROP = delete(_TABLE).where(_K.id == bindparam("key_id"))
-_FIND = select(_K.id, _K.input_hash, _K.created_at, _K.response_selection, _K.response).where(
+_DROP = delete(_TABLE).where(_MINE)
+#: A first request that answered errors or failed lets its key go, unless a write of it
+#: committed: then the key stays bound (its answer kept, or a retry told it was applied).
+_RELEASE = delete(_TABLE).where(_MINE, _K.applied.is_(False))
+#: In the mutation's own write transaction (see :func:`_guard`).
+_APPLY = update(_TABLE).where(_MINE).values(applied=True)
+#: A retry's takeover of a claim whose write never committed.
+_TAKE_OVER = (
+    update(_TABLE)
+    .where(_MINE, _K.applied.is_(False), _K.response_selection.is_(None))
+    .values(token=bindparam("new_token"), created_at=bindparam("claimed_at"))
+)
+_FIND = select(
+    _K.id,
+    _K.input_hash,
+    _K.created_at,
+    _K.response_selection,
+    _K.response,
+    _K.token,
+    _K.applied,
+).where(
     _K.user_id == bindparam("user_id"),
     _K.mutation == bindparam("mutation"),
     _K.client_mutation_id == bindparam("key"),
@@ -196,13 +246,15 @@ async def _alone(
 ) -> R:
     """Run one statement that commits by itself; ``read`` takes what it needs from the
     result. PostgreSQL: autocommit, one round trip instead of BEGIN, statement, COMMIT.
-    SQLite: a write session, whose writers queue in the loop."""
+    SQLite: a write session, whose writers queue in the loop (not ``ctx.session``: the
+    key's own statements are not the mutation's writes its guard marks)."""
     engine = ctx.factory.kw["bind"]
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             alone = await conn.execution_options(isolation_level="AUTOCOMMIT")
             return read(await alone.execute(statement, params))
-    async with ctx.session(write=True) as session:
+    assert ctx.viewer is not None
+    async with scoped(ctx.factory, ctx.viewer.institution_ids, write=True) as session:
         out = read(await (await session.connection()).execute(statement, params))
         await session.commit()
         return out
@@ -212,8 +264,12 @@ def _nothing(_result: Any) -> None:
     return None
 
 
-async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | None:
-    """Insert the key as running: its id, or None when the user already holds it."""
+def _rows(result: Any) -> int:
+    return int(result.rowcount)
+
+
+async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> tuple[int, str] | None:
+    """Insert the key as running: its id and token, or None when the user holds it."""
     viewer = ctx.viewer
     assert viewer is not None
     now = utcnow()
@@ -225,6 +281,7 @@ async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | No
             _K.created_at < cutoff,
         )
         await _alone(ctx, purge, {}, _nothing)
+    token = new_token()
     row = {
         "institution_id": viewer.institution_id,
         "user_id": viewer.user_id,
@@ -232,12 +289,40 @@ async def _claim(ctx: Context, mutation: str, key: str, digest: str) -> int | No
         "client_mutation_id": key,
         "input_hash": digest,
         "created_at": now,
+        "token": token,
     }
     try:
         key_id = await _alone(ctx, _INSERT, row, lambda result: result.scalar_one())
     except IntegrityError:
         return None
-    return int(key_id)
+    return int(key_id), token
+
+
+async def _take_over(ctx: Context, stored: Stored) -> str | None:
+    """Claim a key whose first request left no answer and no committed write: the new
+    token, or None when that request committed (or another retry took it) meanwhile. The
+    claim's time restarts, so other retries wait for this one as for a first request."""
+    token = new_token()
+    params = {
+        "key_id": stored.id,
+        "claim_token": stored.token,
+        "new_token": token,
+        "claimed_at": utcnow(),
+    }
+    return token if await _alone(ctx, _TAKE_OVER, params, _rows) == 1 else None
+
+
+def _guard(key_id: int, token: str) -> Callable[[Session], None]:
+    """The ``before_commit`` hook of a keyed mutation's write sessions: mark the claim
+    applied in the transaction that writes, or refuse to commit it if the claim was taken
+    over (a retry runs the mutation instead)."""
+    params = {"key_id": key_id, "claim_token": token}
+
+    def guard(session: Session) -> None:
+        if session.connection().execute(_APPLY, params).rowcount != 1:
+            raise ClaimTakenOver(key_id)
+
+    return guard
 
 
 async def _stored(ctx: Context, mutation: str, key: str) -> Stored | None:
@@ -249,12 +334,23 @@ async def _stored(ctx: Context, mutation: str, key: str) -> Stored | None:
     return Stored(*row) if row is not None else None
 
 
-async def _drop(ctx: Context, key_id: int) -> None:
-    await _alone(ctx, _DROP, {"key_id": key_id}, _nothing)
+async def _drop(ctx: Context, key_id: int, token: str) -> None:
+    await _alone(ctx, _DROP, {"key_id": key_id, "claim_token": token}, _nothing)
 
 
-async def _finish(ctx: Context, key_id: int, selection: str, response: Any) -> None:
-    params = {"key_id": key_id, "selection": selection, "response": response}
+async def _release(ctx: Context, key_id: int, token: str) -> bool:
+    """Let the key go if nothing of its request committed; whether it was let go."""
+    params = {"key_id": key_id, "claim_token": token}
+    return await _alone(ctx, _RELEASE, params, _rows) == 1
+
+
+async def _finish(ctx: Context, key_id: int, token: str, selection: str, response: Any) -> None:
+    params = {
+        "key_id": key_id,
+        "claim_token": token,
+        "selection": selection,
+        "response": response,
+    }
     await _alone(ctx, _FINISH, params, _nothing)
 
 
@@ -330,17 +426,17 @@ class IdempotentMutation(FieldExtension):
         digest = input_hash(mutation, kwargs)
         selection = selection_hash(info)
         response_key = str(info.path.key)
+        kept = selection if self.keeps_answer else NOT_KEPT
         for _ in range(3):
-            key_id = await _claim(ctx, mutation, key, digest)
-            if key_id is not None:
-                kept = selection if self.keeps_answer else NOT_KEPT
-                return await self._first(next_, source, info, kwargs, key, key_id, kept)
+            claimed = await _claim(ctx, mutation, key, digest)
+            if claimed is not None:
+                return await self._first(next_, source, info, kwargs, key, *claimed, kept)
             stored = await _stored(ctx, mutation, key)
             if stored is None:
                 continue  # released meanwhile: claim it
             ttl = dt.timedelta(hours=ctx.settings.idempotency_ttl_hours)
             if stored.created_at < utcnow() - ttl:
-                await _drop(ctx, stored.id)
+                await _drop(ctx, stored.id, stored.token)
                 continue
             if stored.input_hash != digest:
                 text = message("idempotency_key_reused", lang, id=key, mutation=mutation)
@@ -355,8 +451,15 @@ class IdempotentMutation(FieldExtension):
                 if stored is None:
                     continue  # the first request was refused and let the key go
                 if stored.selection is None:
-                    text = message("idempotency_key_running", lang, id=key)
-                    return self._answer(key, _error(ErrorCode.CONFLICT, text))
+                    if stored.applied:  # committed, the answer lost: never run again
+                        text = message("idempotency_applied", lang, id=key)
+                        return self._answer(key, _error(ErrorCode.CONFLICT, text))
+                    token = await _take_over(ctx, stored)
+                    if token is not None:  # never committed: run it here
+                        return await self._first(
+                            next_, source, info, kwargs, key, stored.id, token, kept
+                        )
+                    continue  # it committed, or another retry took it, meanwhile
             if stored.selection == NOT_KEPT:
                 text = message("idempotency_answer_not_kept", lang, id=key)
                 return self._answer(key, _error(ErrorCode.CONFLICT, text))
@@ -376,26 +479,35 @@ class IdempotentMutation(FieldExtension):
         kwargs: dict[str, Any],
         key: str,
         key_id: int,
+        token: str,
         selection: str,
     ) -> Any:
         ctx: Context = info.context
         assert ctx.viewer is not None
         local = (ctx.viewer.user_id, info.field_name, key)
         _running[local] = asyncio.Event()
+        ctx.write_guard = _guard(key_id, token)
         try:
             result = await next_(source, info, **kwargs)
         except asyncio.CancelledError:
-            _settled(local)  # the write may have happened: the key stays, its outcome unknown
+            _settled(local)  # the write may have committed: its claim's flag tells a retry
             raise
+        except ClaimTakenOver:
+            _settled(local)  # a retry runs it: this attempt's write was rolled back
+            text = message("idempotency_taken_over", ctx.language, id=key)
+            return self._answer(key, _error(ErrorCode.CONFLICT, text))
         except Exception:
-            await _drop(ctx, key_id)
-            _settled(local)
+            try:  # the key stays bound, without answer, if a write of it committed
+                await _release(ctx, key_id, token)
+            finally:
+                _settled(local)
             raise
-        if getattr(result, "errors", None):
-            await _drop(ctx, key_id)  # nothing was written: the key stays free
-            _settled(local)
-        else:
-            pending = Pending(str(info.path.key), key_id, selection, local)
+        finally:
+            ctx.write_guard = None
+        if getattr(result, "errors", None) and await _release(ctx, key_id, token):
+            _settled(local)  # nothing was written: the key stays free
+        else:  # answered, or answered errors after a write committed: keep the answer
+            pending = Pending(str(info.path.key), key_id, token, selection, local)
             ctx.extras.setdefault(EXTRAS, []).append(pending)
         return result
 
@@ -409,8 +521,8 @@ class IdempotencyResults(SchemaExtension):
         try:
             yield
         except BaseException:
-            # No answer to keep: the keys claimed stay "running" (their writes may have
-            # happened), and whoever waits for them is let go.
+            # No answer to keep: the keys claimed stay without one (their flags say
+            # whether they wrote), and whoever waits for them is let go.
             for item in ctx.extras.pop(EXTRAS, []) if ctx is not None else []:
                 if isinstance(item, Pending):
                     _settled(item.local)
@@ -429,10 +541,10 @@ class IdempotencyResults(SchemaExtension):
             if item.selection == NOT_KEPT:
                 response = None
             try:
-                await _finish(ctx, item.key_id, item.selection, response)
+                await _finish(ctx, item.key_id, item.token, item.selection, response)
             except Exception:
-                # The write stands; the key stays "running", so a retry is told the
-                # outcome is unknown instead of writing again.
+                # The write stands; the key stays without an answer, and applied if the
+                # mutation wrote: a retry is told so instead of writing again.
                 log.exception("could not store the answer of idempotency key %s", item.key_id)
             finally:
                 _settled(item.local)

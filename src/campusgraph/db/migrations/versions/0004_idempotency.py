@@ -10,6 +10,10 @@ answered ok with the other cell's mark and wrote nothing, and a retry answered t
 cell's current state, not the first answer. ``idempotency_key`` binds the key to
 (user, mutation) and to a hash of the input, and keeps the payload as first answered;
 every mutation with a ``clientMutationId`` goes through it (``schema/idempotency.py``).
+``token`` and ``applied`` fence a claim: the mutation's write transaction sets
+``applied`` guarded by the claimant's token, so a retry after a crash knows whether the
+first write committed (then it is told so) or not (then it takes the claim over with a
+new token and runs the mutation; the first request's late commit is refused).
 The receipts' unique index goes: the same id may now name different mutations, and an
 expired key may be used again.
 """
@@ -49,6 +53,8 @@ def upgrade() -> None:
         sa.Column("created_at", NOW, nullable=False),
         sa.Column("response_selection", sa.String(length=64), nullable=True),
         sa.Column("response", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("token", sa.String(length=32), nullable=False),
+        sa.Column("applied", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_idempotency_key"),
     )
     op.create_index(
