@@ -782,7 +782,20 @@ def tenant_filter_disabled() -> Iterator[None]:
     )
     saved = tenancy._ONE, tenancy._MANY
     tenancy._ONE = tenancy._MANY = vacuous
+    _forget_confined_statements()
     try:
         yield
     finally:
         tenancy._ONE, tenancy._MANY = saved
+        # Statements confined while the break was on are kept process-wide (each compiled
+        # ruleset keeps its viewers' screen statements, tenancy its confined forms): left
+        # there, they would carry the vacuous criteria into every later test.
+        _forget_confined_statements()
+
+
+def _forget_confined_statements() -> None:
+    from campusgraph.policies import engine
+
+    tenancy._CONFINED.clear()
+    for compiled in engine._COMPILED.values():
+        compiled.filters.clear()
