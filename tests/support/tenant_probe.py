@@ -50,8 +50,8 @@ from graphql import (
 )
 from sqlalchemy import select
 
+from campusgraph.db import demo, tenancy
 from campusgraph.db import models as m
-from campusgraph.db import tenancy
 from campusgraph.db.base import Base, TenantMixin
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
@@ -60,18 +60,9 @@ from tests.support import DEMO_TODAY
 from tests.support.client import GraphQLClient
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "queries"
-HOME = "altai-college-2016"
+HOME = demo.ALTAI.slug
 #: Every role of the home institution's ruleset (one demo account each).
-ROLES = (
-    "administrator",
-    "hr_specialist",
-    "curator",
-    "teacher",
-    "deputy_director",
-    "director",
-    "student",
-    "parent",
-)
+ROLES: tuple[str, ...] = demo.ALTAI.roles
 #: The roles that write anything at all there: each mutation is tried as each of them, so
 #: a refusal is not merely a role's lack of rights.
 WRITERS = ("administrator", "deputy_director", "hr_specialist", "teacher", "curator")
