@@ -37,6 +37,7 @@ from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
+from campusgraph.schema.base import unauthenticated
 from campusgraph.schema.root import build_schema
 from campusgraph.settings import Settings, get_settings
 
@@ -93,6 +94,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if context.viewer is None and self._too_long_to_be_a_sign_in(request_data):
+            return ExecutionResult(data=None, errors=[unauthenticated(context)])
         if self.trusted is not None:
             admitted = self._trusted(request_data, context.language)
             if isinstance(admitted, GraphQLError):
@@ -115,6 +118,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             # (campusgraph.deadline): its error is the time limit's.
             return self._timed_out(context.language)
         return result
+
+    def _too_long_to_be_a_sign_in(self, request_data: GraphQLRequestData) -> bool:
+        """An anonymous caller may only sign in (schema/gate.py refuses anything else after
+        parsing); where introspection is off, a document too long to be a sign-in is
+        refused before the parser spends the event loop's time on it."""
+        settings = self.settings
+        query = request_data.query or ""
+        return not settings.allow_introspection and (
+            len(query.encode()) > settings.max_anonymous_document_bytes
+        )
 
     def _timed_out(self, language: str) -> ExecutionResult:
         seconds = f"{self.settings.request_timeout_seconds:g}"

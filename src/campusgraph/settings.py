@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     #: could hold, list sizes from `first`, declared bounds or the page cap, multiplied
     #: through nesting, fragments expanded.
     max_query_cost: int = Field(default=25_000, ge=1)
+    #: Where introspection is off, an anonymous document longer than this is refused
+    #: before it is parsed: an anonymous caller may only sign in, which takes a few hundred
+    #: bytes, and parsing 16 KB costs the event loop ~25 ms.
+    max_anonymous_document_bytes: int = Field(default=2048, ge=256)
     #: A request running longer is stopped (SQLite statements interrupted, PostgreSQL ones
     #: cancelled) and answers TIMEOUT.
     request_timeout_seconds: float = Field(default=15.0, gt=0)

@@ -109,6 +109,34 @@ async def test_an_anonymous_document_reaching_beyond_sign_in_is_refused_before_v
     assert checks == [0]
 
 
+SIGN_IN_PADDED = (
+    'mutation { login(input: {institution: "altai-college-2016", login: "teacher", '
+    'password: "demo"}) { token } }\n# ' + "x" * 2100
+)
+
+
+@pytest.mark.parametrize(
+    ("document", "mode", "code"),
+    [
+        # unparseable: had it been parsed, the answer would be a syntax error
+        pytest.param("{ " * 1100, "production", "UNAUTHENTICATED", id="long-garbage"),
+        pytest.param(SIGN_IN_PADDED, "production", "UNAUTHENTICATED", id="long-sign-in"),
+        # where introspection is on (GraphiQL's own query is long), the parser sees it
+        pytest.param("{ " * 1100, "dev", "GRAPHQL_PARSE_FAILED", id="dev-parses"),
+    ],
+)
+async def test_an_anonymous_document_too_long_to_sign_in_is_refused_unparsed(
+    make_client: Any, document: str, mode: str, code: str
+) -> None:
+    # given an anonymous caller
+    async with make_client(mode=mode) as anonymous:
+        # when he sends a document longer than any sign-in (max_anonymous_document_bytes)
+        answer = await anonymous.query(document)
+    # then in production it is refused before the parser ran (a syntax error would say so)
+    assert answer["data"] is None
+    assert [e["extensions"]["code"] for e in answer["errors"]] == [code]
+
+
 async def test_sign_in_is_validated_and_runs(make_client: Any) -> None:
     # given an anonymous caller on a production server
     async with make_client(mode="production") as anonymous:
