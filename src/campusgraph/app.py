@@ -27,7 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from campusgraph import trusted_documents
+from campusgraph import penalties, trusted_documents
 from campusgraph.context import Context
 from campusgraph.db.engine import create_engine, refresh_statistics, session_factory
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
@@ -37,6 +37,7 @@ from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
+from campusgraph.resolvers.throttle import client_address
 from campusgraph.schema.base import unauthenticated
 from campusgraph.schema.root import build_schema
 from campusgraph.settings import Settings, get_settings
@@ -65,6 +66,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
         self.state = app_state
         self.settings = settings
+        self.penalties = penalties.Penalties(
+            settings.refusals_free, settings.refusal_pause_max_seconds
+        )
         self.trusted: dict[str, str] | None = (
             trusted_documents.load(settings.trusted_documents)
             if settings.trusted_documents is not None
@@ -86,6 +90,32 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
 
     async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        caller = self._caller(request, context)
+        await self.penalties.wait(caller)
+        result = await self._execute(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if result.errors and any(
+            (e.extensions or {}).get("code") in penalties.REFUSALS for e in result.errors
+        ):
+            self.penalties.refused(caller)
+        return result
+
+    def _caller(self, request: Any, context: Context) -> str:
+        """Whom refusals are counted for: the session, else the client's address."""
+        if context.viewer is not None:
+            return f"session:{context.viewer.session_id}"
+        return f"address:{client_address(request, self.settings)}"
+
+    async def _execute(
         self,
         request: Any,
         request_adapter: Any,

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     #: before it is parsed: an anonymous caller may only sign in, which takes a few hundred
     #: bytes, and parsing 16 KB costs the event loop ~25 ms.
     max_anonymous_document_bytes: int = Field(default=2048, ge=256)
+    #: Refusals before execution (cost, structure, anonymous) a caller may collect in a
+    #: minute before each further request of his waits (0.05 s, doubling, up to the
+    #: maximum): a flood of refused documents then slows itself down (penalties.py).
+    refusals_free: int = Field(default=10, ge=0)
+    refusal_pause_max_seconds: float = Field(default=2.0, ge=0)
     #: A request running longer is stopped (SQLite statements interrupted, PostgreSQL ones
     #: cancelled) and answers TIMEOUT.
     request_timeout_seconds: float = Field(default=15.0, gt=0)
