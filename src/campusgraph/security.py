@@ -7,8 +7,9 @@ import contextlib
 import hashlib
 import os
 import secrets
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -71,6 +72,10 @@ def default_concurrency() -> int:
     return max(1, _cores() - 1)
 
 
+#: How a failed check's place rests (the tests record the rests instead of waiting).
+rest: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
 class PasswordChecks:
     """Argon2 on worker threads, at most ``concurrency`` at once, at most ``queue`` more
     waiting in line (first come, first served).
@@ -101,7 +106,13 @@ class PasswordChecks:
 
     async def verify(self, password_hash: str, password: str, settings: Settings) -> bool:
         async with self._slots:
-            return await asyncio.to_thread(verify_password, password_hash, password, settings)
+            began = time.perf_counter()
+            ok = await asyncio.to_thread(verify_password, password_hash, password, settings)
+            if not ok and settings.argon2_failure_rest > 0:
+                # A failed check keeps its place a while: a flood of wrong passwords
+                # leaves the cores to everyone else (a right one goes on at once).
+                await rest((time.perf_counter() - began) * settings.argon2_failure_rest)
+            return ok
 
     async def hash(self, password: str, settings: Settings) -> str:
         async with self._slots:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     #: a sign-in beyond that is refused at once ("try again in a few seconds").
     argon2_concurrency: int | None = Field(default=None, ge=1)
     argon2_queue: int = Field(default=32, ge=0)
+    #: After a check that failed, its place in line rests this many times as long as the
+    #: check took: guesses spread over logins and addresses (which no per-key throttle
+    #: slows) then take at most 1 / (1 + rest) of a core per place, not all of it.
+    argon2_failure_rest: float = Field(default=1.0, ge=0)
     #: Sign-in throttling (see resolvers/throttle.py). Per login (realm + login) and per
     #: client address: the first ``*_free`` failures cost nothing, each further one doubles
     #: the wait before the next check (from ``sign_in_delay_seconds``), and at ``*_lockout``

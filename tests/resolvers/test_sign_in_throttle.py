@@ -474,3 +474,26 @@ async def test_a_full_line_of_password_checks_refuses_at_once_and_a_short_one_wa
         assert (await first)[1]["token"]
         assert (await second)[1]["token"]
         assert held.calls == 2
+
+
+async def test_a_failed_check_rests_its_place_in_line_and_a_right_one_does_not(
+    make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a line whose failed checks rest twice as long as they took
+    rests: list[float] = []
+
+    async def record(seconds: float) -> None:
+        rests.append(seconds)
+
+    monkeypatch.setattr(security, "rest", record)
+    async with make_client(argon2_failure_rest=2.0) as client:
+        # When a sign-in with the right password is checked
+        _, right = await _attempt(client, KNOWN, "demo")
+        assert right["token"]
+        assert rests == []
+        # and one with a wrong password
+        _, wrong = await _attempt(client, (ALTAI, "curator"), "wrong")
+    # Then only the failed check's place rested, and for longer than nothing
+    assert wrong["token"] is None
+    assert len(rests) == 1
+    assert rests[0] > 0
