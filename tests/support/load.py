@@ -47,6 +47,9 @@ def app_server(database_url: str, log_dir: Path) -> Server:
             "CAMPUSGRAPH_TODAY": DEMO_TODAY.isoformat(),
             "CAMPUSGRAPH_ARGON2_TIME_COST": "1",
             "CAMPUSGRAPH_ARGON2_MEMORY_KIB": "64",
+            # A retry after the kill waits this long for the dead request before taking
+            # its key over (10 s by default: long enough for any live one).
+            "CAMPUSGRAPH_IDEMPOTENCY_WAIT_SECONDS": "3",
             "PYTHONPATH": os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")]),
             "PYTHONUNBUFFERED": "1",
         }
