@@ -363,6 +363,23 @@ def delete_input(d: Drawn) -> dict[str, Any]:
     return {"id": d.gid}
 
 
+def catalogue(
+    name: str,
+    obj: str,
+    pick: Pick,
+    *,
+    create: Callable[[Drawn], dict[str, Any]],
+    update: Callable[[Drawn], dict[str, Any]],
+) -> list[Spec]:
+    """A catalogue's create, update and delete: a new row of the institution, and an
+    existing one picked the same way for the update and the delete."""
+    return [
+        Spec(f"create{name}", nothing(), create, inst_needs((obj, "create"))),
+        Spec(f"update{name}", pick, update, row_needs(obj, "update")),
+        Spec(f"delete{name}", pick, delete_input, row_needs(obj, "delete")),
+    ]
+
+
 # -- oracles of the journal's cells -------------------------------------------------------
 
 
@@ -764,59 +781,26 @@ SPECS: list[Spec] = [
         inst_needs(("group", "update"), ("group", "create"), ("movement_order", "create")),
         reference=True,
     ),
-    Spec(
-        "createDepartment",
-        nothing(),
-        lambda d: {"name": unique("Отделение")},
-        inst_needs(("department", "create")),
-    ),
-    Spec(
-        "updateDepartment",
+    *catalogue(
+        "Department",
+        "department",
         any_of(m.Department, "Department"),
-        lambda d: {"id": d.gid, "name": unique("Отделение")},
-        row_needs("department", "update"),
+        create=lambda d: {"name": unique("Отделение")},
+        update=lambda d: {"id": d.gid, "name": unique("Отделение")},
     ),
-    Spec(
-        "deleteDepartment",
-        any_of(m.Department, "Department"),
-        delete_input,
-        row_needs("department", "delete"),
-    ),
-    Spec(
-        "createSpeciality",
-        nothing(),
-        lambda d: {"code": f"99.{next(_n):02d}.01", "name": unique("Специальность")},
-        inst_needs(("speciality", "create")),
-    ),
-    Spec(
-        "updateSpeciality",
+    *catalogue(
+        "Speciality",
+        "speciality",
         any_of(m.Speciality, "Speciality"),
-        lambda d: {"id": d.gid, "qualification": unique("техник")},
-        row_needs("speciality", "update"),
+        create=lambda d: {"code": f"99.{next(_n):02d}.01", "name": unique("Специальность")},
+        update=lambda d: {"id": d.gid, "qualification": unique("техник")},
     ),
-    Spec(
-        "deleteSpeciality",
-        any_of(m.Speciality, "Speciality"),
-        delete_input,
-        row_needs("speciality", "delete"),
-    ),
-    Spec(
-        "createEducationalProgram",
-        nothing(),
-        lambda d: {"name": unique("Программа"), "level": "СПО", "durationYears": 3},
-        inst_needs(("program", "create")),
-    ),
-    Spec(
-        "updateEducationalProgram",
+    *catalogue(
+        "EducationalProgram",
+        "program",
         any_of(m.EducationalProgram, "EducationalProgram"),
-        lambda d: {"id": d.gid, "name": unique("Программа")},
-        row_needs("program", "update"),
-    ),
-    Spec(
-        "deleteEducationalProgram",
-        any_of(m.EducationalProgram, "EducationalProgram"),
-        delete_input,
-        row_needs("program", "delete"),
+        create=lambda d: {"name": unique("Программа"), "level": "СПО", "durationYears": 3},
+        update=lambda d: {"id": d.gid, "name": unique("Программа")},
     ),
     Spec(
         "createCurriculum",
@@ -896,23 +880,12 @@ SPECS: list[Spec] = [
         row_needs("room", "update"),
     ),
     Spec("deleteRoom", any_of(m.Room, "Room", 2), delete_input, row_needs("room", "delete")),
-    Spec(
-        "createPosition",
-        nothing(),
-        lambda d: {"name": unique("Должность")},
-        inst_needs(("position", "create")),
-    ),
-    Spec(
-        "updatePosition",
+    *catalogue(
+        "Position",
+        "position",
         any_of(m.Position, "Position", 3),
-        lambda d: {"id": d.gid, "name": unique("Должность")},
-        row_needs("position", "update"),
-    ),
-    Spec(
-        "deletePosition",
-        any_of(m.Position, "Position", 3),
-        delete_input,
-        row_needs("position", "delete"),
+        create=lambda d: {"name": unique("Должность")},
+        update=lambda d: {"id": d.gid, "name": unique("Должность")},
     ),
     Spec(
         "createAcademicYear",
