@@ -183,6 +183,9 @@ def make_settings(database: Database, **overrides: Any) -> Settings:
         # Tests send many refused documents as one caller on purpose; the pause those
         # earn (penalties.py) is tested on its own, with a low allowance.
         "refusals_free": 1_000_000,
+        # A loaded machine (CI's two cores, or a sweep firing its documents at once) must
+        # not turn a slow answer into TIMEOUT: the time limit is tested on its own, low.
+        "request_timeout_seconds": 300.0,
     }
     values.update(overrides)
     return Settings(**values)
