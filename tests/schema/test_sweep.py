@@ -30,16 +30,6 @@ from tests.support.documents import (
     schema,
 )
 
-#: A FORBIDDEN non-null field nulls its parent, and graphql-core cancels the siblings'
-#: resolvers before they start: Python then warns that their coroutines never ran.
-#: Harmless, and expected on every such refusal the sweep provokes.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <coroutine object GraphQLCoreConverter"
-    ":pytest.PytestUnraisableExceptionWarning",
-    "ignore:coroutine 'GraphQLCoreConverter.from_resolver.<locals>._async_resolver'"
-    " was never awaited:RuntimeWarning",
-)
-
 REGION = "demo-region"
 #: Accounts swept at once.
 CONCURRENT = 4
