@@ -368,6 +368,25 @@ async def test_nodes_fail_one_by_one(altai: dict[str, Any]) -> None:
     assert error["extensions"]["code"] == "VALIDATION"
 
 
+async def test_nodes_are_loaded_together(
+    altai: dict[str, Any], shared_db: Any, sql_counter: Any
+) -> None:
+    """Each id fails alone, yet the ids are not fetched one by one: one statement per type
+    however many are asked (before, one per id)."""
+    # given one group, then every group of the institution
+    groups = altai["groups"]
+    assert len(groups) > 3
+    counts = []
+    for ids in (groups[:1], groups):
+        # when the director asks for them by id
+        with sql_counter() as sql:
+            nodes = (await altai["director"].data(NODES, {"ids": ids}))["nodes"]
+        assert [n["id"] for n in nodes] == ids
+        counts.append(sql.count)
+    # then as many statements are run for all as for one
+    assert counts[0] == counts[1], counts
+
+
 async def test_a_refused_compliance_report_leaves_the_institution(
     shared_sign_in: Any, altai: dict[str, Any]
 ) -> None:
