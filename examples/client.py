@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,15 @@ def call(
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:
         payload: dict[str, Any] = json.loads(response.read())
-    if payload.get("errors"):
-        raise SystemExit(f"{name}: {payload['errors']}")
-    return payload["data"]
+    data = payload.get("data")
+    if data is None:  # the request itself was refused (signed out, too costly …)
+        raise SystemExit(f"{name}: {payload.get('errors')}")
+    # A refused or missing item fails alone: null at its path, the rest is answered.
+    for error in payload.get("errors") or []:
+        where = ".".join(str(p) for p in error.get("path") or [])
+        code = (error.get("extensions") or {}).get("code")
+        print(f"{name}: {where}: {code}: {error['message']}", file=sys.stderr)
+    return data
 
 
 def main() -> None:
@@ -54,7 +61,10 @@ def main() -> None:
         raise SystemExit(login["errors"][0]["message"])
     token = login["token"]
     viewer = call(args.url, "02-viewer.graphql", {}, token)["viewer"]
-    assignment = viewer["employee"]["teachingAssignments"][0]
+    assignments = (viewer["employee"] or {}).get("teachingAssignments") or []
+    if not assignments:
+        raise SystemExit(f"{args.login} teaches nothing here: sign in as a teacher")
+    assignment = assignments[0]
     overview = call(args.url, "04-institution-overview.graphql", {}, token)["institution"]
     current = next(y for y in overview["academicYears"] if y["isCurrent"])
     period = current["periods"][0]
@@ -68,6 +78,8 @@ def main() -> None:
         },
         token,
     )["journal"]
+    if journal is None:  # not found or not yours to read: the error above says which
+        raise SystemExit(1)
     print(
         f"{journal['group']['name']} · {journal['discipline']['name']} · {journal['period']['name']}"
     )

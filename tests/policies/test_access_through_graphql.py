@@ -66,8 +66,9 @@ async def test_teacher_is_refused_the_journal_of_a_group_he_does_not_teach(
         JOURNAL, {"group": other, "discipline": discipline, "period": period}
     )
 
-    assert payload["data"] is None
+    assert payload["data"] == {"journal": None}
     error = payload["errors"][0]
+    assert error["path"] == ["journal"]
     assert error["extensions"]["code"] == "FORBIDDEN"
     assert error["extensions"]["ruleset"] == "altai-college-2016"
     assert error["extensions"]["object"] == "journal"

@@ -214,10 +214,12 @@ async def test_students_parents_and_staff_without_report_read_are_refused(
         payload = await viewer.query(REPORT, {"period": semester["id"]})
         assert payload["data"]["institution"] is None
         assert "compliance" not in str(payload)
-    # The HR specialist sees the institution but the ruleset grants him no report.
+    # The HR specialist sees the institution but the ruleset grants him no report: the
+    # report alone is refused.
     hr = await shared_sign_in("altai-college-2016", "hr_specialist")
     payload = await hr.query(REPORT, {"period": semester["id"]})
-    assert payload["data"]["institution"] is None
+    assert payload["data"]["institution"] == {"compliance": None}
+    assert payload["errors"][0]["path"] == ["institution", "compliance"]
     error = payload["errors"][0]["extensions"]
     assert (error["code"], error["object"], error["action"]) == ("FORBIDDEN", "report", "read")
 

@@ -286,9 +286,10 @@ async def test_a_refused_journal_among_others_is_refused_alone(sign_in: Any) -> 
     swapped = {**variables, "d0": other, "d1": ids["discipline"]}
     backward = await teacher.query(_summary(2), swapped)
 
-    # then only the one he does not teach is refused (`journal` is non-null, so the
-    # refusal nulls the whole answer, as GraphQL says)
-    for payload, refused in ((forward, "d1"), (backward, "d0")):
+    # then only the one he does not teach is refused, alone: the other is answered
+    for payload, refused, answered in ((forward, "d1", "d0"), (backward, "d0", "d1")):
         [error] = payload["errors"]
         assert error["path"] == [refused]
         assert error["extensions"]["code"] == "FORBIDDEN"
+        assert payload["data"][refused] is None
+        assert payload["data"][answered]["rows"]

@@ -1,9 +1,12 @@
 """Every demo account of every ruleset runs every example document, every root field and
-every ``viewer`` field (generated from the schema, to depth 2): nothing answers INTERNAL.
+every ``viewer`` field (generated from the schema, to depth 2): nothing answers INTERNAL,
+and every refusal fails alone.
 
 A well-formed request must be answered with data or with the client's error (FORBIDDEN,
 VALIDATION, NOT_FOUND …). An INTERNAL error is a bug — a curator's ``Student.parents``
-was one, in every shipped ruleset, until this sweep ran over every account.
+was one, in every shipped ruleset, until this sweep ran over every account. So is a
+FORBIDDEN or NOT_FOUND that nulls more than its own field (tests/schema/test_nullability.py
+states the rule): a teacher's two journals, one refused, once answered ``data: null``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 from graphql import FieldNode, GraphQLObjectType, OperationDefinitionNode, parse
 
 from campusgraph.db import demo
+from tests.support.alone import spread
 from tests.support.client import GraphQLClient
 from tests.support.databases import Database
 from tests.support.documents import (
@@ -24,16 +28,6 @@ from tests.support.documents import (
     query_operations,
     root_documents,
     schema,
-)
-
-#: A FORBIDDEN non-null field nulls its parent, and graphql-core cancels the siblings'
-#: resolvers before they start: Python then warns that their coroutines never ran.
-#: Harmless, and expected on every such refusal the sweep provokes.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <coroutine object GraphQLCoreConverter"
-    ":pytest.PytestUnraisableExceptionWarning",
-    "ignore:coroutine 'GraphQLCoreConverter.from_resolver.<locals>._async_resolver'"
-    " was never awaited:RuntimeWarning",
 )
 
 REGION = "demo-region"
@@ -177,6 +171,8 @@ async def test_no_document_of_any_demo_account_answers_internal(
             failures.extend(
                 f"{login} {label}: {e['message']} at {e.get('path')}" for e in _internal(payload)
             )
+            # (and every refusal of one row nulled its own field only)
+            failures.extend(f"{login} {label}: {problem}" for problem in spread(payload))
             refused = [e for e in payload.get("errors") or [] if not e.get("path")]
             if refused:
                 failures.append(f"{login} {label}: not executed: {refused}")

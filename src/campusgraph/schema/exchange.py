@@ -205,11 +205,12 @@ class ExchangeQueries:
         description="Export a list as CSV or XLSX, in the columns `importList` reads. Needs "
         "`<object> export` (or `read` where the ruleset has no export line for it); rows "
         "are those that line reaches; personal-data columns only where `<object>.personal` "
-        "read allows. Audited.",
+        "read allows. Audited. Null, with a FORBIDDEN error at its path, where the ruleset "
+        "refuses it.",
     )
     async def export_list(
         self, info: GraphQLInfo, kind: ListKind, format: FileFormat = FileFormat.CSV
-    ) -> ExportedFile:
+    ) -> ExportedFile | None:
         ctx = info.context
         viewer = ctx.viewer
         assert viewer is not None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.extensions import (
@@ -136,9 +137,18 @@ class CoreQuery:
     async def node(self, info: GraphQLInfo, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(permission_classes=signed_in, description="Several objects by global id.")
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="Several objects by global id, in the order asked; each fails alone: null "
+        "where `node(id:)` would be null, null with an error at its index for a malformed id.",
+    )
     async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
-        return [await resolve_node(info, gid) for gid in ids[: info.context.settings.max_page_size]]
+        found = await asyncio.gather(
+            *(resolve_node(info, gid) for gid in ids[: info.context.settings.max_page_size]),
+            return_exceptions=True,
+        )
+        # graphql-core reports an exception item as that index's error, the others stand.
+        return cast(list[Node | None], found)
 
     @strawberry.field(permission_classes=signed_in, description="The institution signed in to.")
     async def institution(self, info: GraphQLInfo) -> Institution | None:
@@ -163,7 +173,9 @@ class CoreQuery:
 
     @strawberry.field(
         permission_classes=signed_in,
-        description="The journal of a group in one discipline and period (columnar).",
+        description="The journal of a group in one discipline and period (columnar); null, "
+        "with a NOT_FOUND or FORBIDDEN error at its path, when there is none or it is not "
+        "yours to read.",
     )
     async def journal(
         self,
@@ -171,7 +183,7 @@ class CoreQuery:
         group: strawberry.ID,
         discipline: strawberry.ID,
         period: strawberry.ID,
-    ) -> Journal:
+    ) -> Journal | None:
         return await resolve_journal(info, group, discipline, period)
 
 

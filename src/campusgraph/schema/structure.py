@@ -369,10 +369,14 @@ class Group(Node):
         page = await reads.page(info.context, "lesson", stmt, first=first, after=after)
         return Connection.from_page(page, lambda r: Lesson.of(r[0]))
 
-    @strawberry.field(description="The journal of this group in one discipline and period.")
+    @strawberry.field(
+        description="The journal of this group in one discipline and period; null, with a "
+        "NOT_FOUND or FORBIDDEN error at its path, when there is none or it is not yours to "
+        "read."
+    )
     async def journal(
         self, info: GraphQLInfo, discipline: strawberry.ID, period: strawberry.ID
-    ) -> Annotated[Journal, strawberry.lazy(JournalModule)]:
+    ) -> Annotated[Journal, strawberry.lazy(JournalModule)] | None:
         from campusgraph.schema.journal import resolve_journal
 
         return await resolve_journal(info, self.id, discipline, period)
@@ -488,11 +492,12 @@ class Institution(Node):
     @strawberry.field(
         description="The regulation's journal deadlines checked up to today for one period "
         "(lesson topics, attendance, absence reasons, final marks), per group and teacher; "
-        "for roles the ruleset grants `report` read."
+        "for roles the ruleset grants `report` read; null, with a FORBIDDEN or NOT_FOUND "
+        "error at its path, for anyone else or a period not yours to read."
     )
     async def compliance(
         self, info: GraphQLInfo, period: strawberry.ID
-    ) -> Annotated[ComplianceReport, strawberry.lazy(JournalRulesModule)]:
+    ) -> Annotated[ComplianceReport, strawberry.lazy(JournalRulesModule)] | None:
         from campusgraph.schema.journal_rules import resolve_compliance
 
         return await resolve_compliance(info, period)
