@@ -167,7 +167,10 @@ def lint_rules(
     for table, body in own.items():
         if table not in tables:
             problems.append(
-                (source, f"[rules.{table}]: no code reads this table (declare each key where it is read, or remove it)")
+                (
+                    source,
+                    f"[rules.{table}]: no code reads this table (declare each key where it is read, or remove it)",
+                )
             )
             continue
         if not isinstance(body, Mapping):
@@ -177,18 +180,27 @@ def lint_rules(
             key = keys.get((table, name))
             if key is None:
                 problems.append(
-                    (source, f"rules.{table}.{name}: no code reads this key (declare it where it is read, or remove it)")
+                    (
+                        source,
+                        f"rules.{table}.{name}: no code reads this key (declare it where it is read, or remove it)",
+                    )
                 )
             elif not key.fits(value):
                 problems.append(
-                    (source, f"{key.path}: {value!r} is not {_kind_name(key.kind)} (read by {key.reader})")
+                    (
+                        source,
+                        f"{key.path}: {value!r} is not {_kind_name(key.kind)} (read by {key.reader})",
+                    )
                 )
     for key in keys.values():
         if key.required:
-            table = merged.get(key.table)
-            if not isinstance(table, Mapping) or key.name not in table:
+            merged_table = merged.get(key.table)
+            if not isinstance(merged_table, Mapping) or key.name not in merged_table:
                 problems.append(
-                    (source, f"{key.path} is read by {key.reader} with no default, and this ruleset lacks it")
+                    (
+                        source,
+                        f"{key.path} is read by {key.reader} with no default, and this ruleset lacks it",
+                    )
                 )
     return problems
 

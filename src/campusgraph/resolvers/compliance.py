@@ -765,9 +765,7 @@ async def _late_attestation_marks(
         )
     # Whether the mark exists is the fact checked: asked unfiltered, like final marks.
     fm, pr = m.FinalMark, m.Period
-    marks: dict[tuple[int, int], list[tuple[dt.date, dt.date, dt.date | None]]] = defaultdict(
-        list
-    )
+    marks: dict[tuple[int, int], list[tuple[dt.date, dt.date, dt.date | None]]] = defaultdict(list)
     for student, discipline, starts, ends, set_on in (
         await session.execute(
             select(fm.student_id, fm.discipline_id, pr.starts_on, pr.ends_on, fm.set_on)

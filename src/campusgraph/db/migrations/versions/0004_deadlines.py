@@ -26,11 +26,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("student") as batch:
         batch.add_column(sa.Column("created_on", sa.Date(), nullable=True))
-        batch.add_column(sa.Column(
+        batch.add_column(
+            sa.Column(
                 "created_by_user_id",
                 sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                 nullable=True,
-            ))
+            )
+        )
     with op.batch_alter_table("final_mark") as batch:
         batch.add_column(sa.Column("set_on", sa.Date(), nullable=True))
 
