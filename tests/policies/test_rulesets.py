@@ -450,7 +450,8 @@ def test_non_permission_rules_are_data() -> None:
     assert armavir_rule["min_graded_share"] == 0.5
     assert "thresholds" not in (FINAL_MARK.read(altai) or {})
     topic = LESSON_TOPIC.read(tomsk)
-    assert topic is not None and "Повторение" in topic["forbidden_bare"]
+    assert topic is not None
+    assert "Повторение" in topic["forbidden_bare"]
 
 
 # -- the example ruleset -----------------------------------------------------------------
