@@ -158,13 +158,19 @@ async def test_a_student_card_entered_after_its_working_day_is_flagged(
     assert english["total"] == report["total"]
 
 
-async def test_no_card_check_where_the_regulation_names_no_term(shared_sign_in: Any) -> None:
+async def test_no_card_check_where_the_regulation_names_no_term_and_clauses_are_cited(
+    shared_sign_in: Any,
+) -> None:
     head = await shared_sign_in("barnaul-school6-2016", "head_teacher")
     periods = (await head.data("{ viewer { institution { periods { id } } } }"))["viewer"][
         "institution"
     ]["periods"]
     report = await _report(head, periods[0]["id"])
     assert {c["kind"] for c in report["checks"]}.isdisjoint({"STUDENT_CARD", "ATTESTATION_MARK"})
+    # the checks it has cite its clause, in the examples' words too
+    final = _check(report, "FINAL_MARK")
+    assert final["clause"].startswith("п. 2.1: «Выставление четвертных и полугодовых")
+    assert all(e["text"].endswith(final["clause"]) for e in final["examples"])
 
 
 # =====================================================================================
