@@ -214,6 +214,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Карточки обучающихся заведены позже срока",
         "Student cards entered after the deadline",
     ),
+    "compliance_expulsion_order": (
+        "Приказы об отчислении внесены позже срока",
+        "Expulsion orders entered after the deadline",
+    ),
+    "compliance_example_expulsion_order": (
+        "{group}: приказ об отчислении {student} (отчислен {date}) внесён {done}, "
+        "срок — {deadline}; внёс {teacher}",
+        "{group}: the expulsion order of {student} (expelled {date}) was entered {done}, "
+        "due {deadline}; entered by {teacher}",
+    ),
     "compliance_attestation_mark": (
         "Оценки промежуточной аттестации не выставлены в срок",
         "Attestation marks not set in time",

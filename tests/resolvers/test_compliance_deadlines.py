@@ -1,6 +1,7 @@
-"""The compliance report's student-card and attestation-mark checks: a card entered later
-than ``rules.deadlines.student_card_days`` working days after the enrolment date (Altai
-п. 4.2: 1), an exam of the timetable whose attestation mark is missing or set later than
+"""The compliance report's student-card, expulsion-order and attestation-mark checks: a
+card or an expulsion order entered later than ``rules.deadlines.student_card_days`` /
+``expulsion_order_days`` working days after the enrolment / expulsion (Altai п. 4.2: 1 and
+1), an exam of the timetable whose attestation mark is missing or set later than
 ``attestation_mark_days`` after it (Armavir п. 4.6: the next working day) — at the exact
 boundary, across a weekend and the 4 November holiday, in Russian and English."""
 
@@ -30,7 +31,7 @@ query ($period: ID!) {
         examples { kind date deadline doneOn groupName disciplineName teacherName
                    studentName text }
       }
-      byGroup { name counts { studentCard attestationMark total } }
+      byGroup { name counts { studentCard expulsionOrder attestationMark total } }
     }
   }
 }
@@ -98,12 +99,26 @@ async def _enrol(hr: Any, surname: str, enrolled: dt.date, group: str) -> None:
     assert issued["errors"] == []
 
 
-async def test_a_student_card_entered_after_its_working_day_is_flagged(
+async def _expel(hr: Any, student: int, expelled: dt.date) -> None:
+    """An expulsion order entered today (the client's today), effective on ``expelled``."""
+    order = {
+        "kind": "EXPULSION",
+        "number": f"{student}-о",
+        "signedOn": expelled.isoformat(),
+        "effectiveOn": expelled.isoformat(),
+        "items": [{"student": to_global_id("Student", student)}],
+    }
+    issued = (await hr.data(ISSUE, {"input": order}))["issueMovementOrder"]
+    assert issued["errors"] == [], issued
+
+
+async def test_a_card_or_an_expulsion_order_entered_after_its_working_day_is_flagged(
     db: Any, make_client: Any
 ) -> None:
     group_pk, _ = await group_and_discipline(db, ALTAI, "ИС-11", "Математика")
     group = to_global_id("Group", group_pk)
     semester = to_global_id("Period", await period_id(db, ALTAI, dt.date(2026, 11, 2), "semester"))
+    members = await _members(db, group_pk, dt.date(2026, 11, 2))
 
     # Given cards entered on Thursday 5 November, after the 4 November holiday: one
     # enrolled on Tuesday the 3rd (its one working day is the 5th: on time), one on
@@ -113,12 +128,17 @@ async def test_a_student_card_entered_after_its_working_day_is_flagged(
         author = (await hr.data(ME))["viewer"]["employee"]["shortName"]
         await _enrol(hr, "Вовремянова", dt.date(2026, 11, 3), group)
         await _enrol(hr, "Запоздалова", dt.date(2026, 11, 2), group)
+        # and expulsion orders entered that day: effective the 2nd (late), the 3rd (on time)
+        await _expel(hr, members[0][1], dt.date(2026, 11, 2))
+        await _expel(hr, members[1][1], dt.date(2026, 11, 3))
     # and cards entered on Monday 30 November: enrolled on Friday the 27th (due Monday,
     # across the weekend: on time), on Thursday the 26th (due Friday: late)
     async with make_client(today=dt.date(2026, 11, 30)) as client:
         hr = await client.as_(ALTAI, "hr_specialist")
         await _enrol(hr, "Пятничная", dt.date(2026, 11, 27), group)
         await _enrol(hr, "Четвергова", dt.date(2026, 11, 26), group)
+        await _expel(hr, members[2][1], dt.date(2026, 11, 26))
+        await _expel(hr, members[3][1], dt.date(2026, 11, 27))
 
         # When the deputy director reads the report that Monday
         deputy = await client.as_(ALTAI, "deputy_director")
@@ -149,6 +169,24 @@ async def test_a_student_card_entered_after_its_working_day_is_flagged(
     )
     row = next(r for r in report["byGroup"] if r["name"] == "ИС-11")
     assert row["counts"]["studentCard"] == 2
+    # and so are the two late expulsion orders, under the group the students left
+    orders = _check(report, "EXPULSION_ORDER")
+    assert (orders["rule"], orders["days"]) == ("rules.deadlines.expulsion_order_days", 1)
+    assert orders["clause"].startswith("п. 4.2: «не позднее 1 рабочего дня с даты отчисления")
+    assert orders["count"] == row["counts"]["expulsionOrder"] == 2
+    assert [
+        (e["studentName"], e["date"], e["deadline"], e["doneOn"], e["teacherName"])
+        for e in orders["examples"]
+    ] == [
+        (members[0][0], "2026-11-02", "2026-11-03", "2026-11-05", author),
+        (members[2][0], "2026-11-26", "2026-11-27", "2026-11-30", author),
+    ]
+    assert orders["examples"][0]["text"].startswith(
+        f"ИС-11: приказ об отчислении {members[0][0]} (отчислен 02.11.2026) внесён 05.11.2026"
+    )
+    assert _check(english, "EXPULSION_ORDER")["examples"][0]["text"].startswith(
+        f"ИС-11: the expulsion order of {members[0][0]} (expelled 02.11.2026) was entered"
+    )
     # in English too, the clause cited as the ruleset words it
     in_english = _check(english, "STUDENT_CARD")
     assert in_english["examples"][0]["text"].startswith(
@@ -166,7 +204,9 @@ async def test_no_card_check_where_the_regulation_names_no_term_and_clauses_are_
         "institution"
     ]["periods"]
     report = await _report(head, periods[0]["id"])
-    assert {c["kind"] for c in report["checks"]}.isdisjoint({"STUDENT_CARD", "ATTESTATION_MARK"})
+    assert {c["kind"] for c in report["checks"]}.isdisjoint(
+        {"STUDENT_CARD", "EXPULSION_ORDER", "ATTESTATION_MARK"}
+    )
     # the checks it has cite its clause, in the examples' words too
     final = _check(report, "FINAL_MARK")
     assert final["clause"].startswith("п. 2.1: «Выставление четвертных и полугодовых")

@@ -366,6 +366,7 @@ async def _write_students(run: _Run, plan: _StudentPlan, viewer: Viewer | None) 
             effective_on=key[1],
             note=run.msg("import_order_note"),
             created_by_user_id=viewer.user_id if viewer else None,
+            created_on=run.today,
         )
         for key, found in orders.items()
         if found is None

@@ -1,6 +1,6 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Six checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+Seven checks, each with its deadline from ``[rules.deadlines]`` (working days, see
 :func:`~campusgraph.resolvers.journal_rules.working_days_after`); the last two only where
 the ruleset sets their term, since the regulations without it name no such duty:
 
@@ -24,6 +24,10 @@ the ruleset sets their term, since the regulations without it name no such duty:
                     Armavir п. 4.1: 3), among the cards entered in the period. A card not
                     entered at all is invisible by nature; a card not yet in a group is
                     no group's and shows once the student is put in one;
+``expulsion_order`` an expulsion order entered (``movement_order.created_on``) later than
+                    ``expulsion_order_days`` after its effective date (Altai п. 4.2: 1,
+                    Armavir п. 4.1: 3), one row per student it expels, under the group he
+                    left, among the orders entered in the period;
 ``attestation_mark`` an exam of the timetable (``TimetableKind.EXAM`` entries, one per
                     matching weekday of their range in the period) whose attestation or
                     exam mark (a final mark of that kind whose period holds the exam's
@@ -31,7 +35,7 @@ the ruleset sets their term, since the regulations without it name no such duty:
                     that day lacks after ``attestation_mark_days`` (Armavir п. 4.6: the
                     next working day), or got later (``final_mark.set_on``).
 
-Cards and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
+Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
 judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).
 
 Who may see it: the groups come through the ``report`` read filter; each check's rows also
@@ -61,7 +65,7 @@ from sqlalchemy.orm import aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
-from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, TimetableKind
+from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, MovementKind, TimetableKind
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.engine import Decision, Forbidden
@@ -82,6 +86,7 @@ class ComplianceKind(enum.StrEnum):
     ABSENCE_REASON = "absence_reason"
     FINAL_MARK = "final_mark"
     STUDENT_CARD = "student_card"
+    EXPULSION_ORDER = "expulsion_order"
     ATTESTATION_MARK = "attestation_mark"
 
 
@@ -105,6 +110,9 @@ DEADLINE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.STUDENT_CARD: _days(
         "student_card_days", None, "the student card, after the enrolment date"
     ),
+    ComplianceKind.EXPULSION_ORDER: _days(
+        "expulsion_order_days", None, "the expulsion order, after the expulsion's date"
+    ),
     ComplianceKind.ATTESTATION_MARK: _days(
         "attestation_mark_days", None, "attestation marks, after the exam's day"
     ),
@@ -117,6 +125,7 @@ CLAUSE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.ABSENCE_REASON: _clause("absence_reason_clause", "cites absence_reason_days"),
     ComplianceKind.FINAL_MARK: _clause("final_mark_clause", "cites final_mark_days_after_period"),
     ComplianceKind.STUDENT_CARD: _clause("student_card_clause", "cites student_card_days"),
+    ComplianceKind.EXPULSION_ORDER: _clause("expulsion_order_clause", "cites expulsion_order_days"),
     ComplianceKind.ATTESTATION_MARK: _clause(
         "attestation_mark_clause", "cites attestation_mark_days"
     ),
@@ -152,6 +161,7 @@ class ComplianceCounts:
     absence_reason: int = 0
     final_mark: int = 0
     student_card: int = 0
+    expulsion_order: int = 0
     attestation_mark: int = 0
 
     @property
@@ -162,6 +172,7 @@ class ComplianceCounts:
             + self.absence_reason
             + self.final_mark
             + self.student_card
+            + self.expulsion_order
             + self.attestation_mark
         )
 
@@ -541,6 +552,8 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
 
         if ComplianceKind.STUDENT_CARD in checks:
             await _late_cards(ctx, session, period, today, checks, due, counts, raw)
+        if ComplianceKind.EXPULSION_ORDER in checks:
+            await _late_orders(ctx, session, period, today, checks, due, counts, raw)
         if ComplianceKind.ATTESTATION_MARK in checks:
             await _late_attestation_marks(ctx, session, period, today, checks, due, counts, raw)
 
@@ -667,6 +680,82 @@ async def _late_cards(
             found.append(
                 _Late(
                     enrolled,
+                    deadline,
+                    group_id,
+                    None,
+                    author_id,
+                    short_name(surname, name, patronymic),
+                    created,
+                )
+            )
+    _rank(kind, found, counts, raw)
+
+
+async def _late_orders(
+    ctx: Context,
+    session: Any,
+    period: m.Period,
+    today: dt.date,
+    checks: dict[ComplianceKind, ComplianceCheck],
+    due: Any,
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Expulsion orders entered in the period later than their term after the effective
+    date: a row per student expelled, under the group he left and the employee who
+    entered the order."""
+    auth = ctx.authorizer
+    kind = ComplianceKind.EXPULSION_ORDER
+    days = checks[kind].days
+    mo, it, st, pe, ua, em = (
+        m.MovementOrder,
+        m.MovementOrderItem,
+        m.Student,
+        m.Person,
+        m.UserAccount,
+        m.Employee,
+    )
+    author = (
+        select(em.id)
+        .join(ua, ua.person_id == em.person_id)
+        .where(ua.id == mo.created_by_user_id)
+        .order_by(em.id)
+        .limit(1)
+        .correlate(mo)
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                mo.effective_on,
+                mo.created_on,
+                pe.surname,
+                pe.name,
+                pe.patronymic,
+                it.from_group_id,
+                author.label("author"),
+            )
+            .join(it, it.order_id == mo.id)
+            .join(st, st.id == it.student_id)
+            .join(pe, pe.id == st.person_id)
+            .where(
+                mo.kind == MovementKind.EXPULSION,
+                mo.created_on.is_not(None),
+                mo.created_on > mo.effective_on,
+                mo.created_on >= period.starts_on,
+                mo.created_on <= min(period.ends_on, today),
+                it.from_group_id.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                auth.where("student", "read"),
+            )
+        )
+    ).all()
+    found: list[_Late] = []
+    for effective, created, surname, name, patronymic, group_id, author_id in rows:
+        deadline = due(effective, days)
+        if created > deadline:
+            found.append(
+                _Late(
+                    effective,
                     deadline,
                     group_id,
                     None,

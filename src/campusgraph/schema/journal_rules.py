@@ -231,7 +231,8 @@ class ComplianceExample:
     kind: ComplianceKind  # type: ignore[valid-type]
     date: dt.date = strawberry.field(
         description="The lesson's date (the period's end for final marks, the exam's day for "
-        "attestation marks, the enrolment date for student cards)."
+        "attestation marks, the enrolment date for student cards, the expulsion's effective date "
+        "for expulsion orders)."
     )
     deadline: dt.date = strawberry.field(description="The last day it was due.")
     group_id: strawberry.ID
@@ -239,13 +240,14 @@ class ComplianceExample:
     discipline_name: str | None
     teacher_name: str | None = strawberry.field(
         description="Who answers for it: the lesson's teacher; for absence reasons the "
-        "curator; for attestation marks the exam's teacher; for a student card who entered it."
+        "curator; for attestation marks the exam's teacher; for a student card or an expulsion "
+        "order who entered it."
     )
     student_name: str | None
     lesson_id: strawberry.ID | None
     done_on: dt.date | None = strawberry.field(
-        description="The day it was done after its deadline (a card entered, an attestation "
-        "mark set); null: not done yet.",
+        description="The day it was done after its deadline (a card or an order entered, an "
+        "attestation mark set); null: not done yet.",
     )
     text: str = strawberry.field(
         description="The entry in words, in the request's language, with the clause it breaks."
@@ -259,6 +261,7 @@ class ComplianceCounts:
     absence_reason: int
     final_mark: int
     student_card: int
+    expulsion_order: int
     attestation_mark: int
     total: int
 
@@ -294,9 +297,9 @@ class ComplianceBreakdown:
 @strawberry.type(
     description="Compliance with the regulation's journal deadlines in one period, up to today: "
     "lessons without a topic, lessons with nothing recorded, absences without a reason, "
-    "missing final marks, student cards entered late, attestation marks not set by their "
-    "deadline (the last two where the ruleset sets a term) — per check, per group and per "
-    "teacher."
+    "missing final marks, student cards and expulsion orders entered late, attestation marks "
+    "not set by their deadline (the last three where the ruleset sets a term) — per check, "
+    "per group and per teacher."
 )
 class ComplianceReport:
     period: Period

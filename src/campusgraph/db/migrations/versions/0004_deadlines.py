@@ -1,14 +1,16 @@
-"""when a student card was created and a final mark first set
+"""when a student card and a movement order were entered and a final mark first set
 
 Revision ID: 0004_deadlines
 Revises: 0004_idempotency
 Create Date: 2026-12-05 03:10:00
 
 The regulations' deadlines on cards and attestation marks (Altai п. 4.2, Armavir п. 4.1:
-a student card within N working days of enrolment; Armavir п. 4.6: attestation marks by
+a student card within N working days of enrolment, an expulsion order within N working
+days of the expulsion; Armavir п. 4.6: attestation marks by
 the next working day after the exam) are counted from the day the entry was made, on the
-institution's calendar — which neither ``student`` nor ``final_mark`` recorded
-(``final_mark.updated_at`` moves with every change). Rows written before this revision
+institution's calendar — which ``student`` and ``final_mark`` did not record
+(``final_mark.updated_at`` moves with every change) and ``movement_order`` kept only as a
+UTC timestamp of the server's clock. Rows written before this revision
 stay NULL: their day is unknown, so the compliance report does not judge them.
 """
 
@@ -35,9 +37,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("final_mark") as batch:
         batch.add_column(sa.Column("set_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("movement_order") as batch:
+        batch.add_column(sa.Column("created_on", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("movement_order") as batch:
+        batch.drop_column("created_on")
     with op.batch_alter_table("final_mark") as batch:
         batch.drop_column("set_on")
     with op.batch_alter_table("student") as batch:
