@@ -254,7 +254,7 @@ async def _set_attestation_mark(
 
 
 async def test_attestation_marks_not_set_by_the_next_working_day_are_flagged(
-    db: Any, sign_in: Any, make_client: Any
+    db: Any, sign_in: Any, make_client: Any, sql_counter: Any
 ) -> None:
     teacher = await sign_in(ARMAVIR, "teacher")
     me = (await teacher.data(ME))["viewer"]["employee"]
@@ -300,7 +300,9 @@ async def test_attestation_marks_not_set_by_the_next_working_day_are_flagged(
 
     # When the deputy for studies reads the report on Friday 27 November
     deputy = await sign_in(ARMAVIR, "deputy_studies")
-    report = await _report(deputy, semester)
+    with sql_counter() as sql:
+        report = await _report(deputy, semester)
+    assert sql.count <= 22, str(sql)  # bounded, whatever the number of exams and students
     english = await _report(deputy, semester, "en")
 
     # Then every student of an exam without his mark by the deadline is flagged — the
