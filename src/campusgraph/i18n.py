@@ -210,6 +210,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{group}, {discipline}: {student} — нет итоговой отметки за период (срок — {deadline})",
         "{group}, {discipline}: {student} has no final mark for the period (due {deadline})",
     ),
+    "compliance_student_card": (
+        "Карточки обучающихся заведены позже срока",
+        "Student cards entered after the deadline",
+    ),
+    "compliance_expulsion_order": (
+        "Приказы об отчислении внесены позже срока",
+        "Expulsion orders entered after the deadline",
+    ),
+    "compliance_example_expulsion_order": (
+        "{group}: приказ об отчислении {student} (отчислен {date}) внесён {done}, "
+        "срок — {deadline}; внёс {teacher}",
+        "{group}: the expulsion order of {student} (expelled {date}) was entered {done}, "
+        "due {deadline}; entered by {teacher}",
+    ),
+    "compliance_attestation_mark": (
+        "Оценки промежуточной аттестации не выставлены в срок",
+        "Attestation marks not set in time",
+    ),
+    "compliance_example_student_card": (
+        "{group}: карточка обучающегося {student} (зачислен {date}) заведена {done}, "
+        "срок — {deadline}; внёс {teacher}",
+        "{group}: the student card of {student} (enrolled {date}) was entered {done}, "
+        "due {deadline}; entered by {teacher}",
+    ),
+    "compliance_example_attestation_mark": (
+        "{date}, {group}, {discipline}: {student} — нет оценки промежуточной аттестации "
+        "(экзамен {date}, преподаватель {teacher}, срок — {deadline})",
+        "{date}, {group}, {discipline}: {student} has no attestation mark "
+        "(exam on {date}, teacher {teacher}, due {deadline})",
+    ),
+    "compliance_example_attestation_mark_late": (
+        "{date}, {group}, {discipline}: {student} — оценка промежуточной аттестации "
+        "выставлена {done}, срок — {deadline} (преподаватель {teacher})",
+        "{date}, {group}, {discipline}: {student}'s attestation mark was set {done}, "
+        "due {deadline} (teacher {teacher})",
+    ),
     # -- timetable clashes (resolvers/timetable.py) -------------------------------------
     "clash_room": ("Накладка: аудитория «{room}» уже занята —", "Clash: room «{room}» is taken —"),
     "clash_teacher": (

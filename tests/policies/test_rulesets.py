@@ -431,22 +431,27 @@ def test_authority_reads_aggregates_of_its_region_only() -> None:
 
 
 def test_non_permission_rules_are_data() -> None:
+    """Read as the code reads them: through the keys it declares (policies/rule_keys.py)."""
+    from campusgraph.resolvers.compliance import DEADLINE_KEYS, ComplianceKind
+    from campusgraph.resolvers.journal_rules import FINAL_MARK, LESSON_TOPIC
+
     altai = load("altai-college-2016", [SHIPPED])
     armavir = load("armavir-technikum-2025", [SHIPPED])
     tomsk = load("tomsk-technikum-2023", [SHIPPED])
     barnaul = load("barnaul-school6-2016", [SHIPPED])
-    assert altai.rule("deadlines", "student_card_days") == 1
-    assert armavir.rule("deadlines", "student_card_days") == 3
-    assert barnaul.rule("deadlines", "absence_reason_days") == 2
-    assert armavir.rule("final_mark", "thresholds") == [[4.75, "5"], [3.75, "4"], [2.75, "3"]]
-    assert armavir.rule("final_mark", "min_graded_share") == 0.5
-    assert altai.rule("final_mark", "thresholds") is None
-    assert "Повторение" in tomsk.rule("lesson_topic", "forbidden_bare")
-    assert tomsk.rule("retention", "summary_sheets") == 75
-    assert altai.rule("attestation", "blocks_marks") == "final"
-    assert armavir.rule("attestation", "blocks_marks") == "attestation"
-    assert tomsk.rule("attestation", "blocks_marks") == "none"  # inherited from base
-    assert barnaul.rule("personal_data", "law", default="").startswith("152-ФЗ")
+    card = DEADLINE_KEYS[ComplianceKind.STUDENT_CARD]
+    assert (card.read(altai), card.read(armavir), card.read(barnaul)) == (1, 3, None)
+    assert DEADLINE_KEYS[ComplianceKind.ATTESTATION_MARK].read(armavir) == 1
+    assert DEADLINE_KEYS[ComplianceKind.ABSENCE_REASON].read(barnaul) == 2
+    assert DEADLINE_KEYS[ComplianceKind.ABSENCE_REASON].read(tomsk) == 5  # inherited from base
+    armavir_rule = FINAL_MARK.read(armavir)
+    assert armavir_rule is not None
+    assert armavir_rule["thresholds"] == [[4.75, "5"], [3.75, "4"], [2.75, "3"]]
+    assert armavir_rule["min_graded_share"] == 0.5
+    assert "thresholds" not in (FINAL_MARK.read(altai) or {})
+    topic = LESSON_TOPIC.read(tomsk)
+    assert topic is not None
+    assert "Повторение" in topic["forbidden_bare"]
 
 
 # -- the example ruleset -----------------------------------------------------------------

@@ -348,7 +348,13 @@ async def _write_students(run: _Run, plan: _StudentPlan, viewer: Viewer | None) 
     created: list[tuple[m.Student, m.Person]] = []
     total = len(plan.rows)
     for chunk in _chunks(plan.rows, CHUNK):
-        created += await pw.insert_students(s, run.inst, [_student_card(r.values) for r in chunk])
+        created += await pw.insert_students(
+            s,
+            run.inst,
+            [_student_card(r.values) for r in chunk],
+            created_on=run.today,
+            created_by_user_id=viewer.user_id if viewer is not None else None,
+        )
         run.progress("write", len(created), total)
     orders = dict(plan.orders)
     new = {
@@ -360,6 +366,7 @@ async def _write_students(run: _Run, plan: _StudentPlan, viewer: Viewer | None) 
             effective_on=key[1],
             note=run.msg("import_order_note"),
             created_by_user_id=viewer.user_id if viewer else None,
+            created_on=run.today,
         )
         for key, found in orders.items()
         if found is None

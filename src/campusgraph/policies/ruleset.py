@@ -256,6 +256,7 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
             merged_roles.update(rs.roles)
             merged_rules = _deep_merge(parent.meta.get("rules", {}), meta.get("rules", {}))
             rs.meta = {**meta, "roles": merged_roles, "rules": merged_rules}
+    rs.errors.extend(_lint_rules(slug, meta, rs.meta))
     lines, links, errors = parse_policy(path / "policy.csv", label)
     rs.lines.extend(lines)
     rs.links.extend(links)
@@ -297,6 +298,21 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
             if roles and r not in roles:
                 rs.errors.append(LintError(link.source, f"role {r!r} is not declared"))
     return rs
+
+
+def _lint_rules(slug: str, own: dict[str, Any], merged: dict[str, Any]) -> list[LintError]:
+    """``[rules]`` against the keys the code declares it reads (:mod:`.rule_keys`)."""
+    # Imported here: the modules that declare rule keys import the policy engine.
+    from campusgraph.policies.rule_keys import lint_rules
+
+    own_rules = own.get("rules", {})
+    merged_rules = merged.get("rules", {})
+    if not isinstance(own_rules, dict) or not isinstance(merged_rules, dict):
+        return [LintError(f"{slug}/ruleset.toml", "[rules] must be a table of tables")]
+    return [
+        LintError(source, text)
+        for source, text in lint_rules(own_rules, merged_rules, f"{slug}/ruleset.toml")
+    ]
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -264,7 +264,9 @@ async def enrol_applicant(
         problems = pw.prefixed(pw.student_problems(card.values(), today, lang))
         if problems:
             raise ApplicantInvalid(problems)
-        [(student, person)] = await pw.insert_students(session, inst, [card])
+        [(student, person)] = await pw.insert_students(
+            session, inst, [card], created_on=today, created_by_user_id=viewer.user_id
+        )
         fio = " ".join(x for x in (person.surname, person.name, person.patronymic) if x)
         order = OrderInput(
             kind=MovementKind.ENROLMENT,

@@ -1,7 +1,8 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Four checks, each with its deadline from ``[rules.deadlines]`` (working days, see
-:func:`~campusgraph.resolvers.journal_rules.working_days_after`):
+Seven checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+:func:`~campusgraph.resolvers.journal_rules.working_days_after`); the last two only where
+the ruleset sets their term, since the regulations without it name no such duty:
 
 ``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
                     (default 0: the topic is written on the lesson day — tomsk п. 4.8.1,
@@ -17,7 +18,25 @@ Four checks, each with its deadline from ``[rules.deadlines]`` (working days, se
                     end have passed (default 0: on the last day — altai п. 4.6, barnaul
                     п. 2.1, nshds12 разд. 4), a student who was in a group at the period's
                     end with lessons of a discipline in the period and has no final mark of
-                    any kind for it in that period.
+                    any kind for it in that period;
+``student_card``    a student card entered (``student.created_on``) later than
+                    ``student_card_days`` after its enrolment date (Altai п. 4.2: 1,
+                    Armavir п. 4.1: 3), among the cards entered in the period. A card not
+                    entered at all is invisible by nature; a card not yet in a group is
+                    no group's and shows once the student is put in one;
+``expulsion_order`` an expulsion order entered (``movement_order.created_on``) later than
+                    ``expulsion_order_days`` after its effective date (Altai п. 4.2: 1,
+                    Armavir п. 4.1: 3), one row per student it expels, under the group he
+                    left, among the orders entered in the period;
+``attestation_mark`` an exam of the timetable (``TimetableKind.EXAM`` entries, one per
+                    matching weekday of their range in the period) whose attestation or
+                    exam mark (a final mark of that kind whose period holds the exam's
+                    day) a student of the group (of the subgroup, if the entry has one) on
+                    that day lacks after ``attestation_mark_days`` (Armavir п. 4.6: the
+                    next working day), or got later (``final_mark.set_on``).
+
+Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
+judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).
 
 Who may see it: the groups come through the ``report`` read filter; each check's rows also
 pass their own object's read filter (``lesson``; ``attendance`` and ``attendance.reason``;
@@ -27,7 +46,7 @@ unfiltered: they are the facts the check is about, and a viewer who may not read
 would otherwise see every lesson as empty. A viewer with no ``report`` read line is
 refused.
 
-A bounded number of statements (about 17) whatever the size of the institution: counts
+A bounded number of statements (about 22) whatever the size of the institution: counts
 are grouped in SQL; examples come from one windowed select per check (the oldest few
 overall, per group and per teacher).
 """
@@ -46,10 +65,11 @@ from sqlalchemy.orm import aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
-from campusgraph.db.enums import AttendanceStatus
+from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, MovementKind, TimetableKind
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.engine import Decision, Forbidden
+from campusgraph.policies.rule_keys import RuleKey, rule_key
 from campusgraph.policies.ruleset import Ruleset
 from campusgraph.policies.scopes import SqlAnchors
 from campusgraph.resolvers.diary import short_name
@@ -65,16 +85,54 @@ class ComplianceKind(enum.StrEnum):
     LESSON_EMPTY = "lesson_empty"
     ABSENCE_REASON = "absence_reason"
     FINAL_MARK = "final_mark"
+    STUDENT_CARD = "student_card"
+    EXPULSION_ORDER = "expulsion_order"
+    ATTESTATION_MARK = "attestation_mark"
 
 
-#: The ``[rules.deadlines]`` key of each check, and the day count used where the ruleset
-#: (with its base) has none.
-DEADLINE_KEYS: dict[ComplianceKind, tuple[str, int]] = {
-    ComplianceKind.LESSON_TOPIC: ("lesson_topic_days", 0),
-    ComplianceKind.LESSON_EMPTY: ("mark_entry_days", 0),
-    ComplianceKind.ABSENCE_REASON: ("absence_reason_days", 5),
-    ComplianceKind.FINAL_MARK: ("final_mark_days_after_period", 0),
+def _days(name: str, default: int | None, doc: str) -> RuleKey:
+    return rule_key("deadlines", name, int, default=default, reader=__name__, doc=doc)
+
+
+def _clause(name: str, doc: str) -> RuleKey:
+    return rule_key("deadlines", name, str, default=None, reader=__name__, doc=doc)
+
+
+#: The ``[rules.deadlines]`` key of each check: working days, and the count used where the
+#: ruleset (with its base) has none — None: the check does not apply there.
+DEADLINE_KEYS: dict[ComplianceKind, RuleKey] = {
+    ComplianceKind.LESSON_TOPIC: _days("lesson_topic_days", 0, "a lesson's topic, after it"),
+    ComplianceKind.LESSON_EMPTY: _days("mark_entry_days", 0, "marks and attendance, after it"),
+    ComplianceKind.ABSENCE_REASON: _days("absence_reason_days", 5, "an absence's reason"),
+    ComplianceKind.FINAL_MARK: _days(
+        "final_mark_days_after_period", 0, "final marks, after the period's end"
+    ),
+    ComplianceKind.STUDENT_CARD: _days(
+        "student_card_days", None, "the student card, after the enrolment date"
+    ),
+    ComplianceKind.EXPULSION_ORDER: _days(
+        "expulsion_order_days", None, "the expulsion order, after the expulsion's date"
+    ),
+    ComplianceKind.ATTESTATION_MARK: _days(
+        "attestation_mark_days", None, "attestation marks, after the exam's day"
+    ),
 }
+
+#: The clause each check cites, as the ruleset words it (optional).
+CLAUSE_KEYS: dict[ComplianceKind, RuleKey] = {
+    ComplianceKind.LESSON_TOPIC: _clause("lesson_topic_clause", "cites lesson_topic_days"),
+    ComplianceKind.LESSON_EMPTY: _clause("mark_entry_clause", "cites mark_entry_days"),
+    ComplianceKind.ABSENCE_REASON: _clause("absence_reason_clause", "cites absence_reason_days"),
+    ComplianceKind.FINAL_MARK: _clause("final_mark_clause", "cites final_mark_days_after_period"),
+    ComplianceKind.STUDENT_CARD: _clause("student_card_clause", "cites student_card_days"),
+    ComplianceKind.EXPULSION_ORDER: _clause("expulsion_order_clause", "cites expulsion_order_days"),
+    ComplianceKind.ATTESTATION_MARK: _clause(
+        "attestation_mark_clause", "cites attestation_mark_days"
+    ),
+}
+
+#: Final marks that answer an exam of the timetable.
+ATTESTATION_KINDS = (FinalMarkKind.EXAM, FinalMarkKind.ATTESTATION)
 
 
 class ComplianceNotFound(LookupError):
@@ -93,6 +151,7 @@ class ComplianceExample:
     student_name: str | None
     lesson_id: str | None
     text: str
+    done_on: dt.date | None = None  # when it was done, late; None: not done
 
 
 @dataclass(slots=True)
@@ -101,10 +160,21 @@ class ComplianceCounts:
     lesson_empty: int = 0
     absence_reason: int = 0
     final_mark: int = 0
+    student_card: int = 0
+    expulsion_order: int = 0
+    attestation_mark: int = 0
 
     @property
     def total(self) -> int:
-        return self.lesson_topic + self.lesson_empty + self.absence_reason + self.final_mark
+        return (
+            self.lesson_topic
+            + self.lesson_empty
+            + self.absence_reason
+            + self.final_mark
+            + self.student_card
+            + self.expulsion_order
+            + self.attestation_mark
+        )
 
     def add(self, kind: ComplianceKind, n: int) -> None:
         setattr(self, kind.value, getattr(self, kind.value) + n)
@@ -118,6 +188,7 @@ class ComplianceCheck:
     days: int
     from_ruleset: bool
     overdue_through: dt.date | None  # entries dated up to this day are overdue
+    clause: str | None = None
     count: int = 0
     examples: list[ComplianceExample] = field(default_factory=list)
 
@@ -146,13 +217,14 @@ class ComplianceData:
         return sum(c.count for c in self.checks)
 
 
-def deadline_days(ruleset: Ruleset, kind: ComplianceKind) -> tuple[int, bool]:
-    """The check's deadline in working days, and whether the ruleset set it."""
-    key, default = DEADLINE_KEYS[kind]
-    value = ruleset.rule("deadlines", key, default=None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value, True
-    return default, False
+def deadline_days(ruleset: Ruleset, kind: ComplianceKind) -> tuple[int, bool] | None:
+    """The check's deadline in working days and whether the ruleset set it; None where
+    the check does not apply (the ruleset names no term and there is no default)."""
+    key = DEADLINE_KEYS[kind]
+    days: int | None = key.read(ruleset)
+    if days is None:
+        return None
+    return days, key.is_set(ruleset)
 
 
 @dataclass
@@ -175,6 +247,7 @@ class _RawExample:
     first: bool  # among the oldest few overall
     of_group: bool  # among the oldest few of its group
     of_teacher: bool  # among the oldest few of its teacher
+    done_on: dt.date | None = None
 
 
 async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
@@ -214,8 +287,12 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
         report_groups = select(m.StudyGroup.id).where(auth.where("report", "read"))
         checks: dict[ComplianceKind, ComplianceCheck] = {}
         through: dict[ComplianceKind, dt.date | None] = {}
-        for kind, (key, _) in DEADLINE_KEYS.items():
-            days, own = deadline_days(ruleset, kind)
+        for kind, key in DEADLINE_KEYS.items():
+            applies = deadline_days(ruleset, kind)
+            if applies is None:
+                through[kind] = None
+                continue
+            days, own = applies
             if kind is ComplianceKind.FINAL_MARK:
                 last = end if due(end, days) < today else None
             else:
@@ -227,10 +304,11 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             checks[kind] = ComplianceCheck(
                 kind=kind,
                 title=message(f"compliance_{kind.value}", lang),
-                rule=f"rules.deadlines.{key}",
+                rule=key.path,
                 days=days,
                 from_ruleset=own,
                 overdue_through=last,
+                clause=CLAUSE_KEYS[kind].read(ruleset),
             )
 
         # counts: (kind, group, teacher or None, discipline or None) → n
@@ -240,12 +318,12 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
 
         # -- lessons: no topic, nothing recorded ------------------------------------------
         lesson_conditions: dict[ComplianceKind, Any] = {}
-        if through[ComplianceKind.LESSON_TOPIC] is not None:
+        if through.get(ComplianceKind.LESSON_TOPIC) is not None:
             lesson_conditions[ComplianceKind.LESSON_TOPIC] = and_(
                 le.date <= through[ComplianceKind.LESSON_TOPIC],
                 or_(le.topic.is_(None), func.trim(le.topic) == ""),
             )
-        if through[ComplianceKind.LESSON_EMPTY] is not None:
+        if through.get(ComplianceKind.LESSON_EMPTY) is not None:
             at, mk = m.Attendance, m.Mark
             lesson_conditions[ComplianceKind.LESSON_EMPTY] = and_(
                 le.date <= through[ComplianceKind.LESSON_EMPTY],
@@ -314,7 +392,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
 
         # -- absences without a reason --------------------------------------------------
         curators: dict[int, int] = {}
-        if through[ComplianceKind.ABSENCE_REASON] is not None:
+        if through.get(ComplianceKind.ABSENCE_REASON) is not None:
             at = m.Attendance
             kind = ComplianceKind.ABSENCE_REASON
             absence_where = (
@@ -398,7 +476,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
                     )
 
         # -- final marks not set after the period ---------------------------------------
-        if through[ComplianceKind.FINAL_MARK] is not None:
+        if through.get(ComplianceKind.FINAL_MARK) is not None:
             kind = ComplianceKind.FINAL_MARK
             deadline = due(end, checks[kind].days)
             in_period = and_(
@@ -472,9 +550,343 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
                     )
                 )
 
+        if ComplianceKind.STUDENT_CARD in checks:
+            await _late_cards(ctx, session, period, today, checks, due, counts, raw)
+        if ComplianceKind.EXPULSION_ORDER in checks:
+            await _late_orders(ctx, session, period, today, checks, due, counts, raw)
+        if ComplianceKind.ATTESTATION_MARK in checks:
+            await _late_attestation_marks(ctx, session, period, today, checks, due, counts, raw)
+
         names = await _names(ctx, session, counts, raw)
 
     return _assemble(period, today, ruleset.slug, checks, counts, raw, names, lang)
+
+
+@dataclass(slots=True)
+class _Late:
+    """One late or missing entry found in Python, before it is ranked into examples."""
+
+    date: dt.date
+    deadline: dt.date
+    group: int
+    discipline: int | None
+    teacher: int | None
+    student_name: str | None
+    done_on: dt.date | None
+
+
+def _rank(
+    kind: ComplianceKind,
+    found: list[_Late],
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Counts per (group, teacher) and the oldest few overall, per group and per teacher —
+    what the SQL checks get from their windowed selects."""
+    per: dict[tuple[int, int | None], int] = defaultdict(int)
+    for late in found:
+        per[(late.group, late.teacher)] += 1
+    counts.extend((kind, g, t, n) for (g, t), n in sorted(per.items(), key=str))
+    seen_group: dict[int, int] = defaultdict(int)
+    seen_teacher: dict[int | None, int] = defaultdict(int)
+    found.sort(key=lambda x: (x.date, x.group, x.student_name or ""))
+    for index, late in enumerate(found):
+        seen_group[late.group] += 1
+        seen_teacher[late.teacher] += 1
+        first = index < EXAMPLES_TOTAL
+        of_group = seen_group[late.group] <= EXAMPLES_EACH
+        of_teacher = late.teacher is not None and seen_teacher[late.teacher] <= EXAMPLES_EACH
+        if first or of_group or of_teacher:
+            raw.append(
+                _RawExample(
+                    kind,
+                    late.date,
+                    late.deadline,
+                    late.group,
+                    late.discipline,
+                    late.teacher,
+                    late.student_name,
+                    None,
+                    first,
+                    of_group,
+                    of_teacher,
+                    late.done_on,
+                )
+            )
+
+
+async def _late_cards(
+    ctx: Context,
+    session: Any,
+    period: m.Period,
+    today: dt.date,
+    checks: dict[ComplianceKind, ComplianceCheck],
+    due: Any,
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Cards entered in the period later than their term after the enrolment date. The
+    card counts under the student's first group (the one the enrolment put him in) and
+    under the employee who entered it."""
+    auth = ctx.authorizer
+    kind = ComplianceKind.STUDENT_CARD
+    days = checks[kind].days
+    st, pe, gm, ua, em = m.Student, m.Person, m.GroupMembership, m.UserAccount, m.Employee
+    first_group = (
+        select(gm.group_id)
+        .where(gm.student_id == st.id)
+        .order_by(gm.starts_on, gm.id)
+        .limit(1)
+        .correlate(st)
+        .scalar_subquery()
+    )
+    author = (
+        select(em.id)
+        .join(ua, ua.person_id == em.person_id)
+        .where(ua.id == st.created_by_user_id)
+        .order_by(em.id)
+        .limit(1)
+        .correlate(st)
+        .scalar_subquery()
+    )
+    group = first_group.label("group_id")
+    rows = (
+        await session.execute(
+            select(
+                st.enrolment_date,
+                st.created_on,
+                pe.surname,
+                pe.name,
+                pe.patronymic,
+                group,
+                author.label("author"),
+            )
+            .join(pe, pe.id == st.person_id)
+            .where(
+                st.created_on.is_not(None),
+                st.enrolment_date.is_not(None),
+                st.created_on > st.enrolment_date,
+                st.created_on >= period.starts_on,
+                st.created_on <= min(period.ends_on, today),
+                first_group.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                auth.where("student", "read"),
+            )
+        )
+    ).all()
+    found: list[_Late] = []
+    for enrolled, created, surname, name, patronymic, group_id, author_id in rows:
+        deadline = due(enrolled, days)
+        if created > deadline:
+            found.append(
+                _Late(
+                    enrolled,
+                    deadline,
+                    group_id,
+                    None,
+                    author_id,
+                    short_name(surname, name, patronymic),
+                    created,
+                )
+            )
+    _rank(kind, found, counts, raw)
+
+
+async def _late_orders(
+    ctx: Context,
+    session: Any,
+    period: m.Period,
+    today: dt.date,
+    checks: dict[ComplianceKind, ComplianceCheck],
+    due: Any,
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Expulsion orders entered in the period later than their term after the effective
+    date: a row per student expelled, under the group he left and the employee who
+    entered the order."""
+    auth = ctx.authorizer
+    kind = ComplianceKind.EXPULSION_ORDER
+    days = checks[kind].days
+    mo, it, st, pe, ua, em = (
+        m.MovementOrder,
+        m.MovementOrderItem,
+        m.Student,
+        m.Person,
+        m.UserAccount,
+        m.Employee,
+    )
+    author = (
+        select(em.id)
+        .join(ua, ua.person_id == em.person_id)
+        .where(ua.id == mo.created_by_user_id)
+        .order_by(em.id)
+        .limit(1)
+        .correlate(mo)
+        .scalar_subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                mo.effective_on,
+                mo.created_on,
+                pe.surname,
+                pe.name,
+                pe.patronymic,
+                it.from_group_id,
+                author.label("author"),
+            )
+            .join(it, it.order_id == mo.id)
+            .join(st, st.id == it.student_id)
+            .join(pe, pe.id == st.person_id)
+            .where(
+                mo.kind == MovementKind.EXPULSION,
+                mo.created_on.is_not(None),
+                mo.created_on > mo.effective_on,
+                mo.created_on >= period.starts_on,
+                mo.created_on <= min(period.ends_on, today),
+                it.from_group_id.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                auth.where("student", "read"),
+            )
+        )
+    ).all()
+    found: list[_Late] = []
+    for effective, created, surname, name, patronymic, group_id, author_id in rows:
+        deadline = due(effective, days)
+        if created > deadline:
+            found.append(
+                _Late(
+                    effective,
+                    deadline,
+                    group_id,
+                    None,
+                    author_id,
+                    short_name(surname, name, patronymic),
+                    created,
+                )
+            )
+    _rank(kind, found, counts, raw)
+
+
+def exam_days(entry_from: dt.date, entry_to: dt.date, weekday: int) -> list[dt.date]:
+    """The days a weekly exam entry of the timetable falls on within its range."""
+    first = entry_from + dt.timedelta(days=(weekday - entry_from.isoweekday()) % 7)
+    out: list[dt.date] = []
+    day = first
+    while day <= entry_to:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+async def _late_attestation_marks(
+    ctx: Context,
+    session: Any,
+    period: m.Period,
+    today: dt.date,
+    checks: dict[ComplianceKind, ComplianceCheck],
+    due: Any,
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Exams of the timetable in the period, each student of the group that day, and his
+    exam or attestation mark: missing past the term, or set after it. Exam entries are
+    few (a session per semester), so the matching is done here over four selects."""
+    auth = ctx.authorizer
+    kind = ComplianceKind.ATTESTATION_MARK
+    days = checks[kind].days
+    last = min(period.ends_on, today)
+    tt = m.TimetableEntry
+    entries = (
+        await session.execute(
+            select(
+                tt.group_id,
+                tt.subgroup_id,
+                tt.discipline_id,
+                tt.teacher_id,
+                tt.weekday,
+                tt.valid_from,
+                tt.valid_to,
+            ).where(
+                tt.kind == TimetableKind.EXAM,
+                tt.valid_from <= last,
+                tt.valid_to >= period.starts_on,
+                tt.group_id.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                auth.where("timetable", "read"),
+            )
+        )
+    ).all()
+    exams: list[tuple[int, int | None, int, int, dt.date]] = []
+    for group, subgroup, discipline, teacher, weekday, valid_from, valid_to in entries:
+        for day in exam_days(max(valid_from, period.starts_on), min(valid_to, last), weekday):
+            exams.append((group, subgroup, discipline, teacher, day))
+    if not exams:
+        return
+    groups = {e[0] for e in exams}
+    disciplines = {e[2] for e in exams}
+    gm, st, pe, sm = m.GroupMembership, m.Student, m.Person, m.SubgroupMember
+    members: dict[int, list[tuple[int, dt.date, dt.date | None, str]]] = defaultdict(list)
+    for group, student, starts, ends, surname, name, patronymic in (
+        await session.execute(
+            select(
+                gm.group_id,
+                gm.student_id,
+                gm.starts_on,
+                gm.ends_on,
+                pe.surname,
+                pe.name,
+                pe.patronymic,
+            )
+            .join(st, st.id == gm.student_id)
+            .join(pe, pe.id == st.person_id)
+            .where(gm.group_id.in_(groups), auth.where("student", "read"))
+        )
+    ).all():
+        members[group].append((student, starts, ends, short_name(surname, name, patronymic)))
+    subgroups = {e[1] for e in exams if e[1] is not None}
+    in_subgroup: set[tuple[int, int]] = set()
+    if subgroups:
+        in_subgroup = set(
+            (
+                await session.execute(
+                    select(sm.subgroup_id, sm.student_id).where(sm.subgroup_id.in_(subgroups))
+                )
+            ).all()
+        )
+    # Whether the mark exists is the fact checked: asked unfiltered, like final marks.
+    fm, pr = m.FinalMark, m.Period
+    marks: dict[tuple[int, int], list[tuple[dt.date, dt.date, dt.date | None]]] = defaultdict(list)
+    for student, discipline, starts, ends, set_on in (
+        await session.execute(
+            select(fm.student_id, fm.discipline_id, pr.starts_on, pr.ends_on, fm.set_on)
+            .join(pr, pr.id == fm.period_id)
+            .where(
+                fm.kind.in_(ATTESTATION_KINDS),
+                fm.group_id.in_(groups),
+                fm.discipline_id.in_(disciplines),
+            )
+        )
+    ).all():
+        marks[(student, discipline)].append((starts, ends, set_on))
+
+    found: list[_Late] = []
+    for group, subgroup, discipline, teacher, day in exams:
+        deadline = due(day, days)
+        for student, starts, ends, student_name in members[group]:
+            if not (starts <= day and (ends is None or ends > day)):
+                continue
+            if subgroup is not None and (subgroup, student) not in in_subgroup:
+                continue
+            answers = [s for a, b, s in marks[(student, discipline)] if a <= day <= b]
+            if answers:
+                if any(s is None or s <= deadline for s in answers):
+                    continue
+                done: dt.date | None = min(s for s in answers if s is not None)
+            elif deadline < today:
+                done = None
+            else:
+                continue
+            found.append(_Late(day, deadline, group, discipline, teacher, student_name, done))
+    _rank(kind, found, counts, raw)
 
 
 def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
@@ -642,16 +1054,23 @@ def _assemble(
             student_name=e.student_name,
             lesson_id=to_global_id("Lesson", e.lesson) if e.lesson else None,
             text="",
+            done_on=e.done_on,
         )
         example.text = message(
-            f"compliance_example_{e.kind.value}",
+            f"compliance_example_{e.kind.value}"
+            + ("_late" if e.kind is ComplianceKind.ATTESTATION_MARK and e.done_on else ""),
             lang,
             date=_fmt(e.date),
             deadline=_fmt(e.deadline),
             group=example.group_name,
             discipline=example.discipline_name or "—",
             student=example.student_name or "—",
+            teacher=example.teacher_name or "—",
+            done=_fmt(e.done_on) if e.done_on else "—",
         )
+        clause = checks[e.kind].clause
+        if clause:
+            example.text += f" — {clause}"
         if e.first:
             checks[e.kind].examples.append(example)
         if e.of_group:

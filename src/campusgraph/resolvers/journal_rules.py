@@ -32,6 +32,7 @@ import holidays
 
 from campusgraph.db.enums import GRADED_WORK_KINDS, LessonType, WorkKind
 from campusgraph.i18n import message
+from campusgraph.policies.rule_keys import rule_table
 from campusgraph.policies.ruleset import Ruleset
 
 #: (input field, message) — the field is a dotted path of the mutation's input.
@@ -148,6 +149,21 @@ def find_abbreviations(topic: str) -> list[str]:
     return found
 
 
+#: ``[rules.lesson_topic]``, read by :func:`validate_lesson`.
+LESSON_TOPIC = rule_table(
+    "lesson_topic",
+    reader=__name__,
+    keys={
+        "required": (bool, "a topic on every lesson (barnaul п. 2.1, nshds12 разд. 4)"),
+        "lesson_type_required": (bool, "a lesson type on every lesson (nshds12 разд. 4)"),
+        "from_plan": (bool, "the topic exactly from the thematic plan (tomsk п. 3.1.8)"),
+        "forbidden_bare": (list, "topics refused on their own («Повторение», tomsk п. 3.1.8)"),
+        "no_abbreviations": (bool, "no abbreviated words in a topic (tomsk п. 3.1.8)"),
+        "numbered_work_kinds": (list, "work kinds that need a number and a topic (tomsk п. 3.1.8)"),
+    },
+)
+
+
 def validate_lesson(
     ruleset: Ruleset,
     *,
@@ -169,8 +185,8 @@ def validate_lesson(
     ``lesson_type_required``, ``from_plan``, ``forbidden_bare``, ``no_abbreviations``,
     ``numbered_work_kinds`` (such works need a number, and the lesson a topic).
     """
-    rules: Any = ruleset.rule("lesson_topic", default=None)
-    if not isinstance(rules, Mapping):
+    rules = LESSON_TOPIC.read(ruleset)
+    if rules is None:
         return []
     problems: list[Problem] = []
     text = normalise_topic(topic) if topic else ""
@@ -262,10 +278,25 @@ class Suggestion:
     approval_by: str | None  # who agrees a mark above the rule (role slug), if anyone
 
 
+#: ``[rules.final_mark]``, read by :func:`final_mark_rule` and its callers.
+FINAL_MARK = rule_table(
+    "final_mark",
+    reader=__name__,
+    keys={
+        "kind": (str, "the rule's kind: only average_thresholds is implemented"),
+        "thresholds": (list, "[[lowest average, mark], …] from the top (armavir разд. 6)"),
+        "otherwise": (str, "the mark below the last threshold"),
+        "min_graded_share": (float, "share of graded works done for a suggestion"),
+        "graded_work_kinds": (list, "work kinds that count as graded works"),
+        "favourable_rounding_needs": (str, "the role that agrees a mark above the rule"),
+    },
+)
+
+
 def final_mark_rule(ruleset: Ruleset) -> Mapping[str, Any] | None:
     """``[rules.final_mark]`` when it is an average-thresholds rule, else None."""
-    rule: Any = ruleset.rule("final_mark", default=None)
-    if not isinstance(rule, Mapping) or not rule.get("thresholds"):
+    rule = FINAL_MARK.read(ruleset)
+    if rule is None or not rule.get("thresholds"):
         return None
     if rule.get("kind", "average_thresholds") != "average_thresholds":
         return None

@@ -1703,6 +1703,7 @@ async def set_final_mark(
                 author_user_id=viewer.user_id,
                 version=1,
                 updated_at=now,
+                set_on=ctx.settings.current_date(),
             )
             session.add(row)
             await session.flush()

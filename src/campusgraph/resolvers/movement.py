@@ -441,6 +441,7 @@ async def apply_order(
         effective_on=order.effective_on,
         note=(order.note or "").strip() or None,
         created_by_user_id=viewer.user_id,
+        created_on=today,
     )
     session.add(row)
     try:

@@ -297,9 +297,16 @@ def _snils(value: str | None) -> str | None:
 
 
 async def insert_students(
-    session: AsyncSession, institution_id: int, cards: Sequence[StudentCardFields]
+    session: AsyncSession,
+    institution_id: int,
+    cards: Sequence[StudentCardFields],
+    *,
+    created_on: dt.date,
+    created_by_user_id: int | None,
 ) -> list[tuple[m.Student, m.Person]]:
-    """Insert validated cards in three batched statements (persons, cards, personal parts)."""
+    """Insert validated cards in three batched statements (persons, cards, personal parts).
+
+    ``created_on`` is the institution's today: the card's deadline is counted to it."""
     persons = [
         m.Person(
             institution_id=institution_id,
@@ -324,6 +331,8 @@ async def insert_students(
             funding_source=c.funding_source,
             study_form=c.study_form,
             education_level=_text(c.education_level),
+            created_on=created_on,
+            created_by_user_id=created_by_user_id,
         )
         for c, p in zip(cards, persons, strict=True)
     ]
@@ -363,7 +372,13 @@ async def create_student_card(
     inst = viewer.institution_id
     assert inst is not None
     async with ctx.session(write=True) as session:
-        [(student, person)] = await insert_students(session, inst, [fields])
+        [(student, person)] = await insert_students(
+            session,
+            inst,
+            [fields],
+            created_on=ctx.settings.current_date(),
+            created_by_user_id=viewer.user_id,
+        )
         await record(
             session,
             viewer=viewer,

@@ -229,17 +229,29 @@ async def resolve_diary(
 @strawberry.type(description="One overdue entry of the compliance report.")
 class ComplianceExample:
     kind: ComplianceKind  # type: ignore[valid-type]
-    date: dt.date = strawberry.field(description="The lesson's date (the period's end for marks).")
+    date: dt.date = strawberry.field(
+        description="The lesson's date (the period's end for final marks, the exam's day for "
+        "attestation marks, the enrolment date for student cards, the expulsion's effective date "
+        "for expulsion orders)."
+    )
     deadline: dt.date = strawberry.field(description="The last day it was due.")
     group_id: strawberry.ID
     group_name: str
     discipline_name: str | None
     teacher_name: str | None = strawberry.field(
-        description="Who answers for it: the lesson's teacher; for absence reasons the curator."
+        description="Who answers for it: the lesson's teacher; for absence reasons the "
+        "curator; for attestation marks the exam's teacher; for a student card or an expulsion "
+        "order who entered it."
     )
     student_name: str | None
     lesson_id: strawberry.ID | None
-    text: str = strawberry.field(description="The entry in words (Russian).")
+    done_on: dt.date | None = strawberry.field(
+        description="The day it was done after its deadline (a card or an order entered, an "
+        "attestation mark set); null: not done yet.",
+    )
+    text: str = strawberry.field(
+        description="The entry in words, in the request's language, with the clause it breaks."
+    )
 
 
 @strawberry.type(description="Overdue entries by check.")
@@ -248,6 +260,9 @@ class ComplianceCounts:
     lesson_empty: int
     absence_reason: int
     final_mark: int
+    student_card: int
+    expulsion_order: int
+    attestation_mark: int
     total: int
 
 
@@ -262,6 +277,10 @@ class ComplianceCheck:
     )
     overdue_through: dt.date | None = strawberry.field(
         description="Entries dated up to this day are past the deadline; null: none yet."
+    )
+    clause: str | None = strawberry.field(
+        description="The regulation's clause the deadline comes from, as the ruleset cites it "
+        "(`rules.deadlines.*_clause`); null: the ruleset cites none."
     )
     count: int
     examples: list[ComplianceExample] = strawberry.field(description="The oldest few.")
@@ -278,7 +297,9 @@ class ComplianceBreakdown:
 @strawberry.type(
     description="Compliance with the regulation's journal deadlines in one period, up to today: "
     "lessons without a topic, lessons with nothing recorded, absences without a reason, "
-    "missing final marks — per check, per group and per teacher."
+    "missing final marks, student cards and expulsion orders entered late, attestation marks "
+    "not set by their deadline (the last three where the ruleset sets a term) — per check, "
+    "per group and per teacher."
 )
 class ComplianceReport:
     period: Period

@@ -134,3 +134,7 @@ class FinalMark(IdMixin, TenantMixin, VersionMixin, Base):
     value: Mapped[str] = mapped_column(String(8))
     needs_approval: Mapped[bool] = mapped_column(default=False)
     author_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    #: The day the mark was first set, on the institution's calendar (``updated_at`` moves
+    #: with every change): attestation marks are due the working day after the exam
+    #: (``rules.deadlines.attestation_mark_days``, Armavir п. 4.6). NULL: set before it was kept.
+    set_on: Mapped[dt.date | None] = mapped_column(Date, default=None)

@@ -22,6 +22,10 @@ class MovementOrder(IdMixin, TenantMixin, Base):
     note: Mapped[str | None] = mapped_column(Text, default=None)
     created_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The day the order was entered, on the institution's calendar: an expulsion order is
+    #: due within ``rules.deadlines.expulsion_order_days`` working days of ``effective_on``
+    #: (Altai п. 4.2, Armavir п. 4.1). NULL: entered before it was kept.
+    created_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
 
 
 class MovementOrderItem(IdMixin, TenantMixin, Base):

@@ -81,6 +81,11 @@ class Student(IdMixin, TenantMixin, Base):
         enum_column(StudyForm), default=StudyForm.FULL_TIME
     )
     education_level: Mapped[str | None] = mapped_column(String(128), default=None)
+    #: The day the card was entered, on the institution's calendar, and by whom: the
+    #: card is due within ``rules.deadlines.student_card_days`` working days of
+    #: ``enrolment_date`` (Altai п. 4.2, Armavir п. 4.1). NULL: entered before it was kept.
+    created_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    created_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
 
 
 class StudentPersonal(TenantMixin, Base):
