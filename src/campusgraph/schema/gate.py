@@ -138,6 +138,8 @@ LIST_SIZES: dict[str, int] = {
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,
     "ReloadRulesetsPayload.results": 20,
+    # a refusal's scopes: one per allow line of the viewer's roles (a handful)
+    "RefusalDetails.scopes": 10,
 }
 #: Payloads' ``errors`` lists: a few problems with one input.
 MUTATION_ERRORS_SIZE = 10
@@ -171,6 +173,7 @@ OTP_FIELDS: dict[str, frozenset[str]] = {
     "LogoutPayload": frozenset({"*"}),
     "LoginPayload": frozenset({"*"}),
     "MutationError": frozenset({"*"}),
+    "RefusalDetails": frozenset({"*"}),
 }
 
 SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
