@@ -7,6 +7,8 @@ English one only the citations (the clause, a period's or a person's name) are R
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
 from campusgraph.policies.explain import explain
-from campusgraph.policies.ruleset import search_dirs
+from campusgraph.policies.ruleset import SHIPPED, search_dirs
 from tests.support.journal import Cell, free_cell, period_id
 
 ALTAI = "altai-college-2016"
@@ -358,3 +360,47 @@ async def test_no_line_at_all_is_said_in_the_readers_language(db: Any, sign_in: 
     assert "reason: No line of the ruleset grants your roles «update» on «Mark»" in said_en
     assert "clause: no line of the ruleset grants this" in said_en
     assert english_apart_from(said_en)
+
+
+# =====================================================================================
+# The database's closed-period guard gives the same named reason
+# =====================================================================================
+
+
+async def test_the_databases_refusal_names_the_closed_period_too(
+    db: Any, make_client: Any, tmp_path: Path
+) -> None:
+    # Given a copy of the Altai ruleset whose teacher mark lines lack period_open (a
+    # college's mistake), and a semester the administrator closed
+    copy = tmp_path / ALTAI
+    shutil.copytree(SHIPPED / ALTAI, copy)
+    (copy / "golden.toml").unlink()
+    policy = (copy / "policy.csv").read_text(encoding="utf-8")
+    (copy / "policy.csv").write_text(
+        policy.replace("period_open&final_not_set", "final_not_set"), encoding="utf-8"
+    )
+    cell = await free_cell(db, ALTAI, "ИС-11", "Математика")
+    semester = to_global_id("Period", await period_id(db, ALTAI, cell.date, "semester"))
+    closer = await _full_name(db, ALTAI, "administrator")
+
+    async with make_client(rulesets_path=str(tmp_path)) as client:
+        admin = await client.as_(ALTAI, "administrator")
+        closed = (await admin.data(CLOSE, {"input": {"period": semester}}))["closePeriod"]
+        name, day = closed["period"]["name"], closed["period"]["closedAt"][:10]
+        teacher = await client.as_(ALTAI, "teacher")
+        # When the teacher gives a mark there: the ruleset lets him, the database refuses
+        ru = await _refused(teacher, SET_MARK, _mark(cell, "5"))
+        en = await _refused(teacher, SET_MARK, _mark(cell, "5"), headers=EN)
+
+    # Then the answer names the same reason as the policy's own refusal
+    for error in (ru, en):
+        assert error["reason"] == "PERIOD_CLOSED"
+        assert error["details"]["condition"] == "period_open"
+        assert error["details"]["closedBy"] == closer
+        assert (error["details"]["period"], error["details"]["periodName"]) == (semester, name)
+    assert "Период закрыт для изменений: «" in ru["message"]
+    assert f"закрыл(а) {closer}" in ru["message"]
+    assert f"The period is closed for changes: «{name}» was closed on {day} by {closer}" in (
+        en["message"]
+    )
+    assert english_apart_from(en["message"], en["clause"], name, closer)
