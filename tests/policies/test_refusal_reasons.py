@@ -154,11 +154,13 @@ async def test_a_closed_period_names_the_period_the_day_and_who_closed_it(
         assert "teacher, mark, update, taught, period_open&final_not_set" in details["line"]
         assert (details["period"], details["periodName"]) == (semester, name)
         assert (details["closedAt"][:10], details["closedBy"]) == (day, closer)
-    assert f"Период закрыт для изменений: «{name}» закрыт {ru_day}, закрыл(а) {closer}" in (
-        ru["message"]
+    assert (
+        f"Период закрыт для изменений: «{name}» закрыт {ru_day}, закрыл(а) {closer}"
+        in (ru["message"])
     )
-    assert f"The period is closed for changes: «{name}» was closed on {day} by {closer}" in (
-        en["message"]
+    assert (
+        f"The period is closed for changes: «{name}» was closed on {day} by {closer}"
+        in (en["message"])
     )
     assert english_apart_from(en["message"], en["clause"], name, closer)
 
@@ -251,8 +253,9 @@ async def test_an_attestation_mark_set_is_named_in_armavir(db: Any, sign_in: Any
         assert "period_open&attestation_not_set" in error["details"]["line"]
         assert error["clause"].startswith("armavir-technikum-2025 п. 4.6")
     name = ru["details"]["periodName"]
-    assert "Отметка промежуточной аттестации уже выставлена (промежуточная аттестация" in (
-        ru["message"]
+    assert (
+        "Отметка промежуточной аттестации уже выставлена (промежуточная аттестация"
+        in (ru["message"])
     )
     assert "The attestation mark is already set (attestation" in en["message"]
     assert english_apart_from(en["message"], en["clause"], name)
@@ -286,11 +289,12 @@ async def test_a_group_he_does_not_teach_is_out_of_his_scope(db: Any, sign_in: A
         assert error["details"]["scopes"] == ["taught"]
         assert error["details"]["condition"] is None
         assert error["clause"].startswith("altai-college-2016 п. 4.6")
-    assert "Не ваша группа или область: регламент разрешает это только для групп и " in (
-        ru["message"]
+    assert (
+        "Не ваша группа или область: регламент разрешает это только для групп и " in (ru["message"])
     )
-    assert "Not your group or scope: the ruleset allows this only for the groups and " in (
-        en["message"]
+    assert (
+        "Not your group or scope: the ruleset allows this only for the groups and "
+        in (en["message"])
     )
     assert english_apart_from(en["message"], en["clause"])
 
@@ -336,8 +340,9 @@ async def test_no_line_at_all_is_said_in_the_readers_language(db: Any, sign_in: 
         )
     assert ru["clause"] == "нет строки регламента, разрешающей это"
     assert en["clause"] == "no line of the ruleset grants this"
-    assert "Ни одна строка регламента не даёт вашим ролям права «создание» на «Отметка»" in (
-        ru["message"]
+    assert (
+        "Ни одна строка регламента не даёт вашим ролям права «создание» на «Отметка»"
+        in (ru["message"])
     )
     assert "No line of the ruleset grants your roles «create» on «Mark»" in en["message"]
     assert english_apart_from(en["message"])
@@ -400,7 +405,8 @@ async def test_the_databases_refusal_names_the_closed_period_too(
         assert (error["details"]["period"], error["details"]["periodName"]) == (semester, name)
     assert "Период закрыт для изменений: «" in ru["message"]
     assert f"закрыл(а) {closer}" in ru["message"]
-    assert f"The period is closed for changes: «{name}» was closed on {day} by {closer}" in (
-        en["message"]
+    assert (
+        f"The period is closed for changes: «{name}» was closed on {day} by {closer}"
+        in (en["message"])
     )
     assert english_apart_from(en["message"], en["clause"], name, closer)
