@@ -138,8 +138,6 @@ LIST_SIZES: dict[str, int] = {
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,
     "ReloadRulesetsPayload.results": 20,
-    # a refusal's scopes: one per allow line of the viewer's roles (a handful)
-    "RefusalDetails.scopes": 10,
 }
 #: Payloads' ``errors`` lists: a few problems with one input.
 MUTATION_ERRORS_SIZE = 10
