@@ -410,3 +410,21 @@ async def test_the_databases_refusal_names_the_closed_period_too(
         in (en["message"])
     )
     assert english_apart_from(en["message"], en["clause"], name, closer)
+
+
+async def test_a_deny_line_keeps_naming_its_clause(db: Any, sign_in: Any) -> None:
+    # Given nshds12, whose разд. 6 denies students any work with the journal
+    student = await sign_in("nshds12-2021", "student")
+    asked = {"object": "mark", "action": "create"}
+
+    # When the student asks whether he may give a mark, in both languages
+    ru = (await student.data(CAN, asked))["viewer"]["can"]
+    en = (await student.post(CAN, asked, headers=EN)).json()["data"]["viewer"]["can"]
+
+    # Then the deny line decided, and its clause is cited
+    for can in (ru, en):
+        assert (can["allowed"], can["reason"]) == (False, "DENIED_BY_LINE")
+        assert can["rule"].endswith(", deny")
+        assert "разд. 6" in can["clause"]
+    assert ru["explanation"] == "Это запрещено строкой регламента"
+    assert en["explanation"] == "A line of the ruleset forbids this"
