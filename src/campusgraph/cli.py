@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--object", required=True, dest="obj")
     q.add_argument("--action", required=True, dest="act")
     q.add_argument("--id", dest="gid")
+    q.add_argument("--lang", choices=["ru", "en"], default="ru", help="language of the answer")
     p.set_defaults(func=cmd_policy)
 
     kinds = ["staff", "students", "parents", "disciplines"]

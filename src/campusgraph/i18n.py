@@ -25,14 +25,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The server is busy checking passwords. Try again in {seconds} s.",
     ),
     "forbidden": (
-        "Доступ запрещён регламентом «{ruleset}»: {clause}",
-        "Forbidden by ruleset «{ruleset}»: {clause}",
+        "Доступ запрещён регламентом «{ruleset}». {reason}. Основание: {clause}",
+        "Forbidden by ruleset «{ruleset}». {reason}. Clause: {clause}",
     ),
     "grant_forbidden": (
         "Роль «{role}» вам не предоставить: регламент «{ruleset}» не даёт права предоставлять"
-        " роль «{granted}» ({clause})",
+        " роль «{granted}». {reason}. Основание: {clause}",
         "You may not grant the role «{role}»: ruleset «{ruleset}» does not let you grant"
-        " «{granted}» ({clause})",
+        " «{granted}». {reason}. Clause: {clause}",
     ),
     "role_required": (
         "Укажите роль сотрудника из регламента.",
@@ -718,6 +718,117 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "journal_not_employee": (
         "Сотрудник не найден в этой организации.",
         "No such employee at this institution.",
+    ),
+    # -- refusals that name their reason (schema/errors.py, policies/explain.py) -------------
+    # "forbidden" above is the frame; {reason} is one of these, {clause} the regulation's
+    # quotation (Russian in both languages: it is a citation).
+    "refusal_period_closed": (
+        "Период закрыт для изменений: «{period}» закрыт {date}, закрыл(а) {who}",
+        "The period is closed for changes: «{period}» was closed on {date} by {who}",
+    ),
+    "refusal_period_closed_unknown": (
+        "Период закрыт для изменений",
+        "The period is closed for changes",
+    ),
+    "refusal_closer_unknown": ("неизвестно кто", "someone unknown"),
+    "refusal_final_set": (
+        "Итоговая отметка уже выставлена ({kind}, «{period}»): отметки периода не изменяются",
+        "The final mark is already set ({kind}, «{period}»): the period's marks are not changed",
+    ),
+    "refusal_final_set_unknown": (
+        "Итоговая отметка уже выставлена: отметки периода не изменяются",
+        "The final mark is already set: the period's marks are not changed",
+    ),
+    "refusal_attestation_set": (
+        "Отметка промежуточной аттестации уже выставлена ({kind}, «{period}»): отметки не"
+        " изменяются",
+        "The attestation mark is already set ({kind}, «{period}»): marks are not changed",
+    ),
+    "refusal_attestation_set_unknown": (
+        "Отметка промежуточной аттестации уже выставлена: отметки не изменяются",
+        "The attestation mark is already set: marks are not changed",
+    ),
+    "refusal_out_of_scope": (
+        "Не ваша группа или область: регламент разрешает это только для {scopes}",
+        "Not your group or scope: the ruleset allows this only for {scopes}",
+    ),
+    "refusal_no_line": (
+        "Ни одна строка регламента не даёт вашим ролям права «{action}» на «{object}»",
+        "No line of the ruleset grants your roles «{action}» on «{object}»",
+    ),
+    "refusal_denied": (
+        "Это запрещено строкой регламента",
+        "A line of the ruleset forbids this",
+    ),
+    "refusal_or": (" или ", " or "),
+    "refusal_no_clause": (
+        "нет строки регламента, разрешающей это",
+        "no line of the ruleset grants this",
+    ),
+    "final_kind_period": ("за период", "for the period"),
+    "final_kind_semester": ("за семестр", "for the semester"),
+    "final_kind_year": ("за год", "for the year"),
+    "final_kind_attestation": ("промежуточная аттестация", "attestation"),
+    "final_kind_exam": ("экзамен", "exam"),
+    # Scopes, as "only for …" ends (Russian genitive after «для»).
+    "scope_institution": ("вашей организации", "your institution"),
+    "scope_region": ("организаций вашего региона", "your region's institutions"),
+    "scope_department": ("групп вашего отделения", "the groups of your department"),
+    "scope_curated_group": ("групп, которые вы курируете", "the groups you curate"),
+    "scope_taught": (
+        "групп и дисциплин, которые вы ведёте",
+        "the groups and disciplines you teach",
+    ),
+    "scope_substitute": (
+        "занятий, на которые вас назначили заменой",
+        "the lessons you were granted as a substitute",
+    ),
+    "scope_own_child": ("ваших детей", "your children"),
+    "scope_self": ("вас самих", "yourself"),
+    "scope_author": ("записей, которые сделали вы", "the entries you wrote"),
+    "explain_condition_failed": (
+        "строка {line}: область «{scope}» выполнена, условие «{condition}» не выполнено — {reason}",
+        "line {line}: scope «{scope}» held, condition «{condition}» failed — {reason}",
+    ),
+    "explain_unknown_object": ("неизвестный объект «{obj}»", "unknown object «{obj}»"),
+    "explain_no_account": (
+        "нет учётной записи «{login}» в «{institution}»",
+        "no account «{login}» at «{institution}»",
+    ),
+    "explain_ruleset": ("регламент: {slug}", "ruleset: {slug}"),
+    "explain_user": (
+        "пользователь: {login} в {institution}; роли {roles} (с унаследованными: {all})",
+        "user: {login} at {institution}; roles {roles} (with inherited: {all})",
+    ),
+    "explain_lines": ("строки для {obj}:{act}:", "lines for {obj}:{act}:"),
+    "explain_no_lines": (
+        "  нет: запрещено по умолчанию (ни одна строка не даёт этого)",
+        "  none: denied by default (no line grants this)",
+    ),
+    "explain_grant_implies": (
+        "предоставление {role} даёт и {implied}: на каждую нужна своя строка grant",
+        "granting {role} also grants {implied}: each needs its own grant line",
+    ),
+    "explain_row_missing": (
+        "строка {gid}: не найдена в {institution}",
+        "row {gid}: not found in {institution}",
+    ),
+    "explain_allow": ("РАЗРЕШЕНО", "ALLOW"),
+    "explain_deny": ("ЗАПРЕЩЕНО", "DENY"),
+    "explain_decision": (
+        "решение по {obj} {pk}: {verdict}, {rule}",
+        "decision on {obj} {pk}: {verdict} by {rule}",
+    ),
+    "explain_why": ("почему:", "why:"),
+    "explain_reason": ("причина: {reason}", "reason: {reason}"),
+    "explain_clause": ("основание: {clause}", "clause: {clause}"),
+    "explain_applied": (
+        "строка {line}: область «{scope}» выполнена, условия выполнены",
+        "line {line}: scope «{scope}» held, its conditions held",
+    ),
+    "explain_out_of_scope": (
+        "строка {line}: область «{scope}» не выполнена",
+        "line {line}: scope «{scope}» did not hold",
     ),
 }
 

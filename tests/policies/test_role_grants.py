@@ -32,6 +32,7 @@ from campusgraph.policies.engine import Authorizer, Decision, compile_ruleset
 from campusgraph.policies.explain import viewer_for_login
 from campusgraph.policies.facts import Facts, Target, membership_current
 from campusgraph.policies.matrix import ancestors, concrete_roles, is_abstract
+from campusgraph.policies.reasons import clause_text
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import role_object
@@ -270,7 +271,7 @@ def _check_refusal(case: GrantCase, result: dict[str, Any]) -> None:
     [error] = result["errors"]
     assert error["code"] == "FORBIDDEN", f"{where}: {error}"
     assert error["rule"] == exp.decision.rule, f"{where}: {error}"
-    assert error["clause"] == exp.decision.clause, f"{where}: {error}"
+    assert error["clause"] == clause_text(exp.decision, "ru"), f"{where}: {error}"
     if exp.by_grant:
         assert error["field"] == "input.role", f"{where}: {error}"
         assert case.role in error["message"], f"{where}: {error}"
@@ -453,7 +454,7 @@ async def test_every_account_asks_can_grant_every_role(
             assert viewer[f"c{n}"] == {
                 "allowed": decision.allowed,
                 "rule": decision.rule,
-                "clause": decision.clause,
+                "clause": clause_text(decision, "ru"),
             }, (login, role)
 
 

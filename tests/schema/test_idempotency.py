@@ -38,7 +38,7 @@ from tests.support.journal import Cell, free_cells, institution_id
 
 ALTAI = "altai-college-2016"
 ARMAVIR = "armavir-technikum-2025"
-ERRORS = "errors { code message field }"
+ERRORS = "errors { code message field reason }"
 
 SET_MARK = f"""
 mutation ($input: SetMarkInput!) {{
@@ -356,6 +356,8 @@ async def test_a_request_applied_but_without_answer_is_told_applied_not_run_agai
     assert retry["mark"] is None
     [error] = english.json()["data"]["setMark"]["errors"]
     assert error["message"].startswith("The operation with clientMutationId «k-lost» was applied")
+    # told apart from every other CONFLICT by its machine-readable reason
+    assert retry["errors"][0]["reason"] == error["reason"] == "APPLIED_ANSWER_LOST"
     assert await _marks(db, cell) == {(cell.work_pk, cell.student_pk): ("4", 1)}
     assert await _count(db, m.AuditEvent) == events
 
@@ -473,6 +475,7 @@ async def test_a_first_request_that_commits_after_a_retry_took_over_writes_nothi
     assert retry["errors"] == [], retry
     assert _codes(first) == [("CONFLICT", "input.clientMutationId")], first
     assert first["errors"][0]["message"] == message("idempotency_taken_over", "ru", id="k-fenced")
+    assert first["errors"][0]["reason"] == "RETRY_TOOK_OVER"
     assert first["work"] is None
     assert again == retry
     assert await _count(db, m.Work) == works + 1

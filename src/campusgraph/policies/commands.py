@@ -62,6 +62,7 @@ async def _explain(args: argparse.Namespace, dirs: list[Path], settings: Setting
             obj=args.obj,
             act=args.act,
             gid=args.gid,
+            language=getattr(args, "lang", None) or "ru",
         )
     finally:
         await engine.dispose()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
@@ -24,7 +25,15 @@ from sqlalchemy import and_, false, not_, or_
 from campusgraph.db.base import TenantMixin
 from campusgraph.policies import ruleset as rs_mod
 from campusgraph.policies.anchors import OBJECT_MODELS, anchors_for
-from campusgraph.policies.facts import Facts, Target, Viewer
+from campusgraph.policies.facts import (
+    ATTESTATION_KINDS,
+    FINAL_KINDS,
+    ClosedPeriod,
+    Facts,
+    FinalSet,
+    Target,
+    Viewer,
+)
 from campusgraph.policies.ruleset import LintError, PolicyLine, Ruleset
 from campusgraph.policies.scopes import (
     Expr,
@@ -49,22 +58,77 @@ from campusgraph.policies.vocabulary import (
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
 
+class Reason(enum.StrEnum):
+    """Why a decision is a denial, as the API names it (``ErrorReason`` in the schema)."""
+
+    #: An allow line's scope held, its condition ``period_open`` did not.
+    PERIOD_CLOSED = "PERIOD_CLOSED"
+    #: … its condition ``final_not_set`` did not: the final mark is set.
+    FINAL_MARK_SET = "FINAL_MARK_SET"
+    #: … its condition ``attestation_not_set`` did not: the attestation mark is set.
+    ATTESTATION_MARK_SET = "ATTESTATION_MARK_SET"
+    #: Allow lines exist for the viewer's roles, but none of their scopes holds.
+    OUT_OF_SCOPE = "OUT_OF_SCOPE"
+    #: No allow line of the viewer's roles for the object and action at all.
+    NO_LINE = "NO_LINE"
+    #: A deny line applied.
+    DENIED_BY_LINE = "DENIED_BY_LINE"
+
+
+#: The reason a failed condition gives.
+CONDITION_REASONS: dict[Condition, Reason] = {
+    Condition.PERIOD_OPEN: Reason.PERIOD_CLOSED,
+    Condition.FINAL_NOT_SET: Reason.FINAL_MARK_SET,
+    Condition.ATTESTATION_NOT_SET: Reason.ATTESTATION_MARK_SET,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """What a denial's answer names: the cause, the line it concerns and the facts behind
+    it. Built only for denials (:meth:`Authorizer.check`), never on the allowed path."""
+
+    reason: Reason
+    #: The allow line that almost applied (its scope held, ``condition`` failed), the
+    #: deny line that applied, or for OUT_OF_SCOPE the first allow line of the viewer's.
+    line: PolicyLine | None = None
+    #: The failed condition of ``line`` (the first, when several failed).
+    condition: Condition | None = None
+    #: Every condition of ``line`` that failed.
+    conditions: tuple[Condition, ...] = ()
+    #: For OUT_OF_SCOPE: the scopes the viewer's allow lines ask for, none of which held.
+    scopes: tuple[Scope, ...] = ()
+    #: For PERIOD_CLOSED: the closed period holding the row's date.
+    period: ClosedPeriod | None = None
+    #: For FINAL_MARK_SET / ATTESTATION_MARK_SET: the mark that is already there.
+    final: FinalSet | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     ruleset: str
     object: str
     action: str
+    #: The line that decided: the allow line that applied, or the deny line.
     line: PolicyLine | None
+    #: Why it is a denial (None when allowed, or built by hand without an explanation).
+    refusal: Refusal | None = None
 
     @property
-    def clause(self) -> str:
-        if self.line is None:
-            return "deny by default: no line of the ruleset grants this"
-        return self.line.clause
+    def clause(self) -> str | None:
+        """The regulation's clause the answer cites: the deciding line's, else that of the
+        line a refusal concerns; None when no line concerns the request at all (the
+        API then says so in the reader's language)."""
+        if self.line is not None:
+            return self.line.clause
+        if self.refusal is not None and self.refusal.line is not None:
+            return self.refusal.line.clause
+        return None
 
     @property
     def rule(self) -> str:
+        """The deciding line as an identifier (``default deny`` when none decided)."""
         if self.line is None:
             return "default deny"
         return f"{self.line.source}: {self.line.key()}, {self.line.effect}"
@@ -496,8 +560,73 @@ class Authorizer:
                     ):
                         decision = dataclasses.replace(decision, line=line)
                         break
+        if not decision.allowed:
+            decision = dataclasses.replace(
+                decision, refusal=await self.explain(decision, obj, act, target)
+            )
         self._decisions[key] = decision
         return decision
+
+    async def explain(self, decision: Decision, obj: str, act: str, target: Target) -> Refusal:
+        """Why ``decision`` (a denial) refused: the deny line; else the allow line whose
+        scope held while a condition failed, with the facts behind it; else the scopes
+        none of which held; else no line at all. Runs only for denials, after the check
+        preloaded the facts every line needs (so only the details cost a query)."""
+        if decision.line is not None:
+            return Refusal(Reason.DENIED_BY_LINE, line=decision.line)
+        allow, _ = self.lines(obj, act)
+        if not allow:
+            return Refusal(Reason.NO_LINE)
+        ctx = RowContext(self.roles, self.facts)
+        for line in allow:
+            if not _in_scope(ctx, target, line.scope):
+                continue
+            failed = tuple(
+                Condition(c)
+                for c in split_conditions(line.cond)
+                if not _condition_holds(ctx, target, c)
+            )
+            if failed:
+                return await self.condition_refusal(line, failed, target)
+        scopes = tuple(dict.fromkeys(Scope(line.scope) for line in allow))
+        return Refusal(Reason.OUT_OF_SCOPE, line=allow[0], scopes=scopes)
+
+    def line_states(
+        self, obj: str, act: str, target: Target
+    ) -> list[tuple[PolicyLine, bool, tuple[Condition, ...]]]:
+        """For ``policy explain``, after :meth:`check` loaded the facts: each allow and deny
+        line of the viewer's for (obj, act), whether its scope held, and which of its
+        conditions failed."""
+        allow, deny = self.lines(obj, act)
+        ctx = RowContext(self.roles, self.facts)
+        states = []
+        for line in allow + deny:
+            held = _in_scope(ctx, target, line.scope)
+            failed = tuple(
+                Condition(c)
+                for c in split_conditions(line.cond)
+                if not _condition_holds(ctx, target, c)
+            )
+            states.append((line, held, failed))
+        return states
+
+    async def condition_refusal(
+        self, line: PolicyLine, failed: tuple[Condition, ...], target: Target
+    ) -> Refusal:
+        first = failed[0]
+        refusal = Refusal(CONDITION_REASONS[first], line=line, condition=first, conditions=failed)
+        if target.declared is not None or target.date is None:
+            return refusal  # a golden case: no rows behind it
+        if first is Condition.PERIOD_OPEN:
+            period = await self.facts.closed_period_on(target.date, target.institution_id)
+            return dataclasses.replace(refusal, period=period)
+        if target.discipline_id is not None and target.student_ids:
+            kinds = FINAL_KINDS if first is Condition.FINAL_NOT_SET else ATTESTATION_KINDS
+            final = await self.facts.final_set_on(
+                target.student_ids, target.discipline_id, target.date, kinds
+            )
+            return dataclasses.replace(refusal, final=final)
+        return refusal
 
     async def require(self, obj: str, act: str, target: Target) -> Decision:
         decision = await self.check(obj, act, target)

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from campusgraph import ids
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import scoped, unscoped
-from campusgraph.policies.engine import Authorizer, compile_ruleset
-from campusgraph.policies.facts import Facts, Viewer
+from campusgraph.i18n import message
+from campusgraph.policies.engine import Authorizer, Decision, compile_ruleset
+from campusgraph.policies.facts import Facts, Target, Viewer
+from campusgraph.policies.reasons import clause_text, reason_text
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import granted_role, object_spec
 
@@ -73,12 +75,21 @@ async def explain(
     obj: str,
     act: str,
     gid: str | None,
+    language: str = "ru",
 ) -> tuple[str, int]:
+    """The lines of the user's roles for (obj, act) and, given a row, the decision: for a
+    denial, per line, whether its scope held and which condition failed and why (the
+    closed period with its date and who closed it, the mark already set), in
+    ``language`` — the same words as the API's FORBIDDEN."""
+
+    def say(key: str, **values: object) -> str:
+        return message(key, language, **values)
+
     if object_spec(obj) is None:
-        return f"unknown object {obj!r}", 2
+        return say("explain_unknown_object", obj=obj), 2
     found = await viewer_for_login(factory, institution, login)
     if found is None:
-        return f"no account {login!r} at {institution!r}", 2
+        return say("explain_no_account", login=login, institution=institution), 2
     viewer, slug = found
     compiled = compile_ruleset(slug, dirs)
     facts = Facts(viewer, lambda: scoped(factory, viewer.institution_ids))
@@ -87,19 +98,24 @@ async def explain(
     role = granted_role(obj)
     implied = compiled.granted_with(role)[1:] if role in compiled.ruleset.roles else []
     out = [
-        f"ruleset: {slug}",
-        f"user: {login} at {institution}; roles {sorted(viewer.roles)}"
-        f" (with inherited: {sorted(auth.roles)})",
-        f"lines for {obj}:{act}:",
+        say("explain_ruleset", slug=slug),
+        say(
+            "explain_user",
+            login=login,
+            institution=institution,
+            roles=sorted(viewer.roles),
+            all=sorted(auth.roles),
+        ),
+        say("explain_lines", obj=obj, act=act),
     ]
     out += [
         f"  {line.source}: {line.effect} {line.scope}·{line.cond} — {line.clause}"
         for line in allow + deny
     ]
     if not allow + deny:
-        out.append("  none: denied by default")
+        out.append(say("explain_no_lines"))
     if role is not None and implied:
-        out.append(f"granting {role} also grants {implied}: each needs its own grant line")
+        out.append(say("explain_grant_implies", role=role, implied=implied))
     if gid is None:
         return "\n".join(out), 0
     try:
@@ -110,13 +126,48 @@ async def explain(
         # A role is granted to an account: --id names the account receiving it.
         target = await target_of(session, "account" if role else obj, pk)
     if target is None:
-        out.append(f"row {gid}: not found in {institution}")
+        out.append(say("explain_row_missing", gid=gid, institution=institution))
         return "\n".join(out), 1
     if role is not None:
         decision = await auth.check_grant(role, auth.retarget(target, obj))
+        obj, target = decision.object, auth.retarget(target, decision.object)
     else:
         decision = await auth.check(obj, act, target)
-    verdict = "ALLOW" if decision.allowed else "DENY"
-    out.append(f"decision on {obj} {pk}: {verdict} by {decision.rule}")
-    out.append(f"clause: {decision.clause}")
+    verdict = say("explain_allow" if decision.allowed else "explain_deny")
+    out.append(say("explain_decision", obj=obj, pk=pk, verdict=verdict, rule=decision.rule))
+    if not decision.allowed:
+        out.append(say("explain_why"))
+        out += [f"  {text}" for text in await _line_reasons(auth, obj, act, target, language)]
+        out.append(say("explain_reason", reason=reason_text(decision, language)))
+    out.append(say("explain_clause", clause=clause_text(decision, language)))
     return "\n".join(out), 0 if decision.allowed else 1
+
+
+async def _line_reasons(
+    auth: Authorizer, obj: str, act: str, target: Target, language: str
+) -> list[str]:
+    """One sentence per line of the viewer's: its scope did not hold; or it held and these
+    conditions failed, each with its reason; or it applied."""
+    out: list[str] = []
+    for line, held, failed in auth.line_states(obj, act, target):
+        where = line.source
+        if not held:
+            out.append(message("explain_out_of_scope", language, line=where, scope=line.scope))
+            continue
+        if not failed:
+            out.append(message("explain_applied", language, line=where, scope=line.scope))
+            continue
+        for condition in failed:
+            refusal = await auth.condition_refusal(line, (condition,), target)
+            denial = Decision(False, auth.compiled.slug, obj, act, None, refusal)
+            out.append(
+                message(
+                    "explain_condition_failed",
+                    language,
+                    line=where,
+                    scope=line.scope,
+                    condition=condition.value,
+                    reason=reason_text(denial, language),
+                )
+            )
+    return out

@@ -150,6 +150,27 @@ def _final_statement(kinds: tuple[str, ...]) -> Any:
 
 SessionOpener = Callable[[], AsyncSession]
 
+
+@dataclass(frozen=True, slots=True)
+class ClosedPeriod:
+    """A closed period holding a refused row's date, as a refusal names it."""
+
+    id: int
+    name: str
+    closed_at: dt.datetime | None
+    #: The full name of the person who closed it (None when the account is gone).
+    closed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FinalSet:
+    """The final (or attestation) mark whose presence refused a write."""
+
+    kind: str
+    period_id: int
+    period_name: str
+
+
 FINAL_KINDS = ("period", "semester", "year")
 ATTESTATION_KINDS = ("attestation", "exam")
 
@@ -239,6 +260,59 @@ class Facts:
 
     def has(self, name: str, value: Any) -> bool:
         return value in self.sets.get(name, frozenset())
+
+    # -- what a refusal names (loaded only when a decision is a denial) ------------------
+    async def closed_period_on(
+        self, on: dt.date, institution_id: int | None = None
+    ) -> ClosedPeriod | None:
+        """The closed period holding ``on`` (the shortest, when several overlap: a quarter
+        says more than the year), with the name of the person who closed it."""
+        p, acc, person = m.Period, m.UserAccount, m.Person
+        stmt = (
+            select(p.id, p.name, p.closed_at, person.surname, person.name, person.patronymic)
+            .outerjoin(acc, acc.id == p.closed_by_user_id)
+            .outerjoin(person, person.id == acc.person_id)
+            .where(p.closed_at.is_not(None), p.starts_on <= on, p.ends_on >= on)
+            .order_by(p.starts_on.desc(), p.ends_on, p.id)
+            .limit(1)
+        )
+        if institution_id is not None:
+            stmt = stmt.where(p.institution_id == institution_id)
+        async with self._open() as session:
+            self.queries += 1
+            row = (await session.execute(stmt)).first()
+        if row is None:
+            return None
+        pk, name, closed_at, *who = row
+        closed_by = " ".join(part for part in who if part) or None
+        return ClosedPeriod(pk, name, closed_at, closed_by)
+
+    async def final_set_on(
+        self, students: frozenset[int], discipline: int, on: dt.date, kinds: tuple[str, ...]
+    ) -> FinalSet | None:
+        """The final mark of one of ``kinds`` that a student already has for a period
+        holding ``on``."""
+        fm, p = m.FinalMark, m.Period
+        stmt = (
+            select(fm.kind, p.id, p.name)
+            .join(p, p.id == fm.period_id)
+            .where(
+                fm.student_id.in_(sorted(students)),
+                fm.discipline_id == discipline,
+                fm.kind.in_(kinds),
+                p.starts_on <= on,
+                p.ends_on >= on,
+            )
+            .order_by(p.starts_on.desc(), p.ends_on, p.id)
+            .limit(1)
+        )
+        async with self._open() as session:
+            self.queries += 1
+            row = (await session.execute(stmt)).first()
+        if row is None:
+            return None
+        kind, pk, name = row
+        return FinalSet(str(getattr(kind, "value", kind)), pk, name)
 
 
 Preloader = Callable[[set[Scope], set[Condition], Target], Awaitable[None]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
 import re
@@ -12,11 +13,33 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from campusgraph import ids
 from campusgraph.arguments import InvalidArgument
+from campusgraph.db.enums import FinalMarkKind
 from campusgraph.db.outage import is_unavailable
 from campusgraph.i18n import message
 from campusgraph.middleware import report_unavailable
-from campusgraph.policies.engine import Decision, Forbidden
+from campusgraph.policies.engine import Decision, Forbidden, Refusal
+from campusgraph.policies.reasons import (
+    clause_text,
+    forbidden_text,
+    period_closed_reason,
+    reason_text,
+)
+from campusgraph.policies.ruleset import PolicyLine
+from campusgraph.schema import enums  # noqa: F401  (registers the enums)
+
+__all__ = [
+    "ApiError",
+    "ErrorCode",
+    "ErrorReason",
+    "MutationError",
+    "RefusalDetails",
+    "clause_text",
+    "forbidden_text",
+    "period_closed_reason",
+    "reason_text",
+]
 
 log = logging.getLogger("campusgraph.errors")
 
@@ -68,25 +91,171 @@ class ApiError(GraphQLError):
         self.code = code
 
 
-def forbidden_extensions(decision: Decision) -> dict[str, Any]:
+@strawberry.enum(
+    description="Why an error happened, more precisely than its code: what a screen "
+    "needs to say or do next without parsing the message."
+)
+class ErrorReason(enum.Enum):
+    PERIOD_CLOSED = strawberry.enum_value(
+        "PERIOD_CLOSED",
+        description="FORBIDDEN: the row's date lies in a closed period (the ruleset's "
+        "condition period_open, or the database's closed-period guard). `details` names "
+        "the period, when it was closed and by whom.",
+    )
+    FINAL_MARK_SET = strawberry.enum_value(
+        "FINAL_MARK_SET",
+        description="FORBIDDEN: the student's final mark for the period is set "
+        "(condition final_not_set). `details` names the mark's kind and period.",
+    )
+    ATTESTATION_MARK_SET = strawberry.enum_value(
+        "ATTESTATION_MARK_SET",
+        description="FORBIDDEN: the student's attestation or exam mark is set (condition "
+        "attestation_not_set). `details` names the mark's kind and period.",
+    )
+    OUT_OF_SCOPE = strawberry.enum_value(
+        "OUT_OF_SCOPE",
+        description="FORBIDDEN: the ruleset lets the viewer's roles do this, but not to "
+        "this row: not his group, discipline, child… `details.scopes` lists the scopes "
+        "asked for, none of which held.",
+    )
+    NO_LINE = strawberry.enum_value(
+        "NO_LINE",
+        description="FORBIDDEN: no line of the ruleset grants the viewer's roles this "
+        "action on this kind of object at all.",
+    )
+    DENIED_BY_LINE = strawberry.enum_value(
+        "DENIED_BY_LINE",
+        description="FORBIDDEN: a deny line of the ruleset applied (`rule`, `clause`).",
+    )
+    APPLIED_ANSWER_LOST = strawberry.enum_value(
+        "APPLIED_ANSWER_LOST",
+        description="CONFLICT: the operation with this clientMutationId was applied but its "
+        "answer was lost: read the data again, do not repeat it.",
+    )
+    ANSWER_NOT_KEPT = strawberry.enum_value(
+        "ANSWER_NOT_KEPT",
+        description="CONFLICT: the operation with this clientMutationId was done; its answer "
+        "held a secret shown once and is not kept.",
+    )
+    RETRY_TOOK_OVER = strawberry.enum_value(
+        "RETRY_TOOK_OVER",
+        description="CONFLICT: a retry with the same clientMutationId runs the operation; "
+        "this attempt wrote nothing.",
+    )
+    STILL_RUNNING = strawberry.enum_value(
+        "STILL_RUNNING",
+        description="CONFLICT: the operation with this clientMutationId is still running "
+        "elsewhere: ask again later.",
+    )
+
+
+@strawberry.type(
+    description="The facts behind a FORBIDDEN error's `reason`: the ruleset's line it "
+    "concerns and, for a failed condition, which one and what made it fail."
+)
+class RefusalDetails:
+    line: str | None = strawberry.field(
+        default=None,
+        description="The policy line the refusal concerns, as `rule` writes a line: the "
+        "allow line whose scope held but whose condition failed, the deny line that "
+        "applied, or (OUT_OF_SCOPE) the viewer's first allow line. Null for NO_LINE.",
+    )
+    condition: str | None = strawberry.field(
+        default=None,
+        description="The failed condition of `line` as the ruleset writes it: period_open, "
+        "final_not_set or attestation_not_set (the first, when several failed).",
+    )
+    scopes: list[str] = strawberry.field(
+        default_factory=list,
+        description="OUT_OF_SCOPE: the scopes the viewer's allow lines ask for (taught, "
+        "curated_group, own_child…), none of which held; otherwise the scope of `line`.",
+    )
+    period: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="PERIOD_CLOSED: the closed period; FINAL_MARK_SET, "
+        "ATTESTATION_MARK_SET: the period of the mark already set.",
+    )
+    period_name: str | None = strawberry.field(
+        default=None, description="The name of `period`, e.g. «1 семестр»."
+    )
+    closed_at: dt.datetime | None = strawberry.field(
+        default=None, description="PERIOD_CLOSED: when the period was closed."
+    )
+    closed_by: str | None = strawberry.field(
+        default=None,
+        description="PERIOD_CLOSED: the full name of the person who closed the period.",
+    )
+    final_mark_kind: FinalMarkKind | None = strawberry.field(
+        default=None,
+        description="FINAL_MARK_SET, ATTESTATION_MARK_SET: the kind of the mark already set.",
+    )
+
+
+def _line_text(line: PolicyLine | None) -> str | None:
+    return None if line is None else f"{line.source}: {line.key()}, {line.effect}"
+
+
+def refusal_details(refusal: Refusal | None) -> RefusalDetails | None:
+    if refusal is None:
+        return None
+    details = RefusalDetails(
+        line=_line_text(refusal.line),
+        condition=None if refusal.condition is None else refusal.condition.value,
+        scopes=[s.value for s in refusal.scopes]
+        or ([refusal.line.scope] if refusal.line is not None else []),
+    )
+    if refusal.period is not None:
+        details.period = strawberry.ID(ids.to_global_id("Period", refusal.period.id))
+        details.period_name = refusal.period.name
+        details.closed_at = refusal.period.closed_at
+        details.closed_by = refusal.period.closed_by
+    if refusal.final is not None:
+        details.period = strawberry.ID(ids.to_global_id("Period", refusal.final.period_id))
+        details.period_name = refusal.final.period_name
+        details.final_mark_kind = FinalMarkKind(refusal.final.kind)
+    return details
+
+
+def details_json(details: RefusalDetails | None) -> dict[str, Any] | None:
+    """``RefusalDetails`` as a top-level error's ``extensions.details`` (the same names)."""
+    if details is None:
+        return None
+    kind = details.final_mark_kind
+    return {
+        "line": details.line,
+        "condition": details.condition,
+        "scopes": list(details.scopes),
+        "period": details.period,
+        "periodName": details.period_name,
+        "closedAt": None if details.closed_at is None else details.closed_at.isoformat(),
+        "closedBy": details.closed_by,
+        "finalMarkKind": None if kind is None else kind.name,
+    }
+
+
+def forbidden_reason(decision: Decision) -> ErrorReason:
+    if decision.refusal is not None:
+        return ErrorReason[decision.refusal.reason.value]
+    return ErrorReason.DENIED_BY_LINE if decision.line is not None else ErrorReason.NO_LINE
+
+
+def forbidden_extensions(decision: Decision, language: str = "ru") -> dict[str, Any]:
     return {
         "code": ErrorCode.FORBIDDEN.value,
+        "reason": forbidden_reason(decision).value,
         "ruleset": decision.ruleset,
         "object": decision.object,
         "action": decision.action,
         "rule": decision.rule,
-        "clause": decision.clause,
+        "clause": clause_text(decision, language),
+        "details": details_json(refusal_details(decision.refusal)),
     }
 
 
 def forbidden_error(decision: Decision, language: str = "ru") -> ApiError:
-    ext = forbidden_extensions(decision)
+    ext = forbidden_extensions(decision, language)
     ext.pop("code")
-    return ApiError(
-        ErrorCode.FORBIDDEN,
-        message("forbidden", language, ruleset=decision.ruleset, clause=decision.clause),
-        **ext,
-    )
+    return ApiError(ErrorCode.FORBIDDEN, forbidden_text(decision, language), **ext)
 
 
 @strawberry.type(description="Why a mutation did not happen. Policy denials name the rule.")
@@ -97,9 +266,25 @@ class MutationError:
         default=None, description="The input field at fault, as a dotted path."
     )
     ruleset: str | None = strawberry.field(default=None, description="Ruleset that denied.")
-    rule: str | None = strawberry.field(default=None, description="Policy line that decided.")
+    rule: str | None = strawberry.field(
+        default=None,
+        description="Policy line that decided ('default deny' when no line applied: then "
+        "`details.line` names the line that almost did).",
+    )
     clause: str | None = strawberry.field(
-        default=None, description="The regulation clause that line encodes."
+        default=None,
+        description="The regulation clause the refusal rests on, quoted as the regulation "
+        "words it: the deciding line's, else that of `details.line`.",
+    )
+    reason: ErrorReason | None = strawberry.field(
+        default=None,
+        description="Why, more precisely than `code`: every FORBIDDEN has one, and the "
+        "CONFLICTs of a retried clientMutationId.",
+    )
+    details: RefusalDetails | None = strawberry.field(
+        default=None,
+        description="FORBIDDEN: the line, the failed condition or scopes, and the facts "
+        "behind them (the closed period, the mark already set).",
     )
 
     def __post_init__(self) -> None:
@@ -109,12 +294,12 @@ class MutationError:
     def forbidden(cls, decision: Decision, language: str = "ru") -> MutationError:
         return cls(
             code=ErrorCode.FORBIDDEN,
-            message=message(
-                "forbidden", language, ruleset=decision.ruleset, clause=decision.clause
-            ),
+            message=forbidden_text(decision, language),
             ruleset=decision.ruleset,
             rule=decision.rule,
-            clause=decision.clause,
+            clause=clause_text(decision, language),
+            reason=forbidden_reason(decision),
+            details=refusal_details(decision.refusal),
         )
 
 
@@ -165,10 +350,10 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(original, Forbidden):
             d = original.decision
             return GraphQLError(
-                message("forbidden", language, ruleset=d.ruleset, clause=d.clause),
+                forbidden_text(d, language),
                 nodes=error.nodes,
                 path=error.path,
-                extensions=forbidden_extensions(d),
+                extensions=forbidden_extensions(d, language),
             )
         if original is None or (error.path is None and isinstance(original, GraphQLError)):
             # Syntax, validation, and variables that do not fit their types (graphql-core

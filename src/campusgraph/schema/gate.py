@@ -171,6 +171,7 @@ OTP_FIELDS: dict[str, frozenset[str]] = {
     "LogoutPayload": frozenset({"*"}),
     "LoginPayload": frozenset({"*"}),
     "MutationError": frozenset({"*"}),
+    "RefusalDetails": frozenset({"*"}),
 }
 
 SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)

@@ -24,10 +24,10 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
   - not applied: the first write never committed. The retry takes the claim over (a new
     token, compare-and-set on the old one) and runs the mutation itself. Should the first
     request still be alive and try to commit later, its guard finds the token changed and
-    that transaction rolls back (the first request is answered CONFLICT
-    ``idempotency_taken_over``): one write, never two;
+    that transaction rolls back (the first request is answered CONFLICT, reason
+    ``RETRY_TOOK_OVER``): one write, never two;
   - applied: the write committed but its answer is lost. The retry is told so —
-    CONFLICT on ``input.clientMutationId`` with the message ``idempotency_applied`` ("the
+    CONFLICT on ``input.clientMutationId``, reason ``APPLIED_ANSWER_LOST`` ("the
     operation was applied, its answer was lost: read the data again") — and nothing is
     run again. The client counts the operation as done and rereads what it needs;
 - a mutation that answered errors and committed nothing does not bind its key (its
@@ -35,7 +35,8 @@ lost answer, a reload) cannot write twice. The key is bound to what it named:
   again under the same key. One that committed a write and then answered errors keeps
   that answer like any other;
 - a payload that carries a secret (a one-time password: shown once, never stored) keeps
-  no answer: a retry is told CONFLICT — done once, the secret not shown again;
+  no answer: a retry is told CONFLICT, reason ``ANSWER_NOT_KEPT`` — done once, the secret
+  not shown again;
 - keys expire after ``Settings.idempotency_ttl_hours`` (then the key may be used anew);
   the stored answers, which may hold personal data, go with them (and with their
   institution).
@@ -74,7 +75,7 @@ from campusgraph.db.models import IdempotencyKey
 from campusgraph.db.models.idempotency import new_token
 from campusgraph.db.tenancy import scoped
 from campusgraph.i18n import message
-from campusgraph.schema.errors import ErrorCode, MutationError
+from campusgraph.schema.errors import ErrorCode, ErrorReason, MutationError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -387,8 +388,8 @@ async def _wait(ctx: Context, mutation: str, key: str, first: Stored) -> Stored 
 # =====================================================================================
 
 
-def _error(code: ErrorCode, text: str) -> MutationError:
-    return MutationError(code=code, message=text, field="input.clientMutationId")
+def _error(code: ErrorCode, text: str, reason: ErrorReason | None = None) -> MutationError:
+    return MutationError(code=code, message=text, field="input.clientMutationId", reason=reason)
 
 
 class IdempotentMutation(FieldExtension):
@@ -453,7 +454,9 @@ class IdempotentMutation(FieldExtension):
                 if stored.selection is None:
                     if stored.applied:  # committed, the answer lost: never run again
                         text = message("idempotency_applied", lang, id=key)
-                        return self._answer(key, _error(ErrorCode.CONFLICT, text))
+                        return self._answer(
+                            key, _error(ErrorCode.CONFLICT, text, ErrorReason.APPLIED_ANSWER_LOST)
+                        )
                     token = await _take_over(ctx, stored)
                     if token is not None:  # never committed: run it here
                         return await self._first(
@@ -462,14 +465,16 @@ class IdempotentMutation(FieldExtension):
                     continue  # it committed, or another retry took it, meanwhile
             if stored.selection == NOT_KEPT:
                 text = message("idempotency_answer_not_kept", lang, id=key)
-                return self._answer(key, _error(ErrorCode.CONFLICT, text))
+                return self._answer(
+                    key, _error(ErrorCode.CONFLICT, text, ErrorReason.ANSWER_NOT_KEPT)
+                )
             if stored.selection != selection:
                 text = message("idempotency_other_selection", lang, id=key)
                 return self._answer(key, _error(ErrorCode.VALIDATION, text))
             ctx.extras.setdefault(EXTRAS, []).append(Replay(response_key, stored.response))
             return self._answer(key)
         text = message("idempotency_key_running", lang, id=key)
-        return self._answer(key, _error(ErrorCode.CONFLICT, text))
+        return self._answer(key, _error(ErrorCode.CONFLICT, text, ErrorReason.STILL_RUNNING))
 
     async def _first(
         self,
@@ -495,7 +500,7 @@ class IdempotentMutation(FieldExtension):
         except ClaimTakenOver:
             _settled(local)  # a retry runs it: this attempt's write was rolled back
             text = message("idempotency_taken_over", ctx.language, id=key)
-            return self._answer(key, _error(ErrorCode.CONFLICT, text))
+            return self._answer(key, _error(ErrorCode.CONFLICT, text, ErrorReason.RETRY_TOOK_OVER))
         except Exception:
             try:  # the key stays bound, without answer, if a write of it committed
                 await _release(ctx, key_id, token)

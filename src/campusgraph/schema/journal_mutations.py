@@ -43,11 +43,19 @@ from campusgraph.db.enums import (
 )
 from campusgraph.i18n import message
 from campusgraph.ids import from_global_id
+from campusgraph.policies.engine import Reason, Refusal
 from campusgraph.policies.facts import Target
+from campusgraph.policies.vocabulary import Condition
 from campusgraph.resolvers import journal_writes as jw
 from campusgraph.schema.base import GraphQLInfo, signed_in, to_global_id
-from campusgraph.schema.errors import ErrorCode, MutationError
-from campusgraph.schema.mutations import Conflict, ValidationFailed, guarded
+from campusgraph.schema.errors import (
+    ErrorCode,
+    ErrorReason,
+    MutationError,
+    period_closed_reason,
+    refusal_details,
+)
+from campusgraph.schema.mutations import CHECKED_DATES, Conflict, ValidationFailed, guarded
 from campusgraph.schema.structure import Period
 from campusgraph.schema.teaching import Attendance, FinalMark, Lesson, Mark, Work
 
@@ -93,14 +101,36 @@ def domain() -> Iterator[None]:
         raise Conflict(exc.text, exc.field) from None
 
 
-def period_closed_error(ctx: Context, text: str) -> MutationError:
+async def period_closed_error(ctx: Context) -> MutationError:
+    """The database's closed-period guard refused the write (a ruleset without
+    ``period_open`` on that line): FORBIDDEN with the same named reason as the policy's
+    own refusal — the period, the day it was closed and who closed it."""
     lang = ctx.language
+    period = None
+    for on in ctx.extras.get(CHECKED_DATES, []):
+        if on is not None:
+            period = await ctx.facts.closed_period_on(
+                on, ctx.viewer.institution_id if ctx.viewer else None
+            )
+            if period is not None:
+                break
+    clause = message("journal_period_closed_clause", lang)
     return MutationError(
         code=ErrorCode.FORBIDDEN,
-        message=text,
+        message=message(
+            "forbidden",
+            lang,
+            ruleset=ctx.ruleset_slug,
+            reason=period_closed_reason(period, lang),
+            clause=clause,
+        ),
         ruleset=ctx.ruleset_slug,
         rule=message("journal_period_closed_rule", lang),
-        clause=message("journal_period_closed_clause", lang),
+        clause=clause,
+        reason=ErrorReason.PERIOD_CLOSED,
+        details=refusal_details(
+            Refusal(Reason.PERIOD_CLOSED, condition=Condition.PERIOD_OPEN, period=period)
+        ),
     )
 
 
@@ -116,10 +146,10 @@ def journal_mutation(
         async def run(self: Any, info: GraphQLInfo, input: Any) -> P:
             try:
                 return await resolver(self, info, input)
-            except jw.PeriodClosed as exc:
+            except jw.PeriodClosed:
                 return payload(
                     client_mutation_id=input.client_mutation_id,
-                    errors=[period_closed_error(info.context, str(exc))],
+                    errors=[await period_closed_error(info.context)],
                 )
 
         return run

@@ -17,7 +17,14 @@ from campusgraph.i18n import message
 from campusgraph.policies.engine import Decision
 from campusgraph.policies.facts import Target
 from campusgraph.schema.base import GraphQLInfo
-from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
+from campusgraph.schema.errors import (
+    ApiError,
+    ErrorCode,
+    MutationError,
+    clause_text,
+    public_text,
+    reason_text,
+)
 
 
 class Payload(Protocol):
@@ -60,6 +67,10 @@ def institution_target(obj: str) -> TargetFor:
     return target
 
 
+#: ``ctx.extras`` key: the dates of the rows the last guarded mutation was checked on.
+CHECKED_DATES = "checked_dates"
+
+
 def guarded(
     obj: str,
     act: str | Callable[[Any], str],
@@ -86,9 +97,18 @@ def guarded(
                 return payload(errors=exc.errors)
             if found is None or found == []:
                 return payload(
-                    errors=[MutationError(code=ErrorCode.NOT_FOUND, message="Объект не найден.")]
+                    errors=[
+                        MutationError(
+                            code=ErrorCode.NOT_FOUND, message=message("not_found", ctx.language)
+                        )
+                    ]
                 )
             targets = found if isinstance(found, list) else [found]
+            # The rows' dates, for a refusal by the database's closed-period guard to name
+            # the period (journal_mutations.period_closed_error).
+            ctx.extras[CHECKED_DATES] = [
+                (item[1] if isinstance(item, tuple) else item).date for item in targets
+            ]
             for item in targets:
                 own_obj, one = item if isinstance(item, tuple) else (obj, item)
                 action = act(input) if callable(act) else act
@@ -121,19 +141,18 @@ def guarded(
 
 
 def grant_refused(role: str, decision: Decision, language: str) -> MutationError:
-    """FORBIDDEN naming the role that may not be given, the deciding line and its clause."""
-    return MutationError(
-        code=ErrorCode.FORBIDDEN,
-        message=message(
+    """FORBIDDEN naming the role that may not be given, why, the line and its clause."""
+    refused = MutationError.forbidden(decision, language)
+    refused.message = public_text(
+        message(
             "grant_forbidden",
             language,
             role=role,
             granted=decision.object.removeprefix("role."),
             ruleset=decision.ruleset,
-            clause=decision.clause,
-        ),
-        field="input.role",
-        ruleset=decision.ruleset,
-        rule=decision.rule,
-        clause=decision.clause,
+            reason=reason_text(decision, language),
+            clause=clause_text(decision, language),
+        )
     )
+    refused.field = "input.role"
+    return refused

@@ -7,7 +7,16 @@ import strawberry
 from campusgraph.i18n import message
 from campusgraph.resolvers.permissions import UnknownName, decide
 from campusgraph.schema.base import GraphQLInfo
-from campusgraph.schema.errors import ApiError, ErrorCode
+from campusgraph.schema.errors import (
+    ApiError,
+    ErrorCode,
+    ErrorReason,
+    RefusalDetails,
+    clause_text,
+    forbidden_reason,
+    reason_text,
+    refusal_details,
+)
 
 
 @strawberry.type(description="A policy decision with the line and clause that made it.")
@@ -15,7 +24,24 @@ class Permission:
     allowed: bool
     ruleset: str
     rule: str = strawberry.field(description="The policy line, or 'default deny'.")
-    clause: str = strawberry.field(description="The regulation clause that line cites.")
+    clause: str = strawberry.field(
+        description="The regulation clause the decision rests on (for a denial with no "
+        "deciding line, that of `details.line`; with no line at all, that said in the "
+        "reader's language)."
+    )
+    reason: ErrorReason | None = strawberry.field(
+        default=None,
+        description="Why it is denied, as a FORBIDDEN error would say; null when allowed.",
+    )
+    explanation: str | None = strawberry.field(
+        default=None,
+        description="The reason of a denial in the reader's language (the closed period "
+        "with its date and who closed it, the mark already set, the scopes that did not "
+        "hold); null when allowed.",
+    )
+    details: RefusalDetails | None = strawberry.field(
+        default=None, description="The facts behind `reason`; null when allowed."
+    )
 
 
 async def resolve_can(
@@ -29,9 +55,14 @@ async def resolve_can(
         ) from exc
     if decision is None:
         return None
+    language = info.context.language
+    denied = not decision.allowed
     return Permission(
         allowed=decision.allowed,
         ruleset=decision.ruleset,
         rule=decision.rule,
-        clause=decision.clause,
+        clause=clause_text(decision, language),
+        reason=forbidden_reason(decision) if denied else None,
+        explanation=reason_text(decision, language) if denied else None,
+        details=refusal_details(decision.refusal) if denied else None,
     )
