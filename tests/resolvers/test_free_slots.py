@@ -276,3 +276,46 @@ async def test_unknown_ids_and_a_range_backwards_are_refused(sign_in: Any) -> No
             "VALIDATION",
             field,
         )
+
+
+MY_GROUP = "{ viewer { student { group { id } } } }"
+
+
+async def test_an_answer_is_made_of_what_the_viewer_may_read(sign_in: Any) -> None:
+    """Given another group placed in slot 5 in a room, when the dispatcher (reads the whole
+    timetable) and a student (reads his own) ask freeSlots for the student's group and
+    its teacher, then the dispatcher is told the room is taken and the student is not:
+    entries come through the viewer's `timetable` read filter, as on the grid."""
+    dispatcher = await sign_in(TOMSK, "schedule_dispatcher")
+    student = await sign_in(TOMSK, "student")
+    mine = (await student.data(MY_GROUP))["viewer"]["student"]["group"]["id"]
+    world = (await dispatcher.data(WORLD))["institution"]
+    rooms = [r["id"] for r in world["rooms"]]
+    group = next(g for g in world["groups"]["nodes"] if g["id"] == mine)
+    other = next(g for g in world["groups"]["nodes"] if g["id"] != mine and _held(g, DATE))
+    teacher = _held(group, DATE)[0]["teacher"]["id"]
+    theirs = next(e for e in _held(other, DATE) if e["teacher"]["id"] != teacher)
+    slot = max(b["number"] for b in world["bellSchedule"])
+    made = await dispatcher.data(
+        CREATE,
+        {
+            "input": {
+                "group": other["id"],
+                "discipline": theirs["discipline"]["id"],
+                "teacher": theirs["teacher"]["id"],
+                "slot": slot,
+                "room": rooms[0],
+                "weekday": DATE.isoweekday(),
+                "validFrom": DATE.isoformat(),
+                "validTo": DATE.isoformat(),
+            }
+        },
+    )
+    assert made["createTimetableEntry"]["errors"] == []
+
+    seen_by_dispatcher = await _free(dispatcher, group=mine, teacher=teacher)
+    seen_by_student = await _free(student, group=mine, teacher=teacher)
+
+    assert set(seen_by_student) == set(seen_by_dispatcher)  # his own group's slots he reads
+    assert rooms[0] not in seen_by_dispatcher[slot]
+    assert rooms[0] in seen_by_student[slot]
