@@ -254,23 +254,23 @@ async def test_subgroups_share_a_slot_and_a_moved_entry_frees_its_own(
     assert back["updateTimetableEntry"]["errors"] == []
 
 
-async def test_unknown_ids_and_a_range_backwards_are_refused(sign_in: Any) -> None:
-    """Given a group id for a teacher and an `until` before `date`, when freeSlots is
-    asked, then it is null with a VALIDATION error naming the argument."""
+async def test_what_create_refuses_in_any_slot_is_refused(sign_in: Any) -> None:
+    """Given a group id for a teacher, an `until` before `date`, and dates past the
+    group's academic year, when freeSlots is asked, then it is null with a VALIDATION
+    error naming the argument — as createTimetableEntry would refuse every slot."""
     dispatcher = await sign_in(TOMSK, "schedule_dispatcher")
     world = (await dispatcher.data(WORLD))["institution"]
     group = world["groups"]["nodes"][0]
     teacher = group["timetable"][0]["teacher"]["id"]
     cases = [
         ({"group": group["id"], "teacher": group["id"]}, "teacher"),
-        (
-            {"group": group["id"], "teacher": teacher, "until": "2026-11-01"},
-            "until",
-        ),
+        ({"group": group["id"], "teacher": teacher, "until": "2026-11-01"}, "until"),
+        ({"group": group["id"], "teacher": teacher, "until": "2027-09-06"}, "until"),
+        ({"group": group["id"], "teacher": teacher, "date": "2027-09-06"}, "date"),
     ]
     for variables, field in cases:
         answer = await dispatcher.query(FREE, {"date": DATE.isoformat(), **variables})
-        assert answer["data"] == {"freeSlots": None}
+        assert answer["data"] == {"freeSlots": None}, variables
         [error] = answer["errors"]
         assert (error["extensions"]["code"], error["extensions"]["field"]) == (
             "VALIDATION",

@@ -694,25 +694,45 @@ async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
     entries_stmt = select(te).where(*clash_candidates(cell, any_slot=True, any_room=True))
     if q.moving is not None:
         entries_stmt = entries_stmt.where(te.id != q.moving)
+    year = m.AcademicYear
     async with ctx.session() as session:
         found = (
             await session.execute(
-                select(m.StudyGroup.id, emp.id, sg.id)
+                select(
+                    m.StudyGroup.id,
+                    emp.id,
+                    sg.id,
+                    emp.dismissed_on,
+                    year.name,
+                    year.starts_on,
+                    year.ends_on,
+                )
                 .select_from(m.StudyGroup)
+                .join(year, year.id == m.StudyGroup.academic_year_id)
                 .outerjoin(emp, emp.id == q.teacher_id)
                 .outerjoin(sg, and_(sg.id == q.subgroup_id, sg.group_id == m.StudyGroup.id))
                 .where(m.StudyGroup.id == q.group_id)
             )
         ).first()
+        # What createTimetableEntry would refuse as VALIDATION whatever the slot and room
+        # (its validate_entry), so that every place answered is one it accepts.
         problems: list[tuple[str | None, str]] = []
         if found is None:
             problems.append(("group", say(language, "Группа не найдена.", "Group not found.")))
         else:
-            if found[1] is None:
+            _, teacher, subgroup, dismissed, year_name, starts_on, ends_on = found
+            if teacher is None:
                 problems.append(
                     ("teacher", say(language, "Преподаватель не найден.", "Teacher not found."))
                 )
-            if q.subgroup_id is not None and found[2] is None:
+            elif dismissed is not None and dismissed <= q.first:
+                problems.append(
+                    (
+                        "teacher",
+                        say(language, "Сотрудник уволен.", "The employee has been dismissed."),
+                    )
+                )
+            if q.subgroup_id is not None and subgroup is None:
                 problems.append(
                     (
                         "subgroup",
@@ -720,6 +740,19 @@ async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
                             language,
                             "Подгруппа не найдена в этой группе.",
                             "No such subgroup in this group.",
+                        ),
+                    )
+                )
+            if q.first < starts_on or q.last > ends_on:
+                problems.append(
+                    (
+                        "date" if q.first < starts_on or q.first > ends_on else "until",
+                        say(
+                            language,
+                            f"Даты вне учебного года группы {year_name} "
+                            f"({_d(starts_on, language)}–{_d(ends_on, language)}).",
+                            f"Dates outside the group's academic year {year_name} "
+                            f"({starts_on}–{ends_on}).",
                         ),
                     )
                 )

@@ -279,7 +279,9 @@ class TimetableQueries:
         "— exactly the places `createTimetableEntry` accepts without CONFLICT. `moving`: an "
         "entry being moved, whose own place does not count (as on `updateTimetableEntry`). "
         "Computed from the entries, bells and rooms you may read. Null with a VALIDATION "
-        "error for an unknown group, teacher or subgroup.",
+        "error naming the argument where `createTimetableEntry` would refuse any slot: an "
+        "unknown group, teacher or subgroup, a dismissed teacher, dates outside the group's "
+        "academic year.",
     )
     async def free_slots(
         self,
