@@ -1,4 +1,4 @@
-"""СНИЛС checksum, validation and formatting."""
+"""СНИЛС checksum, validation and formatting; the spellings of contacts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campusgraph.validators import format_snils, is_valid_snils, snils_checksum
+from campusgraph.validators import (
+    format_snils,
+    is_valid_email,
+    is_valid_phone,
+    is_valid_snils,
+    is_valid_website,
+    snils_checksum,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +84,27 @@ def test_generated_numbers_validate_and_a_changed_checksum_does_not(number: int)
     assert is_valid_snils(format_snils(digits + checksum))
     wrong = f"{(int(checksum) + 1) % 100:02d}"
     assert not is_valid_snils(digits + wrong)
+
+
+def test_contacts_are_accepted_as_people_write_them_and_refused_when_unusable() -> None:
+    """Given the spellings a card or the institution's details receive, then a mail client,
+    a phone and a browser could use the accepted ones and not the refused ones."""
+    assert all(map(is_valid_email, ["info@college.ru", "a.b+c@колледж.рф"]))
+    assert not any(map(is_valid_email, ["info@college", "in fo@college.ru", "@college.ru"]))
+    assert all(map(is_valid_phone, ["+7 (3852) 22-33-44", "83852223344", "22-33-4"]))
+    assert not any(map(is_valid_phone, ["12-34", "+7 3852 ext 5", "1234567890123456"]))
+    assert all(
+        map(is_valid_website, ["https://college.ru", "http://колледж.рф/", "https://a.b/c?d=1"])
+    )
+    assert not any(
+        map(
+            is_valid_website,
+            [
+                "college.ru",
+                "ftp://college.ru",
+                "https://localhost",
+                "https://college .ru",
+                "https://",
+            ],
+        )
+    )

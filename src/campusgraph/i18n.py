@@ -413,6 +413,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Неверный номер телефона: от 5 до 15 цифр, можно «+», пробелы, скобки и дефисы.",
         "Invalid phone number: 5 to 15 digits; «+», spaces, brackets and dashes allowed.",
     ),
+    "card_website": (
+        "Неверный адрес сайта: ожидается адрес вида https://college.ru.",
+        "Invalid website address: expected one like https://college.ru.",
+    ),
     "card_enrolment_future": ("Дата зачисления в будущем.", "Enrolment date is in the future."),
     "card_enrolment_before_birth": (
         "Дата зачисления раньше даты рождения.",

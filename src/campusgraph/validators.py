@@ -1,13 +1,18 @@
-"""Checks for Russian identifiers kept on personal cards.
+"""Checks for identifiers and contacts kept on cards: people's and the institution's.
 
 СНИЛС (the pension insurance number) is the one the regulations name: student and parent
 cards carry it, and a mistyped number must be caught at entry, not at the next export to
 the pension fund. Its last two digits are a checksum over the first nine.
+
+E-mail addresses, phone numbers and websites are checked the same way wherever they are
+entered (a person's card, the institution's details), so one spelling is accepted or
+refused everywhere.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _FORMATTED = re.compile(r"^(\d{3})-(\d{3})-(\d{3}) (\d{2})$")
 _PLAIN = re.compile(r"^\d{11}$")
@@ -62,3 +67,37 @@ def snils_problem(value: str) -> str | None:
     if digits is None:
         return "format"
     return None if is_valid_snils(value) else "checksum"
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s()\-]+$")
+#: Digits a phone number has: a short internal number up to the international maximum (E.164).
+PHONE_DIGITS = (5, 15)
+
+
+def is_valid_email(value: str) -> bool:
+    """One «@», no spaces, a dot in the domain: what a mail client can send to."""
+    return _EMAIL.match(value) is not None
+
+
+def is_valid_phone(value: str) -> bool:
+    """Digits with an optional leading «+», spaces, brackets and dashes; 5 to 15 digits."""
+    digits = sum(c.isdigit() for c in value)
+    low, high = PHONE_DIGITS
+    return _PHONE.match(value) is not None and low <= digits <= high
+
+
+def is_valid_website(value: str) -> bool:
+    """An http(s) address with a dotted host (``https://college.ru``, ``http://колледж.рф/``):
+    a screen shows it as a link, so it must open as one."""
+    if any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    labels = host.split(".")
+    return len(labels) >= 2 and all(labels)

@@ -211,6 +211,15 @@ def any_of(model: Any, type_name: str, nth: int = 0) -> Pick:
     return pick
 
 
+def the_institution() -> Pick:
+    """The institution itself (its spot does not matter)."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        return to_global_id("Institution", rows.demo.institution_id), None
+
+    return pick
+
+
 def final_place() -> Pick:
     """A final mark's place at a spot: (the discipline, the student)."""
 
@@ -870,6 +879,12 @@ SPECS: list[Spec] = [
         row_needs("subgroup", "update"),
     ),
     Spec("deleteSubgroup", at_spot("subgroup"), delete_input, row_needs("subgroup", "delete")),
+    Spec(
+        "updateInstitution",
+        the_institution(),
+        lambda d: {"id": d.gid, "phone": f"+7 999 {next(_n):07d}"},
+        row_needs("institution", "update"),
+    ),
     Spec(
         "createRoom", nothing(), lambda d: {"name": unique("ауд.")}, inst_needs(("room", "create"))
     ),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,7 +29,7 @@ from campusgraph.db.enums import FundingSource, ParentKind, Sex, StudyForm
 from campusgraph.i18n import message
 from campusgraph.resolvers.accounts import disable_accounts_of
 from campusgraph.resolvers.audit import plain, record
-from campusgraph.validators import format_snils, snils_problem
+from campusgraph.validators import format_snils, is_valid_email, is_valid_phone, snils_problem
 
 Problem = tuple[str, str]
 Values = Mapping[str, Any]
@@ -160,8 +159,6 @@ LIMITS: dict[str, int] = {
 }
 #: Plausible ages on the day of entry, by card.
 AGES: dict[str, tuple[int, int]] = {"student": (4, 80), "employee": (14, 100), "parent": (14, 120)}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s()\-]+$")
 
 
 def clean(value: Any) -> Any:
@@ -193,13 +190,11 @@ def _common_problems(card: str, v: Values, today: dt.date, lang: str) -> list[Pr
         if why is not None:
             problems.append(("snils", message(f"card_snils_{why}", lang)))
     email = clean(v.get("email"))
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not is_valid_email(email):
         problems.append(("email", message("card_email", lang)))
     phone = clean(v.get("phone"))
-    if phone is not None:
-        digits = sum(c.isdigit() for c in phone)
-        if not _PHONE.match(phone) or not 5 <= digits <= 15:
-            problems.append(("phone", message("card_phone", lang)))
+    if phone is not None and not is_valid_phone(phone):
+        problems.append(("phone", message("card_phone", lang)))
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Writing the institution's structure and calendar: departments, specialities, programs,
+"""Writing the institution's own details and its structure and calendar: departments, specialities, programs,
 curricula with items, disciplines, groups, subgroups with members, rooms, positions, the
 bell schedule, days off, day transfers, periods and academic years.
 
@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import DisciplineKind, PeriodKind
+from campusgraph.i18n import message
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.audit import record, snapshot
+from campusgraph.validators import is_valid_email, is_valid_phone, is_valid_website
 
 
 class Invalid(Exception):
@@ -498,6 +500,42 @@ async def _group(c: Checker, v: Values, row: Any) -> None:
         )
 
 
+#: The institution's details a user edits, with their column sizes (camelCase input names).
+INSTITUTION_TEXT: dict[str, tuple[str, int]] = {
+    "name": ("name", 500),
+    "shortName": ("short_name", 255),
+    "address": ("address", 500),
+    "license": ("license", 255),
+    "accreditation": ("accreditation", 255),
+    "phone": ("phone", 32),
+    "email": ("email", 255),
+    "website": ("website", 255),
+}
+#: Contacts checked by their spelling: input name → (column, check, message key).
+INSTITUTION_CONTACTS: dict[str, tuple[str, Callable[[str], bool], str]] = {
+    "phone": ("phone", is_valid_phone, "card_phone"),
+    "email": ("email", is_valid_email, "card_email"),
+    "website": ("website", is_valid_website, "card_website"),
+}
+
+
+async def _institution_details(c: Checker, v: Values, row: Any) -> None:
+    """The card of the institution: a name and a short name always; contacts, when given,
+    spelled so that a mail client, a phone and a browser can use them."""
+    c.required("input.name", v["name"])
+    c.required("input.shortName", v["short_name"])
+    for field_name, (column, limit) in INSTITUTION_TEXT.items():
+        value = v.get(column)
+        if isinstance(value, str) and len(value) > limit:
+            c.problems.append(
+                (f"input.{field_name}", message("card_too_long", c.language, limit=limit))
+            )
+    for field_name, (column, valid, key) in INSTITUTION_CONTACTS.items():
+        value = v.get(column)
+        if isinstance(value, str) and value and not valid(value):
+            c.problems.append((f"input.{field_name}", message(key, c.language)))
+
+
 async def _room(c: Checker, v: Values, row: Any) -> None:
     c.required("input.name", v["name"])
     if v.get("capacity") is not None:
@@ -755,6 +793,7 @@ def _closed_year(row: Any, language: str) -> str | None:
 # The tables, with what refers to them
 # =====================================================================================
 
+INSTITUTION = Kind("institution", m.Institution, _institution_details)
 DEPARTMENT = Kind(
     "department", m.Department, _department, (Ref(m.StudyGroup.department_id, "группы", "groups"),)
 )

@@ -20,13 +20,14 @@ already stored. One error per clash, with the field (``input.room`` / ``input.te
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, cast, insert, literal, null, or_, select
+from sqlalchemy import Integer, and_, cast, insert, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.context import Context
@@ -237,6 +238,19 @@ class EntryValues:
             "note": self.note,
         }
 
+    def cell(self) -> Cell:
+        assert self.weekday is not None  # validate_entry refuses an entry without one
+        return Cell(
+            weekday=self.weekday,
+            slot=self.slot,
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+            group_id=self.group_id,
+            subgroup_id=self.subgroup_id,
+            teacher_id=self.teacher_id,
+            room_id=self.room_id,
+        )
+
     @classmethod
     def of(cls, row: m.TimetableEntry) -> EntryValues:
         return cls(
@@ -344,32 +358,77 @@ async def validate_entry(session: AsyncSession, v: EntryValues, language: str) -
         raise Invalid(problems)
 
 
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """What the CONFLICT check compares between an entry to be written and a stored one:
+    when it sits (weekday, slot, validity) and what it takes (group or subgroup, teacher,
+    room)."""
+
+    weekday: int
+    slot: int
+    valid_from: dt.date
+    valid_to: dt.date
+    group_id: int
+    subgroup_id: int | None
+    teacher_id: int
+    room_id: int | None
+
+
+def clash_kinds(cell: Cell, o: m.TimetableEntry) -> list[tuple[str, str]]:
+    """What of ``cell`` the stored entry ``o`` takes, as (input field, message key) per
+    clash: the one rule of the CONFLICT check and of ``freeSlots``. They clash in the same
+    weekday and slot with overlapping validity, on the room, the teacher, or the group —
+    two different subgroups of one group may share a slot. Days off and day transfers do
+    not enter: an entry is weekly, the calendar moves its lessons, not the entry."""
+    if (
+        o.weekday != cell.weekday
+        or o.slot != cell.slot
+        or o.valid_from > cell.valid_to
+        or o.valid_to < cell.valid_from
+    ):
+        return []
+    found: list[tuple[str, str]] = []
+    if cell.room_id is not None and o.room_id == cell.room_id:
+        found.append(("input.room", "clash_room"))
+    if o.teacher_id == cell.teacher_id:
+        found.append(("input.teacher", "clash_teacher"))
+    split = cell.subgroup_id is not None and o.subgroup_id is not None
+    if o.group_id == cell.group_id and not (split and o.subgroup_id != cell.subgroup_id):
+        found.append(("input.group", "clash_group"))
+    return found
+
+
+def clash_candidates(cell: Cell, *, any_slot: bool = False, any_room: bool = False) -> list[Any]:
+    """SQL conditions keeping the stored entries that may clash with ``cell`` (a superset:
+    :func:`clash_kinds` decides). ``any_slot``: in any slot of the weekday; ``any_room``:
+    in whatever room (every entry with one), for the free rooms of a slot."""
+    te = m.TimetableEntry
+    where: list[Any] = [
+        te.weekday == cell.weekday,
+        te.valid_from <= cell.valid_to,
+        te.valid_to >= cell.valid_from,
+    ]
+    if not any_slot:
+        where.append(te.slot == cell.slot)
+    who = [te.teacher_id == cell.teacher_id, te.group_id == cell.group_id]
+    if any_room:
+        who.append(te.room_id.is_not(None))
+    elif cell.room_id is not None:
+        who.append(te.room_id == cell.room_id)
+    where.append(or_(*who))
+    return where
+
+
 async def find_clashes(
     session: AsyncSession, v: EntryValues, pk: int | None, language: str
 ) -> list[tuple[str, str]]:
     te = m.TimetableEntry
-    who = [te.teacher_id == v.teacher_id, te.group_id == v.group_id]
-    if v.room_id is not None:
-        who.append(te.room_id == v.room_id)
-    stmt = select(te).where(
-        te.weekday == v.weekday,
-        te.slot == v.slot,
-        te.valid_from <= v.valid_to,
-        te.valid_to >= v.valid_from,
-        or_(*who),
-    )
+    cell = v.cell()
+    stmt = select(te).where(*clash_candidates(cell))
     if pk is not None:
         stmt = stmt.where(te.id != pk)
     others = list((await session.execute(stmt.order_by(te.valid_from, te.id))).scalars())
-    found: list[tuple[str, str, m.TimetableEntry]] = []
-    for o in others:
-        if v.room_id is not None and o.room_id == v.room_id:
-            found.append(("input.room", "clash_room", o))
-        if o.teacher_id == v.teacher_id:
-            found.append(("input.teacher", "clash_teacher", o))
-        split = v.subgroup_id is not None and o.subgroup_id is not None
-        if o.group_id == v.group_id and not (split and o.subgroup_id != v.subgroup_id):
-            found.append(("input.group", "clash_group", o))
+    found = [(where, key, o) for o in others for where, key in clash_kinds(cell, o)]
     if not found:
         return []
     names = await _names(session, [o for _, _, o in found])
@@ -562,6 +621,197 @@ async def week_grid(ctx: Context, column: Any, pk: int, on: dt.date) -> Grid:
     for h in held_on(by_date, entries, calendar, terms):
         by_date[h.date].held.append(h.entry)
     return Grid(monday, days, bells)
+
+
+# =====================================================================================
+# Free slots for a timetable builder
+# =====================================================================================
+
+
+@dataclass(slots=True)
+class FreeSlot:
+    number: int
+    starts_at: dt.time
+    ends_at: dt.time
+    rooms: list[m.Room]
+
+
+@dataclass(slots=True)
+class FreeDay:
+    date: dt.date
+    until: dt.date
+    day_off: str | None
+    lessons_of: dt.date | None
+    moved_to: dt.date | None
+    slots: list[FreeSlot]
+
+
+@dataclass(frozen=True, slots=True)
+class FreeQuery:
+    group_id: int
+    subgroup_id: int | None
+    teacher_id: int
+    first: dt.date
+    last: dt.date
+    #: An entry being moved: its own place does not count (as on ``updateTimetableEntry``).
+    moving: int | None = None
+
+
+async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
+    """The bell slots of ``q.first``'s weekday where an entry of the group (or subgroup)
+    with the teacher, valid ``first``..``last``, would clash with nothing, each with the
+    rooms it could take: :func:`clash_kinds` applied to every slot and room, so exactly
+    what ``createTimetableEntry`` accepts without CONFLICT. Entries, bells and rooms are
+    the viewer's to read (``timetable``, ``calendar``, ``room`` read, as on the grid).
+    Six statements whatever the number of slots and rooms."""
+    language = ctx.language
+    if q.last < q.first:
+        raise Invalid([("until", say(language, "Конец раньше начала.", "Ends before it starts."))])
+    if (q.last - q.first).days >= MAX_RANGE_DAYS:
+        raise Invalid(
+            [
+                (
+                    "until",
+                    say(
+                        language,
+                        f"Не больше {MAX_RANGE_DAYS} дней.",
+                        f"At most {MAX_RANGE_DAYS} days.",
+                    ),
+                )
+            ]
+        )
+    te, sg, emp = m.TimetableEntry, m.Subgroup, m.Employee
+    cell = Cell(
+        weekday=q.first.isoweekday(),
+        slot=0,
+        valid_from=q.first,
+        valid_to=q.last,
+        group_id=q.group_id,
+        subgroup_id=q.subgroup_id,
+        teacher_id=q.teacher_id,
+        room_id=None,
+    )
+    entries_stmt = select(te).where(*clash_candidates(cell, any_slot=True, any_room=True))
+    if q.moving is not None:
+        entries_stmt = entries_stmt.where(te.id != q.moving)
+    year = m.AcademicYear
+    async with ctx.session() as session:
+        found = (
+            await session.execute(
+                select(
+                    m.StudyGroup.id,
+                    emp.id,
+                    sg.id,
+                    emp.dismissed_on,
+                    year.name,
+                    year.starts_on,
+                    year.ends_on,
+                )
+                .select_from(m.StudyGroup)
+                .join(year, year.id == m.StudyGroup.academic_year_id)
+                .outerjoin(emp, emp.id == q.teacher_id)
+                .outerjoin(sg, and_(sg.id == q.subgroup_id, sg.group_id == m.StudyGroup.id))
+                .where(m.StudyGroup.id == q.group_id)
+            )
+        ).first()
+        # What createTimetableEntry would refuse as VALIDATION whatever the slot and room
+        # (its validate_entry), so that every place answered is one it accepts.
+        problems: list[tuple[str | None, str]] = []
+        if found is None:
+            problems.append(("group", say(language, "Группа не найдена.", "Group not found.")))
+        else:
+            _, teacher, subgroup, dismissed, year_name, starts_on, ends_on = found
+            if teacher is None:
+                problems.append(
+                    ("teacher", say(language, "Преподаватель не найден.", "Teacher not found."))
+                )
+            elif dismissed is not None and dismissed <= q.first:
+                problems.append(
+                    (
+                        "teacher",
+                        say(language, "Сотрудник уволен.", "The employee has been dismissed."),
+                    )
+                )
+            if q.subgroup_id is not None and subgroup is None:
+                problems.append(
+                    (
+                        "subgroup",
+                        say(
+                            language,
+                            "Подгруппа не найдена в этой группе.",
+                            "No such subgroup in this group.",
+                        ),
+                    )
+                )
+            if q.first < starts_on or q.last > ends_on:
+                problems.append(
+                    (
+                        "date" if q.first < starts_on or q.first > ends_on else "until",
+                        say(
+                            language,
+                            f"Даты вне учебного года группы {year_name} "
+                            f"({_d(starts_on, language)}–{_d(ends_on, language)}).",
+                            f"Dates outside the group's academic year {year_name} "
+                            f"({starts_on}–{ends_on}).",
+                        ),
+                    )
+                )
+        if problems:
+            raise Invalid(problems)
+        calendar = await load_calendar(session, q.first, q.first, ctx)
+        bells = (
+            await session.execute(
+                reads.filtered(
+                    ctx,
+                    "calendar",
+                    select(m.BellSlot.number, m.BellSlot.starts_at, m.BellSlot.ends_at).order_by(
+                        m.BellSlot.number
+                    ),
+                    anchors=SqlAnchors(institution=m.BellSlot.institution_id),
+                )
+            )
+        ).all()
+        rooms = list(
+            (
+                await session.execute(
+                    reads.filtered(ctx, "room", select(m.Room).order_by(m.Room.name, m.Room.id))
+                )
+            ).scalars()
+        )
+        entries = list(
+            (await session.execute(reads.filtered(ctx, "timetable", entries_stmt))).scalars()
+        )
+    at_slot: dict[int, list[m.TimetableEntry]] = defaultdict(list)
+    for e in entries:
+        at_slot[e.slot].append(e)
+    slots: list[FreeSlot] = []
+    for number, starts_at, ends_at in bells:
+        here = dataclasses.replace(cell, slot=number)
+        others = at_slot.get(number, [])
+        if any(clash_kinds(here, o) for o in others):
+            continue  # the group (subgroup) or the teacher is taken
+        # The slot is free for both: only an entry in the same room can clash any more.
+        in_room: dict[int, list[m.TimetableEntry]] = defaultdict(list)
+        for o in others:
+            if o.room_id is not None:
+                in_room[o.room_id].append(o)
+        free = [
+            r
+            for r in rooms
+            if not any(
+                clash_kinds(dataclasses.replace(here, room_id=r.id), o)
+                for o in in_room.get(r.id, ())
+            )
+        ]
+        slots.append(FreeSlot(number, starts_at, ends_at, free))
+    return FreeDay(
+        date=q.first,
+        until=q.last,
+        day_off=calendar.days_off.get(q.first),
+        lessons_of=calendar.moved_from.get(q.first),
+        moved_to=calendar.moved_to.get(q.first),
+        slots=slots,
+    )
 
 
 # =====================================================================================

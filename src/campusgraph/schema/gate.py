@@ -122,6 +122,8 @@ LIST_SIZES: dict[str, int] = {
     "DiaryLesson.works": 5,
     "TimetableWeek.days": 7,
     "TimetableDay.cells": 12,
+    "FreeSlots.slots": 12,
+    "FreeSlot.rooms": 100,
     "MovementOrder.items": 40,
     # history and reports
     "Mark.history": 20,

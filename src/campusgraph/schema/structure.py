@@ -400,9 +400,16 @@ class Institution(Node):
     short_name: str
     kind: InstitutionKind
     ruleset: str = strawberry.field(description="Slug of the ruleset that governs access here.")
-    address: str | None
-    license: str | None
-    accreditation: str | None
+    address: str | None = strawberry.field(description="Postal address, as on the licence.")
+    license: str | None = strawberry.field(
+        description="The education licence: number, date, issuing body."
+    )
+    accreditation: str | None = strawberry.field(
+        description="The state accreditation certificate: number and date."
+    )
+    phone: str | None = strawberry.field(description="Reception phone number.")
+    email: str | None = strawberry.field(description="The institution's e-mail address.")
+    website: str | None = strawberry.field(description="Official website (http or https).")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -418,6 +425,9 @@ class Institution(Node):
             address=row.address,
             license=row.license,
             accreditation=row.accreditation,
+            phone=row.phone,
+            email=row.email,
+            website=row.website,
         )
 
     def _own(self, model: Any) -> Any:

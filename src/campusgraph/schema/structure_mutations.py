@@ -1,9 +1,10 @@
-"""Mutations on the institution's structure: departments, specialities, programs,
-curricula with items, disciplines, groups, subgroups with members, rooms, positions.
+"""Mutations on the institution's own details and its structure: departments,
+specialities, programs, curricula with items, disciplines, groups, subgroups with members,
+rooms, positions.
 
-Each is guarded by the matching policy object (``department``, ``speciality``,
-``program``, ``curriculum``, ``discipline``, ``group``, ``subgroup``, ``room``,
-``position``) and action ``create`` / ``update`` / ``delete``. Update inputs change only
+Each is guarded by the matching policy object (``institution``, ``department``,
+``speciality``, ``program``, ``curriculum``, ``discipline``, ``group``, ``subgroup``,
+``room``, ``position``) and action ``create`` / ``update`` / ``delete``. Update inputs change only
 the fields given; for a nullable reference, an explicit ``null`` clears it. A delete is
 refused with a VALIDATION error (field ``input.id``) while anything refers to the row.
 """
@@ -34,6 +35,7 @@ from campusgraph.schema.structure import (
     Discipline,
     EducationalProgram,
     Group,
+    Institution,
     Room,
     Speciality,
     Subgroup,
@@ -142,6 +144,45 @@ class Position(Node):
 # =====================================================================================
 # Inputs and payloads
 # =====================================================================================
+
+
+@strawberry.input(
+    description="Change the institution's own details (the regulations' «карточка ОО»): only "
+    "the fields given change; for an optional one an explicit null or an empty text clears it."
+)
+class UpdateInstitutionInput:
+    id: strawberry.ID = strawberry.field(
+        description="The institution (`institution { id }`): only your own can be yours to change."
+    )
+    name: str | None = strawberry.field(default=None, description="Full name, as in the charter.")
+    short_name: str | None = strawberry.field(default=None, description="Short name.")
+    address: str | None = strawberry.field(default=strawberry.UNSET, description="Postal address.")
+    license: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The education licence: number, date, issuer."
+    )
+    accreditation: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The state accreditation: number and date."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="5 to 15 digits; «+», spaces, brackets and dashes allowed.",
+    )
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail address.")
+    website: str | None = strawberry.field(
+        default=strawberry.UNSET, description="An http(s) address, e.g. «https://college.ru»."
+    )
+    client_mutation_id: str | None = None
+
+
+@strawberry.type(description="The result of changing the institution's details.")
+class InstitutionPayload:
+    institution: Institution | None = None
+    client_mutation_id: str | None = None
+    errors: list[MutationError] = strawberry.field(default_factory=list)
+
+
+#: Optional details of the institution (input name = column name).
+INSTITUTION_OPTIONAL = ("address", "license", "accreditation", "phone", "email", "website")
 
 
 @strawberry.input(description="A new department (отделение).")
@@ -448,6 +489,34 @@ async def _subgroup_create_target(ctx: Context, input: CreateSubgroupInput) -> T
 
 @strawberry.type(description="Departments, specialities, programs, curricula, disciplines, groups.")
 class StructureMutations:
+    # -- the institution itself ------------------------------------------------------------
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Change the institution's own details: name, address, licence, "
+        "accreditation, contacts. Who may is the ruleset's (`institution` update); every "
+        "change is in the audit trail. A malformed e-mail, phone or website is a VALIDATION "
+        "error naming the field.",
+    )
+    @guarded(
+        "institution", "update", InstitutionPayload, anchored_target("institution", "Institution")
+    )
+    async def update_institution(
+        self, info: GraphQLInfo, input: UpdateInstitutionInput
+    ) -> InstitutionPayload:
+        ctx = info.context
+        changes: dict[str, Any] = {}
+        _put(changes, "name", input.name)
+        _put(changes, "short_name", input.short_name)
+        for key in INSTITUTION_OPTIONAL:
+            value = getattr(input, key)
+            _put_nullable(changes, key, value.strip() or None if isinstance(value, str) else value)
+        pk = pk_of(input.id, "Institution", "input.id", ctx.language)
+        with validation():
+            row = await sw.update_row(ctx, sw.INSTITUTION, pk, changes, input.client_mutation_id)
+        return InstitutionPayload(
+            institution=Institution.of(row), client_mutation_id=input.client_mutation_id
+        )
+
     # -- departments ---------------------------------------------------------------------
     @strawberry.mutation(permission_classes=signed_in, description="Create a department.")
     @guarded("department", "create", DepartmentPayload, institution_target("department"))

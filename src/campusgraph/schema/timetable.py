@@ -24,7 +24,7 @@ from campusgraph.resolvers import timetable as tt
 from campusgraph.schema.base import GraphQLInfo, Node, signed_in, to_global_id
 from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
-from campusgraph.schema.structure import AcademicYear, Period, Subgroup
+from campusgraph.schema.structure import AcademicYear, Period, Room, Subgroup
 from campusgraph.schema.structure_mutations import (
     DeleteInput,
     DeletePayload,
@@ -159,6 +159,74 @@ class TimetableWeek:
         )
 
 
+@strawberry.type(
+    description="A bell slot where the group (or subgroup) and the teacher asked about are "
+    "both free, with the rooms free in it."
+)
+class FreeSlot:
+    slot: int = strawberry.field(description="Bell number: `slot` of `createTimetableEntry`.")
+    starts_at: dt.time = strawberry.field(description="From the bell schedule.")
+    ends_at: dt.time
+    rooms: list[Room] = strawberry.field(
+        description="Rooms no entry takes in this slot over the dates asked about: any of "
+        "them (or none) may be given as `room`."
+    )
+
+
+@strawberry.type(
+    description="Where an entry of a group with a teacher fits on a weekday: the free slots "
+    "of `date`'s weekday over `date`..`until`, by the very rule `createTimetableEntry` refuses "
+    "with CONFLICT (weekday, slot and overlapping validity; room, teacher, group — two "
+    "subgroups of one group may share a slot)."
+)
+class FreeSlots:
+    date: dt.date = strawberry.field(description="The first date an entry would be valid.")
+    until: dt.date = strawberry.field(description="The last date (`validTo`).")
+    weekday: int = strawberry.field(description="ISO weekday of `date` (the entry's `weekday`).")
+    day_off: str | None = strawberry.field(
+        description="The reason, when `date` is a day off: weekly entries may still be placed "
+        "(the calendar holds no lessons that day), an exam may not."
+    )
+    lessons_of: dt.date | None = strawberry.field(
+        description="A transfer: the date whose lessons are held on `date`."
+    )
+    moved_to: dt.date | None = strawberry.field(
+        description="A transfer: `date`'s lessons are held on that date instead."
+    )
+    slots: list[FreeSlot] = strawberry.field(
+        description="The free slots in bell order; a slot where the group or the teacher is "
+        "taken is left out."
+    )
+
+    @classmethod
+    def of(cls, day: tt.FreeDay) -> FreeSlots:
+        return cls(
+            date=day.date,
+            until=day.until,
+            weekday=day.date.isoweekday(),
+            day_off=day.day_off,
+            lessons_of=day.lessons_of,
+            moved_to=day.moved_to,
+            slots=[
+                FreeSlot(
+                    slot=f.number,
+                    starts_at=f.starts_at,
+                    ends_at=f.ends_at,
+                    rooms=[Room.of(r) for r in f.rooms],
+                )
+                for f in day.slots
+            ],
+        )
+
+
+def _query_pk(gid: str, type_name: str, name: str, language: str) -> int:
+    """A global id argument of a query as a primary key, else a VALIDATION error on it."""
+    try:
+        return pk_of(gid, type_name, name, language)
+    except ValidationFailed as exc:
+        raise ApiError(ErrorCode.VALIDATION, str(exc), field=name) from None
+
+
 @strawberry.type(description="The timetable.")
 class TimetableQueries:
     @strawberry.field(
@@ -202,6 +270,50 @@ class TimetableQueries:
         assert ctx.viewer is not None
         grid = await tt.week_grid(ctx, column, pk, on or ctx.viewer.today)
         return TimetableWeek.of(grid)
+
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="For a timetable builder: the bell slots of `date`'s weekday where an "
+        "entry of `group` (or its `subgroup`) with `teacher`, valid from `date` to `until` "
+        "(default: `date` alone, as an exam), clashes with nothing, each with its free rooms "
+        "— exactly the places `createTimetableEntry` accepts without CONFLICT. `moving`: an "
+        "entry being moved, whose own place does not count (as on `updateTimetableEntry`). "
+        "Computed from the entries, bells and rooms you may read. Null with a VALIDATION "
+        "error naming the argument where `createTimetableEntry` would refuse any slot: an "
+        "unknown group, teacher or subgroup, a dismissed teacher, dates outside the group's "
+        "academic year.",
+    )
+    async def free_slots(
+        self,
+        info: GraphQLInfo,
+        date: dt.date,
+        group: strawberry.ID,
+        teacher: strawberry.ID,
+        subgroup: strawberry.ID | None = None,
+        until: dt.date | None = None,
+        moving: strawberry.ID | None = None,
+    ) -> FreeSlots | None:
+        ctx = info.context
+        lang = ctx.language
+        query = tt.FreeQuery(
+            group_id=_query_pk(group, "Group", "group", lang),
+            subgroup_id=None
+            if subgroup is None
+            else _query_pk(subgroup, "Subgroup", "subgroup", lang),
+            teacher_id=_query_pk(teacher, "Employee", "teacher", lang),
+            first=date,
+            last=until or date,
+            moving=None if moving is None else _query_pk(moving, "TimetableEntry", "moving", lang),
+        )
+        try:
+            day = await tt.free_slots(ctx, query)
+        except sw.Invalid as exc:
+            raise ApiError(
+                ErrorCode.VALIDATION,
+                " ".join(text for _, text in exc.problems),
+                field=exc.problems[0][0],
+            ) from None
+        return FreeSlots.of(day)
 
 
 # =====================================================================================

@@ -33,5 +33,8 @@ class Institution(IdMixin, Base):
     address: Mapped[str | None] = mapped_column(String(500), default=None)
     license: Mapped[str | None] = mapped_column(String(255), default=None)
     accreditation: Mapped[str | None] = mapped_column(String(255), default=None)
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    website: Mapped[str | None] = mapped_column(String(255), default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
