@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_institution"
-down_revision: str | None = "0004_idempotency"
+down_revision: str | None = "0004_deadlines"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
