@@ -42,10 +42,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("movement_order") as batch:
-        batch.drop_column("created_on")
-    with op.batch_alter_table("final_mark") as batch:
-        batch.drop_column("set_on")
-    with op.batch_alter_table("student") as batch:
-        batch.drop_column("created_by_user_id")
-        batch.drop_column("created_on")
+    # Plain DROP COLUMN (SQLite >= 3.35), not a batch copy: recreating a table on SQLite
+    # drops the old one, whose cascades fire the closed-period triggers (0002) and
+    # refuse the downgrade of a database with a closed period.
+    op.drop_column("movement_order", "created_on")
+    op.drop_column("final_mark", "set_on")
+    op.drop_column("student", "created_by_user_id")
+    op.drop_column("student", "created_on")

@@ -27,7 +27,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("institution") as batch:
-        batch.drop_column("website")
-        batch.drop_column("email")
-        batch.drop_column("phone")
+    # Plain DROP COLUMN (SQLite >= 3.35), not a batch copy: recreating ``institution`` on
+    # SQLite cascades into the closed-period triggers (0002) and refuses the downgrade.
+    op.drop_column("institution", "website")
+    op.drop_column("institution", "email")
+    op.drop_column("institution", "phone")
