@@ -1614,10 +1614,12 @@ async def _needs_approval(
     kind: FinalMarkKind,
     value: str,
 ) -> bool:
-    """Above what the ruleset's final-mark rule suggests (Armavir разд. 6): needs approval."""
+    """Departs from what the ruleset's final-mark rule suggests as ``approval_when`` says
+    (Armavir разд. 6): waits for ``approval_by``'s agreement (``approveFinalMark``)."""
     if kind not in SUGGESTED_KINDS:
         return False
-    if journal_rules.final_mark_rule(ctx.authorizer.compiled.ruleset) is None:
+    rule = journal_rules.final_mark_rule(ctx.authorizer.compiled.ruleset)
+    if rule is None:
         return False
     from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 
@@ -1632,7 +1634,7 @@ async def _needs_approval(
     except SuggestionNotFound:
         return False
     suggested = found.suggestion.value if found.suggestion is not None else None
-    return journal_rules.is_favourable(suggested, value)
+    return journal_rules.needs_approval(rule, suggested, value)
 
 
 async def set_final_mark(
