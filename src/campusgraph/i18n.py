@@ -189,6 +189,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No suggestion: {average} lies in no range of the rule. "
         "A disputed case ({clause}): {who} decides the final mark.",
     ),
+    "final_mark_nothing_to_approve": (
+        "Итоговая отметка не ждёт согласования: она выставлена по правилу регламента "
+        "или правило её не определяет (спорный случай решает преподаватель).",
+        "The final mark awaits no agreement: it follows the ruleset's rule, or the rule "
+        "does not decide it (the teacher decides a disputed case).",
+    ),
     "final_mark_no_rule": (
         "Регламент «{ruleset}» не устанавливает правила выставления итоговой отметки "
         "по среднему баллу: отметку определяет преподаватель.",

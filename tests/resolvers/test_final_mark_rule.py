@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from campusgraph.db import models as m
-from campusgraph.db.enums import DisciplineKind, WorkKind
+from campusgraph.db.enums import DisciplineKind, FinalMarkKind, WorkKind
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
 from tests.support import DEMO_TODAY
-from tests.support.journal import institution_id, period_id
+from tests.support.journal import group_and_discipline, institution_id, period_id
 
 ARMAVIR = "armavir-technikum-2025"
 LESSON_DAY = DEMO_TODAY - dt.timedelta(days=3)
@@ -273,3 +273,130 @@ async def test_armavir_share_just_under_half_is_not_half(db: Any, sign_in: Any) 
     assert "499 из 1000" in under["reasoning"] and "(49 %" in under["reasoning"]
     assert (half["value"], half["disputed"]) == ("4", False), half["reasoning"]
     assert "500 из 1000" in half["reasoning"]
+
+
+# -- approveFinalMark (разд. 6: a mark against the rule is agreed by the deputy) -------------
+
+SET_FINAL = """
+mutation ($input: SetFinalMarkInput!) {
+  setFinalMark(input: $input) {
+    finalMark { id value version needsApproval approvedAt }
+    errors { code message field }
+  }
+}
+"""
+APPROVE = """
+mutation ($input: ApproveFinalMarkInput!) {
+  approveFinalMark(input: $input) {
+    finalMark { id value version needsApproval approvedAt history { action login } }
+    clientMutationId
+    errors { code message field rule clause }
+  }
+}
+"""
+
+
+async def _suggested_student(db: Any, teacher: Any) -> tuple[str, str, str, str]:
+    """A ПК-11 student whose Математика semester mark the rule suggests below «5»."""
+    group, discipline = await group_and_discipline(db, ARMAVIR, "ПК-11", "Математика")
+    period = to_global_id("Period", await period_id(db, ARMAVIR, DEMO_TODAY, "semester"))
+    gm = m.GroupMembership
+    async with unscoped(db.factory) as s:
+        students = (
+            (await s.execute(select(gm.student_id).where(gm.group_id == group).order_by(gm.id)))
+            .scalars()
+            .all()
+        )
+    ids = {"discipline": to_global_id("Discipline", discipline), "period": period}
+    for pk in students:
+        student = to_global_id("Student", pk)
+        found = (await teacher.data(SUGGEST, {"student": student, **ids}))["suggestedFinalMark"]
+        if found["value"] in ("3", "4"):
+            return student, ids["discipline"], period, found["value"]
+    raise AssertionError("no ПК-11 student with a suggestion of «3» or «4»")
+
+
+async def test_the_deputy_agrees_a_mark_against_the_rule_a_teacher_cannot(
+    db: Any, sign_in: Any
+) -> None:
+    teacher = await sign_in(ARMAVIR, "teacher")
+    deputy = await sign_in(ARMAVIR, "deputy_studies")
+    student, discipline, period, suggested = await _suggested_student(db, teacher)
+
+    def final(value: str, version: int | None = None) -> dict[str, Any]:
+        given = {"student": student, "discipline": discipline, "period": period}
+        return {"input": {**given, "kind": "SEMESTER", "value": value, "expectedVersion": version}}
+
+    # Given a mark above the rule's, and one below it: each waits (approval_when = differs)
+    above = (await teacher.data(SET_FINAL, final("5")))["setFinalMark"]
+    assert above["errors"] == [] and above["finalMark"]["needsApproval"] is True
+    lower = str(int(suggested) - 1)
+    below = (await teacher.data(SET_FINAL, final(lower, 1)))["setFinalMark"]
+    assert below["finalMark"]["needsApproval"] is True, "a mark below the rule waits too"
+    mark = below["finalMark"]["id"]
+
+    # When the teacher tries to agree it: FORBIDDEN, nothing changes
+    refused = (await teacher.data(APPROVE, {"input": {"id": mark}}))["approveFinalMark"]
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
+    assert refused["finalMark"] is None
+
+    # When the deputy for studies agrees it (with a key, sent twice)
+    given = {"input": {"id": mark, "expectedVersion": 2, "clientMutationId": "agree-1"}}
+    agreed = (await deputy.data(APPROVE, given))["approveFinalMark"]
+    again = (await deputy.data(APPROVE, given))["approveFinalMark"]
+    # Then the mark stays, the wait ends, the agreement is kept and audited once
+    assert agreed["errors"] == [], agreed
+    fm = agreed["finalMark"]
+    assert (fm["value"], fm["version"], fm["needsApproval"]) == (lower, 3, False)
+    assert fm["approvedAt"] is not None
+    assert [h["action"] for h in fm["history"]][-1] == "approve"
+    assert fm["history"][-1]["login"] == "deputy_studies"
+    assert again == agreed
+    # Agreeing it anew (no key) answers it unchanged
+    repeat = (await deputy.data(APPROVE, {"input": {"id": mark}}))["approveFinalMark"]
+    assert repeat["errors"] == [] and repeat["finalMark"]["version"] == 3
+
+    # A new value ends the agreement; the rule's own value waits for nothing
+    by_rule = (await teacher.data(SET_FINAL, final(suggested, 3)))["setFinalMark"]
+    assert by_rule["finalMark"]["needsApproval"] is False
+    assert by_rule["finalMark"]["approvedAt"] is None
+    nothing = (await deputy.data(APPROVE, {"input": {"id": mark}}))["approveFinalMark"]
+    assert [(e["code"], e["field"]) for e in nothing["errors"]] == [("VALIDATION", "input.id")]
+    assert "не ждёт согласования" in nothing["errors"][0]["message"]
+
+
+async def test_approval_is_refused_where_the_ruleset_has_no_approve_line(
+    db: Any, sign_in: Any
+) -> None:
+    # Given a final mark of Altai, whose ruleset has no final_mark approve line
+    inst = await institution_id(db, "altai-college-2016")
+    period = await period_id(db, "altai-college-2016", DEMO_TODAY, "semester")
+    async with unscoped(db.factory) as s:
+        mk = (
+            await s.execute(
+                select(m.Mark).where(m.Mark.institution_id == inst).order_by(m.Mark.id).limit(1)
+            )
+        ).scalar_one()
+        row = m.FinalMark(
+            institution_id=inst,
+            student_id=mk.student_id,
+            discipline_id=mk.discipline_id,
+            group_id=mk.group_id,
+            period_id=period,
+            date=DEMO_TODAY,
+            kind=FinalMarkKind.SEMESTER,
+            value="5",
+            needs_approval=True,
+            version=1,
+        )
+        s.add(row)
+        await s.flush()
+        pk = row.id
+        await s.commit()
+    # When its deputy director (who reads every final mark) tries to agree it
+    deputy = await sign_in("altai-college-2016", "deputy_director")
+    answer = (await deputy.data(APPROVE, {"input": {"id": to_global_id("FinalMark", pk)}}))[
+        "approveFinalMark"
+    ]
+    # Then FORBIDDEN: deny by default
+    assert [e["code"] for e in answer["errors"]] == ["FORBIDDEN"], answer

@@ -301,7 +301,11 @@ class FinalMark(Node):
     value: str
     version: int
     needs_approval: bool = strawberry.field(
-        description="Set in the student's favour against the ruleset's rule: awaits approval."
+        description="Given other than the ruleset's final-mark rule suggests: waits for the "
+        "agreement of the rule's `approvalBy` role (`approveFinalMark`)."
+    )
+    approved_at: dt.datetime | None = strawberry.field(
+        description="When a mark that waited was agreed; null: never waited or not yet."
     )
     _discipline_id: strawberry.Private[int]
     _period_id: strawberry.Private[int]
@@ -315,6 +319,7 @@ class FinalMark(Node):
             value=r.value,
             version=r.version,
             needs_approval=r.needs_approval,
+            approved_at=r.approved_at,
             _discipline_id=r.discipline_id,
             _period_id=r.period_id,
             _pk=r.id,

@@ -134,3 +134,7 @@ class FinalMark(IdMixin, TenantMixin, VersionMixin, Base):
     value: Mapped[str] = mapped_column(String(8))
     needs_approval: Mapped[bool] = mapped_column(default=False)
     author_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    #: Who agreed a mark given against the rule (Armavir разд. 6), and when; cleared when
+    #: the value changes.
+    approved_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
