@@ -115,13 +115,13 @@ async def _place(db: Any) -> Place:
     return Place(teacher, ta[0], student, ta[1], period)
 
 
-async def _journal(
-    db: Any, place: Place, name: str, kinds: list[str]
-) -> tuple[int, list[int]]:
+async def _journal(db: Any, place: Place, name: str, kinds: list[str]) -> tuple[int, list[int]]:
     """A fresh discipline the teacher teaches the group, one lesson, one work per kind."""
     inst = await institution_id(db, ARMAVIR)
     async with unscoped(db.factory) as s:
-        discipline = m.Discipline(institution_id=inst, name=f"Разд. 6: {name}", kind=DisciplineKind.SUBJECT)
+        discipline = m.Discipline(
+            institution_id=inst, name=f"Разд. 6: {name}", kind=DisciplineKind.SUBJECT
+        )
         s.add(discipline)
         await s.flush()
         s.add(

@@ -392,6 +392,11 @@ class ThematicPlanTopic:
     description="Календарно-тематическое планирование (КТП) of a discipline for a group."
 )
 class ThematicPlan:
+    id: strawberry.ID = strawberry.field(
+        description="The plan (`ThematicPlan`): what `updateThematicPlan` and "
+        "`deleteThematicPlan` take."
+    )
+    group_id: strawberry.ID
     academic_year_id: strawberry.ID
     discipline_id: strawberry.ID
     hours: int = strawberry.field(description="Total hours of the topics.")
@@ -399,22 +404,27 @@ class ThematicPlan:
 
 
 async def resolve_thematic_plan(
-    info: GraphQLInfo, group_pk: int, discipline: str
+    info: GraphQLInfo, group_pk: int, discipline: str | int, year_pk: int | None = None
 ) -> ThematicPlan | None:
-    """The group's latest plan for the discipline, through the ``thematic_plan`` filter;
-    one statement."""
+    """The group's plan for the discipline (of ``year_pk``, else the latest), through the
+    ``thematic_plan`` filter; one statement."""
     ctx = info.context
-    discipline_pk = expect_id(discipline, "Discipline", ctx.language)
+    discipline_pk = (
+        discipline
+        if isinstance(discipline, int)
+        else expect_id(discipline, "Discipline", ctx.language)
+    )
     tp, t, y = m.ThematicPlan, m.ThematicPlanTopic, m.AcademicYear
-    found = await reads.all_rows(
-        ctx,
-        "thematic_plan",
+    stmt = (
         select(tp.id, tp.academic_year_id, t.id, t.position, t.title, t.hours, t.lesson_type)
         .join(y, y.id == tp.academic_year_id)
         .outerjoin(t, t.plan_id == tp.id)
         .where(tp.group_id == group_pk, tp.discipline_id == discipline_pk)
-        .order_by(y.starts_on.desc(), tp.id.desc(), t.position),
+        .order_by(y.starts_on.desc(), tp.id.desc(), t.position)
     )
+    if year_pk is not None:
+        stmt = stmt.where(tp.academic_year_id == year_pk)
+    found = await reads.all_rows(ctx, "thematic_plan", stmt)
     rows: list[tuple[Any, ...]] = [tuple(r) for r in found]
     if not rows:
         return None
@@ -431,6 +441,8 @@ async def resolve_thematic_plan(
         if pid == plan_id and tid is not None
     ]
     return ThematicPlan(
+        id=to_global_id("ThematicPlan", plan_id),
+        group_id=to_global_id("Group", group_pk),
         academic_year_id=to_global_id("AcademicYear", year_id),
         discipline_id=to_global_id("Discipline", discipline_pk),
         hours=sum(x.hours for x in topics),

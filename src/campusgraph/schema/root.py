@@ -51,6 +51,7 @@ from campusgraph.schema.structure import (
     Subgroup,
 )
 from campusgraph.schema.structure_mutations import StructureMutations
+from campusgraph.schema.thematic_plan_mutations import ThematicPlanMutations
 from campusgraph.schema.teaching import (
     Attendance,
     FinalMark,
@@ -198,6 +199,7 @@ class Mutation(
     AccountMutations,
     MovementMutations,
     StructureMutations,
+    ThematicPlanMutations,
     CalendarMutations,
     TimetableMutations,
     ApplicantMutations,

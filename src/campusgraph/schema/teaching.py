@@ -22,6 +22,7 @@ from campusgraph.schema.history import AuditEntry, history_of
 from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
 
 if TYPE_CHECKING:
+    from campusgraph.schema.journal_rules import ThematicPlan
     from campusgraph.schema.people import Employee, Student
 
 PeopleModule = "campusgraph.schema.people"
@@ -58,6 +59,7 @@ class TeachingAssignment(Node):
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
     _subgroup_id: strawberry.Private[int | None]
+    _year_id: strawberry.Private[int | None] = None
 
     @classmethod
     def of(cls, r: m.TeachingAssignment) -> TeachingAssignment:
@@ -68,7 +70,19 @@ class TeachingAssignment(Node):
             _group_id=r.group_id,
             _teacher_id=r.teacher_id,
             _subgroup_id=r.subgroup_id,
+            _year_id=r.academic_year_id,
         )
+
+    @strawberry.field(
+        description="The thematic plan (КТП) of this assignment's group and discipline in its "
+        "academic year. Null when there is none or it is not yours to see."
+    )
+    async def thematic_plan(
+        self, info: GraphQLInfo
+    ) -> Annotated[ThematicPlan, strawberry.lazy("campusgraph.schema.journal_rules")] | None:
+        from campusgraph.schema.journal_rules import resolve_thematic_plan
+
+        return await resolve_thematic_plan(info, self._group_id, self._discipline_id, self._year_id)
 
     @strawberry.field
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
