@@ -270,7 +270,8 @@ async def test_armavir_share_just_under_half_is_not_half(db: Any, sign_in: Any) 
     half = await _suggest(teacher, place, answers[500])
     # Then 49,9 % is not «50 % и более», 50 % is
     assert (under["value"], under["disputed"]) == (None, True), under["reasoning"]
-    assert "499 из 1000" in under["reasoning"] and "(49 %" in under["reasoning"]
+    assert "499 из 1000" in under["reasoning"]
+    assert "(49 %" in under["reasoning"]
     assert (half["value"], half["disputed"]) == ("4", False), half["reasoning"]
     assert "500 из 1000" in half["reasoning"]
 
@@ -329,7 +330,8 @@ async def test_the_deputy_agrees_a_mark_against_the_rule_a_teacher_cannot(
 
     # Given a mark above the rule's, and one below it: each waits (approval_when = differs)
     above = (await teacher.data(SET_FINAL, final("5")))["setFinalMark"]
-    assert above["errors"] == [] and above["finalMark"]["needsApproval"] is True
+    assert above["errors"] == []
+    assert above["finalMark"]["needsApproval"] is True
     lower = str(int(suggested) - 1)
     below = (await teacher.data(SET_FINAL, final(lower, 1)))["setFinalMark"]
     assert below["finalMark"]["needsApproval"] is True, "a mark below the rule waits too"
@@ -354,7 +356,8 @@ async def test_the_deputy_agrees_a_mark_against_the_rule_a_teacher_cannot(
     assert again == agreed
     # Agreeing it anew (no key) answers it unchanged
     repeat = (await deputy.data(APPROVE, {"input": {"id": mark}}))["approveFinalMark"]
-    assert repeat["errors"] == [] and repeat["finalMark"]["version"] == 3
+    assert repeat["errors"] == []
+    assert repeat["finalMark"]["version"] == 3
 
     # A new value ends the agreement; the rule's own value waits for nothing
     by_rule = (await teacher.data(SET_FINAL, final(suggested, 3)))["setFinalMark"]

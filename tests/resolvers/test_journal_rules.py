@@ -202,7 +202,8 @@ def test_a_low_average_without_half_the_works_at_two_is_disputed() -> None:
     s = suggest_final_mark(ARMAVIR, marks, planned_graded_works=50)
     assert s is not None
     assert s.average == Decimal("2.74")
-    assert s.value is None and s.disputed
+    assert s.value is None
+    assert s.disputed
     assert s.rule == "rules.final_mark.marks[3]"
     assert "условие «2» не выполнено" in s.reasoning
 
@@ -219,7 +220,8 @@ def test_fewer_than_half_of_the_graded_works_gives_no_suggestion() -> None:
     marks = [("4", WorkKind.CONTROL)] * 4 + [("4", WorkKind.ORAL)] * 10
     s = suggest_final_mark(ARMAVIR, marks, planned_graded_works=10)
     assert s is not None
-    assert s.value is None and s.disputed
+    assert s.value is None
+    assert s.disputed
     assert (s.graded_done, s.graded_planned) == (4, 10)
     assert s.rule == "rules.final_mark.marks[1]"
     assert "4 из 10" in s.reasoning
@@ -244,7 +246,8 @@ def test_no_rule_no_suggestion_and_no_graded_works_no_value() -> None:
         assert suggest_final_mark(ruleset, marks, 1) is None
     s = suggest_final_mark(ARMAVIR, [("5", WorkKind.ORAL)], planned_graded_works=0)
     assert s is not None
-    assert s.value is None and s.disputed
+    assert s.value is None
+    assert s.disputed
 
 
 def test_the_older_thresholds_form_still_reads_as_before() -> None:
@@ -285,9 +288,11 @@ def test_a_mark_other_than_the_suggestion_waits_where_the_ruleset_says() -> None
     assert not needs_approval(rule, None, "5"), "a disputed case is the teacher's"
     assert not needs_approval(rule, "4", "pass")
     above = {"thresholds": [[4.5, "5"]], "approval_by": "deputy"}
-    assert needs_approval(above, "4", "5") and not needs_approval(above, "4", "3")
+    assert needs_approval(above, "4", "5")
+    assert not needs_approval(above, "4", "3")
     assert not needs_approval(None, "4", "5")
-    assert is_favourable("4", "5") and not is_favourable("4", "3")
+    assert is_favourable("4", "5")
+    assert not is_favourable("4", "3")
 
 
 # -- working days ----------------------------------------------------------------------
@@ -413,7 +418,7 @@ async def test_armavir_teacher_gets_the_suggestion_the_journal_implies(
             Decimal("0.01"), ROUND_HALF_UP
         )
         assert s["average"] == float(average)
-        value, low, high, counted = next(r for r in RANGES if r[1] <= average <= r[2])
+        value, _low, _high, counted = next(r for r in RANGES if r[1] <= average <= r[2])
         works = sum(1 for v in graded if counted is None or v in counted)
         expected = value if works * 2 >= planned else None
         assert s["value"] == expected, s["reasoning"]

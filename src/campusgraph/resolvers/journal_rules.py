@@ -330,7 +330,7 @@ def mark_conditions(rule: Mapping[str, Any]) -> list[MarkCondition]:
     if rule.get("marks"):
         out: list[MarkCondition] = []
         for index, item in enumerate(rule["marks"]):
-            bounds = list(item.get("average", [None, None])) + [None, None]
+            bounds = [*item.get("average", [None, None]), None, None]
             counted = item.get("share_marks")
             out.append(
                 MarkCondition(

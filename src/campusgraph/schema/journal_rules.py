@@ -22,8 +22,7 @@ from campusgraph.db.enums import (
 from campusgraph.i18n import message
 from campusgraph.resolvers import compliance as compliance_mod
 from campusgraph.resolvers import diary as diary_mod
-from campusgraph.resolvers import journal_rules
-from campusgraph.resolvers import reads
+from campusgraph.resolvers import journal_rules, reads
 from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
 from campusgraph.schema.errors import ApiError, ErrorCode

@@ -51,7 +51,6 @@ from campusgraph.schema.structure import (
     Subgroup,
 )
 from campusgraph.schema.structure_mutations import StructureMutations
-from campusgraph.schema.thematic_plan_mutations import ThematicPlanMutations
 from campusgraph.schema.teaching import (
     Attendance,
     FinalMark,
@@ -61,6 +60,7 @@ from campusgraph.schema.teaching import (
     TimetableEntry,
     Work,
 )
+from campusgraph.schema.thematic_plan_mutations import ThematicPlanMutations
 from campusgraph.schema.timetable import CalendarMutations, TimetableMutations, TimetableQueries
 from campusgraph.schema.viewer import Viewer, viewer_of
 from campusgraph.settings import Settings
