@@ -438,9 +438,15 @@ def test_non_permission_rules_are_data() -> None:
     assert altai.rule("deadlines", "student_card_days") == 1
     assert armavir.rule("deadlines", "student_card_days") == 3
     assert barnaul.rule("deadlines", "absence_reason_days") == 2
-    assert armavir.rule("final_mark", "thresholds") == [[4.75, "5"], [3.75, "4"], [2.75, "3"]]
-    assert armavir.rule("final_mark", "min_graded_share") == 0.5
-    assert altai.rule("final_mark", "thresholds") is None
+    marks = armavir.rule("final_mark", "marks")
+    assert [(x["value"], x["average"], x["share"]) for x in marks] == [
+        ("5", [4.75, 5.0], 0.5),
+        ("4", [3.75, 4.74], 0.5),
+        ("3", [2.75, 3.74], 0.5),
+        ("2", [2.0, 2.74], 0.5),
+    ]
+    assert [x.get("share_marks") for x in marks] == [["4", "5"], None, ["3", "4", "5"], ["2"]]
+    assert altai.rule("final_mark", "marks") is None
     assert "Повторение" in tomsk.rule("lesson_topic", "forbidden_bare")
     assert tomsk.rule("retention", "summary_sheets") == 75
     assert altai.rule("attestation", "blocks_marks") == "final"
@@ -470,7 +476,7 @@ def test_example_ruleset_extends_armavir() -> None:
     assert "Приказ № 12 от 01.09.2026" in c.golden_decision(case).clause
     assert not compiled("armavir-technikum-2025").golden_decision(case).allowed
     assert c.ruleset.rule("deadlines", "absence_reason_days") == 3
-    assert c.ruleset.rule("final_mark", "otherwise") == "2"  # inherited
+    assert c.ruleset.rule("final_mark", "approval_by") == "deputy_studies"  # inherited
 
 
 # -- matrix and diff --------------------------------------------------------------------
