@@ -323,6 +323,10 @@ async def test_the_deputy_agrees_a_mark_against_the_rule_a_teacher_cannot(
     teacher = await sign_in(ARMAVIR, "teacher")
     deputy = await sign_in(ARMAVIR, "deputy_studies")
     student, discipline, period, suggested = await _suggested_student(db, teacher)
+    # The deputy sees the rule's suggestion the teacher sees (he reads the graded works)
+    ids = {"student": student, "discipline": discipline, "period": period}
+    seen = (await deputy.data(SUGGEST, ids))["suggestedFinalMark"]
+    assert seen["value"] == suggested, seen["reasoning"]
 
     def final(value: str, version: int | None = None) -> dict[str, Any]:
         given = {"student": student, "discipline": discipline, "period": period}
