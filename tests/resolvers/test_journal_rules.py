@@ -17,7 +17,6 @@ from campusgraph.resolvers.journal_rules import (
     average_of,
     final_mark_rule,
     find_abbreviations,
-    is_favourable,
     is_working_day,
     needs_approval,
     overdue_cutoff,
@@ -291,8 +290,6 @@ def test_a_mark_other_than_the_suggestion_waits_where_the_ruleset_says() -> None
     assert needs_approval(above, "4", "5")
     assert not needs_approval(above, "4", "3")
     assert not needs_approval(None, "4", "5")
-    assert is_favourable("4", "5")
-    assert not is_favourable("4", "3")
 
 
 # -- working days ----------------------------------------------------------------------

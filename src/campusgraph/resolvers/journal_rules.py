@@ -384,21 +384,9 @@ def average_of(values: Sequence[str]) -> Decimal | None:
     return (Decimal(sum(numeric)) / Decimal(len(numeric))).quantize(_CENT, ROUND_HALF_UP)
 
 
-def mark_for_average(rule: Mapping[str, Any], average: Decimal) -> tuple[str, Decimal | None]:
-    """The mark whose average range holds the average, and its lower bound (None: none)."""
-    for condition in mark_conditions(rule):
-        if _in_range(condition, average):
-            return condition.value, condition.average_from
-    return str(rule.get("otherwise", "2")), None
-
-
 def _in_range(condition: MarkCondition, average: Decimal) -> bool:
     low, high = condition.average_from, condition.average_to
     return (low is None or average >= low) and (high is None or average <= high)
-
-
-def _ru_number(value: Decimal | Fraction | float, places: int = 2) -> str:
-    return f"{float(value):.{places}f}".replace(".", ",")
 
 
 def _number(value: Decimal | Fraction | float, language: str) -> str:
@@ -585,14 +573,6 @@ def needs_approval(rule: Mapping[str, Any] | None, suggested: str | None, chosen
         return False
     if str(rule.get("approval_when", "above")) == "differs":
         return chosen != suggested
-    return int(chosen) > int(suggested)
-
-
-def is_favourable(suggested: str | None, chosen: str) -> bool:
-    """Whether ``chosen`` is above the rule's suggestion — «в пользу ученика». Non-numeric
-    marks and a missing suggestion are never favourable."""
-    if suggested not in NUMERIC_MARKS or chosen not in NUMERIC_MARKS:
-        return False
     return int(chosen) > int(suggested)
 
 
