@@ -145,7 +145,8 @@ async def test_the_teacher_writes_his_plans_not_anothers(db: Any, sign_in: Any, 
         "academicYear": next_year,
         "topics": topics,
     }
-    created = (await teacher.data(CREATE, {"input": new}))["createThematicPlan"]
+    keyed = {**new, "clientMutationId": f"plan-{slug}"}
+    created = (await teacher.data(CREATE, {"input": keyed}))["createThematicPlan"]
 
     # Then the ruleset decides
     if not may_write:
@@ -166,7 +167,10 @@ async def test_the_teacher_writes_his_plans_not_anothers(db: Any, sign_in: Any, 
         assert [t["title"] for t in created["thematicPlan"]["topics"]] == [
             t["title"] for t in topics
         ]
-        # the same place and year twice is refused
+        # a retry under the same key answers the first result, writes nothing
+        retried = (await teacher.data(CREATE, {"input": keyed}))["createThematicPlan"]
+        assert retried == created
+        # the same place and year twice (a new request) is refused
         twice = (await teacher.data(CREATE, {"input": new}))["createThematicPlan"]
         assert [(e["code"], e["field"]) for e in twice["errors"]] == [
             ("VALIDATION", "input.discipline")

@@ -19,10 +19,10 @@ from campusgraph.context import Context
 from campusgraph.db.enums import LessonType
 from campusgraph.policies.facts import Target
 from campusgraph.resolvers import thematic_plans as tp
-from campusgraph.schema.base import GraphQLInfo, signed_in
+from campusgraph.schema.base import GraphQLInfo
+from campusgraph.schema.crud import Action, ModelMutations, model_mutations
 from campusgraph.schema.errors import MutationError
 from campusgraph.schema.journal_rules import ThematicPlan, resolve_thematic_plan
-from campusgraph.schema.mutations import guarded
 from campusgraph.schema.structure_mutations import (
     DeleteInput,
     DeletePayload,
@@ -99,63 +99,80 @@ async def _payload(info: GraphQLInfo, row: Any, client_mutation_id: str | None) 
 PLAN_TARGET = anchored_target("thematic_plan", "ThematicPlan")
 
 
+async def _create(info: GraphQLInfo, input: CreateThematicPlanInput) -> ThematicPlanPayload:
+    ctx = info.context
+    lang = ctx.language
+    values = {
+        "group_id": pk_of(input.group, "Group", "input.group", lang),
+        "discipline_id": pk_of(input.discipline, "Discipline", "input.discipline", lang),
+        "academic_year_id": pk_of(input.academic_year, "AcademicYear", "input.academicYear", lang),
+        "author_id": ctx.viewer.employee_id if ctx.viewer else None,
+    }
+    topics = _topics(input.topics, lang)
+    with validation():
+        row = await tp.save_thematic_plan(ctx, None, values, topics, input.client_mutation_id)
+    result: ThematicPlanPayload = await _payload(info, row, input.client_mutation_id)
+    return result
+
+
+async def _update(info: GraphQLInfo, input: UpdateThematicPlanInput) -> ThematicPlanPayload:
+    ctx = info.context
+    lang = ctx.language
+    pk = pk_of(input.id, "ThematicPlan", "input.id", lang)
+    topics = None if input.topics is None else _topics(input.topics, lang)
+    with validation():
+        row = await tp.save_thematic_plan(ctx, pk, {}, topics, input.client_mutation_id)
+    result: ThematicPlanPayload = await _payload(info, row, input.client_mutation_id)
+    return result
+
+
+async def _delete(info: GraphQLInfo, input: DeleteInput) -> DeletePayload:
+    ctx = info.context
+    pk = pk_of(input.id, "ThematicPlan", "input.id", ctx.language)
+    with validation():
+        await tp.delete_thematic_plan(ctx, pk, input.client_mutation_id)
+    return DeletePayload(deleted_id=input.id, client_mutation_id=input.client_mutation_id)
+
+
+#: The thematic plan, declared once: object ``thematic_plan``, anchored on its group and
+#: discipline for every action.
+PLANS = model_mutations(
+    ModelMutations(
+        name="ThematicPlan",
+        obj="thematic_plan",
+        create=Action(
+            CreateThematicPlanInput,
+            ThematicPlanPayload,
+            _create_target,
+            _create,
+            "Create a thematic plan with its topics (`thematic_plan` create on its group and "
+            "discipline).",
+        ),
+        update=Action(
+            UpdateThematicPlanInput,
+            ThematicPlanPayload,
+            PLAN_TARGET,
+            _update,
+            "Replace a thematic plan's topics (`thematic_plan` update on its group and "
+            "discipline); topics sent with their `id` are kept, lessons stay linked to them.",
+        ),
+        delete=Action(
+            DeleteInput,
+            DeletePayload,
+            PLAN_TARGET,
+            _delete,
+            "Delete a thematic plan with its topics (`thematic_plan` delete), refused while a "
+            "lesson was written from one of its topics.",
+        ),
+    )
+)
+
+
 @strawberry.type(description="Thematic plans (КТП) and their topics.")
 class ThematicPlanMutations:
-    @strawberry.mutation(
-        permission_classes=signed_in,
-        description="Create a thematic plan with its topics (`thematic_plan` create on its "
-        "group and discipline).",
-    )
-    @guarded("thematic_plan", "create", ThematicPlanPayload, _create_target)
-    async def create_thematic_plan(
-        self, info: GraphQLInfo, input: CreateThematicPlanInput
-    ) -> ThematicPlanPayload:
-        ctx = info.context
-        lang = ctx.language
-        values = {
-            "group_id": pk_of(input.group, "Group", "input.group", lang),
-            "discipline_id": pk_of(input.discipline, "Discipline", "input.discipline", lang),
-            "academic_year_id": pk_of(
-                input.academic_year, "AcademicYear", "input.academicYear", lang
-            ),
-            "author_id": ctx.viewer.employee_id if ctx.viewer else None,
-        }
-        topics = _topics(input.topics, lang)
-        with validation():
-            row = await tp.save_thematic_plan(ctx, None, values, topics, input.client_mutation_id)
-        result: ThematicPlanPayload = await _payload(info, row, input.client_mutation_id)
-        return result
-
-    @strawberry.mutation(
-        permission_classes=signed_in,
-        description="Replace a thematic plan's topics (`thematic_plan` update on its group and "
-        "discipline); topics sent with their `id` are kept, lessons stay linked to them.",
-    )
-    @guarded("thematic_plan", "update", ThematicPlanPayload, PLAN_TARGET)
-    async def update_thematic_plan(
-        self, info: GraphQLInfo, input: UpdateThematicPlanInput
-    ) -> ThematicPlanPayload:
-        ctx = info.context
-        lang = ctx.language
-        pk = pk_of(input.id, "ThematicPlan", "input.id", lang)
-        topics = None if input.topics is None else _topics(input.topics, lang)
-        with validation():
-            row = await tp.save_thematic_plan(ctx, pk, {}, topics, input.client_mutation_id)
-        result: ThematicPlanPayload = await _payload(info, row, input.client_mutation_id)
-        return result
-
-    @strawberry.mutation(
-        permission_classes=signed_in,
-        description="Delete a thematic plan with its topics (`thematic_plan` delete), refused "
-        "while a lesson was written from one of its topics.",
-    )
-    @guarded("thematic_plan", "delete", DeletePayload, PLAN_TARGET)
-    async def delete_thematic_plan(self, info: GraphQLInfo, input: DeleteInput) -> DeletePayload:
-        ctx = info.context
-        pk = pk_of(input.id, "ThematicPlan", "input.id", ctx.language)
-        with validation():
-            await tp.delete_thematic_plan(ctx, pk, input.client_mutation_id)
-        return DeletePayload(deleted_id=input.id, client_mutation_id=input.client_mutation_id)
+    create_thematic_plan = PLANS.create
+    update_thematic_plan = PLANS.update
+    delete_thematic_plan = PLANS.delete
 
 
 __all__ = ["ThematicPlanMutations"]
