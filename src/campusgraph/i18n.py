@@ -141,34 +141,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Укажите номер работы: {work} записывается с номером.",
         "Enter the work's number: a {work} carries a number.",
     ),
-    "final_mark_works": (
-        "выполнено оценочных работ: {done} из {planned} ({share}; требуется не менее {need})",
-        "graded works done: {done} of {planned} ({share}; at least {need} required)",
+    "final_mark_average": (
+        "средний балл {average} (отметок: {count})",
+        "average {average} ({count} marks)",
+    ),
+    "final_mark_in_range": (
+        "{average} в диапазоне «{value}» ({range})",
+        "{average} lies in the range of «{value}» ({range})",
+    ),
+    "final_mark_range_from": ("не ниже {low}", "{low} or more"),
+    "final_mark_range_to": ("не выше {high}", "{high} or less"),
+    "final_mark_range_any": ("любой", "any"),
+    "final_mark_counted": ("на {marks}", "at {marks}"),
+    "final_mark_counted_any": ("(с любой отметкой)", "(with any mark)"),
+    "final_mark_share": (
+        "выполнено {counted} {works} из {planned} оценочных работ "
+        "({share}; требуется не менее {need})",
+        "{works} of {planned} graded works done {counted} ({share}; at least {need} required)",
+    ),
+    "final_mark_teacher": ("преподаватель", "the teacher"),
+    "final_mark_given": (
+        "Предлагается «{value}»: {range}; {share} ({clause}).",
+        "Suggested «{value}»: {range}; {share} ({clause}).",
+    ),
+    "final_mark_disputed": (
+        "Отметка не предлагается: {range}, но {share} — условие «{value}» не выполнено. "
+        "Спорный случай ({clause}): итоговую отметку определяет {who}.",
+        "No suggestion: {range}, but {share} — the condition of «{value}» fails. "
+        "A disputed case ({clause}): {who} decides the final mark.",
     ),
     "final_mark_no_graded_works": (
-        "Отметка не предлагается: в периоде не было оценочных работ. "
-        "Итоговую отметку определяет преподаватель.",
-        "No suggestion: the period had no graded works. The teacher decides the final mark.",
-    ),
-    "final_mark_too_few_works": (
-        "Отметка не предлагается: {works}. Итоговую отметку определяет преподаватель.",
-        "No suggestion: {works}. The teacher decides the final mark.",
+        "Отметка не предлагается: в периоде не было оценочных работ, условие о доле "
+        "выполненных работ не может быть выполнено. Спорный случай ({clause}): итоговую "
+        "отметку определяет {who}.",
+        "No suggestion: the period had no graded works, so no share of them can be met. "
+        "A disputed case ({clause}): {who} decides the final mark.",
     ),
     "final_mark_no_numeric": (
-        "Отметка не предлагается: нет числовых отметок; {works}.",
-        "No suggestion: there are no numeric marks; {works}.",
+        "Отметка не предлагается: нет числовых отметок (оценочных работ в периоде: "
+        "{planned}). Спорный случай ({clause}): итоговую отметку определяет {who}.",
+        "No suggestion: there are no numeric marks ({planned} graded works in the period). "
+        "A disputed case ({clause}): {who} decides the final mark.",
     ),
-    "final_mark_threshold": (
-        "средний балл не ниже {threshold} — «{value}»",
-        "an average of at least {threshold} gives «{value}»",
+    "final_mark_no_range": (
+        "Отметка не предлагается: {average} не попадает ни в один диапазон правила. "
+        "Спорный случай ({clause}): итоговую отметку определяет {who}.",
+        "No suggestion: {average} lies in no range of the rule. "
+        "A disputed case ({clause}): {who} decides the final mark.",
     ),
-    "final_mark_below": (
-        "средний балл ниже {threshold} — «{value}»",
-        "an average below {threshold} gives «{value}»",
-    ),
-    "final_mark_suggested": (
-        "Средний балл {average} (отметок: {count}); {works}; по правилу: {applied}.",
-        "Average {average} ({count} marks); {works}; by the rule: {applied}.",
+    "final_mark_nothing_to_approve": (
+        "Итоговая отметка не ждёт согласования: она выставлена по правилу регламента "
+        "или правило её не определяет (спорный случай решает преподаватель).",
+        "The final mark awaits no agreement: it follows the ruleset's rule, or the rule "
+        "does not decide it (the teacher decides a disputed case).",
     ),
     "final_mark_no_rule": (
         "Регламент «{ruleset}» не устанавливает правила выставления итоговой отметки "

@@ -309,6 +309,27 @@ async def _grant(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Ne
     ]
 
 
+def plan_at_spot() -> Pick:
+    """The thematic plan of the spot's group × discipline."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        found = rows.demo.spots.get(spot) or rows.demo.spots["not_taught"]
+        tp = m.ThematicPlan
+        pk = (
+            await rows.s.execute(
+                select(tp.id)
+                .where(tp.group_id == found.group, tp.discipline_id == found.discipline)
+                .order_by(tp.id)
+                .limit(1)
+            )
+        ).scalar()
+        if pk is None:
+            raise LookupError(f"no thematic plan at {spot} in {rows.demo.slug}")
+        return to_global_id("ThematicPlan", pk), None
+
+    return pick
+
+
 def nothing() -> Pick:
     async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
         return None, None
@@ -570,6 +591,17 @@ async def _timetable_new(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any
         discipline_id=from_global_id(given["discipline"])[1],
     )
     return [("timetable", "create", target)]
+
+
+async def _plan_new(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs:
+    given = variables["input"]
+    target = Target(
+        OBJECTS["thematic_plan"].anchors,
+        institution_id=v.institution_id,
+        group_id=from_global_id(given["group"])[1],
+        discipline_id=from_global_id(given["discipline"])[1],
+    )
+    return [("thematic_plan", "create", target)]
 
 
 async def _close_year(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
@@ -1140,6 +1172,28 @@ SPECS: list[Spec] = [
         reference=True,
     ),
     Spec("deleteFinalMark", at_spot("final_mark"), delete_input, row_needs("final_mark", "delete")),
+    Spec(
+        "approveFinalMark", at_spot("final_mark"), delete_input, row_needs("final_mark", "approve")
+    ),
+    Spec(
+        "createThematicPlan",
+        at_spot("teaching_assignment", "create"),
+        lambda d: {
+            "group": d.gid,
+            "discipline": d.on,
+            "academicYear": to_global_id("AcademicYear", d.world.year),
+            "topics": [{"title": unique("Тема")}],
+        },
+        _plan_new,
+        reference=True,
+    ),
+    Spec(
+        "updateThematicPlan",
+        plan_at_spot(),
+        lambda d: {"id": d.gid},
+        row_needs("thematic_plan", "update"),
+    ),
+    Spec("deleteThematicPlan", plan_at_spot(), delete_input, row_needs("thematic_plan", "delete")),
     Spec(
         "closePeriod",
         any_of(m.Period, "Period"),

@@ -446,9 +446,15 @@ def test_non_permission_rules_are_data() -> None:
     assert DEADLINE_KEYS[ComplianceKind.ABSENCE_REASON].read(tomsk) == 5  # inherited from base
     armavir_rule = FINAL_MARK.read(armavir)
     assert armavir_rule is not None
-    assert armavir_rule["thresholds"] == [[4.75, "5"], [3.75, "4"], [2.75, "3"]]
-    assert armavir_rule["min_graded_share"] == 0.5
-    assert "thresholds" not in (FINAL_MARK.read(altai) or {})
+    marks = armavir_rule["marks"]
+    assert [(x["value"], x["average"], x["share"]) for x in marks] == [
+        ("5", [4.75, 5.0], 0.5),
+        ("4", [3.75, 4.74], 0.5),
+        ("3", [2.75, 3.74], 0.5),
+        ("2", [2.0, 2.74], 0.5),
+    ]
+    assert [x.get("share_marks") for x in marks] == [["4", "5"], None, ["3", "4", "5"], ["2"]]
+    assert "marks" not in (FINAL_MARK.read(altai) or {})
     topic = LESSON_TOPIC.read(tomsk)
     assert topic is not None
     assert "Повторение" in topic["forbidden_bare"]
@@ -475,7 +481,7 @@ def test_example_ruleset_extends_armavir() -> None:
     assert "Приказ № 12 от 01.09.2026" in c.golden_decision(case).clause
     assert not compiled("armavir-technikum-2025").golden_decision(case).allowed
     assert c.ruleset.rule("deadlines", "absence_reason_days") == 3
-    assert c.ruleset.rule("final_mark", "otherwise") == "2"  # inherited
+    assert c.ruleset.rule("final_mark", "approval_by") == "deputy_studies"  # inherited
 
 
 # -- matrix and diff --------------------------------------------------------------------

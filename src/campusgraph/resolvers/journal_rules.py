@@ -5,9 +5,10 @@
   (topic exactly from the thematic plan, no abbreviated words, no bare «Повторение» /
   «Решение задач», control/laboratory/practical works carry a topic and a number);
   Barnaul п. 2.1 and NSHDS-12 разд. 4 (a topic, and a lesson type, on every lesson).
-- :func:`suggest_final_mark` and :func:`is_favourable` — the final-mark rule
-  (``[rules.final_mark]``, Armavir разд. 6: average thresholds, given at least half of the
-  graded works were done; a mark above the rule needs the deputy's agreement).
+- :func:`suggest_final_mark` and :func:`needs_approval` — the final-mark rule
+  (``[rules.final_mark]``, Armavir разд. 6: each mark an average range and a share of the
+  graded works done at given marks; a mark other than the rule's needs the deputy's
+  agreement).
 - :func:`working_days_after`, :func:`is_working_day`, :func:`overdue_cutoff` — the
   calendar behind every ``*_days`` deadline of ``[rules.deadlines]`` (working days: not a
   weekend, not a Russian public holiday, not an institution's day off; a day transfer
@@ -257,14 +258,51 @@ def _work_name(kind: WorkKind | str, language: str) -> str:
 # =====================================================================================
 
 _CENT = Decimal("0.01")
+_DEFAULT_CLAUSE = "rules.final_mark"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkCondition:
+    """One mark of the rule as data: the average range it takes and the share of the
+    graded works that must be done with a mark of ``counted`` (None: with any mark — the
+    work was done)."""
+
+    value: str
+    average_from: Decimal | None  # inclusive; None: no lower bound
+    average_to: Decimal | None  # inclusive; None: no upper bound
+    min_share: Fraction
+    counted: frozenset[str] | None
+    key: str  # where in ruleset.toml, e.g. ``rules.final_mark.marks[0]``
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    """How one mark's condition fared for a student."""
+
+    value: str
+    average_from: Decimal | None
+    average_to: Decimal | None
+    average_holds: bool
+    counted: tuple[str, ...] | None
+    works: int  # graded works done with a counted mark
+    share: Fraction | None  # works / graded works planned
+    min_share: Fraction
+    share_holds: bool
+    key: str
+
+    @property
+    def holds(self) -> bool:
+        return self.average_holds and self.share_holds
 
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     """What the final-mark rule suggests for one student, with its reasoning.
 
-    ``value`` is None when the rule gives no suggestion (too few graded works done, no
-    numeric marks); ``rule`` is the key path in ``ruleset.toml`` that decided."""
+    ``value`` is None when the rule gives no suggestion (no graded works, no numeric
+    marks, or the average's mark fails its share condition — a disputed case the teacher
+    decides); ``rule`` is the key path in ``ruleset.toml`` that decided; ``checks`` how
+    every mark's condition fared."""
 
     value: str | None
     average: Decimal | None  # rounded half-up to hundredths, as the regulation reads it
@@ -275,7 +313,10 @@ class Suggestion:
     min_share: Fraction
     reasoning: str
     rule: str
-    approval_by: str | None  # who agrees a mark above the rule (role slug), if anyone
+    approval_by: str | None  # who agrees a mark that departs from the rule (role slug)
+    disputed: bool = False
+    clause: str | None = None
+    checks: tuple[ConditionCheck, ...] = ()
 
 
 #: ``[rules.final_mark]``, read by :func:`final_mark_rule` and its callers.
@@ -283,24 +324,92 @@ FINAL_MARK = rule_table(
     "final_mark",
     reader=__name__,
     keys={
-        "kind": (str, "the rule's kind: only average_thresholds is implemented"),
-        "thresholds": (list, "[[lowest average, mark], …] from the top (armavir разд. 6)"),
-        "otherwise": (str, "the mark below the last threshold"),
-        "min_graded_share": (float, "share of graded works done for a suggestion"),
+        "kind": (str, "the rule's kind: average_thresholds or average_and_share"),
+        "clause": (str, "the regulation's section the rule encodes, cited in suggestions"),
+        "marks": (list, "[[rules.final_mark.marks]]: value, average range, share, share_marks"),
+        "thresholds": (list, "[[lowest average, mark], …] from the top (the older form)"),
+        "otherwise": (str, "the mark below the last threshold (the older form)"),
+        "min_graded_share": (float, "share of graded works done for a suggestion (older form)"),
         "graded_work_kinds": (list, "work kinds that count as graded works"),
-        "favourable_rounding_needs": (str, "the role that agrees a mark above the rule"),
+        "disputed_decided_by": (str, "the role named as deciding a disputed case"),
+        "approval_by": (str, "the role that agrees a mark departing from the rule"),
+        "approval_when": (str, "which marks wait for agreement: above (the rule) or differs"),
+        "favourable_rounding_needs": (str, "the older name of approval_by"),
     },
 )
 
 
 def final_mark_rule(ruleset: Ruleset) -> Mapping[str, Any] | None:
-    """``[rules.final_mark]`` when it is an average-thresholds rule, else None."""
+    """``[rules.final_mark]`` when it is an average-based rule (``marks`` or the older
+    ``thresholds``), else None."""
     rule = FINAL_MARK.read(ruleset)
-    if rule is None or not rule.get("thresholds"):
+    if rule is None or not (rule.get("marks") or rule.get("thresholds")):
         return None
-    if rule.get("kind", "average_thresholds") != "average_thresholds":
+    if rule.get("kind", "average_thresholds") not in ("average_thresholds", "average_and_share"):
         return None
     return rule
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def mark_conditions(rule: Mapping[str, Any]) -> list[MarkCondition]:
+    """The rule's marks, best first.
+
+    ``[[rules.final_mark.marks]]`` entries read ``value``, ``average = [from, to]``
+    (inclusive; either may be omitted), ``share`` (the least share of graded works) and
+    ``share_marks`` (the marks a work must be done with to count; absent: any mark). The
+    older form — ``thresholds = [[t, mark] …]``, ``otherwise`` and ``min_graded_share`` of
+    works done with any mark — reads as ranges from each threshold up to the next one
+    above (exclusive), ``otherwise`` below the lowest."""
+    if rule.get("marks"):
+        out: list[MarkCondition] = []
+        for index, item in enumerate(rule["marks"]):
+            bounds = [*item.get("average", [None, None]), None, None]
+            counted = item.get("share_marks")
+            out.append(
+                MarkCondition(
+                    value=str(item["value"]),
+                    average_from=_decimal(bounds[0]),
+                    average_to=_decimal(bounds[1]),
+                    min_share=Fraction(str(item.get("share", 0))),
+                    counted=None if counted is None else frozenset(str(v) for v in counted),
+                    key=f"rules.final_mark.marks[{index}]",
+                )
+            )
+        return out
+    min_share = Fraction(str(rule.get("min_graded_share", 0.5)))
+    thresholds = sorted(
+        ((Decimal(str(t)), str(v)) for t, v in rule["thresholds"]),
+        key=lambda tv: tv[0],
+        reverse=True,
+    )
+    out = []
+    above: Decimal | None = None
+    for threshold, value in thresholds:
+        out.append(
+            MarkCondition(
+                value=value,
+                average_from=threshold,
+                average_to=None if above is None else above - _CENT,
+                min_share=min_share,
+                counted=None,
+                key="rules.final_mark.thresholds",
+            )
+        )
+        above = threshold
+    out.append(
+        MarkCondition(
+            value=str(rule.get("otherwise", "2")),
+            average_from=None,
+            average_to=None if above is None else above - _CENT,
+            min_share=min_share,
+            counted=None,
+            key="rules.final_mark.otherwise",
+        )
+    )
+    return out
 
 
 def average_of(values: Sequence[str]) -> Decimal | None:
@@ -311,25 +420,47 @@ def average_of(values: Sequence[str]) -> Decimal | None:
     return (Decimal(sum(numeric)) / Decimal(len(numeric))).quantize(_CENT, ROUND_HALF_UP)
 
 
-def mark_for_average(rule: Mapping[str, Any], average: Decimal) -> tuple[str, Decimal | None]:
-    """The mark the thresholds give, and the threshold that gave it (None: ``otherwise``)."""
-    thresholds = sorted(
-        ((Decimal(str(t)), str(v)) for t, v in rule["thresholds"]),
-        key=lambda tv: tv[0],
-        reverse=True,
-    )
-    for threshold, value in thresholds:
-        if average >= threshold:
-            return value, threshold
-    return str(rule.get("otherwise", "2")), None
+def _in_range(condition: MarkCondition, average: Decimal) -> bool:
+    low, high = condition.average_from, condition.average_to
+    return (low is None or average >= low) and (high is None or average <= high)
 
 
-def _ru_number(value: Decimal | Fraction | float, places: int = 2) -> str:
-    return f"{float(value):.{places}f}".replace(".", ",")
+def _number(value: Decimal | Fraction | float, language: str) -> str:
+    text = f"{float(value):.2f}"
+    return text if language == "en" else text.replace(".", ",")
 
 
 def _percent(share: Fraction) -> str:
-    return f"{float(share) * 100:.0f} %"
+    """Whole percent, rounded down (49.9 % reads 49 %, never a misleading 50 %)."""
+    return f"{int(share * 100)} %"
+
+
+def _range_text(condition: MarkCondition | ConditionCheck, language: str) -> str:
+    low, high = condition.average_from, condition.average_to
+    if low is not None and high is not None:
+        return f"{_number(low, language)}–{_number(high, language)}"
+    if low is not None:
+        return message("final_mark_range_from", language, low=_number(low, language))
+    if high is not None:
+        return message("final_mark_range_to", language, high=_number(high, language))
+    return message("final_mark_range_any", language)
+
+
+def _counted_text(counted: Iterable[str] | None, language: str) -> str:
+    if counted is None:
+        return message("final_mark_counted_any", language)
+    marks = "/".join(f"«{v}»" for v in sorted(counted, reverse=True))
+    return message("final_mark_counted", language, marks=marks)
+
+
+def _decider(ruleset: Ruleset, rule: Mapping[str, Any], language: str) -> str:
+    """Who decides a disputed case (``disputed_decided_by``), by the role's title."""
+    slug = rule.get("disputed_decided_by")
+    spec = ruleset.roles.get(str(slug), {}) if slug else {}
+    title = spec.get("title_en" if language == "en" else "title_ru")
+    if not title:
+        return message("final_mark_teacher", language)
+    return str(title[:1].lower() + title[1:])
 
 
 def suggest_final_mark(
@@ -342,26 +473,55 @@ def suggest_final_mark(
     """The final mark the ruleset's rule suggests, or None when the ruleset has none.
 
     ``marks`` are the student's current marks in the discipline and period with the kind
-    of work each was given for; ``planned_graded_works`` is how many graded works (kinds
-    of ``graded_work_kinds``) his group had. A graded work counts as done when the student
-    has a mark for it (a «2» is a mark: the work was done, badly). The average is of all
-    numeric marks, rounded half-up to hundredths; the first threshold it reaches gives the
-    mark (``thresholds`` from the top, ``otherwise`` below the last). No suggestion — a
-    Suggestion with ``value=None`` — when fewer than ``min_graded_share`` of the graded
-    works were done or there is no numeric mark: then the teacher decides.
+    of work each was given for (one mark per work); ``planned_graded_works`` is how many
+    graded works (kinds of ``graded_work_kinds``) his group had. The average is of all
+    numeric marks, rounded half-up to hundredths; the mark whose average range holds it
+    is suggested when its share condition holds too: at least ``share`` of the planned
+    graded works done with a mark of ``share_marks`` (a «2» is a mark: that work was done,
+    badly; a work without a mark counts for no condition). Otherwise there is no
+    suggestion (``value`` None): no graded works (no share can hold), no numeric mark, or
+    a disputed case — the average's mark fails its share — which the regulation leaves to
+    the teacher (``disputed_decided_by``).
     """
     rule = final_mark_rule(ruleset)
     if rule is None:
         return None
     kinds = {str(k) for k in rule.get("graded_work_kinds", sorted(GRADED_WORK_KINDS))}
-    min_share = Fraction(str(rule.get("min_graded_share", 0.5)))
-    approval_by = rule.get("favourable_rounding_needs")
-    done = min(sum(1 for _, kind in marks if str(kind) in kinds), max(planned_graded_works, 0))
-    share = Fraction(done, planned_graded_works) if planned_graded_works > 0 else None
+    approval_by = rule.get("approval_by", rule.get("favourable_rounding_needs"))
+    clause = str(rule.get("clause") or _DEFAULT_CLAUSE)
+    conditions = mark_conditions(rule)
+    planned = max(planned_graded_works, 0)
+    graded = [v for v, kind in marks if str(kind) in kinds]
+    done = min(len(graded), planned)
+    share = Fraction(done, planned) if planned > 0 else None
     average = average_of([v for v, _ in marks])
     count = sum(1 for v, _ in marks if v in NUMERIC_MARKS)
 
-    def build(value: str | None, reasoning: str, key: str) -> Suggestion:
+    checks: list[ConditionCheck] = []
+    for c in conditions:
+        works = min(
+            sum(1 for v in graded if c.counted is None or v in c.counted),
+            planned,
+        )
+        part = Fraction(works, planned) if planned > 0 else None
+        checks.append(
+            ConditionCheck(
+                value=c.value,
+                average_from=c.average_from,
+                average_to=c.average_to,
+                average_holds=average is not None and _in_range(c, average),
+                counted=None if c.counted is None else tuple(sorted(c.counted, reverse=True)),
+                works=works,
+                share=part,
+                min_share=c.min_share,
+                share_holds=part is not None and part >= c.min_share,
+                key=c.key,
+            )
+        )
+    applicable = next((ch for ch in checks if ch.average_holds), None)
+    min_share = applicable.min_share if applicable is not None else conditions[0].min_share
+
+    def build(value: str | None, reasoning: str, key: str, *, disputed: bool) -> Suggestion:
         return Suggestion(
             value=value,
             average=average,
@@ -371,58 +531,84 @@ def suggest_final_mark(
             graded_share=share,
             min_share=min_share,
             reasoning=reasoning,
-            rule=f"rules.final_mark.{key}",
+            rule=key,
             approval_by=str(approval_by) if approval_by else None,
+            disputed=disputed,
+            clause=clause,
+            checks=tuple(checks),
         )
 
-    works_text = message(
-        "final_mark_works",
-        language,
-        done=done,
-        planned=planned_graded_works,
-        share=_percent(share) if share is not None else "—",
-        need=_percent(min_share),
-    )
-    if share is None:
-        return build(None, message("final_mark_no_graded_works", language), "min_graded_share")
-    if share < min_share:
-        return build(
-            None,
-            message("final_mark_too_few_works", language, works=works_text),
-            "min_graded_share",
-        )
+    decider = _decider(ruleset, rule, language)
+    if planned <= 0:
+        text = message("final_mark_no_graded_works", language, clause=clause, who=decider)
+        return build(None, text, "rules.final_mark.graded_work_kinds", disputed=True)
     if average is None:
-        return build(
-            None,
-            message("final_mark_no_numeric", language, works=works_text),
-            "thresholds",
+        text = message(
+            "final_mark_no_numeric", language, clause=clause, who=decider, planned=planned
         )
-    value, threshold = mark_for_average(rule, average)
-    if threshold is not None:
-        applied = message(
-            "final_mark_threshold", language, threshold=_ru_number(threshold), value=value
-        )
-    else:
-        lowest = min(Decimal(str(t)) for t, _ in rule["thresholds"])
-        applied = message("final_mark_below", language, threshold=_ru_number(lowest), value=value)
-    reasoning = message(
-        "final_mark_suggested",
-        language,
-        average=_ru_number(average),
-        count=count,
-        works=works_text,
-        applied=applied,
+        return build(None, text, "rules.final_mark", disputed=True)
+    average_text = message(
+        "final_mark_average", language, average=_number(average, language), count=count
     )
-    return build(value, reasoning, "thresholds")
+    if applicable is None:
+        text = message(
+            "final_mark_no_range", language, average=average_text, clause=clause, who=decider
+        )
+        return build(None, text, "rules.final_mark", disputed=True)
+    assert applicable.share is not None
+    share_text = message(
+        "final_mark_share",
+        language,
+        counted=_counted_text(applicable.counted, language),
+        works=applicable.works,
+        planned=planned,
+        share=_percent(applicable.share),
+        need=_percent(applicable.min_share),
+    )
+    range_text = message(
+        "final_mark_in_range",
+        language,
+        average=average_text,
+        value=applicable.value,
+        range=_range_text(applicable, language),
+    )
+    if applicable.share_holds:
+        text = message(
+            "final_mark_given",
+            language,
+            range=range_text,
+            share=share_text,
+            value=applicable.value,
+            clause=clause,
+        )
+        return build(applicable.value, text, applicable.key, disputed=False)
+    text = message(
+        "final_mark_disputed",
+        language,
+        range=range_text,
+        share=share_text,
+        value=applicable.value,
+        clause=clause,
+        who=decider,
+    )
+    return build(None, text, applicable.key, disputed=True)
 
 
-def is_favourable(suggested: str | None, chosen: str) -> bool:
-    """Whether ``chosen`` is above the rule's suggestion — «в пользу ученика» against the
-    rounding rule, which Armavir разд. 6 makes subject to the deputy's agreement (the
-    final-mark mutation sets ``FinalMark.needs_approval``). Non-numeric marks and a
-    missing suggestion are never favourable."""
+def needs_approval(rule: Mapping[str, Any] | None, suggested: str | None, chosen: str) -> bool:
+    """Whether a final mark ``chosen`` where the rule suggests ``suggested`` waits for
+    the agreement of ``approval_by`` (Armavir разд. 6: «оценка без использования правил
+    округления … согласовывается с заместителем директора по учебной работе»).
+
+    ``approval_when`` says which departures: ``"above"`` (the default: a mark above the
+    suggestion, in the student's favour) or ``"differs"`` (any other mark). No suggestion
+    — a disputed case the regulation leaves to the teacher — and non-numeric marks never
+    wait."""
+    if rule is None or not (rule.get("approval_by") or rule.get("favourable_rounding_needs")):
+        return False
     if suggested not in NUMERIC_MARKS or chosen not in NUMERIC_MARKS:
         return False
+    if str(rule.get("approval_when", "above")) == "differs":
+        return chosen != suggested
     return int(chosen) > int(suggested)
 
 

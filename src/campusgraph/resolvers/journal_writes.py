@@ -1545,6 +1545,7 @@ FINAL_FIELDS = (
     "needs_approval",
     "version",
     "author_user_id",
+    "approved_by_user_id",
 )
 
 
@@ -1614,10 +1615,12 @@ async def _needs_approval(
     kind: FinalMarkKind,
     value: str,
 ) -> bool:
-    """Above what the ruleset's final-mark rule suggests (Armavir разд. 6): needs approval."""
+    """Departs from what the ruleset's final-mark rule suggests as ``approval_when`` says
+    (Armavir разд. 6): waits for ``approval_by``'s agreement (``approveFinalMark``)."""
     if kind not in SUGGESTED_KINDS:
         return False
-    if journal_rules.final_mark_rule(ctx.authorizer.compiled.ruleset) is None:
+    rule = journal_rules.final_mark_rule(ctx.authorizer.compiled.ruleset)
+    if rule is None:
         return False
     from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 
@@ -1632,7 +1635,7 @@ async def _needs_approval(
     except SuggestionNotFound:
         return False
     suggested = found.suggestion.value if found.suggestion is not None else None
-    return journal_rules.is_favourable(suggested, value)
+    return journal_rules.needs_approval(rule, suggested, value)
 
 
 async def set_final_mark(
@@ -1720,6 +1723,8 @@ async def set_final_mark(
                 .values(
                     value=value,
                     needs_approval=approval,
+                    approved_by_user_id=None,
+                    approved_at=None,
                     version=fm.version + 1,
                     updated_at=now,
                     author_user_id=viewer.user_id,
@@ -1742,6 +1747,61 @@ async def set_final_mark(
             client_mutation_id=client_mutation_id,
         )
         return row
+
+    return await _write(ctx, client_mutation_id, body)
+
+
+async def approve_final_mark(
+    ctx: Context, pk: int, expected_version: int | None, client_mutation_id: str | None
+) -> m.FinalMark:
+    """Agree a final mark that waits for it (``needs_approval``: given other than the
+    ruleset's final-mark rule suggests, Armavir разд. 6). The mark is kept as it is; the
+    wait ends and who agreed, and when, are stored. Agreeing one already agreed answers it
+    unchanged (a retry, a second deputy); one that never waited is refused — there is
+    nothing to agree, the rule or the teacher decided it."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    lang = ctx.language
+
+    async def body(session: AsyncSession) -> m.FinalMark:
+        fm = m.FinalMark
+        row: m.FinalMark = _found(await _one(session, fm, pk), "input.id", lang)
+        if expected_version is not None and row.version != expected_version:
+            raise _conflict(ctx, row.version, expected_version)
+        if not row.needs_approval:
+            if row.approved_by_user_id is not None:
+                return row
+            raise Invalid([("input.id", message("final_mark_nothing_to_approve", lang))])
+        before = _snap(row, FINAL_FIELDS)
+        await _between(session, fm, pk)
+        changed = await _changed(
+            session,
+            update(fm)
+            .where(fm.id == pk, fm.version == row.version, fm.needs_approval.is_(True))
+            .values(
+                needs_approval=False,
+                approved_by_user_id=viewer.user_id,
+                approved_at=utcnow(),
+                version=fm.version + 1,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False),
+        )
+        if changed != 1:
+            raise await _lost(session, ctx, fm, pk, row.version)
+        fresh: m.FinalMark = await _fresh(session, fm, pk)
+        await _audit(
+            session,
+            ctx,
+            mutation="approveFinalMark",
+            action="approve",
+            object_type="final_mark",
+            object_id=pk,
+            before=before,
+            after=_snap(fresh, FINAL_FIELDS),
+            client_mutation_id=client_mutation_id,
+        )
+        return fresh
 
     return await _write(ctx, client_mutation_id, body)
 

@@ -35,6 +35,7 @@ TYPE_OBJECTS = {
     "Mark": "mark",
     "Attendance": "attendance",
     "FinalMark": "final_mark",
+    "ThematicPlan": "thematic_plan",
     "Room": "room",
 }
 

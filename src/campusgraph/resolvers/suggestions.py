@@ -7,7 +7,7 @@ viewer may read that student's final mark in that discipline (``final_mark`` rea
 real row's anchors). Two or three statements.
 
 The final-mark mutation may call :func:`suggest_for` too, then
-:func:`~campusgraph.resolvers.journal_rules.is_favourable` to set ``needs_approval``.
+:func:`~campusgraph.resolvers.journal_rules.needs_approval` to set ``needs_approval``.
 """
 
 from __future__ import annotations

@@ -111,6 +111,7 @@ LIST_SIZES: dict[str, int] = {
     # teaching and the journal
     "Lesson.works": 5,
     "ThematicPlan.topics": 200,
+    "FinalMarkSuggestion.conditions": 6,
     "Journal.lessons": 100,
     "Journal.columns": 150,
     "Journal.rows": 40,

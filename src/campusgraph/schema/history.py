@@ -27,7 +27,9 @@ class AuditChange:
 @strawberry.type(description="One change of a journal cell, from the audit trail.")
 class AuditEntry:
     at: dt.datetime = strawberry.field(description="When it was written (UTC).")
-    action: str = strawberry.field(description="`create`, `update` or `delete`.")
+    action: str = strawberry.field(
+        description="`create`, `update`, `delete` or `approve` (a final mark agreed)."
+    )
     login: str | None = strawberry.field(description="Login of the user who made it.")
     before: JSON | None = strawberry.field(description="The row before (null on create).")
     after: JSON | None = strawberry.field(description="The row after (null on delete).")

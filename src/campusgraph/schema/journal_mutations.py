@@ -527,6 +527,18 @@ class DeleteFinalMarkInput:
     client_mutation_id: str | None = None
 
 
+@strawberry.input(
+    description="Agree a final mark given other than the ruleset's final-mark rule suggests "
+    "(it waits: `needsApproval`). Armavir разд. 6: agreed by the deputy director for studies."
+)
+class ApproveFinalMarkInput:
+    id: strawberry.ID = strawberry.field(description="The `FinalMark`.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="The final mark's version you saw: agree only that value."
+    )
+    client_mutation_id: str | None = None
+
+
 @strawberry.type(description="The result of giving or changing a final mark.")
 class FinalMarkPayload:
     final_mark: FinalMark | None = None
@@ -817,7 +829,8 @@ class JournalMutations:
         permission_classes=signed_in,
         description="Give a final mark (`final_mark` create, when `expectedVersion` is null) "
         "or change one (`final_mark` update). Where the ruleset has a final-mark rule, a "
-        "mark above what it suggests is saved with `needsApproval`.",
+        "mark other than it suggests (as its `approval_when` says) is saved with "
+        "`needsApproval` until `approveFinalMark`.",
     )
     @journal_mutation(FinalMarkPayload)
     @guarded("final_mark", _create_or_update, FinalMarkPayload, _domain_target(_final_mark_target))
@@ -834,6 +847,28 @@ class JournalMutations:
                 value=input.value,
                 expected_version=input.expected_version,
                 client_mutation_id=input.client_mutation_id,
+            )
+        return FinalMarkPayload(
+            final_mark=FinalMark.of(row), client_mutation_id=input.client_mutation_id
+        )
+
+    @strawberry.mutation(
+        permission_classes=signed_in,
+        description="Agree a final mark that waits for it (`final_mark` approve): the mark "
+        "stays, `needsApproval` ends, `approvedAt` is kept and the history names who agreed. "
+        "Agreeing one already agreed answers it unchanged; one that never waited is a "
+        "VALIDATION error.",
+    )
+    @journal_mutation(FinalMarkPayload)
+    @guarded("final_mark", "approve", FinalMarkPayload, _existing("final_mark", "FinalMark"))
+    async def approve_final_mark(
+        self, info: GraphQLInfo, input: ApproveFinalMarkInput
+    ) -> FinalMarkPayload:
+        ctx = info.context
+        mark_id = pk(input.id, "FinalMark", "input.id", ctx.language)
+        with domain():
+            row = await jw.approve_final_mark(
+                ctx, mark_id, input.expected_version, input.client_mutation_id
             )
         return FinalMarkPayload(
             final_mark=FinalMark.of(row), client_mutation_id=input.client_mutation_id

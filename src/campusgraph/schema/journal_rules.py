@@ -22,7 +22,7 @@ from campusgraph.db.enums import (
 from campusgraph.i18n import message
 from campusgraph.resolvers import compliance as compliance_mod
 from campusgraph.resolvers import diary as diary_mod
-from campusgraph.resolvers import reads
+from campusgraph.resolvers import journal_rules, reads
 from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
 from campusgraph.schema.errors import ApiError, ErrorCode
@@ -41,10 +41,38 @@ ComplianceKind = strawberry.enum(
 
 
 @strawberry.type(
+    description="One mark's condition of the final-mark rule, checked for one student: the "
+    "average range the mark takes and the share of graded works done with a counted mark "
+    "(Armavir разд. 6: «5» needs 4,75–5 and 50 % of the works at «4»/«5»)."
+)
+class FinalMarkCondition:
+    value: str = strawberry.field(description="The mark this condition gives.")
+    average_from: float | None = strawberry.field(
+        description="Least average (inclusive); null: no lower bound."
+    )
+    average_to: float | None = strawberry.field(
+        description="Greatest average (inclusive); null: no upper bound."
+    )
+    average_holds: bool = strawberry.field(description="Whether the student's average is in range.")
+    counted_marks: list[str] | None = strawberry.field(
+        description="Marks a graded work must be done with to count; null: any mark."
+    )
+    works: int = strawberry.field(description="Graded works done with a counted mark.")
+    share: float | None = strawberry.field(
+        description="works / graded works planned; null when the period had none."
+    )
+    min_share: float = strawberry.field(description="The least share the condition requires.")
+    share_holds: bool = strawberry.field(description="Whether the share is reached.")
+    holds: bool = strawberry.field(description="Both parts hold: this mark is the rule's.")
+    rule: str = strawberry.field(description="Key path in ruleset.toml of this condition.")
+
+
+@strawberry.type(
     description="The final mark the ruleset's rule suggests for one student (Armavir разд. 6: "
-    "average thresholds given at least half of the graded works done). `value` is null "
-    "when the rule gives none — the ruleset has no such rule, too few graded works were "
-    "done, or there are no numeric marks — and `reasoning` says why."
+    "each mark an average range and a share of the graded works done at given marks). "
+    "`value` is null when the rule gives none — the ruleset has no such rule, the period "
+    "had no graded works, there are no numeric marks, or the average's mark fails its "
+    "share (a disputed case the teacher decides) — and `reasoning` says why."
 )
 class FinalMarkSuggestion:
     value: str | None = strawberry.field(description="The suggested mark, «2»…«5».")
@@ -56,16 +84,47 @@ class FinalMarkSuggestion:
     graded_planned: int = strawberry.field(description="Graded works his group had.")
     graded_share: float | None = strawberry.field(description="graded_done / graded_planned.")
     min_graded_share: float | None = strawberry.field(
-        description="The share the rule requires (`min_graded_share`)."
+        description="The share the condition of the average's mark requires."
     )
-    reasoning: str = strawberry.field(description="Average, share done and the rule applied.")
+    reasoning: str = strawberry.field(
+        description="Average, the range it falls in, the share reached and the clause, in the "
+        "reader's language."
+    )
     rule: str | None = strawberry.field(
-        description="Key path in ruleset.toml that decided, e.g. `rules.final_mark.thresholds`."
+        description="Key path in ruleset.toml that decided, e.g. `rules.final_mark.marks[0]`."
     )
     ruleset: str = strawberry.field(description="Slug of the ruleset applied.")
     approval_by: str | None = strawberry.field(
-        description="Role that must agree a final mark set above the suggestion "
-        "(`favourable_rounding_needs`)."
+        description="Role that must agree a final mark other than the suggestion "
+        "(`approval_by`, see `approveFinalMark`)."
+    )
+    disputed: bool = strawberry.field(
+        description="No condition of the rule holds: the regulation leaves the mark to the "
+        "teacher (Armavir разд. 6 «в спорных случаях»)."
+    )
+    clause: str | None = strawberry.field(description="The regulation's clause of the rule.")
+    conditions: list[FinalMarkCondition] = strawberry.field(
+        description="Every mark's condition, best mark first, as checked for this student."
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _condition(check: journal_rules.ConditionCheck) -> FinalMarkCondition:
+    return FinalMarkCondition(
+        value=check.value,
+        average_from=_float(check.average_from),
+        average_to=_float(check.average_to),
+        average_holds=check.average_holds,
+        counted_marks=None if check.counted is None else list(check.counted),
+        works=check.works,
+        share=_float(check.share),
+        min_share=float(check.min_share),
+        share_holds=check.share_holds,
+        holds=check.holds,
+        rule=check.key,
     )
 
 
@@ -97,6 +156,9 @@ async def resolve_suggestion(
             rule=None,
             ruleset=result.ruleset,
             approval_by=None,
+            disputed=True,
+            clause=None,
+            conditions=[],
         )
     return FinalMarkSuggestion(
         value=s.value,
@@ -104,12 +166,15 @@ async def resolve_suggestion(
         marks_count=s.marks_count,
         graded_done=s.graded_done,
         graded_planned=s.graded_planned,
-        graded_share=round(float(s.graded_share), 4) if s.graded_share is not None else None,
+        graded_share=_float(s.graded_share),
         min_graded_share=float(s.min_share),
         reasoning=s.reasoning,
         rule=s.rule,
         ruleset=result.ruleset,
         approval_by=s.approval_by,
+        disputed=s.disputed,
+        clause=s.clause,
+        conditions=[_condition(c) for c in s.checks],
     )
 
 
@@ -347,6 +412,11 @@ class ThematicPlanTopic:
     description="Календарно-тематическое планирование (КТП) of a discipline for a group."
 )
 class ThematicPlan:
+    id: strawberry.ID = strawberry.field(
+        description="The plan (`ThematicPlan`): what `updateThematicPlan` and "
+        "`deleteThematicPlan` take."
+    )
+    group_id: strawberry.ID
     academic_year_id: strawberry.ID
     discipline_id: strawberry.ID
     hours: int = strawberry.field(description="Total hours of the topics.")
@@ -354,22 +424,27 @@ class ThematicPlan:
 
 
 async def resolve_thematic_plan(
-    info: GraphQLInfo, group_pk: int, discipline: str
+    info: GraphQLInfo, group_pk: int, discipline: str | int, year_pk: int | None = None
 ) -> ThematicPlan | None:
-    """The group's latest plan for the discipline, through the ``thematic_plan`` filter;
-    one statement."""
+    """The group's plan for the discipline (of ``year_pk``, else the latest), through the
+    ``thematic_plan`` filter; one statement."""
     ctx = info.context
-    discipline_pk = expect_id(discipline, "Discipline", ctx.language)
+    discipline_pk = (
+        discipline
+        if isinstance(discipline, int)
+        else expect_id(discipline, "Discipline", ctx.language)
+    )
     tp, t, y = m.ThematicPlan, m.ThematicPlanTopic, m.AcademicYear
-    found = await reads.all_rows(
-        ctx,
-        "thematic_plan",
+    stmt = (
         select(tp.id, tp.academic_year_id, t.id, t.position, t.title, t.hours, t.lesson_type)
         .join(y, y.id == tp.academic_year_id)
         .outerjoin(t, t.plan_id == tp.id)
         .where(tp.group_id == group_pk, tp.discipline_id == discipline_pk)
-        .order_by(y.starts_on.desc(), tp.id.desc(), t.position),
+        .order_by(y.starts_on.desc(), tp.id.desc(), t.position)
     )
+    if year_pk is not None:
+        stmt = stmt.where(tp.academic_year_id == year_pk)
+    found = await reads.all_rows(ctx, "thematic_plan", stmt)
     rows: list[tuple[Any, ...]] = [tuple(r) for r in found]
     if not rows:
         return None
@@ -386,6 +461,8 @@ async def resolve_thematic_plan(
         if pid == plan_id and tid is not None
     ]
     return ThematicPlan(
+        id=to_global_id("ThematicPlan", plan_id),
+        group_id=to_global_id("Group", group_pk),
         academic_year_id=to_global_id("AcademicYear", year_id),
         discipline_id=to_global_id("Discipline", discipline_pk),
         hours=sum(x.hours for x in topics),

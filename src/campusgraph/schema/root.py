@@ -61,6 +61,7 @@ from campusgraph.schema.teaching import (
     TimetableEntry,
     Work,
 )
+from campusgraph.schema.thematic_plan_mutations import ThematicPlanMutations
 from campusgraph.schema.timetable import CalendarMutations, TimetableMutations, TimetableQueries
 from campusgraph.schema.viewer import Viewer, viewer_of
 from campusgraph.settings import Settings
@@ -210,6 +211,7 @@ class Mutation(
     AccountMutations,
     MovementMutations,
     StructureMutations,
+    ThematicPlanMutations,
     CalendarMutations,
     TimetableMutations,
     ApplicantMutations,

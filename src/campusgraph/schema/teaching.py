@@ -22,6 +22,7 @@ from campusgraph.schema.history import AuditEntry, history_of
 from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
 
 if TYPE_CHECKING:
+    from campusgraph.schema.journal_rules import ThematicPlan
     from campusgraph.schema.people import Employee, Student
 
 PeopleModule = "campusgraph.schema.people"
@@ -58,6 +59,7 @@ class TeachingAssignment(Node):
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
     _subgroup_id: strawberry.Private[int | None]
+    _year_id: strawberry.Private[int | None] = None
 
     @classmethod
     def of(cls, r: m.TeachingAssignment) -> TeachingAssignment:
@@ -68,7 +70,19 @@ class TeachingAssignment(Node):
             _group_id=r.group_id,
             _teacher_id=r.teacher_id,
             _subgroup_id=r.subgroup_id,
+            _year_id=r.academic_year_id,
         )
+
+    @strawberry.field(
+        description="The thematic plan (КТП) of this assignment's group and discipline in its "
+        "academic year. Null when there is none or it is not yours to see."
+    )
+    async def thematic_plan(
+        self, info: GraphQLInfo
+    ) -> Annotated[ThematicPlan, strawberry.lazy("campusgraph.schema.journal_rules")] | None:
+        from campusgraph.schema.journal_rules import resolve_thematic_plan
+
+        return await resolve_thematic_plan(info, self._group_id, self._discipline_id, self._year_id)
 
     @strawberry.field
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
@@ -301,7 +315,11 @@ class FinalMark(Node):
     value: str
     version: int
     needs_approval: bool = strawberry.field(
-        description="Set in the student's favour against the ruleset's rule: awaits approval."
+        description="Given other than the ruleset's final-mark rule suggests: waits for the "
+        "agreement of the rule's `approvalBy` role (`approveFinalMark`)."
+    )
+    approved_at: dt.datetime | None = strawberry.field(
+        description="When a mark that waited was agreed; null: never waited or not yet."
     )
     _discipline_id: strawberry.Private[int]
     _period_id: strawberry.Private[int]
@@ -315,6 +333,7 @@ class FinalMark(Node):
             value=r.value,
             version=r.version,
             needs_approval=r.needs_approval,
+            approved_at=r.approved_at,
             _discipline_id=r.discipline_id,
             _period_id=r.period_id,
             _pk=r.id,

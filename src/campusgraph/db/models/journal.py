@@ -138,3 +138,7 @@ class FinalMark(IdMixin, TenantMixin, VersionMixin, Base):
     #: with every change): attestation marks are due the working day after the exam
     #: (``rules.deadlines.attestation_mark_days``, Armavir п. 4.6). NULL: set before it was kept.
     set_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    #: Who agreed a mark given against the rule (Armavir разд. 6), and when; cleared when
+    #: the value changes.
+    approved_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
