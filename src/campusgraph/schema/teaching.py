@@ -17,7 +17,7 @@ from campusgraph.db.enums import (
     TimetableKind,
     WorkKind,
 )
-from campusgraph.schema.base import GraphQLInfo, Node, to_global_id
+from campusgraph.schema.base import GraphQLInfo, Node, to_global_id, within_dates
 from campusgraph.schema.history import AuditEntry, history_of
 from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
 
@@ -105,6 +105,13 @@ class TimetableEntry(Node):
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
     _room_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Whether the entry holds today, in the institution's time zone (`validFrom` "
+        "to `validTo`, both inclusive)."
+    )
+    def is_current(self, info: GraphQLInfo) -> bool:
+        return within_dates(info, self.valid_from, self.valid_to)
 
     @classmethod
     def of(cls, r: m.TimetableEntry) -> TimetableEntry:
