@@ -16,6 +16,7 @@ from typing import Any
 from graphql import GraphQLObjectType
 
 from campusgraph.resolvers.auth import local_today
+from campusgraph.schema.base import holds
 from tests.support import DEMO_TODAY
 from tests.support.documents import schema
 
@@ -101,3 +102,20 @@ def test_today_is_the_institutions_date() -> None:
     assert local_today("Europe/Moscow", evening) == dt.date(2026, 11, 27)
     # and an unknown zone falls back to the server's date rather than failing the request
     assert local_today("Nowhere/Atlantis", evening) == evening.astimezone().date()
+
+
+def test_the_bounds_are_inclusive_but_an_exclusive_end() -> None:
+    # Given a stretch from the 2nd to the 4th
+    first, last = dt.date(2026, 11, 2), dt.date(2026, 11, 4)
+    days = [dt.date(2026, 11, d) for d in range(1, 6)]
+    # Then it holds on its first and last day; an exclusive end ("until") is not in it
+    assert [holds(d, first, last) for d in days] == [False, True, True, True, False]
+    assert [holds(d, first, last, last_exclusive=True) for d in days] == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+    # and an open end holds from the first day on
+    assert [holds(d, first, None) for d in days] == [False, True, True, True, True]

@@ -57,7 +57,12 @@ def within_dates(
 ) -> bool:
     """Whether today falls from ``first`` to ``last`` (None: open-ended), the one
     definition of "current" every dated object's ``isCurrent`` uses."""
-    day = today(info)
+    return holds(today(info), first, last, last_exclusive=last_exclusive)
+
+
+def holds(
+    day: dt.date, first: dt.date, last: dt.date | None, *, last_exclusive: bool = False
+) -> bool:
     if day < first:
         return False
     if last is None:
