@@ -47,8 +47,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "program": ("EducationalProgram",),
     "planTopic": ("ThematicPlanTopic",),
 }
-#: Verbs of mutations whose ``id`` is of the type named after the verb.
-VERBS = re.compile(r"^(update|delete|remove)(?P<type>[A-Z]\w*)$")
+#: A mutation's ``id`` is of the type named after its verb (``deleteMark`` → ``Mark``).
+VERBS = re.compile(r"^[a-z]+(?P<type>[A-Z]\w*)$")
 
 #: The journal's cells, each as the path of types a screen reads it through, and the
 #: mutations a screen runs on it.
