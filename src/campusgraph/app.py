@@ -77,7 +77,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
-        signed = await authenticate(self.state.factory, token, today=self.settings.current_date())
+        signed = await authenticate(self.state.factory, token, today=self.settings.today)
         return Context(
             settings=self.settings,
             factory=self.state.factory,

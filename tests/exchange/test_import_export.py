@@ -377,6 +377,34 @@ async def test_export_is_filtered_by_the_line_that_allows_it(db: Any, sign_in: A
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
+CREATE_CARD = """
+mutation ($input: CreateStudentCardInput!) {
+  createStudentCard(input: $input) { student { id } errors { code field } }
+}
+"""
+
+
+async def test_a_card_not_yet_in_a_group_is_exported_with_an_empty_group(
+    db: Any, sign_in: Any
+) -> None:
+    # Given a card Armavir's administrator created today (п. 4.1), not yet placed in a group
+    admin = await sign_in(ARMAVIR, "administrator")
+    card = {"surname": "Негруппова", "name": "Ольга", "birthDate": "2009-03-04", "sex": "FEMALE"}
+    created = (await admin.data(CREATE_CARD, {"input": card}))["createStudentCard"]
+    assert created["errors"] == []
+
+    # When the students are exported
+    exported = (await admin.data(EXPORT, {"kind": "STUDENTS", "format": "CSV"}))["exportList"]
+    sheet = read(base64.b64decode(exported["content"]), FileFormat.CSV)
+    rows = [row for _, row in sheet.rows]
+
+    # Then every studying card is there, the new one last, with its group column empty
+    assert exported["rows"] == len(rows) == await _count(db, m.Student)
+    assert [(row[0], row[5]) for row in rows if row[0] == "Негруппова"] == [("Негруппова", "")]
+    assert rows[-1][0] == "Негруппова"
+    assert all(row[5] for row in rows[:-1])
+
+
 # -- export → import round trip ---------------------------------------------------------------
 
 

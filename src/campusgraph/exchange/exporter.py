@@ -6,8 +6,10 @@ Personal-data columns are filled only for the rows ``personal_where`` selects (t
 ruleset's filter for ``<object>.personal`` read); ``None`` fills them for every row (the
 operator). Every export writes an audit event: a list with personal data is a read of it.
 
-- students: every student in a group today, with that group (others have no group to be
-  imported back into), by group and name;
+- students: every student in a group today, with that group, by group and name, then every
+  card still studying but in no group today (not yet placed, on leave) with the group
+  column empty: an office checks those cards too (importing such a row back asks for its
+  group); expelled and graduated students are the movement book's;
 - staff: every employee card, dismissed ones with their dismissal date;
 - parents: one row per parent and child (a parent with no child: one row without one);
 - disciplines: every discipline, with the index and name of its module.
@@ -27,6 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import False_
 
 from campusgraph.db import models as m
+from campusgraph.db.enums import StudentStatus
 from campusgraph.exchange.formats import Cell, FileFormat, write_csv, write_xlsx
 from campusgraph.exchange.lists import SPECS, ListKind, ListSpec, write_cell
 from campusgraph.policies.facts import Viewer
@@ -75,7 +78,7 @@ async def _students(
         select(s, p, sp, g.name)
         .join(p, p.id == s.person_id)
         .outerjoin(sp, sp.student_id == s.id)
-        .join(
+        .outerjoin(
             gm,
             and_(
                 gm.student_id == s.id,
@@ -83,8 +86,15 @@ async def _students(
                 or_(gm.ends_on.is_(None), gm.ends_on > today),
             ),
         )
-        .join(g, g.id == gm.group_id)
-        .order_by(g.name, p.surname, p.name, p.patronymic, s.id)
+        .outerjoin(g, g.id == gm.group_id)
+        # NULLs sort first on SQLite and last on PostgreSQL: the groupless last on both.
+        .where(
+            or_(
+                gm.id.is_not(None),
+                s.status.in_([StudentStatus.STUDYING, StudentStatus.ACADEMIC_LEAVE]),
+            )
+        )
+        .order_by(g.name.is_(None), g.name, p.surname, p.name, p.patronymic, s.id)
     )
     if rows_where is not None:
         stmt = stmt.where(rows_where)

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, Row, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -62,6 +63,7 @@ def _lookup_statement() -> Select[*tuple[Any, ...]]:
             u.must_change_password,
             ra.role,
             i.ruleset.label("institution_ruleset"),
+            i.timezone.label("institution_timezone"),
             r.ruleset.label("region_ruleset"),
             r.id.label("region_pk"),
             e.id.label("employee_id"),
@@ -111,6 +113,20 @@ async def _read(
     return await greenlet_spawn(run, engine.sync_engine)
 
 
+def local_today(timezone: str | None, now: dt.datetime | None = None) -> dt.date:
+    """Today where the institution is: the region's institutions span time zones (Altai and
+    Tomsk are four hours ahead of Armavir), and "current" periods, groups and curators turn
+    over at the institution's midnight, not the server's. A region's account (no
+    institution) and an unknown zone take the server's date."""
+    moment = now or dt.datetime.now(dt.UTC)
+    if timezone:
+        try:
+            return moment.astimezone(ZoneInfo(timezone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment.astimezone().date()
+
+
 async def authenticate(
     factory: async_sessionmaker[AsyncSession], token: str | None, *, today: dt.date | None = None
 ) -> Authenticated:
@@ -151,7 +167,7 @@ async def authenticate(
         employee_id=first["employee_id"],
         student_id=first["student_id"],
         parent_id=first["parent_id"],
-        today=today or dt.date.today(),
+        today=today or local_today(first["institution_timezone"]),
         must_change_password=bool(first["must_change_password"]),
     )
     return Authenticated(viewer, ruleset, None)

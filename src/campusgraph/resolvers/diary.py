@@ -55,6 +55,8 @@ class DiaryWork:
     number: int | None
     title: str | None
     mark: str | None
+    mark_id: str | None
+    mark_version: int | None
 
 
 @dataclass(slots=True)
@@ -71,6 +73,7 @@ class DiaryLesson:
     individual_homework: str | None
     attendance: AttendanceStatus | None
     absence_reason: AbsenceReason | None
+    attendance_version: int | None
     works: list[DiaryWork] = field(default_factory=list)
 
     @property
@@ -94,6 +97,7 @@ class DiaryFinalMark:
     kind: FinalMarkKind
     value: str
     date: dt.date
+    version: int
 
 
 @dataclass(slots=True)
@@ -222,11 +226,14 @@ async def load_diary(
             ih.text,
             at.status,
             case((reason_filter, at.reason), else_=null()),
+            at.version,
             wo.id,
             wo.kind,
             wo.number,
             wo.title,
             mk.value,
+            mk.id,
+            mk.version,
         )
         .select_from(le)
         .outerjoin(d, and_(d.id == le.discipline_id, auth.where("discipline", "read")))
@@ -250,7 +257,9 @@ async def load_diary(
 
     fm, p = m.FinalMark, m.Period
     final_rows = (
-        select(fm.id, fm.discipline_id, d.name, p.id, p.name, fm.kind, fm.value, fm.date)
+        select(
+            fm.id, fm.discipline_id, d.name, p.id, p.name, fm.kind, fm.value, fm.date, fm.version
+        )
         .select_from(fm)
         .join(p, p.id == fm.period_id)
         .outerjoin(d, and_(d.id == fm.discipline_id, auth.where("discipline", "read")))
@@ -283,11 +292,14 @@ async def load_diary(
         individual,
         status,
         reason,
+        attendance_version,
         wid,
         wkind,
         wnum,
         wtitle,
         value,
+        mid,
+        mark_version,
     ) in lessons:
         lesson = by_id.get(lid)
         if lesson is None:
@@ -306,11 +318,17 @@ async def load_diary(
                 individual_homework=individual,
                 attendance=status,
                 absence_reason=reason,
+                attendance_version=attendance_version,
             )
             by_id[lid] = lesson
             days[-1].lessons.append(lesson)
         if wid is not None:
-            lesson.works.append(DiaryWork(to_global_id("Work", wid), wkind, wnum, wtitle, value))
+            mark_id = to_global_id("Mark", mid) if mid is not None else None
+            lesson.works.append(
+                DiaryWork(
+                    to_global_id("Work", wid), wkind, wnum, wtitle, value, mark_id, mark_version
+                )
+            )
 
     final_marks = [
         DiaryFinalMark(
@@ -322,7 +340,8 @@ async def load_diary(
             kind=kind,
             value=value,
             date=date,
+            version=version,
         )
-        for fid, did, dname, pid, pname, kind, value, date in finals
+        for fid, did, dname, pid, pname, kind, value, date, version in finals
     ]
     return DiaryData(student, person, date_from, date_to, days, final_marks)

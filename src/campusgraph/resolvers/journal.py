@@ -82,6 +82,7 @@ class JournalRow:
     name: str
     patronymic: str | None
     marks: list[str | None]
+    mark_ids: list[str | None]
     mark_versions: list[int | None]
     attendance: list[AttendanceStatus | None]
     absence_reasons: list[AbsenceReason | None]
@@ -218,7 +219,7 @@ def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatemen
     )
     mk = m.Mark
     marks = select(
-        *tagged(mk.work_id, mk.student_id, mk.value, mk.version, discipline=mk.discipline_id)
+        *tagged(mk.work_id, mk.student_id, mk.id, mk.value, mk.version, discipline=mk.discipline_id)
     ).where(
         mk.group_id == group_id,
         of_discipline(mk.discipline_id),
@@ -431,6 +432,7 @@ def _assemble(
                 patronymic,
                 [None] * n_cols,
                 [None] * n_cols,
+                [None] * n_cols,
                 [None] * n_lessons,
                 [None] * n_lessons,
                 [None] * n_lessons,
@@ -447,11 +449,12 @@ def _assemble(
                 JournalFinalMark(to_global_id("FinalMark", fid), fkind, fvalue, fversion)
             )
 
-    for wid, sid, value, version in mark_rows:
+    for wid, sid, mid, value, version in mark_rows:
         row = row_of.get(sid)
         col = column_index.get(wid)
         if row is not None and col is not None:
             row.marks[col] = value
+            row.mark_ids[col] = to_global_id("Mark", mid)
             row.mark_versions[col] = version
     for lid, sid, status, reason, version in attendance_rows:
         row = row_of.get(sid)

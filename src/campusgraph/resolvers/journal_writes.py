@@ -55,7 +55,7 @@ from campusgraph.db.enums import (
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Target
 from campusgraph.policies.targets import target_of
-from campusgraph.resolvers import journal_rules
+from campusgraph.resolvers import audit, journal_rules
 from campusgraph.resolvers.audit import plain, record
 
 T = TypeVar("T")
@@ -1993,6 +1993,12 @@ class HistoryLoader(DataLoader):  # type: ignore[type-arg]
         )
         async with self.ctx.session() as session:
             rows = (await session.execute(stmt)).all()
+            # The users the rows name (authors …), by login: one statement, when any.
+            users = set().union(*(audit.user_ids(r[0], r[5], r[6]) for r in rows))
+            logins: dict[int, str] = {}
+            if users:
+                found = await session.execute(select(ua.id, ua.login).where(ua.id.in_(users)))
+                logins = {int(row[0]): str(row[1]) for row in found}
         grouped: dict[tuple[str, int], list[HistoryEntry]] = defaultdict(list)
         for object_type, object_id, at, action, login, before, after in rows:
             entries = grouped[(object_type, object_id)]
@@ -2001,7 +2007,15 @@ class HistoryLoader(DataLoader):  # type: ignore[type-arg]
                 # delete was another row's history.
                 entries.clear()
                 continue
-            entries.append(HistoryEntry(at, action, login, before, after))
+            entries.append(
+                HistoryEntry(
+                    at,
+                    action,
+                    login,
+                    audit.readable(object_type, before, logins),
+                    audit.readable(object_type, after, logins),
+                )
+            )
         return [grouped.get(key, []) for key in keys]
 
 

@@ -71,9 +71,7 @@ class AuthMutations:
                 errors=[MutationError(code=code, message=text)],
                 retry_after=result.retry_after,
             )
-        signed = await auth.authenticate(
-            ctx.factory, result.token, today=ctx.settings.current_date()
-        )
+        signed = await auth.authenticate(ctx.factory, result.token, today=ctx.settings.today)
         ctx.viewer, ctx.ruleset_slug, ctx.token = signed.viewer, signed.ruleset, result.token
         return LoginPayload(
             token=result.token,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +43,31 @@ def expect_id(gid: str, type_name: str, language: str = "ru") -> int:
     if kind != type_name:
         raise ApiError(ErrorCode.VALIDATION, message("wrong_type", language), expected=type_name)
     return pk
+
+
+def today(info: GraphQLInfo) -> dt.date:
+    """The viewer's today: the institution's date in its time zone (see
+    :func:`campusgraph.resolvers.auth.local_today`)."""
+    viewer = info.context.viewer
+    return viewer.today if viewer is not None else info.context.settings.current_date()
+
+
+def within_dates(
+    info: GraphQLInfo, first: dt.date, last: dt.date | None, *, last_exclusive: bool = False
+) -> bool:
+    """Whether today falls from ``first`` to ``last`` (None: open-ended), the one
+    definition of "current" every dated object's ``isCurrent`` uses."""
+    return holds(today(info), first, last, last_exclusive=last_exclusive)
+
+
+def holds(
+    day: dt.date, first: dt.date, last: dt.date | None, *, last_exclusive: bool = False
+) -> bool:
+    if day < first:
+        return False
+    if last is None:
+        return True
+    return day < last if last_exclusive else day <= last
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")

@@ -14,12 +14,15 @@ from campusgraph.resolvers.journal_writes import HistoryEntry, history_loader
 from campusgraph.schema.base import GraphQLInfo
 
 #: Bookkeeping fields a reader does not need to see as "changes".
-QUIET_FIELDS = frozenset({"version", "author_user_id", "reason_set_by_user_id"})
+QUIET_FIELDS = frozenset({"version", "author", "reason_set_by"})
 
 
 @strawberry.type(description="One field of a change: its value before and after.")
 class AuditChange:
-    field: str = strawberry.field(description="Column name, e.g. `value`, `status`, `reason`.")
+    field: str = strawberry.field(
+        description="Field name, e.g. `value`, `status`, `reason`; a reference by its name "
+        "(`work`, `student`)."
+    )
     before: JSON | None = strawberry.field(description="Value before (null: none).")
     after: JSON | None = strawberry.field(description="Value after (null: none).")
 
@@ -31,8 +34,14 @@ class AuditEntry:
         description="`create`, `update`, `delete` or `approve` (a final mark agreed)."
     )
     login: str | None = strawberry.field(description="Login of the user who made it.")
-    before: JSON | None = strawberry.field(description="The row before (null on create).")
-    after: JSON | None = strawberry.field(description="The row after (null on delete).")
+    before: JSON | None = strawberry.field(
+        description="The row before (null on create). References are global ids under the "
+        "reference's name (`work`, `student`, `lesson`: what `node(id:)` takes), users their "
+        "login (`author`); never internal numbers."
+    )
+    after: JSON | None = strawberry.field(
+        description="The row after (null on delete), shown as `before` is."
+    )
     changes: list[AuditChange] = strawberry.field(
         description="The fields that changed, before and after (bookkeeping fields left out)."
     )

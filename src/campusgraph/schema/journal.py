@@ -69,6 +69,10 @@ class JournalRow:
     patronymic: str | None
     full_name: str
     marks: list[str | None] = strawberry.field(description="Aligned to `columns`; null = no mark.")
+    mark_ids: list[strawberry.ID | None] = strawberry.field(
+        description="Aligned to `columns`: the `Mark` of each cell (what `deleteMark` takes); "
+        "null = no mark."
+    )
     mark_versions: list[int | None] = strawberry.field(description="Aligned to `columns`.")
     attendance: list[AttendanceStatus | None] = strawberry.field(
         description="Aligned to `lessons`; null = present."
@@ -76,7 +80,11 @@ class JournalRow:
     absence_reasons: list[AbsenceReason | None] = strawberry.field(
         description="Aligned to `lessons`."
     )
-    attendance_versions: list[int | None] = strawberry.field(description="Aligned to `lessons`.")
+    attendance_versions: list[int | None] = strawberry.field(
+        description="Aligned to `lessons`: the entry's version (`expectedVersion` of "
+        "`setAttendance` and `setAbsenceReason`, which take the lesson of `lessons` and this "
+        "row's student); null = no entry."
+    )
     final_marks: list[JournalFinalMark]
     average: float | None = strawberry.field(description="Mean of the numeric marks shown.")
     in_group_from: dt.date

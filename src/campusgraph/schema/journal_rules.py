@@ -207,6 +207,13 @@ class DiaryWork:
     number: int | None
     title: str | None
     mark: str | None = strawberry.field(description="The student's mark; null = none.")
+    mark_id: strawberry.ID | None = strawberry.field(
+        description="The `Mark` (what `deleteMark` takes); null = none."
+    )
+    mark_version: int | None = strawberry.field(
+        description="The mark's version (`expectedVersion` of `setMark` and `deleteMark`); "
+        "null = none."
+    )
 
 
 @strawberry.type(description="A lesson in the diary, seen for one student.")
@@ -225,6 +232,11 @@ class DiaryLesson:
     )
     attendance: AttendanceStatus | None = strawberry.field(description="Null = present.")
     absence_reason: AbsenceReason | None
+    attendance_version: int | None = strawberry.field(
+        description="The attendance entry's version (`expectedVersion` of `setAttendance` and "
+        "`setAbsenceReason`, which take this lesson's `id` and the diary's student); null = "
+        "present, no entry."
+    )
     works: list[DiaryWork]
 
 
@@ -244,6 +256,9 @@ class DiaryFinalMark:
     kind: FinalMarkKind
     value: str
     date: dt.date = strawberry.field(description="The period's last day.")
+    version: int = strawberry.field(
+        description="Pass as `expectedVersion` of `setFinalMark` or `deleteFinalMark`."
+    )
 
 
 @strawberry.type(

@@ -19,7 +19,14 @@ from campusgraph.policies.targets import target_of
 from campusgraph.resolvers import movement as mv
 from campusgraph.resolvers import reads
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
-from campusgraph.schema.base import Connection, GraphQLInfo, Node, signed_in, to_global_id
+from campusgraph.schema.base import (
+    Connection,
+    GraphQLInfo,
+    Node,
+    signed_in,
+    to_global_id,
+    within_dates,
+)
 from campusgraph.schema.errors import MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
 from campusgraph.schema.people import Student
@@ -120,6 +127,13 @@ class GroupMembership:
     _group_id: strawberry.Private[int]
     _start_order_id: strawberry.Private[int | None]
     _end_order_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Whether he is in the group today, in the institution's time zone (`from` "
+        "inclusive, `until` exclusive)."
+    )
+    def is_current(self, info: GraphQLInfo) -> bool:
+        return within_dates(info, self.from_, self.until, last_exclusive=True)
 
     @strawberry.field(description="The group; null when your role may not see it.")
     async def group(self, info: GraphQLInfo) -> Group | None:

@@ -15,7 +15,14 @@ from campusgraph.db.enums import AttestationForm, DisciplineKind, InstitutionKin
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.loaders import rows_to_entities
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
-from campusgraph.schema.base import Connection, GraphQLInfo, Node, expect_id, to_global_id
+from campusgraph.schema.base import (
+    Connection,
+    GraphQLInfo,
+    Node,
+    expect_id,
+    to_global_id,
+    within_dates,
+)
 
 #: A group's course or grade, as ``createGroup`` accepts it: a filter beyond it is a mistake.
 STUDY_YEARS = 11
@@ -184,13 +191,25 @@ class Period(Node):
     def is_closed(self) -> bool:
         return self.closed_at is not None
 
+    @strawberry.field(
+        description="Whether today, in the institution's time zone, falls within the period "
+        "(`startsOn` to `endsOn`, both inclusive). Periods of different kinds overlap: a "
+        "quarter and its half-year are current together."
+    )
+    def is_current(self, info: GraphQLInfo) -> bool:
+        return within_dates(info, self.starts_on, self.ends_on)
+
 
 @strawberry.type(description="An academic year with its periods.")
 class AcademicYear(Node):
     name: str
     starts_on: dt.date
     ends_on: dt.date
-    is_current: bool
+    is_current: bool = strawberry.field(
+        description="The year the institution works in now, as its administrator set it "
+        "(`updateAcademicYear`, `openAcademicYear`): one year at a time, kept while the next "
+        "year's periods are prepared."
+    )
     _pk: strawberry.Private[int]
 
     @classmethod

@@ -17,7 +17,7 @@ from campusgraph.db.enums import (
     TimetableKind,
     WorkKind,
 )
-from campusgraph.schema.base import GraphQLInfo, Node, to_global_id
+from campusgraph.schema.base import GraphQLInfo, Node, to_global_id, within_dates
 from campusgraph.schema.history import AuditEntry, history_of
 from campusgraph.schema.structure import Discipline, Group, Period, Room, Subgroup
 
@@ -119,6 +119,13 @@ class TimetableEntry(Node):
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
     _room_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Whether the entry holds today, in the institution's time zone (`validFrom` "
+        "to `validTo`, both inclusive)."
+    )
+    def is_current(self, info: GraphQLInfo) -> bool:
+        return within_dates(info, self.valid_from, self.valid_to)
 
     @classmethod
     def of(cls, r: m.TimetableEntry) -> TimetableEntry:
@@ -274,9 +281,12 @@ class Attendance(Node):
     status: AttendanceStatus
     reason: AbsenceReason | None
     date: dt.date
-    version: int
+    version: int = strawberry.field(
+        description="Pass as expectedVersion to `setAttendance` or `setAbsenceReason`."
+    )
     _student_id: strawberry.Private[int]
     _discipline_id: strawberry.Private[int]
+    _lesson_id: strawberry.Private[int]
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -289,8 +299,17 @@ class Attendance(Node):
             version=r.version,
             _student_id=r.student_id,
             _discipline_id=r.discipline_id,
+            _lesson_id=r.lesson_id,
             _pk=r.id,
         )
+
+    @strawberry.field(
+        description="The lesson of the entry: with `student`, what `setAttendance` and "
+        "`setAbsenceReason` take. Null when the lesson is not yours to read."
+    )
+    async def lesson(self, info: GraphQLInfo) -> Lesson | None:
+        row = await info.context.loaders.entity_by_id("lesson", m.Lesson).load(self._lesson_id)
+        return Lesson.of(row[0]) if row else None
 
     @strawberry.field(
         description="Every change of this entry (status, absence reason), oldest first."
@@ -323,6 +342,7 @@ class FinalMark(Node):
     )
     _discipline_id: strawberry.Private[int]
     _period_id: strawberry.Private[int]
+    _student_id: strawberry.Private[int]
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -336,8 +356,18 @@ class FinalMark(Node):
             approved_at=r.approved_at,
             _discipline_id=r.discipline_id,
             _period_id=r.period_id,
+            _student_id=r.student_id,
             _pk=r.id,
         )
+
+    @strawberry.field(
+        description="The student it was given to: with `discipline`, `period` and `kind`, "
+        "what `setFinalMark` takes."
+    )
+    async def student(
+        self, info: GraphQLInfo
+    ) -> Annotated[Student, strawberry.lazy(PeopleModule)] | None:
+        return await _student(info, self._student_id)
 
     @strawberry.field(description="Every change of this final mark, oldest first.")
     async def history(self, info: GraphQLInfo) -> list[AuditEntry]:

@@ -33,6 +33,15 @@ from tests.policies.golden.pickers import (
 SLUG = "armavir-technikum-2025"
 
 OWN: list[Case] = [
+    # student and parent: the institution's card, bells, periods and years on their screens
+    allow("student", "institution", "read", any_row, "п. 1.8"),
+    allow("parent", "institution", "read", any_row, "п. 2.7"),
+    allow("student", "calendar", "read", any_row, "п. 2.3"),
+    allow("parent", "calendar", "read", any_row, "п. 1.9"),
+    allow("student", "period", "read", any_row, "п. 2.7"),
+    allow("parent", "period", "read", any_row, "п. 2.7"),
+    allow("student", "academic_year", "read", any_row, "п. 2.7"),
+    allow("parent", "academic_year", "read", any_row, "п. 2.7"),
     # administrator (п. 4.1; credentials п. 3.3; access rights п. 8.4)
     allow("administrator", "institution", "update", any_row, "п. 4.1"),
     allow("administrator", "student", "import", any_row, "п. 4.1"),

@@ -33,6 +33,15 @@ from tests.policies.golden.pickers import (
 SLUG = "barnaul-school6-2016"
 
 OWN: list[Case] = [
+    # student and parent: the institution's card, bells, periods and years on their screens
+    allow("student", "institution", "read", any_row, "п. 1.1"),
+    allow("parent", "institution", "read", any_row, "п. 1.1"),
+    allow("student", "calendar", "read", any_row, "п. 1.1"),
+    allow("parent", "calendar", "read", any_row, "п. 1.1"),
+    allow("student", "period", "read", any_row, "п. 4.1"),
+    allow("parent", "period", "read", any_row, "п. 1.1"),
+    allow("student", "academic_year", "read", any_row, "п. 4.1"),
+    allow("parent", "academic_year", "read", any_row, "п. 1.1"),
     # administrator (п. 2.1, 3.2, 3.4, 7.4)
     allow("administrator", "institution", "update", any_row, "п. 2.1"),
     allow("administrator", "academic_year", "create", any_row, "п. 2.1"),

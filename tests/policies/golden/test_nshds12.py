@@ -51,6 +51,14 @@ STUDENT_NEVER = [
 
 
 OWN: list[Case] = [
+    # student and parent: the institution's card, bells, periods and years on their screens
+    allow("student", "institution", "read", any_row, "п. 3.4"),
+    allow("parent", "institution", "read", any_row, "п. 3.3"),
+    allow("parent", "institution", "read", any_row, "п. 1.4"),
+    allow("student", "period", "read", any_row, "п. 2.2"),
+    allow("parent", "period", "read", any_row, "п. 2.2"),
+    allow("student", "academic_year", "read", any_row, "п. 2.2"),
+    allow("parent", "academic_year", "read", any_row, "п. 2.2"),
     # student: never works in the journal (разд. 6): each deny line, on his own rows
     *(
         deny(

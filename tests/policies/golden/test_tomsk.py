@@ -37,6 +37,15 @@ TEACHERS = "п. 4.8.1 (преподаватели)"
 CURATORS = "п. 4.8.1 (кураторы)"
 
 OWN: list[Case] = [
+    # student and parent: the institution's card, bells, periods and years on their screens
+    allow("student", "institution", "read", any_row, "п. 1.5"),
+    allow("parent", "institution", "read", any_row, "п. 2.2"),
+    allow("student", "calendar", "read", any_row, "п. 1.7"),
+    allow("parent", "calendar", "read", any_row, "п. 1.7"),
+    allow("student", "period", "read", any_row, "п. 1.7"),
+    allow("parent", "period", "read", any_row, "п. 1.7"),
+    allow("student", "academic_year", "read", any_row, "п. 1.7"),
+    allow("parent", "academic_year", "read", any_row, "п. 1.7"),
     # administrator (п. 4.1.x, 3.1.2, 3.1.11, 4.5.x; substitutions п. 4.8.1 (преподаватели))
     allow("administrator", "account", "read", any_row, "п. 4.1.2"),
     allow("administrator", "account", "create", any_row, "п. 4.1.2"),
