@@ -51,7 +51,7 @@ OWN: list[Case] = [
     deny("curator", "role.teacher", "grant", any_row),
     deny("hr_specialist", "account", "reset_password", any_row),
     allow("administrator", "account", "update", any_row, "п. 4.1"),
-    allow("administrator", "account", "issue_credentials", any_row, "п. 4.1"),
+    allow("administrator", "employee", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "employee", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "student", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "parent", "issue_credentials", any_row, "п. 3.3"),

@@ -56,7 +56,6 @@ OWN: list[Case] = [
     allow("administrator", "movement_order", "create", any_row, "п. 2.1"),
     allow("administrator", "report", "read", any_row, "п. 7.4"),
     allow("administrator", "report", "export", any_row, "п. 7.4"),
-    allow("administrator", "ruleset", "read", any_row, "п. 3.2"),
     allow("administrator", "audit", "read", any_row, "п. 3.4"),
     allow("administrator", "account", "read", any_row, "п. 3.2"),
     allow("administrator", "account", "revoke_sessions", any_row, "п. 3.4"),
@@ -95,7 +94,7 @@ OWN: list[Case] = [
     allow("hr_specialist", "employee.personal", "read", any_row, "п. 2.1"),
     allow("hr_specialist", "employee.personal", "update", any_row, "п. 2.1"),
     allow("hr_specialist", "employee", "issue_credentials", any_row, "п. 3.8"),
-    allow("hr_specialist", "account", "issue_credentials", any_row, "п. 3.6"),
+    allow("hr_specialist", "employee", "issue_credentials", any_row, "п. 3.5"),
     deny("hr_specialist", "student", "issue_credentials", any_row),
     # role grants (п. 2.1, 3.2, 3.5, 3.8): staff roles by the hr specialist, never the admin's
     allow("hr_specialist", "role.teacher", "grant", any_row, "п. 3.5"),
