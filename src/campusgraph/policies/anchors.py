@@ -174,7 +174,9 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         person=_person_of_user(m.Message.recipient_user_id),
     ),
     "announcement": lambda: SqlAnchors(
-        institution=m.Announcement.institution_id, group=m.Announcement.group_id
+        institution=m.Announcement.institution_id,
+        group=m.Announcement.group_id,
+        general=m.Announcement.group_id,
     ),
     "portfolio": lambda: SqlAnchors(
         institution=m.PortfolioEntry.institution_id,

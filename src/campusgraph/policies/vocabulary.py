@@ -22,6 +22,9 @@ class Anchor(enum.StrEnum):
     LESSON = "lesson"
     DATE = "date"
     AUTHOR = "author"
+    #: The row may be addressed to no group — the whole institution's (an announcement of
+    #: the institution, not of one group): its group column is then NULL.
+    GENERAL = "general"
 
 
 A = Anchor
@@ -39,6 +42,9 @@ class Scope(enum.StrEnum):
     OWN_CHILD = "own_child"  # the viewer's children (parent)
     SELF = "self"  # the viewer himself (and, for a student, his own group's lessons)
     AUTHOR = "author"  # rows the viewer wrote
+    GENERAL = (
+        "general"  # rows of the viewer's institution addressed to no group (its general events)
+    )
 
 
 class Condition(enum.StrEnum):
@@ -66,6 +72,7 @@ SCOPE_NEEDS: dict[Scope, tuple[frozenset[Anchor], ...]] = {
     Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP})),
     Scope.SELF: (frozenset({A.PERSON}), frozenset({A.STUDENT}), frozenset({A.GROUP})),
     Scope.AUTHOR: (frozenset({A.AUTHOR}),),
+    Scope.GENERAL: (frozenset({A.GENERAL}),),
 }
 
 CONDITION_NEEDS: dict[Condition, frozenset[Anchor]] = {
@@ -187,7 +194,7 @@ OBJECTS: dict[str, ObjectSpec] = {
         ),
         _obj("movement_order", set(), "Приказ о движении", "Movement order"),
         _obj("message", {A.AUTHOR, A.PERSON}, "Сообщение", "Message"),
-        _obj("announcement", {A.GROUP}, "Объявление, событие", "Announcement"),
+        _obj("announcement", {A.GROUP, A.GENERAL}, "Объявление, событие", "Announcement"),
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}, "Портфолио", "Portfolio"),
         _obj("report", {A.GROUP}, "Отчёт, сводная ведомость", "Report"),
         _obj("audit", set(), "Журнал аудита", "Audit trail"),
