@@ -196,10 +196,47 @@ OBJECTS: dict[str, ObjectSpec] = {
         _obj("message", {A.AUTHOR, A.PERSON}, "Сообщение", "Message"),
         _obj("announcement", {A.GROUP, A.GENERAL}, "Объявление, событие", "Announcement"),
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}, "Портфолио", "Portfolio"),
-        _obj("report", {A.GROUP}, "Отчёт, сводная ведомость", "Report"),
+        # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and
+        # subject to the teachers working in that class, a student to his parents and his
+        # teachers): one object per level, anchored at it, so a line's scope decides who
+        # sees which level and lint refuses a scope the level has no anchor for
+        # (``report.institution, taught``). ``report`` is the class's (group's) level.
+        _obj("report", {A.GROUP}, "Отчёт по группе (классу)", "Report on a group"),
+        _obj(
+            "report.institution",
+            set(),
+            "Отчёт по организации в целом",
+            "Report on the whole institution",
+        ),
+        _obj(
+            "report.subject",
+            {A.GROUP, A.DISCIPLINE},
+            "Отчёт по группе и дисциплине (классу и предмету)",
+            "Report on a group's discipline",
+        ),
+        _obj("report.student", {A.STUDENT}, "Отчёт по обучающемуся", "Report on a student"),
         _obj("audit", set(), "Журнал аудита", "Audit trail"),
     ]
 }
+
+
+class ReportLevel(enum.StrEnum):
+    """The level a report is asked at; each is an object of its own (see ``OBJECTS``)."""
+
+    INSTITUTION = "institution"
+    GROUP = "group"
+    SUBJECT = "subject"
+    STUDENT = "student"
+
+
+#: The object whose ``read`` (``export``) a report at each level needs.
+REPORT_OBJECTS: dict[ReportLevel, str] = {
+    ReportLevel.INSTITUTION: "report.institution",
+    ReportLevel.GROUP: "report",
+    ReportLevel.SUBJECT: "report.subject",
+    ReportLevel.STUDENT: "report.student",
+}
+
 
 #: How each action reads in Russian, for the permission matrix and error messages.
 ACTION_TITLES_RU: dict[Action, str] = {

@@ -34,6 +34,7 @@ overall, per group and per teacher).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections import defaultdict
@@ -49,9 +50,9 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import AttendanceStatus
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
-from campusgraph.policies.engine import Decision, Forbidden
 from campusgraph.policies.ruleset import Ruleset
 from campusgraph.policies.scopes import SqlAnchors
+from campusgraph.policies.targets import target_of
 from campusgraph.resolvers.diary import short_name
 from campusgraph.resolvers.journal_rules import overdue_cutoff, working_days_after
 
@@ -177,12 +178,16 @@ class _RawExample:
     of_teacher: bool  # among the oldest few of its teacher
 
 
-async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
+async def load_compliance(
+    ctx: Context, period_id: int, group_id: int | None = None, discipline_id: int | None = None
+) -> ComplianceData:
+    """The report at the level asked — the institution, one group, or one group's
+    discipline — refused (:class:`~campusgraph.policies.engine.Forbidden`) where the ruleset does not let the viewer
+    see that level, never narrowed to the part he may see (barnaul п. 7.1)."""
     auth = ctx.authorizer
     compiled = ctx.registry.get(ctx.ruleset_slug or "")
     ruleset = compiled.ruleset
-    if not auth.may_ever("report", "read"):
-        raise Forbidden(Decision(False, compiled.slug, "report", "read", None))
+    await _require_level(ctx, group_id, discipline_id)
     today = ctx.settings.current_date()
     lang = ctx.language
 
@@ -211,7 +216,16 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             return working_days_after(day, n, days_off=days_off, transfers=transfers)
 
         start, end = period.starts_on, period.ends_on
-        report_groups = select(m.StudyGroup.id).where(auth.where("report", "read"))
+        report_groups = select(m.StudyGroup.id)
+        if group_id is not None:
+            report_groups = report_groups.where(m.StudyGroup.id == group_id)
+
+        def at_level(table: Any) -> Any:
+            """The rows of the level asked (the session confines them to the tenant)."""
+            if discipline_id is None:
+                return table.group_id.in_(report_groups)
+            return and_(table.group_id.in_(report_groups), table.discipline_id == discipline_id)
+
         checks: dict[ComplianceKind, ComplianceCheck] = {}
         through: dict[ComplianceKind, dt.date | None] = {}
         for kind, (key, _) in DEADLINE_KEYS.items():
@@ -256,7 +270,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             where = (
                 le.date >= start,
                 condition,
-                le.group_id.in_(report_groups),
+                at_level(le),
                 auth.where("lesson", "read"),
             )
             for group, teacher, n in (
@@ -322,7 +336,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
                 at.reason.is_(None),
                 at.date >= start,
                 at.date <= through[kind],
-                at.group_id.in_(report_groups),
+                at_level(at),
                 auth.where("attendance", "read"),
                 auth.where("attendance.reason", "read"),
             )
@@ -404,7 +418,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             in_period = and_(
                 le.date >= start,
                 le.date <= end,
-                le.group_id.in_(report_groups),
+                at_level(le),
                 auth.where("lesson", "read"),
             )
             teachers_of: dict[tuple[int, int], int] = {}
@@ -475,6 +489,32 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
         names = await _names(ctx, session, counts, raw)
 
     return _assemble(period, today, ruleset.slug, checks, counts, raw, names, lang)
+
+
+async def _require_level(ctx: Context, group_id: int | None, discipline_id: int | None) -> None:
+    """The level's own object (``report.institution``, ``report``, ``report.subject``,
+    vocabulary.REPORT_OBJECTS) must allow ``read`` on the row asked; NOT_FOUND for a group
+    outside the viewer's institutions."""
+    auth = ctx.authorizer
+    viewer = ctx.viewer
+    assert viewer is not None
+    if group_id is None:
+        if discipline_id is not None:
+            raise ComplianceNotFound
+        target = auth.target("report.institution", institution_id=viewer.institution_id)
+        await auth.require("report.institution", "read", target)
+        return
+    async with ctx.session() as session:
+        group = await target_of(session, "report", group_id)
+    if group is None:
+        raise ComplianceNotFound
+    if discipline_id is None:
+        await auth.require("report", "read", group)
+        return
+    subject = dataclasses.replace(
+        auth.retarget(group, "report.subject"), discipline_id=discipline_id
+    )
+    await auth.require("report.subject", "read", subject)
 
 
 def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
