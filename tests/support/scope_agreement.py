@@ -76,6 +76,7 @@ HOLDERS: dict[Scope, tuple[str, ...]] = {
     Scope.OWN_CHILD: ("parent",),
     Scope.SELF: ("student", "teacher", "parent"),
     Scope.AUTHOR: ("teacher", "class_teacher"),
+    Scope.GENERAL: ("parent",),
 }
 
 ScopeSql = Callable[[Scope, Viewer, frozenset[Any], impl.SqlAnchors], impl.Expr]
@@ -422,6 +423,15 @@ async def prepare(db: Any) -> Situation:
                 body="В пятницу",
                 starts_on=days[1],
                 group_id=department_groups[0],
+            )
+        )
+        await s.execute(  # and one of the whole school (scope general)
+            insert(m.Announcement).values(
+                id=await _next_id(s, m.Announcement),
+                institution_id=school.id,
+                title="Каникулы",
+                body="С понедельника",
+                starts_on=days[1],
             )
         )
         await s.execute(

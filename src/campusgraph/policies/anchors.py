@@ -105,6 +105,10 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "audit": lambda: SqlAnchors(institution=m.AuditEvent.institution_id),
     "group": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
     "report": lambda: SqlAnchors(institution=m.StudyGroup.institution_id, group=m.StudyGroup.id),
+    # a report's levels: the institution, a group × discipline taught, a student
+    "report.institution": lambda: SqlAnchors(institution=m.Institution.id),
+    "report.subject": _teaching,
+    "report.student": _student,
     "subgroup": lambda: SqlAnchors(
         institution=m.Subgroup.institution_id, group=m.Subgroup.group_id
     ),
@@ -174,7 +178,9 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         person=_person_of_user(m.Message.recipient_user_id),
     ),
     "announcement": lambda: SqlAnchors(
-        institution=m.Announcement.institution_id, group=m.Announcement.group_id
+        institution=m.Announcement.institution_id,
+        group=m.Announcement.group_id,
+        general=m.Announcement.group_id,
     ),
     "portfolio": lambda: SqlAnchors(
         institution=m.PortfolioEntry.institution_id,
@@ -209,6 +215,9 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "audit": m.AuditEvent,
     "group": m.StudyGroup,
     "report": m.StudyGroup,
+    "report.institution": m.Institution,
+    "report.subject": m.TeachingAssignment,
+    "report.student": m.Student,
     "subgroup": m.Subgroup,
     "student": m.Student,
     "student.personal": m.Student,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from campusgraph.policies import coverage
 from campusgraph.policies import ruleset as rs_mod
 from campusgraph.policies.engine import CompiledRuleset, RulesetError, compile_ruleset
 from campusgraph.settings import Settings
@@ -20,6 +21,9 @@ def _lint(path: str | None, dirs: list[Path]) -> int:
         targets = [(folder.name, rs_mod.load_path(folder, [folder.parent, *dirs]))]
     failed = 0
     for slug, ruleset in targets:
+        if not ruleset.errors:
+            # The whole-ruleset lints: writes read back, lines some operation exercises.
+            ruleset.errors.extend(coverage.lint(ruleset))
         if ruleset.errors:
             failed += 1
             print(f"✗ {slug}: {len(ruleset.errors)} problem(s)")

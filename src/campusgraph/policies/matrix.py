@@ -35,6 +35,7 @@ SCOPE_TITLES: dict[str, dict[str, str]] = {
         "own_child": "свои дети",
         "self": "свои данные",
         "author": "свои записи",
+        "general": "общие (не одной группы)",
     },
     "en": {
         "institution": "whole institution",
@@ -46,6 +47,7 @@ SCOPE_TITLES: dict[str, dict[str, str]] = {
         "own_child": "own children",
         "self": "own data",
         "author": "own entries",
+        "general": "general (of no one group)",
     },
 }
 

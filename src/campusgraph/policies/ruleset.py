@@ -78,6 +78,8 @@ class Ruleset:
     links: list[RoleLink] = field(default_factory=list)
     chain: list[str] = field(default_factory=list)
     errors: list[LintError] = field(default_factory=list)
+    #: This folder's own ruleset.toml, before its parent's tables were merged in.
+    own: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -235,7 +237,7 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
         rs = Ruleset(slug, path, {})
         rs.errors.append(LintError(f"{slug}/ruleset.toml", f"unreadable: {why_unreadable(exc)}"))
         return rs
-    rs = Ruleset(slug, path, meta)
+    rs = Ruleset(slug, path, meta, own=meta)
     parent_slug = meta.get("extends")
     if parent_slug:
         if parent_slug in (*_seen, slug):
@@ -255,7 +257,9 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
             merged_roles = dict(parent.roles)
             merged_roles.update(rs.roles)
             merged_rules = _deep_merge(parent.meta.get("rules", {}), meta.get("rules", {}))
-            rs.meta = {**meta, "roles": merged_roles, "rules": merged_rules}
+            # [lint] exemptions (policies/coverage.py) are inherited like the rules.
+            merged_lint = _deep_merge(parent.meta.get("lint", {}), meta.get("lint", {}))
+            rs.meta = {**meta, "roles": merged_roles, "rules": merged_rules, "lint": merged_lint}
     rs.errors.extend(_lint_rules(slug, meta, rs.meta))
     lines, links, errors = parse_policy(path / "policy.csv", label)
     rs.lines.extend(lines)

@@ -51,6 +51,8 @@ class SqlAnchors:
     lesson: Any = None
     date: Any = None
     author: Any = None
+    #: The column that is NULL on the institution's general rows (addressed to no group).
+    general: Any = None
 
     def student_matches(self, subquery: Any) -> Expr:
         if self.student_in is not None:
@@ -200,6 +202,11 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
     if scope is Scope.AUTHOR:
         assert a.author is not None
         return _expr(a.author == v.user_id)
+    if scope is Scope.GENERAL:
+        assert a.general is not None
+        if a.institution is None or v.institution_id is None:
+            return false()
+        return and_(a.general.is_(None), a.institution == v.institution_id)
     raise AssertionError(scope)
 
 
@@ -239,6 +246,12 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
         return v.student_id is not None and f.has("own_groups", t.group_id)
     if scope is Scope.AUTHOR:
         return t.author_id is not None and t.author_id == v.user_id
+    if scope is Scope.GENERAL:
+        return (
+            t.group_id is None
+            and t.institution_id is not None
+            and t.institution_id == v.institution_id
+        )
     raise AssertionError(scope)
 
 

@@ -22,6 +22,9 @@ class Anchor(enum.StrEnum):
     LESSON = "lesson"
     DATE = "date"
     AUTHOR = "author"
+    #: The row may be addressed to no group — the whole institution's (an announcement of
+    #: the institution, not of one group): its group column is then NULL.
+    GENERAL = "general"
 
 
 A = Anchor
@@ -39,6 +42,9 @@ class Scope(enum.StrEnum):
     OWN_CHILD = "own_child"  # the viewer's children (parent)
     SELF = "self"  # the viewer himself (and, for a student, his own group's lessons)
     AUTHOR = "author"  # rows the viewer wrote
+    GENERAL = (
+        "general"  # rows of the viewer's institution addressed to no group (its general events)
+    )
 
 
 class Condition(enum.StrEnum):
@@ -66,6 +72,7 @@ SCOPE_NEEDS: dict[Scope, tuple[frozenset[Anchor], ...]] = {
     Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP})),
     Scope.SELF: (frozenset({A.PERSON}), frozenset({A.STUDENT}), frozenset({A.GROUP})),
     Scope.AUTHOR: (frozenset({A.AUTHOR}),),
+    Scope.GENERAL: (frozenset({A.GENERAL}),),
 }
 
 CONDITION_NEEDS: dict[Condition, frozenset[Anchor]] = {
@@ -187,12 +194,49 @@ OBJECTS: dict[str, ObjectSpec] = {
         ),
         _obj("movement_order", set(), "Приказ о движении", "Movement order"),
         _obj("message", {A.AUTHOR, A.PERSON}, "Сообщение", "Message"),
-        _obj("announcement", {A.GROUP}, "Объявление, событие", "Announcement"),
+        _obj("announcement", {A.GROUP, A.GENERAL}, "Объявление, событие", "Announcement"),
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}, "Портфолио", "Portfolio"),
-        _obj("report", {A.GROUP}, "Отчёт, сводная ведомость", "Report"),
+        # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and
+        # subject to the teachers working in that class, a student to his parents and his
+        # teachers): one object per level, anchored at it, so a line's scope decides who
+        # sees which level and lint refuses a scope the level has no anchor for
+        # (``report.institution, taught``). ``report`` is the class's (group's) level.
+        _obj("report", {A.GROUP}, "Отчёт по группе (классу)", "Report on a group"),
+        _obj(
+            "report.institution",
+            set(),
+            "Отчёт по организации в целом",
+            "Report on the whole institution",
+        ),
+        _obj(
+            "report.subject",
+            {A.GROUP, A.DISCIPLINE},
+            "Отчёт по группе и дисциплине (классу и предмету)",
+            "Report on a group's discipline",
+        ),
+        _obj("report.student", {A.STUDENT}, "Отчёт по обучающемуся", "Report on a student"),
         _obj("audit", set(), "Журнал аудита", "Audit trail"),
     ]
 }
+
+
+class ReportLevel(enum.StrEnum):
+    """The level a report is asked at; each is an object of its own (see ``OBJECTS``)."""
+
+    INSTITUTION = "institution"
+    GROUP = "group"
+    SUBJECT = "subject"
+    STUDENT = "student"
+
+
+#: The object whose ``read`` (``export``) a report at each level needs.
+REPORT_OBJECTS: dict[ReportLevel, str] = {
+    ReportLevel.INSTITUTION: "report.institution",
+    ReportLevel.GROUP: "report",
+    ReportLevel.SUBJECT: "report.subject",
+    ReportLevel.STUDENT: "report.student",
+}
+
 
 #: How each action reads in Russian, for the permission matrix and error messages.
 ACTION_TITLES_RU: dict[Action, str] = {

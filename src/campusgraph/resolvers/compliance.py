@@ -53,6 +53,7 @@ overall, per group and per teacher).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections import defaultdict
@@ -60,7 +61,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, and_, exists, func, literal, null, or_, select
+from sqlalchemy import Date, and_, exists, func, literal, null, or_, select, true
 from sqlalchemy.orm import aliased
 
 from campusgraph.context import Context
@@ -68,10 +69,10 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, MovementKind, TimetableKind
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
-from campusgraph.policies.engine import Decision, Forbidden
 from campusgraph.policies.rule_keys import RuleKey, rule_key
 from campusgraph.policies.ruleset import Ruleset
 from campusgraph.policies.scopes import SqlAnchors
+from campusgraph.policies.targets import target_of
 from campusgraph.resolvers.diary import short_name
 from campusgraph.resolvers.journal_rules import overdue_cutoff, working_days_after
 
@@ -250,12 +251,16 @@ class _RawExample:
     done_on: dt.date | None = None
 
 
-async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
+async def load_compliance(
+    ctx: Context, period_id: int, group_id: int | None = None, discipline_id: int | None = None
+) -> ComplianceData:
+    """The report at the level asked — the institution, one group, or one group's
+    discipline — refused (:class:`~campusgraph.policies.engine.Forbidden`) where the ruleset does not let the viewer
+    see that level, never narrowed to the part he may see (barnaul п. 7.1)."""
     auth = ctx.authorizer
     compiled = ctx.registry.get(ctx.ruleset_slug or "")
     ruleset = compiled.ruleset
-    if not auth.may_ever("report", "read"):
-        raise Forbidden(Decision(False, compiled.slug, "report", "read", None))
+    await _require_level(ctx, group_id, discipline_id)
     today = ctx.settings.current_date()
     lang = ctx.language
 
@@ -284,7 +289,16 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             return working_days_after(day, n, days_off=days_off, transfers=transfers)
 
         start, end = period.starts_on, period.ends_on
-        report_groups = select(m.StudyGroup.id).where(auth.where("report", "read"))
+        report_groups = select(m.StudyGroup.id)
+        if group_id is not None:
+            report_groups = report_groups.where(m.StudyGroup.id == group_id)
+
+        def at_level(table: Any) -> Any:
+            """The rows of the level asked (the session confines them to the tenant)."""
+            if discipline_id is None:
+                return table.group_id.in_(report_groups)
+            return and_(table.group_id.in_(report_groups), table.discipline_id == discipline_id)
+
         checks: dict[ComplianceKind, ComplianceCheck] = {}
         through: dict[ComplianceKind, dt.date | None] = {}
         for kind, key in DEADLINE_KEYS.items():
@@ -334,7 +348,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             where = (
                 le.date >= start,
                 condition,
-                le.group_id.in_(report_groups),
+                at_level(le),
                 auth.where("lesson", "read"),
             )
             for group, teacher, n in (
@@ -400,7 +414,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
                 at.reason.is_(None),
                 at.date >= start,
                 at.date <= through[kind],
-                at.group_id.in_(report_groups),
+                at_level(at),
                 auth.where("attendance", "read"),
                 auth.where("attendance.reason", "read"),
             )
@@ -482,7 +496,7 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
             in_period = and_(
                 le.date >= start,
                 le.date <= end,
-                le.group_id.in_(report_groups),
+                at_level(le),
                 auth.where("lesson", "read"),
             )
             teachers_of: dict[tuple[int, int], int] = {}
@@ -550,16 +564,30 @@ async def load_compliance(ctx: Context, period_id: int) -> ComplianceData:
                     )
                 )
 
-        if ComplianceKind.STUDENT_CARD in checks:
-            await _late_cards(ctx, session, period, today, checks, due, counts, raw)
-        if ComplianceKind.EXPULSION_ORDER in checks:
-            await _late_orders(ctx, session, period, today, checks, due, counts, raw)
+        # Cards and orders belong to a group, not to one of its disciplines: the teacher's
+        # level (group × discipline) has none of them.
+        level = _Level(report_groups, discipline_id)
+        if ComplianceKind.STUDENT_CARD in checks and discipline_id is None:
+            await _late_cards(ctx, session, period, today, checks, due, counts, raw, level)
+        if ComplianceKind.EXPULSION_ORDER in checks and discipline_id is None:
+            await _late_orders(ctx, session, period, today, checks, due, counts, raw, level)
         if ComplianceKind.ATTESTATION_MARK in checks:
-            await _late_attestation_marks(ctx, session, period, today, checks, due, counts, raw)
+            await _late_attestation_marks(
+                ctx, session, period, today, checks, due, counts, raw, level
+            )
 
         names = await _names(ctx, session, counts, raw)
 
     return _assemble(period, today, ruleset.slug, checks, counts, raw, names, lang)
+
+
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """The level a report is asked at (load_compliance's ``report_groups``): its groups as
+    a select, and the one discipline of the teacher's level, if that is the level."""
+
+    groups: Any
+    discipline_id: int | None
 
 
 @dataclass(slots=True)
@@ -624,6 +652,7 @@ async def _late_cards(
     due: Any,
     counts: list[tuple[ComplianceKind, int, int | None, int]],
     raw: list[_RawExample],
+    level: _Level,
 ) -> None:
     """Cards entered in the period later than their term after the enrolment date. The
     card counts under the student's first group (the one the enrolment put him in) and
@@ -668,7 +697,7 @@ async def _late_cards(
                 st.created_on > st.enrolment_date,
                 st.created_on >= period.starts_on,
                 st.created_on <= min(period.ends_on, today),
-                first_group.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                first_group.in_(level.groups),
                 auth.where("student", "read"),
             )
         )
@@ -700,6 +729,7 @@ async def _late_orders(
     due: Any,
     counts: list[tuple[ComplianceKind, int, int | None, int]],
     raw: list[_RawExample],
+    level: _Level,
 ) -> None:
     """Expulsion orders entered in the period later than their term after the effective
     date: a row per student expelled, under the group he left and the employee who
@@ -744,7 +774,7 @@ async def _late_orders(
                 mo.created_on > mo.effective_on,
                 mo.created_on >= period.starts_on,
                 mo.created_on <= min(period.ends_on, today),
-                it.from_group_id.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                it.from_group_id.in_(level.groups),
                 auth.where("student", "read"),
             )
         )
@@ -787,6 +817,7 @@ async def _late_attestation_marks(
     due: Any,
     counts: list[tuple[ComplianceKind, int, int | None, int]],
     raw: list[_RawExample],
+    level: _Level,
 ) -> None:
     """Exams of the timetable in the period, each student of the group that day, and his
     exam or attestation mark: missing past the term, or set after it. Exam entries are
@@ -810,7 +841,8 @@ async def _late_attestation_marks(
                 tt.kind == TimetableKind.EXAM,
                 tt.valid_from <= last,
                 tt.valid_to >= period.starts_on,
-                tt.group_id.in_(select(m.StudyGroup.id).where(auth.where("report", "read"))),
+                tt.group_id.in_(level.groups),
+                true() if level.discipline_id is None else tt.discipline_id == level.discipline_id,
                 auth.where("timetable", "read"),
             )
         )
@@ -887,6 +919,32 @@ async def _late_attestation_marks(
                 continue
             found.append(_Late(day, deadline, group, discipline, teacher, student_name, done))
     _rank(kind, found, counts, raw)
+
+
+async def _require_level(ctx: Context, group_id: int | None, discipline_id: int | None) -> None:
+    """The level's own object (``report.institution``, ``report``, ``report.subject``,
+    vocabulary.REPORT_OBJECTS) must allow ``read`` on the row asked; NOT_FOUND for a group
+    outside the viewer's institutions."""
+    auth = ctx.authorizer
+    viewer = ctx.viewer
+    assert viewer is not None
+    if group_id is None:
+        if discipline_id is not None:
+            raise ComplianceNotFound
+        target = auth.target("report.institution", institution_id=viewer.institution_id)
+        await auth.require("report.institution", "read", target)
+        return
+    async with ctx.session() as session:
+        group = await target_of(session, "report", group_id)
+    if group is None:
+        raise ComplianceNotFound
+    if discipline_id is None:
+        await auth.require("report", "read", group)
+        return
+    subject = dataclasses.replace(
+        auth.retarget(group, "report.subject"), discipline_id=discipline_id
+    )
+    await auth.require("report.subject", "read", subject)
 
 
 def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:

@@ -19,6 +19,14 @@ from campusgraph.schema.errors import MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded
 
 #: Who is given credentials, by GraphQL type: (policy object, person table, default role).
+#: ``issueCredentials`` is guarded as ``student issue_credentials``, but its targets are
+#: the cards of :data:`HOLDERS`, each checked on its own object: declared here for
+#: ``policy lint`` (see :mod:`campusgraph.policies.operations`).
+EXERCISES = (
+    ("student", "issue_credentials"),
+    ("parent", "issue_credentials"),
+    ("employee", "issue_credentials"),
+)
 HOLDERS: dict[str, tuple[str, Any, str | None]] = {
     "Student": ("student", m.Student, "student"),
     "Parent": ("parent", m.Parent, "parent"),

@@ -391,11 +391,18 @@ class ComplianceReport:
     by_teacher: list[ComplianceBreakdown] = strawberry.field(description="Most overdue first.")
 
 
-async def resolve_compliance(info: GraphQLInfo, period: str) -> ComplianceReport:
+async def resolve_compliance(
+    info: GraphQLInfo, period: str, group: str | None = None, discipline: str | None = None
+) -> ComplianceReport:
     ctx = info.context
     lang = ctx.language
     try:
-        data = await compliance_mod.load_compliance(ctx, expect_id(period, "Period", lang))
+        data = await compliance_mod.load_compliance(
+            ctx,
+            expect_id(period, "Period", lang),
+            group_id=None if group is None else expect_id(group, "Group", lang),
+            discipline_id=None if discipline is None else expect_id(discipline, "Discipline", lang),
+        )
     except compliance_mod.ComplianceNotFound:
         raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
     return ComplianceReport(

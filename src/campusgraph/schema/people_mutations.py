@@ -70,6 +70,21 @@ def card_errors(language: str) -> Iterator[None]:
         raise ApiError(ErrorCode.NOT_FOUND, message("not_found", language)) from None
 
 
+#: A card's update is checked per part the input touches (``pw.objects_touched``: the card,
+#: its personal part, a student's health), a create's personal part by ``also``: the
+#: objects are computed, so they are declared here for ``policy lint`` (see
+#: :mod:`campusgraph.policies.operations`).
+EXERCISES = (
+    ("student.personal", "create"),
+    ("student.personal", "update"),
+    ("student.health", "update"),
+    ("employee.personal", "create"),
+    ("employee.personal", "update"),
+    ("parent.personal", "create"),
+    ("parent.personal", "update"),
+)
+
+
 def _parts_target(card: str, type_name: str, id_attr: str) -> TargetFor:
     """The card's anchors, once per policy object the input touches."""
 

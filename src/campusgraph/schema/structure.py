@@ -520,16 +520,30 @@ class Institution(Node):
 
     @strawberry.field(
         description="The regulation's journal deadlines checked up to today for one period "
-        "(lesson topics, attendance, absence reasons, final marks), per group and teacher; "
-        "for roles the ruleset grants `report` read; null, with a FORBIDDEN or NOT_FOUND "
-        "error at its path, for anyone else or a period not yours to read."
+        "(lesson topics, attendance, absence reasons, final marks), per group and teacher, "
+        "at the level asked: the whole institution (`report.institution` read), one "
+        "`group` (`report` read) or one group's `discipline` (`report.subject` read). A "
+        "level the ruleset does not let you see is refused (FORBIDDEN), never narrowed to "
+        "the part you may see: null, with a FORBIDDEN or NOT_FOUND error at its path."
     )
     async def compliance(
-        self, info: GraphQLInfo, period: strawberry.ID
+        self,
+        info: GraphQLInfo,
+        period: strawberry.ID,
+        group: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="One group (class): the report at its level."),
+        ] = None,
+        discipline: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="With `group`: the report on that group's discipline only."
+            ),
+        ] = None,
     ) -> Annotated[ComplianceReport, strawberry.lazy(JournalRulesModule)] | None:
         from campusgraph.schema.journal_rules import resolve_compliance
 
-        return await resolve_compliance(info, period)
+        return await resolve_compliance(info, period, group, discipline)
 
     @strawberry.field(description="The bell schedule, by slot number.")
     async def bell_schedule(

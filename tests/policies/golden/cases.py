@@ -295,6 +295,7 @@ BASE: list[B] = [
     B("group_curator", "role.parent", "grant", "curated_group"),
     B("group_curator", "report", "read", "curated_group"),
     B("group_curator", "report", "export", "curated_group"),
+    B("group_curator", "report.student", "read", "curated_group"),
 ]
 
 _BY_SCOPE = {

@@ -92,6 +92,7 @@ PERSON_OBJECTS = frozenset(
 INSTITUTION_OBJECTS = frozenset(
     {"institution", "ruleset", "region_report", "calendar", "position", "department"}
     | {"speciality", "program", "curriculum", "applicant", "movement_order", "audit"}
+    | {"report.institution"}
 )
 
 
@@ -544,7 +545,7 @@ class Rows:
                 select(m.Subgroup.id).where(m.Subgroup.group_id == spot.group), "subgroup"
             )
             return _gid("Subgroup", pk), None
-        if obj in ("student", "student.personal", "student.health", "portfolio"):
+        if obj in ("student", "student.personal", "student.health", "portfolio", "report.student"):
             return _gid("Student", spot.student), None
         if obj in ("parent", "parent.personal"):
             pk = await self.one(
@@ -556,7 +557,7 @@ class Rows:
             return _gid("Parent", pk), None
         if obj in ("employee", "employee.personal", "account", "role_assignment", "message"):
             return _gid("Employee", await self.colleague(viewer)), None
-        if obj in ("teaching_assignment", "journal", "thematic_plan"):
+        if obj in ("teaching_assignment", "journal", "thematic_plan", "report.subject"):
             return _gid("TeachingAssignment", await self.teaching_assignment(spot)), None
         if obj == "timetable":
             tt = m.TimetableEntry

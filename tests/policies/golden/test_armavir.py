@@ -56,7 +56,7 @@ OWN: list[Case] = [
     allow("administrator", "account", "reset_password", any_row, "п. 4.1"),
     deny("hr_specialist", "role.teacher", "grant", any_row),
     deny("director", "role.administrator", "grant", any_row),
-    allow("administrator", "account", "issue_credentials", any_row, "п. 4.1"),
+    allow("administrator", "employee", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "employee", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "student", "issue_credentials", any_row, "п. 3.3"),
     allow("administrator", "parent", "issue_credentials", any_row, "п. 3.3"),

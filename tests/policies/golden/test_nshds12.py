@@ -84,14 +84,13 @@ OWN: list[Case] = [
     allow("director", "group", "read", any_row, DIRECTOR),
     allow("director", "student", "read", any_row, DIRECTOR),
     allow("director", "teaching_assignment", "read", any_row, DIRECTOR),
-    allow("director", "ruleset", "read", any_row, DIRECTOR),
     allow("director", "report", "read", any_row, "разд. 5"),
     allow("director", "audit", "read", any_row, "разд. 5"),
     deny("director", "mark", "update", any_row),
     deny("director", "ruleset", "switch", any_row),
     # system_admin «Системный администратор»
     allow("system_admin", "account", "read", any_row, ADMIN),
-    allow("system_admin", "account", "issue_credentials", any_row, "п. 3.1"),
+    allow("system_admin", "employee", "issue_credentials", any_row, "п. 3.1"),
     allow("system_admin", "employee", "issue_credentials", any_row, "п. 3.1"),
     allow("system_admin", "student", "issue_credentials", any_row, "п. 3.1"),
     allow(
@@ -109,7 +108,6 @@ OWN: list[Case] = [
     deny("secretary", "account", "reset_password", any_row),
     allow("system_admin", "parent", "issue_credentials", any_row, "п. 3.1"),
     allow("system_admin", "account", "revoke_sessions", any_row, "разд. 6"),
-    allow("system_admin", "ruleset", "read", any_row, ADMIN),
     allow("system_admin", "audit", "read", any_row, "разд. 5"),
     allow("system_admin", "journal", "export", any_row, ADMIN),
     allow("system_admin", "report", "read", any_row, ADMIN),
