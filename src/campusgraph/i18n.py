@@ -799,6 +799,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "final_kind_year": ("за год", "for the year"),
     "final_kind_attestation": ("промежуточная аттестация", "attestation"),
     "final_kind_exam": ("экзамен", "exam"),
+    "final_kind_final": ("итоговая", "final"),
     # Scopes, as "only for …" ends (Russian genitive after «для»).
     "scope_institution": ("вашей организации", "your institution"),
     "scope_region": ("организаций вашего региона", "your region's institutions"),
@@ -815,6 +816,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scope_own_child": ("ваших детей", "your children"),
     "scope_self": ("вас самих", "yourself"),
     "scope_author": ("записей, которые сделали вы", "the entries you wrote"),
+    "scope_general": (
+        "общих записей организации, не адресованных одной группе",
+        "the institution's general entries, addressed to no one group",
+    ),
     "explain_condition_failed": (
         "строка {line}: область «{scope}» выполнена, условие «{condition}» не выполнено — {reason}",
         "line {line}: scope «{scope}» held, condition «{condition}» failed — {reason}",

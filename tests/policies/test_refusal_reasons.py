@@ -428,3 +428,17 @@ async def test_a_deny_line_keeps_naming_its_clause(db: Any, sign_in: Any) -> Non
         assert "разд. 6" in can["clause"]
     assert ru["explanation"] == "Это запрещено строкой регламента"
     assert en["explanation"] == "A line of the ruleset forbids this"
+
+
+def test_every_word_a_refusal_can_name_has_its_text_in_both_languages() -> None:
+    """A scope, a final-mark kind or an object added to the vocabulary is named by the
+    refusals as soon as a ruleset uses it: each needs its words here, or a refusal naming
+    it answers INTERNAL (the ``general`` scope once did)."""
+    from campusgraph.db.enums import FinalMarkKind
+    from campusgraph.i18n import MESSAGES
+    from campusgraph.policies.vocabulary import Scope
+
+    wanted = [f"scope_{s.value}" for s in Scope] + [f"final_kind_{k.value}" for k in FinalMarkKind]
+    missing = [key for key in wanted if key not in MESSAGES]
+    assert not missing, f"refusals could not name: {missing}"
+    assert all(all(MESSAGES[key]) for key in wanted)

@@ -41,7 +41,9 @@ async def _period(client: GraphQLClient) -> str:
 
 
 def _refusal(payload: dict[str, Any]) -> tuple[str, str, str]:
-    assert payload["data"]["institution"] is None
+    # The report alone is refused: the institution's card stays (compliance is nullable).
+    assert payload["data"]["institution"] == {"compliance": None}
+    assert payload["errors"][0]["path"] == ["institution", "compliance"]
     ext = payload["errors"][0]["extensions"]
     return ext["code"], ext["object"], ext["action"]
 
@@ -119,5 +121,5 @@ async def test_a_group_of_another_institution_is_not_found(shared_sign_in: Any) 
     period = await _period(head)
     foreign = (await other.data(GROUPS))["institution"]["groups"]["edges"][0]["node"]["id"]
     payload = await head.query(REPORT, {"period": period, "group": foreign})
-    assert payload["data"]["institution"] is None
+    assert payload["data"]["institution"] == {"compliance": None}
     assert payload["errors"][0]["extensions"]["code"] == "NOT_FOUND"

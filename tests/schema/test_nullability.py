@@ -71,6 +71,10 @@ _FILTERED = (
 
 #: Non-null fields with a resolver, and why each cannot fail for one row. A key is
 #: ``Type.field``, or ``PythonClass.field`` for a field declared once on a generic class.
+_TODAY = (
+    "computes from its own row's dates and the viewer's today (schema/base.within_dates): "
+    "takes ``info`` only for the date, reaches no database and no policy"
+)
 CANNOT_FAIL: dict[str, str] = {
     "Connection.totalCount": "counts the rows of the same filtered list its connection holds",
     "Query.movementOrders": _FILTERED,
@@ -79,6 +83,9 @@ CANNOT_FAIL: dict[str, str] = {
     "Group.lessons": _FILTERED,
     "Student.marks": _FILTERED,
     "Student.attendance": _FILTERED,
+    "Period.isCurrent": _TODAY,
+    "GroupMembership.isCurrent": _TODAY,
+    "TimetableEntry.isCurrent": _TODAY,
     "Query.timetable": (
         "a week's grid of the entries the viewer may read: a group, teacher or room not "
         "his to read gives an empty week, not a refusal; fails only on its arguments "
@@ -399,7 +406,7 @@ async def test_a_refused_compliance_report_leaves_the_institution(
     assert institution["name"]
     assert institution["compliance"] is None
     error = _error_at(payload, ["institution", "compliance"])["extensions"]
-    assert (error["code"], error["object"]) == ("FORBIDDEN", "report")
+    assert (error["code"], error["object"]) == ("FORBIDDEN", "report.institution")
     assert spread(payload) == []
 
 
