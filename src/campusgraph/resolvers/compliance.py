@@ -643,6 +643,25 @@ def _rank(
             )
 
 
+def _rank_entered_late(
+    kind: ComplianceKind,
+    rows: Any,
+    days: int,
+    due: Any,
+    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    raw: list[_RawExample],
+) -> None:
+    """Rows of (the day the term runs from, the day entered, the student's name in three
+    parts, group, who entered it): those entered after their term, ranked."""
+    found: list[_Late] = []
+    for start, created, surname, name, patronymic, group_id, author_id in rows:
+        deadline = due(start, days)
+        if created > deadline:
+            name_ = short_name(surname, name, patronymic)
+            found.append(_Late(start, deadline, group_id, None, author_id, name_, created))
+    _rank(kind, found, counts, raw)
+
+
 async def _late_cards(
     ctx: Context,
     session: Any,
@@ -702,22 +721,7 @@ async def _late_cards(
             )
         )
     ).all()
-    found: list[_Late] = []
-    for enrolled, created, surname, name, patronymic, group_id, author_id in rows:
-        deadline = due(enrolled, days)
-        if created > deadline:
-            found.append(
-                _Late(
-                    enrolled,
-                    deadline,
-                    group_id,
-                    None,
-                    author_id,
-                    short_name(surname, name, patronymic),
-                    created,
-                )
-            )
-    _rank(kind, found, counts, raw)
+    _rank_entered_late(kind, rows, days, due, counts, raw)
 
 
 async def _late_orders(
@@ -779,22 +783,7 @@ async def _late_orders(
             )
         )
     ).all()
-    found: list[_Late] = []
-    for effective, created, surname, name, patronymic, group_id, author_id in rows:
-        deadline = due(effective, days)
-        if created > deadline:
-            found.append(
-                _Late(
-                    effective,
-                    deadline,
-                    group_id,
-                    None,
-                    author_id,
-                    short_name(surname, name, patronymic),
-                    created,
-                )
-            )
-    _rank(kind, found, counts, raw)
+    _rank_entered_late(kind, rows, days, due, counts, raw)
 
 
 def exam_days(entry_from: dt.date, entry_to: dt.date, weekday: int) -> list[dt.date]:
