@@ -54,3 +54,28 @@ def test_every_type_and_field_is_described() -> None:
         and not t.description
     ]
     assert undocumented == []
+
+
+def test_every_field_and_argument_added_since_the_release_is_described() -> None:
+    """A field a frontend developer meets for the first time in GraphiQL says what it is:
+    everything added after the released contract carries a description (the release's own
+    undescribed fields are older debt, described as they are touched)."""
+    from graphql import GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
+
+    released = build_sdl(latest_release().read_text(encoding="utf-8"))
+    current = build_sdl(sdl())
+    undescribed: list[str] = []
+    for name, gtype in current.type_map.items():
+        kinds = (GraphQLObjectType, GraphQLInputObjectType, GraphQLInterfaceType)
+        if name.startswith("__") or not isinstance(gtype, kinds):
+            continue
+        before = released.type_map.get(name)
+        old_fields = getattr(before, "fields", {}) if before is not None else {}
+        for fname, field in gtype.fields.items():
+            if fname not in old_fields and not field.description:
+                undescribed.append(f"{name}.{fname}")
+            old_args = getattr(old_fields.get(fname), "args", {}) or {}
+            for aname, arg in (getattr(field, "args", None) or {}).items():
+                if aname not in old_args and not arg.description:
+                    undescribed.append(f"{name}.{fname}({aname})")
+    assert undescribed == []

@@ -58,9 +58,9 @@ class IssuedCredential:
     "alone (a new one is `resetPassword`)."
 )
 class GrantedRole:
-    person: strawberry.ID
-    login: str
-    role: str
+    person: strawberry.ID = strawberry.field(description="The person's card (global id).")
+    login: str = strawberry.field(description="His existing account's login.")
+    role: str = strawberry.field(description="The role given, by its ruleset name.")
     added: bool = strawberry.field(description="False when the account already held the role.")
 
 
@@ -80,14 +80,16 @@ class IssueCredentialsPayload:
     "sessions end. Allowed only where the ruleset lets you grant every role the account holds."
 )
 class ResetPasswordInput:
-    account_login: str
+    account_login: str = strawberry.field(description="The login of the account to reset.")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `resetPassword`: shown once, never stored.")
 class ResetPasswordPayload:
-    login: str | None = None
-    one_time_password: str | None = None
+    login: str | None = strawberry.field(default=None, description="The account reset.")
+    one_time_password: str | None = strawberry.field(
+        default=None, description="Its new one-time password: hand it over, it is not kept."
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

@@ -340,9 +340,16 @@ class ComplianceCounts:
     lesson_empty: int
     absence_reason: int
     final_mark: int
-    student_card: int
-    expulsion_order: int
-    attestation_mark: int
+    student_card: int = strawberry.field(
+        description="Student cards entered after `rules.deadlines.student_card_days`."
+    )
+    expulsion_order: int = strawberry.field(
+        description="Expulsion orders entered after `rules.deadlines.expulsion_order_days`."
+    )
+    attestation_mark: int = strawberry.field(
+        description="Attestation marks not set by `rules.deadlines.attestation_mark_days` "
+        "working days after the exam of the timetable."
+    )
     total: int
 
 
@@ -438,7 +445,7 @@ class ThematicPlan:
         description="The plan (`ThematicPlan`): what `updateThematicPlan` and "
         "`deleteThematicPlan` take."
     )
-    group_id: strawberry.ID
+    group_id: strawberry.ID = strawberry.field(description="The group it is taught to.")
     academic_year_id: strawberry.ID
     discipline_id: strawberry.ID
     hours: int = strawberry.field(description="Total hours of the topics.")

@@ -235,9 +235,41 @@ def _validation_rules(settings: Settings) -> list[Any]:
     return rules
 
 
+#: What the fields every mutation shares mean, said once for all of them.
+CONVENTIONS: dict[tuple[str, str], str] = {
+    ("Input", "clientMutationId"): (
+        "Your key for this change: a retry with the same key and input answers the first "
+        "result and never applies the change twice (the key is kept for a day)."
+    ),
+    ("Payload", "clientMutationId"): "The key sent with the input, as sent.",
+    ("Payload", "errors"): "Why the change did not happen; empty when it did.",
+}
+
+
+def _describe_conventions(schema: strawberry.Schema) -> strawberry.Schema:
+    """Give the shared fields of inputs and payloads their one description, where a type
+    does not say more: 79 mutations declare them, and GraphiQL shows each."""
+    for name, gtype in schema._schema.type_map.items():
+        kind = "Input" if name.endswith("Input") else "Payload" if name.endswith("Payload") else ""
+        for fname, field in (getattr(gtype, "fields", None) or {}).items() if kind else ():
+            text = CONVENTIONS.get((kind, fname))
+            if text is not None and not field.description:
+                field.description = text
+    mutation = schema._schema.mutation_type
+    for field in mutation.fields.values() if mutation is not None else ():
+        argument = field.args.get("input")
+        if argument is not None and not argument.description:
+            argument.description = "What to change: its type says each field's meaning."
+    return schema
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     rules = _validation_rules(settings)
     max_tokens = settings.max_tokens
+    return _describe_conventions(_strawberry_schema(rules, max_tokens))
+
+
+def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -176,7 +176,9 @@ class UpdateInstitutionInput:
 
 @strawberry.type(description="The result of changing the institution's details.")
 class InstitutionPayload:
-    institution: Institution | None = None
+    institution: Institution | None = strawberry.field(
+        default=None, description="The institution as it now stands; null when refused."
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 

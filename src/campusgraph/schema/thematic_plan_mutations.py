@@ -38,30 +38,40 @@ class ThematicPlanTopicInput:
     id: strawberry.ID | None = strawberry.field(
         default=None, description="A topic of this plan to keep (`ThematicPlanTopic`); null: new."
     )
-    title: str
-    hours: int = 2
-    lesson_type: LessonType = LessonType.LESSON
+    title: str = strawberry.field(description="The topic as lessons will be given it.")
+    hours: int = strawberry.field(default=2, description="Academic hours of the topic.")
+    lesson_type: LessonType = strawberry.field(
+        default=LessonType.LESSON, description="The kind of lesson the topic is taught in."
+    )
 
 
 @strawberry.input(description="A new thematic plan (КТП) of a discipline for a group and year.")
 class CreateThematicPlanInput:
-    group: strawberry.ID
-    discipline: strawberry.ID
-    academic_year: strawberry.ID
-    topics: list[ThematicPlanTopicInput] = strawberry.field(default_factory=list)
+    group: strawberry.ID = strawberry.field(description="The group the plan is taught to.")
+    discipline: strawberry.ID = strawberry.field(description="The discipline it plans.")
+    academic_year: strawberry.ID = strawberry.field(description="The year it is for.")
+    topics: list[ThematicPlanTopicInput] = strawberry.field(
+        default_factory=list, description="Its topics, in the order they are taught."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a thematic plan: `topics`, when given, replace its topics.")
 class UpdateThematicPlanInput:
-    id: strawberry.ID
-    topics: list[ThematicPlanTopicInput] | None = None
+    id: strawberry.ID = strawberry.field(description="The plan (`ThematicPlan.id`).")
+    topics: list[ThematicPlanTopicInput] | None = strawberry.field(
+        default=None,
+        description="All its topics, in order: a topic sent with its id is kept (lessons "
+        "written from it stay linked); one left out is removed. Null: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a thematic plan.")
 class ThematicPlanPayload:
-    thematic_plan: ThematicPlan | None = None
+    thematic_plan: ThematicPlan | None = strawberry.field(
+        default=None, description="The plan as it now stands; null when deleted or refused."
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 

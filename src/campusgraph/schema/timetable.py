@@ -10,7 +10,7 @@ clashes (аудитория / преподаватель / группа), with w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -166,7 +166,7 @@ class TimetableWeek:
 class FreeSlot:
     slot: int = strawberry.field(description="Bell number: `slot` of `createTimetableEntry`.")
     starts_at: dt.time = strawberry.field(description="From the bell schedule.")
-    ends_at: dt.time
+    ends_at: dt.time = strawberry.field(description="From the bell schedule.")
     rooms: list[Room] = strawberry.field(
         description="Rooms no entry takes in this slot over the dates asked about: any of "
         "them (or none) may be given as `room`."
@@ -286,12 +286,28 @@ class TimetableQueries:
     async def free_slots(
         self,
         info: GraphQLInfo,
-        date: dt.date,
-        group: strawberry.ID,
-        teacher: strawberry.ID,
-        subgroup: strawberry.ID | None = None,
-        until: dt.date | None = None,
-        moving: strawberry.ID | None = None,
+        date: Annotated[dt.date, strawberry.argument(description="The day (the first day).")],
+        group: Annotated[strawberry.ID, strawberry.argument(description="The group to place.")],
+        teacher: Annotated[
+            strawberry.ID, strawberry.argument(description="The teacher who would teach it.")
+        ],
+        subgroup: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this subgroup of the group is placed."),
+        ] = None,
+        until: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="The entry's last day (`validTo`): free on every such weekday "
+                "from `date` to it. Default: `date` alone."
+            ),
+        ] = None,
+        moving: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="An entry being moved: its own place does not count as taken."
+            ),
+        ] = None,
     ) -> FreeSlots | None:
         ctx = info.context
         lang = ctx.language
