@@ -252,12 +252,6 @@ def forbidden_extensions(decision: Decision, language: str = "ru") -> dict[str, 
     }
 
 
-def forbidden_error(decision: Decision, language: str = "ru") -> ApiError:
-    ext = forbidden_extensions(decision, language)
-    ext.pop("code")
-    return ApiError(ErrorCode.FORBIDDEN, forbidden_text(decision, language), **ext)
-
-
 @strawberry.type(description="Why a mutation did not happen. Policy denials name the rule.")
 class MutationError:
     code: ErrorCode
