@@ -643,6 +643,21 @@ def _rank(
             )
 
 
+def _employee_of(user_id: Any, row: Any) -> Any:
+    """The employee card of the account that entered ``row`` (its ``user_id`` column): the
+    one the report names as having entered it late."""
+    em, ua = m.Employee, m.UserAccount
+    return (
+        select(em.id)
+        .join(ua, ua.person_id == em.person_id)
+        .where(ua.id == user_id)
+        .order_by(em.id)
+        .limit(1)
+        .correlate(row)
+        .scalar_subquery()
+    )
+
+
 def _rank_entered_late(
     kind: ComplianceKind,
     rows: Any,
@@ -679,7 +694,7 @@ async def _late_cards(
     auth = ctx.authorizer
     kind = ComplianceKind.STUDENT_CARD
     days = checks[kind].days
-    st, pe, gm, ua, em = m.Student, m.Person, m.GroupMembership, m.UserAccount, m.Employee
+    st, pe, gm = m.Student, m.Person, m.GroupMembership
     first_group = (
         select(gm.group_id)
         .where(gm.student_id == st.id)
@@ -688,15 +703,7 @@ async def _late_cards(
         .correlate(st)
         .scalar_subquery()
     )
-    author = (
-        select(em.id)
-        .join(ua, ua.person_id == em.person_id)
-        .where(ua.id == st.created_by_user_id)
-        .order_by(em.id)
-        .limit(1)
-        .correlate(st)
-        .scalar_subquery()
-    )
+    author = _employee_of(st.created_by_user_id, st)
     group = first_group.label("group_id")
     rows = (
         await session.execute(
@@ -741,23 +748,8 @@ async def _late_orders(
     auth = ctx.authorizer
     kind = ComplianceKind.EXPULSION_ORDER
     days = checks[kind].days
-    mo, it, st, pe, ua, em = (
-        m.MovementOrder,
-        m.MovementOrderItem,
-        m.Student,
-        m.Person,
-        m.UserAccount,
-        m.Employee,
-    )
-    author = (
-        select(em.id)
-        .join(ua, ua.person_id == em.person_id)
-        .where(ua.id == mo.created_by_user_id)
-        .order_by(em.id)
-        .limit(1)
-        .correlate(mo)
-        .scalar_subquery()
-    )
+    mo, it, st, pe = m.MovementOrder, m.MovementOrderItem, m.Student, m.Person
+    author = _employee_of(mo.created_by_user_id, mo)
     rows = (
         await session.execute(
             select(
