@@ -79,6 +79,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The period is not of the group's academic year.",
     ),
     # -- the request gate (schema/gate.py, app.py's GraphQLEndpoint) ----------------------
+    "text_nul": (
+        "Текст не может содержать нулевой символ (U+0000): уберите его из введённых данных.",
+        "Text may not contain the NUL character (U+0000): remove it from the input.",
+    ),
     "query_too_costly": (
         "Запрос слишком дорогой: оценка {cost} при допустимых {budget}. "
         "Уменьшите `first`, число псевдонимов или вложенность списков.",

@@ -337,3 +337,34 @@ async def test_every_int_argument_of_a_query_out_of_its_bounds_is_validation(
         )
         # then the client is told it is out of bounds
         assert _codes(payload) == ["VALIDATION"], (value, payload)
+
+
+SIGN_IN_WITH_NUL = """
+mutation { login(input: {institution: "altai\\u0000", login: "x", password: "y"}) { token } }
+"""
+CREATE_DEPARTMENT = """
+mutation ($input: CreateDepartmentInput!) {
+  createDepartment(input: $input) { department { id } errors { code } }
+}
+"""
+DEPARTMENTS = "{ institution { departments { name } } }"
+
+
+async def test_a_text_holding_nul_is_validation_on_every_backend(
+    client: GraphQLClient, sign_in: Any
+) -> None:
+    """PostgreSQL cannot store U+0000 in text (SQLite can): a client's text holding it is
+    refused before anything runs, as a literal escape or in a variable, signed in or not —
+    it once answered INTERNAL from createApplicant on PostgreSQL only."""
+    # given an anonymous caller whose literal holds an escaped NUL
+    payload = await client.query(SIGN_IN_WITH_NUL)
+    # then it is VALIDATION, in the reader's language
+    assert [e["extensions"]["code"] for e in payload["errors"]] == ["VALIDATION"]
+    assert "U+0000" in payload["errors"][0]["message"]
+    # given the administrator sending a NUL inside a variable
+    admin = await sign_in(INSTITUTION, WRITER)
+    before = await admin.data(DEPARTMENTS)
+    payload = await admin.query(CREATE_DEPARTMENT, {"input": {"name": "Отделение\x00"}})
+    # then it is refused the same way and nothing is written
+    assert [e["extensions"]["code"] for e in payload["errors"]] == ["VALIDATION"]
+    assert await admin.data(DEPARTMENTS) == before

@@ -59,10 +59,13 @@ from graphql import (
     ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_operation_ast,
     is_leaf_type,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -633,6 +636,39 @@ def without_suggestions(text: str) -> str:
     return SUGGESTION.sub("", text)
 
 
+def _holds_nul(document: DocumentNode, variables: Mapping[str, Any] | None) -> bool:
+    """Whether a text the client sends holds U+0000: PostgreSQL cannot store it in any text
+    column (SQLite would, and the two backends would disagree), so no input may carry it.
+    A literal can only hold it through an escape, so documents without one are not walked."""
+    if _nul_in(variables):
+        return True
+    source = document.loc.source.body if document.loc is not None else ""
+    return "\\u" in source and _nul_literal(document)
+
+
+def _nul_in(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_nul_in(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
+@lru_cache(maxsize=256)
+def _nul_literal(document: DocumentNode) -> bool:
+    found = False
+
+    class _Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+            nonlocal found
+            found = found or "\x00" in node.value
+
+    visit(document, _Strings())
+    return found
+
+
 class RequestGate(SchemaExtension):
     """Runs in ``on_validate`` in place of Strawberry's ``ValidationCache`` (which would
     validate first): the checks of the module's docstring, then cached validation."""
@@ -658,6 +694,8 @@ class RequestGate(SchemaExtension):
     def _admit(self, context: Any, document: DocumentNode) -> None:
         ec = self.execution_context
         settings = context.settings
+        if _holds_nul(document, ec.variables):
+            raise Refused("VALIDATION", "text_nul")
         shape = shape_of(
             document, ec.operation_name, settings.max_query_depth, settings.max_aliases
         )
