@@ -68,8 +68,9 @@ SURNAMES = [
     "Тихонов", "Уваров", "Фомичёв",
 ]  # fmt: skip
 NAMES = ["Артём", "Богдан", "Василий", "Глеб", "Денис", "Егор", "Захар", "Игорь", "Кирилл", "Лев"]
-#: Three bad rows: index in the data (the user sees index + 2) → what is wrong.
-BAD_SNILS_AT, NO_SURNAME_AT, UNKNOWN_GROUP_AT = 10, 57, 143
+#: Four bad rows: index in the data (the user sees index + 2) → what is wrong. A row with a
+#: group needs its enrolment order (a row without one is a card alone, as exported).
+BAD_SNILS_AT, NO_SURNAME_AT, UNKNOWN_GROUP_AT, NO_ORDER_AT = 10, 57, 143, 171
 
 
 def _snils(i: int, *, wrong: bool = False) -> str:
@@ -105,6 +106,7 @@ def student_rows(n: int = 200, *, bad: bool) -> list[dict[str, Any]]:
         rows[BAD_SNILS_AT]["СНИЛС"] = _snils(BAD_SNILS_AT, wrong=True)
         rows[NO_SURNAME_AT]["Фамилия"] = ""
         rows[UNKNOWN_GROUP_AT]["Группа"] = "ПК-99"
+        rows[NO_ORDER_AT]["Номер приказа о зачислении"] = ""
     return rows
 
 
@@ -173,6 +175,12 @@ EXPECTED_PROBLEMS = [
         "value": "ПК-99",
         "message": "Группы «ПК-99» нет среди групп открытого учебного года.",
     },
+    {
+        "row": NO_ORDER_AT + 2,
+        "column": "Номер приказа о зачислении",
+        "value": "",
+        "message": "Поле обязательно.",
+    },
 ]
 
 
@@ -180,7 +188,7 @@ EXPECTED_PROBLEMS = [
 
 
 @pytest.mark.parametrize("fmt", ["CSV", "XLSX"])
-async def test_a_file_with_three_bad_rows_imports_nothing_and_names_them(
+async def test_a_file_with_four_bad_rows_imports_nothing_and_names_them(
     db: Any, sign_in: Any, fmt: str
 ) -> None:
     admin = await sign_in(ARMAVIR, "administrator")
@@ -455,6 +463,9 @@ async def test_exported_lists_import_into_a_fresh_institution_unchanged(
 ) -> None:
     admin = await sign_in(ARMAVIR, "administrator")
     await _import(admin, "STUDENTS", "CSV", to_csv(student_rows(bad=False), STUDENT_HEADERS))
+    # … and a card not yet in a group (exported with its group and order blank)
+    card = {"surname": "Негруппова", "name": "Ольга", "birthDate": "2009-03-04", "sex": "FEMALE"}
+    assert (await admin.data(CREATE_CARD, {"input": card}))["createStudentCard"]["errors"] == []
     async with unscoped(db.factory) as s:
         positions = list((await s.execute(select(m.Position.name).distinct())).scalars().all())
     await _fresh_institution(db, "import-check", GROUPS, positions)

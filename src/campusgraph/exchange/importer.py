@@ -11,7 +11,8 @@ or on a dry run, nothing is written; otherwise every row is written in the calle
 transaction, with one audit event naming what was created.
 
 Students come into their groups the way the service always puts them there: by an
-ENROLMENT movement order — the card's enrolment order (number and date, both required),
+ENROLMENT movement order — the card's enrolment order (number and date, both required with
+a group; a row with no group is a card alone, as ``createStudentCard`` makes one),
 reused when the institution already has that order, created otherwise — with the group
 membership opened on the enrolment date (for a student enrolled in a year since closed,
 on the day after the last closed year: closed years are frozen).
@@ -209,7 +210,8 @@ def _rows(run: _Run, sheet: Sheet, mapping: dict[int, Column]) -> list[Row]:
                 row.values[column.key] = None
                 run.add(row, column.key, run.msg(exc.key, **exc.kwargs))
         for column in run.spec.columns:
-            if column.required and row.values.get(column.key) is None:
+            blank = row.values.get(column.key) is None
+            if column.required and blank and not column.may_be_blank:
                 run.add(row, column.key, run.msg("card_required"))
             limit = EXTRA_LIMITS.get((run.spec.kind, column.key))
             value = row.values.get(column.key)
@@ -264,6 +266,10 @@ async def _check_students(run: _Run, rows: list[Row]) -> _StudentPlan:
         v = row.values
         run.card(row, pw.student_problems(_student_values(v), run.today, run.lang))
         if v.get("group") is not None:
+            # Enrolled into a group: by its order, so both are needed.
+            for needed in ("enrolmentOrderNumber", "enrolmentDate"):
+                if v.get(needed) is None and needed not in row.bad:
+                    run.add(row, needed, run.msg("card_required"))
             found_group = groups.get(name_key(v["group"]))
             if found_group is None:
                 run.add(row, "group", run.msg("import_unknown_group", name=v["group"]))
@@ -281,8 +287,8 @@ async def _check_students(run: _Run, rows: list[Row]) -> _StudentPlan:
     ]
     for row in rows:
         number, day = row.values.get("enrolmentOrderNumber"), row.values.get("enrolmentDate")
-        if not number or day is None:
-            continue
+        if not number or day is None or row.values.get("group") is None:
+            continue  # a card not enrolled in a group keeps its order's number as data
         key = (str(number), day)
         if key in plan.orders:
             continue
@@ -378,8 +384,10 @@ async def _write_students(run: _Run, plan: _StudentPlan, viewer: Viewer | None) 
     memberships: list[dict[str, Any]] = []
     for row, (student, _) in zip(plan.rows, created, strict=True):
         v = row.values
+        group_id = plan.groups.get(row.number)
+        if group_id is None:
+            continue  # a card alone, as createStudentCard makes it: no order, no group
         order_id = orders[(str(v["enrolmentOrderNumber"]), v["enrolmentDate"])]
-        group_id = plan.groups[row.number]
         items.append(
             {
                 "institution_id": run.inst,

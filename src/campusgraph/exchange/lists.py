@@ -118,6 +118,9 @@ class Column:
     header: str
     kind: ColumnKind = ColumnKind.TEXT
     required: bool = False
+    #: The column must be in the header, but a row may leave it blank: a student card
+    #: not yet enrolled in a group has no group and no enrolment order (as exported).
+    may_be_blank: bool = False
     personal: bool = False
     width: int = 16
 
@@ -162,11 +165,11 @@ STUDENTS = ListSpec(
         *_PERSON,
         C("sex", "Пол", K.SEX, required=True, width=6),
         C("birthDate", "Дата рождения", K.DATE, required=True, width=14),
-        C("group", "Группа", required=True, width=10),
+        C("group", "Группа", required=True, may_be_blank=True, width=10),
         C("citizenship", "Гражданство", width=22),
         C("recordBookNumber", "Номер зачётной книжки"),
-        C("enrolmentOrderNumber", "Номер приказа о зачислении", required=True),
-        C("enrolmentDate", "Дата зачисления", K.DATE, required=True, width=14),
+        C("enrolmentOrderNumber", "Номер приказа о зачислении", required=True, may_be_blank=True),
+        C("enrolmentDate", "Дата зачисления", K.DATE, required=True, may_be_blank=True, width=14),
         C("fundingSource", "Источник финансирования", K.FUNDING),
         C("studyForm", "Форма обучения", K.STUDY_FORM),
         C("educationLevel", "Уровень образования", width=28),
