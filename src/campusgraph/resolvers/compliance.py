@@ -567,14 +567,13 @@ async def load_compliance(
         # Cards and orders belong to a group, not to one of its disciplines: the teacher's
         # level (group × discipline) has none of them.
         level = _Level(report_groups, discipline_id)
+        run = _Pass(ctx, session, period, today, checks, due, counts, raw, level)
         if ComplianceKind.STUDENT_CARD in checks and discipline_id is None:
-            await _late_cards(ctx, session, period, today, checks, due, counts, raw, level)
+            await _late_cards(run)
         if ComplianceKind.EXPULSION_ORDER in checks and discipline_id is None:
-            await _late_orders(ctx, session, period, today, checks, due, counts, raw, level)
+            await _late_orders(run)
         if ComplianceKind.ATTESTATION_MARK in checks:
-            await _late_attestation_marks(
-                ctx, session, period, today, checks, due, counts, raw, level
-            )
+            await _late_attestation_marks(run)
 
         names = await _names(ctx, session, counts, raw)
 
@@ -588,6 +587,22 @@ class _Level:
 
     groups: Any
     discipline_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """What the checks done in Python share: the request, the period and its working-day
+    reckoning, the level asked, and the counts and examples they add to."""
+
+    ctx: Context
+    session: Any
+    period: m.Period
+    today: dt.date
+    checks: dict[ComplianceKind, ComplianceCheck]
+    due: Any
+    counts: list[tuple[ComplianceKind, int, int | None, int]]
+    raw: list[_RawExample]
+    level: _Level
 
 
 @dataclass(slots=True)
@@ -678,19 +693,21 @@ def _rank_entered_late(
 
 
 async def _late_cards(
-    ctx: Context,
-    session: Any,
-    period: m.Period,
-    today: dt.date,
-    checks: dict[ComplianceKind, ComplianceCheck],
-    due: Any,
-    counts: list[tuple[ComplianceKind, int, int | None, int]],
-    raw: list[_RawExample],
-    level: _Level,
+    p: _Pass,
 ) -> None:
     """Cards entered in the period later than their term after the enrolment date. The
     card counts under the student's first group (the one the enrolment put him in) and
     under the employee who entered it."""
+    ctx, session, period, today, checks, due, level = (
+        p.ctx,
+        p.session,
+        p.period,
+        p.today,
+        p.checks,
+        p.due,
+        p.level,
+    )
+    counts, raw = p.counts, p.raw
     auth = ctx.authorizer
     kind = ComplianceKind.STUDENT_CARD
     days = checks[kind].days
@@ -732,19 +749,21 @@ async def _late_cards(
 
 
 async def _late_orders(
-    ctx: Context,
-    session: Any,
-    period: m.Period,
-    today: dt.date,
-    checks: dict[ComplianceKind, ComplianceCheck],
-    due: Any,
-    counts: list[tuple[ComplianceKind, int, int | None, int]],
-    raw: list[_RawExample],
-    level: _Level,
+    p: _Pass,
 ) -> None:
     """Expulsion orders entered in the period later than their term after the effective
     date: a row per student expelled, under the group he left and the employee who
     entered the order."""
+    ctx, session, period, today, checks, due, level = (
+        p.ctx,
+        p.session,
+        p.period,
+        p.today,
+        p.checks,
+        p.due,
+        p.level,
+    )
+    counts, raw = p.counts, p.raw
     auth = ctx.authorizer
     kind = ComplianceKind.EXPULSION_ORDER
     days = checks[kind].days
@@ -790,19 +809,21 @@ def exam_days(entry_from: dt.date, entry_to: dt.date, weekday: int) -> list[dt.d
 
 
 async def _late_attestation_marks(
-    ctx: Context,
-    session: Any,
-    period: m.Period,
-    today: dt.date,
-    checks: dict[ComplianceKind, ComplianceCheck],
-    due: Any,
-    counts: list[tuple[ComplianceKind, int, int | None, int]],
-    raw: list[_RawExample],
-    level: _Level,
+    p: _Pass,
 ) -> None:
     """Exams of the timetable in the period, each student of the group that day, and his
     exam or attestation mark: missing past the term, or set after it. Exam entries are
     few (a session per semester), so the matching is done here over four selects."""
+    ctx, session, period, today, checks, due, level = (
+        p.ctx,
+        p.session,
+        p.period,
+        p.today,
+        p.checks,
+        p.due,
+        p.level,
+    )
+    counts, raw = p.counts, p.raw
     auth = ctx.authorizer
     kind = ComplianceKind.ATTESTATION_MARK
     days = checks[kind].days
