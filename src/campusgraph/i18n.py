@@ -43,6 +43,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A student gets the role «student» and a parent «parent»; no other role fits.",
     ),
     "not_found": ("Объект не найден.", "Not found."),
+    "report_one_level": (
+        "Отчёт строится на одном уровне: укажите не больше одного из student, group, "
+        "teacher, department.",
+        "A report is asked at one level: give at most one of student, group, teacher, "
+        "department.",
+    ),
+    "report_discipline_needs_group": (
+        "Дисциплина указывается вместе с группой.",
+        "A discipline is given together with a group.",
+    ),
+    "report_period_or_dates": (
+        "Укажите период или даты, но не то и другое.",
+        "Give a period or dates, not both.",
+    ),
+    "report_dates_reversed": (
+        "Дата начала позже даты окончания.",
+        "The start date is after the end date.",
+    ),
+    "report_level_not_offered": (
+        "Отчёт «{report}» не строится на уровне «{level}»; возможные уровни: {levels}.",
+        "Report «{report}» is not offered at level «{level}»; it is offered at: {levels}.",
+    ),
     "bad_id": ("Неверный идентификатор: {value}", "Malformed id: {value}"),
     "bad_cursor": ("Неверный курсор страницы.", "Malformed page cursor."),
     "page_negative": (

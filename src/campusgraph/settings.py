@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     #: Introspection in production; dev and demo always allow it.
     introspection: bool = False
     language: Literal["ru", "en"] = "ru"
+    #: Small-cell protection: an aggregate of a report or of ``analytics`` over fewer
+    #: students than this is suppressed (null) for a viewer who may not read those
+    #: students' rows (an education authority), so no one infers an individual.
+    small_cell_minimum: int = Field(default=5, ge=1)
     #: Browser origins allowed to call the API from another site (comma-separated, e.g.
     #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
     cors_origins: str = ""

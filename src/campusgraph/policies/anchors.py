@@ -109,6 +109,7 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "report.institution": lambda: SqlAnchors(institution=m.Institution.id),
     "report.subject": _teaching,
     "report.student": _student,
+    "report.teacher": _employee,
     "subgroup": lambda: SqlAnchors(
         institution=m.Subgroup.institution_id, group=m.Subgroup.group_id
     ),
@@ -218,6 +219,7 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "report.institution": m.Institution,
     "report.subject": m.TeachingAssignment,
     "report.student": m.Student,
+    "report.teacher": m.Employee,
     "subgroup": m.Subgroup,
     "student": m.Student,
     "student.personal": m.Student,

@@ -215,6 +215,9 @@ OBJECTS: dict[str, ObjectSpec] = {
             "Report on a group's discipline",
         ),
         _obj("report.student", {A.STUDENT}, "Отчёт по обучающемуся", "Report on a student"),
+        # A teacher's own report (altai п. 4.6 «отчет преподавателя»): anchored at the
+        # teacher's person, so ``self`` is his own and ``institution`` everyone's.
+        _obj("report.teacher", {A.PERSON}, "Отчёт по преподавателю", "Report on a teacher"),
         _obj("audit", set(), "Журнал аудита", "Audit trail"),
     ]
 }
@@ -224,16 +227,22 @@ class ReportLevel(enum.StrEnum):
     """The level a report is asked at; each is an object of its own (see ``OBJECTS``)."""
 
     INSTITUTION = "institution"
+    #: A department's groups: ``report`` read on every one of them (a department head's
+    #: ``department`` scope covers them all; a curator's covers his group only: refused).
+    DEPARTMENT = "department"
     GROUP = "group"
     SUBJECT = "subject"
+    TEACHER = "teacher"
     STUDENT = "student"
 
 
 #: The object whose ``read`` (``export``) a report at each level needs.
 REPORT_OBJECTS: dict[ReportLevel, str] = {
     ReportLevel.INSTITUTION: "report.institution",
+    ReportLevel.DEPARTMENT: "report",
     ReportLevel.GROUP: "report",
     ReportLevel.SUBJECT: "report.subject",
+    ReportLevel.TEACHER: "report.teacher",
     ReportLevel.STUDENT: "report.student",
 }
 

@@ -1,0 +1,96 @@
+"""What every report query shares: the ``of`` argument, the report names, and running a
+report through :mod:`campusgraph.reports.access` with its errors said the API's way.
+
+Each report area adds its typed queries in a module of its own (``reports_marks``,
+``reports_curator``, ``reports_administration``, ``analytics``, ``report_files``); they all
+call :func:`run_report`, so no report decides access by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+
+from campusgraph.i18n import message
+from campusgraph.reports.access import ReportAccess, ReportNotFound, authorize
+from campusgraph.reports.of import BadReportOf, ReportOf
+from campusgraph.reports.registry import REPORTS
+from campusgraph.reports.registry import ReportName as ReportNameEnum
+from campusgraph.schema.base import GraphQLInfo, expect_id
+from campusgraph.schema.errors import ApiError, ErrorCode
+
+ReportName = strawberry.enum(ReportNameEnum, description="A report, by name.")
+
+
+@strawberry.input(
+    description="What a report is asked of. The level is the narrowest the ids name: a "
+    "`student`; a `group` with a `discipline`; a `group`; a `teacher`; a `department`; "
+    "else the whole institution (your own, or `institution` for a region viewer). Dates: "
+    "a `period`, or `dateFrom`..`dateTo` (inclusive), not both."
+)
+class ReportOfInput:
+    institution: strawberry.ID | None = strawberry.field(
+        default=None, description="For a region viewer: which institution."
+    )
+    department: strawberry.ID | None = None
+    group: strawberry.ID | None = None
+    discipline: strawberry.ID | None = strawberry.field(
+        default=None, description="With `group`: that group's discipline."
+    )
+    teacher: strawberry.ID | None = strawberry.field(default=None, description="An Employee.")
+    student: strawberry.ID | None = None
+    period: strawberry.ID | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def report_of(value: ReportOfInput, lang: str) -> ReportOf:
+    def pk(gid: strawberry.ID | None, type_name: str) -> int | None:
+        return None if gid is None else expect_id(gid, type_name, lang)
+
+    return ReportOf(
+        institution_id=pk(value.institution, "Institution"),
+        department_id=pk(value.department, "Department"),
+        group_id=pk(value.group, "Group"),
+        discipline_id=pk(value.discipline, "Discipline"),
+        teacher_id=pk(value.teacher, "Employee"),
+        student_id=pk(value.student, "Student"),
+        period_id=pk(value.period, "Period"),
+        date_from=value.date_from,
+        date_to=value.date_to,
+    )
+
+
+async def access_for(
+    info: GraphQLInfo, name: ReportNameEnum, of: ReportOf, *, action: str = "read"
+) -> ReportAccess:
+    """Decide access to report ``name`` asked ``of``: FORBIDDEN (the engine's refusal,
+    raised as is), NOT_FOUND, or VALIDATION for a level the report is not offered at."""
+    ctx = info.context
+    lang = ctx.language
+    spec = REPORTS[name]
+    if of.level not in spec.levels:
+        raise ApiError(
+            ErrorCode.VALIDATION,
+            message(
+                "report_level_not_offered",
+                lang,
+                report=spec.title(lang),
+                level=of.level.value,
+                levels=", ".join(sorted(level.value for level in spec.levels)),
+            ),
+        )
+    try:
+        return await authorize(ctx, of, action=action, personal=spec.personal)
+    except BadReportOf as exc:
+        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang)) from None
+    except ReportNotFound:
+        raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
+
+
+async def run_report(info: GraphQLInfo, name: ReportNameEnum, of: ReportOfInput) -> Any:
+    """The typed data of report ``name``, access decided first."""
+    access = await access_for(info, name, report_of(of, info.context.language))
+    return await REPORTS[name].build(info.context, access)
