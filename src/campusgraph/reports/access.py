@@ -26,6 +26,20 @@ from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
 
+#: The level's object and the population's are computed, so ``policy lint`` learns the
+#: pairs asked here from this declaration (see :mod:`campusgraph.policies.operations`).
+#: ``read`` only: a file download asks ``export`` and declares it where it does.
+EXERCISES = (
+    ("report.institution", "read"),
+    ("report", "read"),
+    ("report.subject", "read"),
+    ("report.teacher", "read"),
+    ("report.student", "read"),
+    ("student", "read"),
+    ("employee", "read"),
+)
+
+
 class ReportNotFound(LookupError):
     """A row the report was asked of does not exist for the viewer (NOT_FOUND)."""
 
