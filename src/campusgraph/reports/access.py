@@ -25,7 +25,6 @@ from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
-
 #: The level's object and the population's are computed, so ``policy lint`` learns the
 #: pairs asked here from this declaration (see :mod:`campusgraph.policies.operations`).
 #: ``read`` only: a file download asks ``export`` and declares it where it does.
@@ -63,6 +62,8 @@ class ReportAccess:
     date_to: dt.date | None
     #: None: every figure shown; else cells over fewer students than this are null.
     suppress_below: int | None
+    #: The viewer's today: without dates, the level's students are those of today.
+    today: dt.date | None = None
 
     def suppressed(self, students: int) -> bool:
         return self.suppress_below is not None and 0 < students < self.suppress_below
@@ -72,10 +73,12 @@ def level_students(access: ReportAccess) -> Any:
     """SELECT of the ids of the students the level is about (in a group of the level at
     some day of its dates, or today without dates)."""
     gm = m.GroupMembership
-    start = access.date_from or access.date_to
-    end = access.date_to or access.date_from
+    start = access.date_from or access.date_to or access.today
+    end = access.date_to or access.date_from or access.today
     stmt = select(gm.student_id).where(gm.institution_id == access.institution_id)
     if start is not None and end is not None:
+        # Without dates, today: a student who left long ago is not the group's now (and
+        # his curator may no longer read him, which refused a personal report outright).
         stmt = stmt.where(gm.starts_on <= end, or_(gm.ends_on.is_(None), gm.ends_on > start))
     of = access.of
     if access.level is ReportLevel.STUDENT:
@@ -132,6 +135,11 @@ async def authorize(
                 select(sg.id).where(sg.department_id == dep.id).order_by(sg.id)
             )
             group_ids = tuple(found.scalars().all())
+            if not group_ids:
+                # No group to check row by row: only the whole institution's line opens
+                # it (else anyone, a student too, got an empty department "allowed").
+                target = auth.target(obj, institution_id=institution_id)
+                await auth.require(obj, action, target)
             for group_id in group_ids:
                 group = await target_of(session, obj, group_id)
                 assert group is not None
@@ -162,6 +170,10 @@ async def authorize(
                 student = await session.get(m.Student, of.student_id)
                 person_id = None if student is None else student.person_id
             await auth.require(obj, action, target)
+        if of.institution_id is not None and of.institution_id != institution_id:
+            # The row asked is not of the institution named: never its figures under
+            # another institution's name.
+            raise ReportNotFound
         period: m.Period | None = None
         date_from, date_to = of.date_from, of.date_to
         if of.period_id is not None:
@@ -179,6 +191,7 @@ async def authorize(
             date_from=date_from,
             date_to=date_to,
             suppress_below=None,
+            today=viewer.today,
         )
         population = personal or "student"
         unreadable = await _first_unreadable(ctx, session, access, population)

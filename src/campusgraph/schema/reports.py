@@ -71,6 +71,11 @@ async def access_for(
     ctx = info.context
     lang = ctx.language
     spec = REPORTS[name]
+    try:
+        # Before the level: ids naming two levels name none, whatever the report offers.
+        of.check()
+    except BadReportOf as exc:
+        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang)) from None
     if of.level not in spec.levels:
         raise ApiError(
             ErrorCode.VALIDATION,
