@@ -1060,8 +1060,14 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any,
 NOT_OVER_STUDENTS = frozenset(
     {ReportName.CLASS_OCCUPANCY, ReportName.TEACHER_HOURS, ReportName.USER_ACTIVITY}
 )
-#: Where a tiny cell can be named, in order: the tiny group itself, its institution.
-SMALL_CELL_LEVELS = (ReportLevel.GROUP, ReportLevel.INSTITUTION, ReportLevel.DEPARTMENT)
+#: Where a tiny cell can be named, in order: the tiny group itself, its institution, its
+#: department, a teacher of it (the authority has a line at each; not at subject or student).
+SMALL_CELL_LEVELS = (
+    ReportLevel.GROUP,
+    ReportLevel.INSTITUTION,
+    ReportLevel.DEPARTMENT,
+    ReportLevel.TEACHER,
+)
 
 
 @pytest.mark.parametrize("asked", _reports(personal=False))
@@ -1081,6 +1087,13 @@ async def test_every_aggregate_suppresses_a_small_cell_for_the_authority(
             sg = m.StudyGroup
             ids["department"] = await _one(
                 s, select(sg.department_id).where(sg.id == demo.tiny_group)
+            )
+    if level is ReportLevel.TEACHER:
+        async with unscoped(shared_db.factory) as s:
+            ta = m.TeachingAssignment
+            ids["teacher"] = await _one(
+                s,
+                select(ta.teacher_id).where(ta.group_id == demo.tiny_group).order_by(ta.teacher_id),
             )
     selection = _selection(
         _probe_schema()
