@@ -76,6 +76,9 @@ TOMSK = "tomsk-technikum-2023"
 NSHDS = "nshds12-2021"
 REGION = "demo-region"
 EVERY = (ALTAI, ARMAVIR, TOMSK, BARNAUL, NSHDS)
+
+#: Every test runs after the module's database is prepared (see ``_prepare``).
+pytestmark = pytest.mark.usefixtures("demo")
 ALL_LEVELS = frozenset(ReportLevel)
 
 #: The names the probe specs borrow while a test runs (their titles are the probes' own).
@@ -471,8 +474,6 @@ async def _not_taught(db: Any, slug: str, taught: list[tuple[int, int]]) -> tupl
 
 
 # -- the same level asked by roles that may and may not, in two rulesets ------------------------
-
-pytestmark = pytest.mark.usefixtures("demo")
 
 
 async def test_barnaul_head_teacher_gets_the_school_a_teacher_is_refused_it(
