@@ -31,10 +31,10 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import DisciplineKind, FinalMarkKind, WorkKind
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
+from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports import marks as r
 from campusgraph.reports.access import ReportAccess
 from campusgraph.reports.of import ReportOf
-from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.registry import REPORTS, ReportName
 from campusgraph.reports.table import InstitutionDetails
 from tests.support import DEMO_TODAY
@@ -586,8 +586,10 @@ def test_the_summary_sheet_reads_in_russian_or_english_and_marks_averages() -> N
     assert [c.title for c in en.columns] == ["No.", "Student", D1, D2]
     assert [c.title for c in ru.columns] == ["№", "Обучающийся", D1, D2]
     assert en.rows == [[1, "Авдеев Тест", "5", "avg 3.50"], [2, "Борисова Тест", "pass", None]]
-    assert ru.rows[0][3] == "ср. 3,50" and ru.rows[1][2] == "зачтено"
-    assert en.landscape and spec.printable
+    assert ru.rows[0][3] == "ср. 3,50"
+    assert ru.rows[1][2] == "зачтено"
+    assert en.landscape
+    assert spec.printable
     assert "Period: 1 семестр" in en.subtitle
 
 
