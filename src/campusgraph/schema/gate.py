@@ -152,7 +152,6 @@ LIST_SIZES: dict[str, int] = {
     "MarkSummarySheet.disciplines": 40,
     "MarkSummarySheet.rows": 40,
     "MarkSummaryRow.cells": 40,
-    "AttestationSheet.teachers": 5,
     "AttestationSheet.rows": 40,
     "AttestationSheet.totals": 6,
     # mutation payloads
