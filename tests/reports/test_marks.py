@@ -368,6 +368,16 @@ async def test_the_figures_are_the_hand_computed_ones(db: Any, sign_in: Any, slu
         },
     ]
 
+    # when the whole institution is asked by who reads it, then the group's row is the
+    # same as asked alone, among the demo groups, and no group × discipline rows
+    reader = await sign_in(slug, "deputy_director" if slug == ALTAI else "head_teacher")
+    school = await reader.data(ACHIEVEMENT_QUALITY, {"of": {"period": fx.period}})
+    everywhere = school["achievementQuality"]
+    assert [g for g in everywhere["groups"] if g["group"]["name"] == "Отчёт-1"] == aq["groups"]
+    assert len(everywhere["groups"]) > 1
+    assert everywhere["disciplines"] == []
+    assert everywhere["total"]["students"] > 5
+
     # when one student's average is asked, then his disciplines and all his marks
     one = {"of": {"student": fx.students[0], "period": fx.period}}
     average = (await head.data(STUDENT_AVERAGE, one))["studentAverage"]["students"]
