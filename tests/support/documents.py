@@ -284,11 +284,36 @@ def _variants(field_: GraphQLField, pool: Pool) -> list[dict[str, str]]:
         required = isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
         if required and isinstance(named, GraphQLEnumType):
             axes.append([(name, v) for v in named.values])
+        elif required and isinstance(named, GraphQLInputObjectType):
+            literals = _optional_object_literals(named, pool)
+            if literals:
+                axes.append([(name, v) for v in literals])
         elif not required and getattr(named, "name", None) == "ID":
             gid = pool.first(ID_TYPES.get(name, ""))
             if gid is not None and not isinstance(arg.type, GraphQLList):
                 optional_ids.append({name: pool.value(gid, arg.type)})
     return [dict(combo) for combo in itertools.product(*axes)] + optional_ids
+
+
+#: Which ids an input of optional ids only (a report's ``of:``) is given together, one
+#: variant each: none (the institution), a group, a group × discipline, a student — each
+#: with a period where it has one.
+OBJECT_VARIANTS = ((), ("group",), ("group", "discipline"), ("student",))
+
+
+def _optional_object_literals(named: GraphQLInputObjectType, pool: Pool) -> list[str]:
+    """Object literals for an input whose fields are all optional (else none)."""
+    if any(isinstance(f.type, GraphQLNonNull) for f in named.fields.values()):
+        return []
+    out = []
+    for names in OBJECT_VARIANTS:
+        if not all(n in named.fields for n in names):
+            continue
+        chosen = [*names, "period"] if "period" in named.fields else list(names)
+        values = {n: pool.first(ID_TYPES[n]) for n in chosen}
+        given = ", ".join(f"{n}: {_literal(v)}" for n, v in values.items() if v is not None)
+        out.append(f"{{{given}}}")
+    return out
 
 
 def arguments(
