@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import (
     Float,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -373,7 +374,7 @@ def _dimension(dim: Dimension, fact: _Fact, sqlite: bool) -> Any:
         st = m.Student
         return select(st.funding_source).where(st.id == fact.student).scalar_subquery()
     assert dim is Dimension.ABSENCE_REASON
-    return func.coalesce(cast(fact.reason, m.Attendance.reason.type), literal(""))
+    return func.coalesce(cast(fact.reason, String(16)), literal(""))
 
 
 def _filters(f: AnalyticsFilter, fact: _Fact) -> list[Any]:
