@@ -8,10 +8,13 @@ an empty set. Then who may aggregate, a teacher's share, the authority's small c
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -165,11 +168,9 @@ def same(got: dict[Any, float | None], want: dict[Any, float]) -> None:
     assert want, "the plain SQL found nothing: the comparison would prove nothing"
     assert set(got) == set(want)
     for key, value in want.items():
-        assert got[key] is not None and math.isclose(got[key], value, rel_tol=1e-9), (
-            key,
-            got[key],
-            value,
-        )
+        found = got[key]
+        assert found is not None, key
+        assert math.isclose(found, value, rel_tol=1e-9), (key, found, value)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +209,8 @@ async def test_several_measures_and_dimensions_are_one_statement(
     # then one statement answers it all, and each column agrees with the single asks
     assert sql.count - idle.count == 1, str(sql)
     rows = data["analytics"]["rows"]
-    assert rows and all(len(r["values"]) == len(MEASURES) for r in rows)
+    assert rows
+    assert all(len(r["values"]) == len(MEASURES) for r in rows)
     titles = [c["title"] for c in data["analytics"]["columns"]]
     assert titles[:2] == ["Группа (класс)", "Учебный период"]
     # (the counts of a group are the sums over its periods)
@@ -328,7 +330,8 @@ async def test_the_authority_sees_every_institution_with_small_cells_suppressed(
     # the plain average, and suppressedCells counts the small ones
     cells = await _cells(shared_db)
     small = {key for key, (students, _) in cells.items() if students < 5}
-    assert small and len(small) < len(cells)
+    assert small
+    assert len(small) < len(cells)
     got = {tuple(key_of(k) for k in r["keys"]): r for r in table["rows"]}
     assert set(got) == set(cells)
     assert len({key[0] for key in got}) == 5
@@ -366,7 +369,8 @@ async def test_a_suppressed_student_row_withholds_who_he_is(shared_sign_in: Any)
     )
     rows = data["analytics"]["rows"]
     # then every row is suppressed and names no one
-    assert rows and data["analytics"]["suppressedCells"] == len(rows)
+    assert rows
+    assert data["analytics"]["suppressedCells"] == len(rows)
     assert all(r["keys"][0]["id"] is None and r["keys"][0]["label"] is None for r in rows)
     assert all(r["values"] == [None] for r in rows)
 
@@ -412,8 +416,45 @@ async def test_the_file_is_the_query_table_where_reports_may_be_exported(
         [r["keys"][0]["label"], round(r["values"][0], 2), int(r["values"][1])]
         for r in data["analytics"]["rows"]
     ]
-    assert want and [list(row[:3]) for row in table.rows] == want
+    assert want
+    assert [list(row[:3]) for row in table.rows] == want
     # and the authority, which exports no reports, is FORBIDDEN the file
     authority = await shared_sign_in("demo-region", "authority")
     with pytest.raises(Forbidden):
         await build(await _context(shared_app, shared_db, authority), payload, "ru")
+
+
+# -- the analyst's script ----------------------------------------------------------------------
+
+
+async def test_the_analysts_script_loads_the_table_with_a_standard_client(
+    shared_app: Any, shared_db: Any, backend: str
+) -> None:
+    # given the example script, a gql client validating against the committed schema
+    path = Path(__file__).parents[2] / "examples" / "analyst.py"
+    spec = importlib.util.spec_from_file_location("analyst", path)
+    assert spec is not None
+    assert spec.loader is not None
+    analyst = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(analyst)
+    # when it runs against the served app as the deputy director
+    header, rows = await analyst.analytics_table(
+        "http://test/graphql",
+        ALTAI,
+        "deputy_director",
+        "demo",
+        ["AVERAGE_MARK"],
+        ["GROUP"],
+        transport=httpx.ASGITransport(app=shared_app),
+    )
+    # then its table is the plain average of each group, by the group's name
+    inst = await institution_id(shared_db, ALTAI)
+    want = await plain(
+        shared_db,
+        "SELECT g.name, AVG(1.0 * CAST(f.value AS integer)) FROM mark f"
+        " JOIN study_group g ON g.id = f.group_id"
+        " WHERE f.institution_id = :inst AND f.value IN ('2', '3', '4', '5') GROUP BY g.name",
+        inst=inst,
+    )
+    assert header == ["Группа (класс)", "Средний балл", "Обучающихся"]
+    same({name: value for name, value, _students in rows}, want)
