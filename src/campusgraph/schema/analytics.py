@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -85,30 +85,46 @@ _described(
     "(inclusive), not both."
 )
 class AnalyticsFilter:
-    institutions: list[strawberry.ID] | None = None
-    departments: list[strawberry.ID] | None = None
-    groups: list[strawberry.ID] | None = None
-    disciplines: list[strawberry.ID] | None = None
+    institutions: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Institutions (a region viewer: some of his)."
+    )
+    departments: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Departments: their groups."
+    )
+    groups: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Groups (classes)."
+    )
+    disciplines: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Disciplines (subjects)."
+    )
     teachers: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Employees: the lessons they taught."
     )
-    students: list[strawberry.ID] | None = None
-    period: strawberry.ID | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    funding_source: FundingSource | None = None
+    students: list[strawberry.ID] | None = strawberry.field(default=None, description="Students.")
+    period: strawberry.ID | None = strawberry.field(
+        default=None, description="A period: its dates, in its institution."
+    )
+    date_from: dt.date | None = strawberry.field(default=None, description="The first day counted.")
+    date_to: dt.date | None = strawberry.field(default=None, description="The last day counted.")
+    funding_source: FundingSource | None = strawberry.field(
+        default=None, description="Students of this funding source."
+    )
 
 
 @strawberry.type(description="A column of an analytics table: a dimension or a measure.")
 class AnalyticsColumn:
-    dimension: a.Dimension | None
-    measure: a.Measure | None
+    dimension: a.Dimension | None = strawberry.field(
+        description="The dimension of a key column; null for a measure."
+    )
+    measure: a.Measure | None = strawberry.field(
+        description="The measure of a value column; null for a dimension."
+    )
     title: str = strawberry.field(description="As printed, in the language asked.")
 
 
 @strawberry.type(description="Where a row lies along one dimension.")
 class AnalyticsKey:
-    dimension: a.Dimension
+    dimension: a.Dimension = strawberry.field(description="Which dimension this key is.")
     id: strawberry.ID | None = strawberry.field(
         description="The global id of an entity; the value itself for MONTH, WEEK, "
         "FUNDING_SOURCE and ABSENCE_REASON; null where the row has none."
@@ -128,8 +144,12 @@ class AnalyticsRow:
 
 @strawberry.type(description="The answer of the report constructor.")
 class AnalyticsTable:
-    columns: list[AnalyticsColumn]
-    rows: list[AnalyticsRow]
+    columns: list[AnalyticsColumn] = strawberry.field(
+        description="The dimensions asked, then the measures, in order."
+    )
+    rows: list[AnalyticsRow] = strawberry.field(
+        description="One per cell with any counted row, ordered by the keys' names."
+    )
     suppressed_cells: int = strawberry.field(
         description="Rows over fewer students than the small-cell minimum whose figures "
         "are withheld, because you may not read every row behind them."
@@ -210,9 +230,17 @@ class AnalyticsQuery:
     async def analytics(
         self,
         info: GraphQLInfo,
-        measures: list[a.Measure],
-        by: list[a.Dimension],
-        filter: AnalyticsFilter | None = None,
+        measures: Annotated[
+            list[a.Measure], strawberry.argument(description="What to count, in order.")
+        ],
+        by: Annotated[
+            list[a.Dimension],
+            strawberry.argument(description="What the rows are split by (none: one row)."),
+        ],
+        filter: Annotated[
+            AnalyticsFilter | None,
+            strawberry.argument(description="Which rows count; none: all you may aggregate."),
+        ] = None,
     ) -> AnalyticsTable | None:
         lang = info.context.language
         request = request_of(measures, by, filter, lang)
