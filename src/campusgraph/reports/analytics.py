@@ -414,6 +414,9 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
     auth = ctx.authorizer
     sqlite = ctx.settings.is_sqlite
     lesson = m.Lesson
+    # The lesson is joined only where a figure or key needs it (its teacher, its bell).
+    by_teacher = Dimension.TEACHER in request.by or bool(request.filter.teachers)
+    teacher = lesson.teacher_id if by_teacher else None
     none_int = cast(null(), Integer)
     none_float = cast(null(), Float)
     columns: dict[str, Any]
@@ -424,7 +427,7 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
             mk.institution_id,
             mk.group_id,
             mk.discipline_id,
-            lesson.teacher_id,
+            teacher,
             mk.date,
             mk.student_id,
             None,
@@ -438,7 +441,9 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
                 author=mk.author_user_id,
             ),
         )
-        base = select().select_from(mk).join(lesson, lesson.id == mk.lesson_id)
+        base = select().select_from(mk)
+        if by_teacher:
+            base = base.join(lesson, lesson.id == mk.lesson_id)
         where = [
             mk.value.in_(["2", "3", "4", "5"]),
             auth.where("mark", "aggregate"),
@@ -458,7 +463,7 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
             w.institution_id,
             w.group_id,
             w.discipline_id,
-            lesson.teacher_id,
+            teacher,
             w.date,
             gm.student_id,
             None,
@@ -509,7 +514,7 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
             at.institution_id,
             at.group_id,
             at.discipline_id,
-            lesson.teacher_id,
+            teacher,
             at.date,
             at.student_id,
             at.reason,
@@ -523,24 +528,25 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
                 author=at.author_user_id,
             ),
         )
-        base = (
-            select()
-            .select_from(at)
-            .join(lesson, lesson.id == at.lesson_id)
-            .outerjoin(
+        base = select().select_from(at)
+        hours: Any = none_float
+        if by_teacher or Measure.HOURS_MISSED in request.measures:
+            base = base.join(lesson, lesson.id == at.lesson_id)
+        if Measure.HOURS_MISSED in request.measures:
+            base = base.outerjoin(
                 bell,
                 and_(bell.institution_id == lesson.institution_id, bell.number == lesson.slot),
             )
-        )
+            minutes = _minutes(bell.starts_at, bell.ends_at, sqlite)
+            hours = func.coalesce(minutes / ACADEMIC_HOUR_MINUTES, 1.0)
         where = [at.status == "absent", auth.where("attendance", "aggregate")]
         readable = auth.where("attendance", "read")
-        hours = _minutes(bell.starts_at, bell.ends_at, sqlite) / ACADEMIC_HOUR_MINUTES
         columns = {
             "mark": none_int,
             "expected": none_int,
             "done": none_int,
             "absent": literal(1),
-            "hours": func.coalesce(hours, 1.0),
+            "hours": hours,
         }
     if export:
         where.append(
@@ -581,6 +587,62 @@ def _label(dim: Dimension, value: Any) -> Any:
     return null()
 
 
+#: Measures decided per student first (then the share of students).
+PER_STUDENT = frozenset({Measure.ACHIEVEMENT_PERCENT, Measure.QUALITY_PERCENT})
+
+
+def _figures(
+    *, n_marks: Any, sum_marks: Any, done: Any, expected: Any, absent: Any, hours: Any
+) -> dict[Measure, Any]:
+    """The figures that are sums over the cell's rows (or its students' subtotals)."""
+    return {
+        Measure.AVERAGE_MARK: cast(sum_marks, Float) / func.nullif(n_marks, 0),
+        Measure.MARK_COUNT: n_marks,
+        Measure.WORKS_DONE_SHARE: 100.0 * cast(done, Float) / func.nullif(expected, 0),
+        Measure.ABSENCES: absent,
+        Measure.HOURS_MISSED: hours,
+    }
+
+
+def _per_student(facts: Any, dims: list[Any]) -> tuple[list[Any], dict[Measure, Any], Any, Any]:
+    """Group per (cell, student) first: achievement and quality are a student's."""
+    f = facts.c
+    per_student = (
+        select(
+            *dims,
+            f.student,
+            func.count(f.mark).label("n_marks"),
+            func.sum(f.mark).label("sum_marks"),
+            func.min(f.mark).label("min_mark"),
+            func.sum(f.expected).label("expected"),
+            func.sum(f.done).label("done"),
+            func.sum(f.absent).label("absent"),
+            func.sum(f.hours).label("hours"),
+            func.min(f.readable).label("readable"),
+        )
+        .group_by(*dims, f.student)
+        .subquery("per_student")
+    )
+    ps = per_student.c
+    cell = [ps[f"d{i}"] for i in range(len(dims))]
+    with_marks = func.nullif(func.sum(_int(ps.n_marks > 0)), 0)
+    figures = _figures(
+        n_marks=func.sum(ps.n_marks),
+        sum_marks=func.sum(ps.sum_marks),
+        done=func.sum(ps.done),
+        expected=func.sum(ps.expected),
+        absent=func.sum(ps.absent),
+        hours=func.sum(ps.hours),
+    )
+    figures[Measure.ACHIEVEMENT_PERCENT] = (
+        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark > 2))) / with_marks
+    )
+    figures[Measure.QUALITY_PERCENT] = (
+        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark >= 4))) / with_marks
+    )
+    return cell, figures, func.count(), func.min(ps.readable)
+
+
 def statement(ctx: Context, request: AnalyticsRequest, *, export: bool = False) -> Any:
     """The one statement of a request (the families joined by UNION ALL)."""
     families = request.families()
@@ -588,46 +650,26 @@ def statement(ctx: Context, request: AnalyticsRequest, *, export: bool = False) 
     joined: Any = parts[0] if len(parts) == 1 else union_all(*parts)
     facts: Any = joined.subquery("facts")
     dims = [facts.c[f"d{i}"] for i in range(len(request.by))]
-    per_student = (
-        select(
-            *dims,
-            facts.c.student,
-            func.count(facts.c.mark).label("n_marks"),
-            func.sum(facts.c.mark).label("sum_marks"),
-            func.min(facts.c.mark).label("min_mark"),
-            func.sum(facts.c.expected).label("expected"),
-            func.sum(facts.c.done).label("done"),
-            func.sum(facts.c.absent).label("absent"),
-            func.sum(facts.c.hours).label("hours"),
-            func.min(facts.c.readable).label("readable"),
+    if PER_STUDENT & set(request.measures):
+        cell, figures, students, readable = _per_student(facts, dims)
+    else:
+        # No figure decided per student: one grouping, students counted distinct.
+        f = facts.c
+        cell = dims
+        figures = _figures(
+            n_marks=func.count(f.mark),
+            sum_marks=func.sum(f.mark),
+            done=func.sum(f.done),
+            expected=func.sum(f.expected),
+            absent=func.sum(f.absent),
+            hours=func.sum(f.hours),
         )
-        .group_by(*dims, facts.c.student)
-        .subquery("per_student")
-    )
-    ps = per_student.c
-    cell = [ps[f"d{i}"] for i in range(len(request.by))]
-    with_marks = _int(ps.n_marks > 0)
-    figures: dict[Measure, Any] = {
-        Measure.AVERAGE_MARK: cast(func.sum(ps.sum_marks), Float)
-        / func.nullif(func.sum(ps.n_marks), 0),
-        Measure.MARK_COUNT: func.sum(ps.n_marks),
-        Measure.ACHIEVEMENT_PERCENT: 100.0
-        * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark > 2)))
-        / func.nullif(func.sum(with_marks), 0),
-        Measure.QUALITY_PERCENT: 100.0
-        * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark >= 4)))
-        / func.nullif(func.sum(with_marks), 0),
-        Measure.WORKS_DONE_SHARE: 100.0
-        * cast(func.sum(ps.done), Float)
-        / func.nullif(func.sum(ps.expected), 0),
-        Measure.ABSENCES: func.sum(ps.absent),
-        Measure.HOURS_MISSED: func.sum(ps.hours),
-    }
+        students, readable = func.count(func.distinct(f.student)), func.min(f.readable)
     grouped = (
         select(
             *[c.label(f"d{i}") for i, c in enumerate(cell)],
-            func.count().label("students"),
-            func.min(ps.readable).label("readable"),
+            students.label("students"),
+            readable.label("readable"),
             *[figures[ms].label(f"v{j}") for j, ms in enumerate(request.measures)],
         )
         .group_by(*cell)
