@@ -8,6 +8,7 @@ an empty set. Then who may aggregate, a teacher's share, the authority's small c
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import math
 from collections.abc import Callable
@@ -223,6 +224,106 @@ async def test_several_measures_and_dimensions_are_one_statement(
             summed[group] = (summed.get(group) or 0.0) + (r["values"][column] or 0.0)
         want = await plain(shared_db, plain_sql(measure, "GROUP", backend), inst=inst)
         same(summed, want)
+
+
+# -- every filter narrows as the plain SQL does ------------------------------------------------
+
+#: filter field → (the global-id type and the SQL picking one id of the college, or None
+#: for a value), and the plain SQL condition it stands for (``:x`` is that id or value).
+FILTERS: dict[str, tuple[str | None, str, str]] = {
+    "departments": (
+        "Department",
+        "SELECT MIN(department_id) FROM study_group WHERE institution_id = :inst",
+        "f.group_id IN (SELECT id FROM study_group WHERE department_id = :x)",
+    ),
+    "groups": (
+        "Group",
+        "SELECT MAX(group_id) FROM mark WHERE institution_id = :inst",
+        "f.group_id = :x",
+    ),
+    "disciplines": (
+        "Discipline",
+        "SELECT MIN(discipline_id) FROM mark WHERE institution_id = :inst",
+        "f.discipline_id = :x",
+    ),
+    "teachers": (
+        "Employee",
+        "SELECT MIN(teacher_id) FROM lesson WHERE institution_id = :inst",
+        "f.lesson_id IN (SELECT id FROM lesson WHERE teacher_id = :x)",
+    ),
+    "students": (
+        "Student",
+        "SELECT MIN(student_id) FROM mark WHERE institution_id = :inst",
+        "f.student_id = :x",
+    ),
+    "period": (
+        "Period",
+        "SELECT MIN(id) FROM period WHERE institution_id = :inst AND kind = 'semester'",
+        "f.date BETWEEN (SELECT starts_on FROM period WHERE id = :x)"
+        " AND (SELECT ends_on FROM period WHERE id = :x)",
+    ),
+    "dateFrom": (None, "SELECT '2026-10-01'", "f.date >= :x"),
+    "dateTo": (None, "SELECT '2026-10-15'", "f.date <= :x"),
+    "fundingSource": (
+        None,
+        "SELECT 'contract'",
+        "f.student_id IN (SELECT id FROM student WHERE funding_source = :x)",
+    ),
+}
+
+
+@pytest.mark.parametrize("field", FILTERS)
+async def test_each_filter_narrows_like_the_plain_sql(
+    deputy: Any, shared_db: Any, backend: str, field: str
+) -> None:
+    # given one id (or value) of the college for the filter field
+    type_name, pick, condition = FILTERS[field]
+    inst = await institution_id(shared_db, ALTAI)
+    async with shared_db.engine.connect() as conn:
+        x = (await conn.execute(text(pick), {"inst": inst})).scalar_one()
+    if type_name is None:
+        value: Any = x.upper() if field == "fundingSource" else x
+    else:
+        value = ids.to_global_id(type_name, int(x))
+    if field in ("period", "dateFrom", "dateTo", "fundingSource"):
+        value_for_filter: Any = value
+    else:
+        value_for_filter = [value]
+    # when marks and absences are counted by group with that filter
+    data = await deputy.data(
+        ANALYTICS,
+        {
+            "measures": ["MARK_COUNT", "ABSENCES"],
+            "by": ["GROUP"],
+            "filter": {field: value_for_filter},
+        },
+    )
+    # then each count is the plain count under the same condition
+    params = {"inst": inst, "x": x if backend == "sqlite" or type_name else _typed(x)}
+    for column, table, where in (
+        (0, "mark", "f.value IN ('2', '3', '4', '5')"),
+        (1, "attendance", "f.status = 'absent'"),
+    ):
+        want = await plain(
+            shared_db,
+            f"SELECT f.group_id, COUNT(*) FROM {table} f WHERE f.institution_id = :inst"
+            f" AND {where} AND {condition} GROUP BY f.group_id",
+            **params,
+        )
+        got = {
+            key_of(r["keys"][0]): r["values"][column]
+            for r in data["analytics"]["rows"]
+            if r["values"][column] is not None
+        }
+        same(got, want)
+
+
+def _typed(value: str) -> Any:
+    """A date literal as PostgreSQL binds it (a date, not text)."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return value
 
 
 # -- validation -----------------------------------------------------------------------------
