@@ -488,6 +488,22 @@ async def test_a_suppressed_student_row_withholds_who_he_is(shared_sign_in: Any)
     assert all(r["values"] == [None] for r in rows)
 
 
+async def test_the_authority_gets_teachers_figures_without_their_names(
+    shared_sign_in: Any, deputy: Any
+) -> None:
+    variables = {"measures": ["MARK_COUNT"], "by": ["TEACHER"], "filter": {}}
+    # given the authority (no employee cards) and the college's deputy director (all)
+    authority = await shared_sign_in("demo-region", "authority")
+    # when both count marks by teacher
+    region = (await authority.data(ANALYTICS, variables))["analytics"]["rows"]
+    college = (await deputy.data(ANALYTICS, variables))["analytics"]["rows"]
+    # then the authority has each teacher's id and figure, never his name; the deputy both
+    assert region
+    assert all(r["keys"][0]["id"] and r["keys"][0]["label"] is None for r in region)
+    assert college
+    assert all(r["keys"][0]["label"] for r in college)
+
+
 # -- the file --------------------------------------------------------------------------------
 
 

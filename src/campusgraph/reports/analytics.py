@@ -564,8 +564,10 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
     return base.add_columns(*picked).where(*where, *_filters(request.filter, fact))
 
 
-def _label(dim: Dimension, value: Any) -> Any:
-    """The name of an entity key, as a scalar subquery of the final statement."""
+def _label(ctx: Context, dim: Dimension, value: Any) -> Any:
+    """The name of an entity key, as a scalar subquery of the final statement. A person's
+    name only where the viewer may read his card (the ``employee`` / ``student`` read
+    filter): the region authority gets a teacher's figures under his id, not his name."""
     if dim is Dimension.INSTITUTION:
         return select(m.Institution.name).where(m.Institution.id == value).scalar_subquery()
     if dim is Dimension.DEPARTMENT:
@@ -580,10 +582,22 @@ def _label(dim: Dimension, value: Any) -> Any:
     full = p.surname + " " + p.name + func.coalesce(" " + p.patronymic, "")
     if dim is Dimension.TEACHER:
         e = m.Employee
-        return select(full).join(e, e.person_id == p.id).where(e.id == value).scalar_subquery()
+        readable_card = ctx.authorizer.where("employee", "read")
+        return (
+            select(full)
+            .join(e, e.person_id == p.id)
+            .where(e.id == value, readable_card)
+            .scalar_subquery()
+        )
     if dim is Dimension.STUDENT:
         s = m.Student
-        return select(full).join(s, s.person_id == p.id).where(s.id == value).scalar_subquery()
+        readable_student = ctx.authorizer.where("student", "read")
+        return (
+            select(full)
+            .join(s, s.person_id == p.id)
+            .where(s.id == value, readable_student)
+            .scalar_subquery()
+        )
     return null()
 
 
@@ -676,7 +690,7 @@ def statement(ctx: Context, request: AnalyticsRequest, *, export: bool = False) 
         .subquery("cells")
     )
     g = grouped.c
-    labels = [_label(d, g[f"d{i}"]).label(f"l{i}") for i, d in enumerate(request.by)]
+    labels = [_label(ctx, d, g[f"d{i}"]).label(f"l{i}") for i, d in enumerate(request.by)]
     order: list[Any] = []
     for i, label in enumerate(labels):
         order += [label.nulls_last(), g[f"d{i}"].nulls_last()]

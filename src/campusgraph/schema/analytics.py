@@ -66,12 +66,14 @@ _described(
         "DEPARTMENT": "The department of the row's group (null id: a group of none).",
         "GROUP": "The group (class) of the mark, work or absence.",
         "DISCIPLINE": "The discipline (subject).",
-        "TEACHER": "The teacher of the lesson (an Employee).",
+        "TEACHER": "The teacher of the lesson (an Employee); his name only where you may "
+        "read his card.",
         "PERIOD": "The narrowest period of the institution holding the date (a quarter, "
         "else a semester or half-year, else the year); null between periods.",
         "MONTH": "The month, `id` YYYY-MM.",
         "WEEK": "The week, `id` the date of its Monday, YYYY-MM-DD.",
-        "STUDENT": "The student. In a suppressed row his id and name are withheld.",
+        "STUDENT": "The student; his name only where you may read his card, and in a "
+        "suppressed row neither his id nor his name.",
         "FUNDING_SOURCE": "The student's funding source, `id` budget or contract.",
         "ABSENCE_REASON": "The absence's reason, `id` excused/unexcused/illness or an empty "
         "string where none is given. Only with ABSENCES and HOURS_MISSED (else VALIDATION).",
