@@ -458,7 +458,7 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
         }
     elif family is Family.WORKS:
         w, gm, mk = m.Work, m.GroupMembership, m.Mark
-        sm, sub = m.SubgroupMember, m.Subgroup
+        sm = m.SubgroupMember
         fact = _Fact(
             w.institution_id,
             w.group_id,
@@ -490,9 +490,9 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
             )
         )
         in_subgroup = exists(
-            select(sm.id)
-            .join(sub, sub.id == sm.subgroup_id)
-            .where(sm.subgroup_id == lesson.subgroup_id, sm.student_id == gm.student_id)
+            select(sm.id).where(
+                sm.subgroup_id == lesson.subgroup_id, sm.student_id == gm.student_id
+            )
         )
         given = exists(select(mk.id).where(mk.work_id == w.id, mk.student_id == gm.student_id))
         where = [
