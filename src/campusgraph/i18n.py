@@ -46,8 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_one_level": (
         "Отчёт строится на одном уровне: укажите не больше одного из student, group, "
         "teacher, department.",
-        "A report is asked at one level: give at most one of student, group, teacher, "
-        "department.",
+        "A report is asked at one level: give at most one of student, group, teacher, department.",
     ),
     "report_discipline_needs_group": (
         "Дисциплина указывается вместе с группой.",
@@ -60,6 +59,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_dates_reversed": (
         "Дата начала позже даты окончания.",
         "The start date is after the end date.",
+    ),
+    "analytics_no_measures": (
+        "Укажите хотя бы один показатель (measures).",
+        "Give at least one measure.",
+    ),
+    "analytics_repeated": (
+        "Показатель или измерение указаны дважды.",
+        "A measure or a dimension is given twice.",
+    ),
+    "analytics_reason_needs_absences": (
+        "Измерение «причина пропуска» (ABSENCE_REASON) строится только для показателей "
+        "пропусков: ABSENCES, HOURS_MISSED; у отметок и работ причины нет.",
+        "The ABSENCE_REASON dimension goes only with the absence measures ABSENCES and "
+        "HOURS_MISSED: marks and works have no reason.",
+    ),
+    "analytics_too_many_rows": (
+        "Таблица получилась бы больше {limit} строк: сузьте фильтр или уберите измерение.",
+        "The table would have more than {limit} rows: narrow the filter or drop a dimension.",
     ),
     "report_level_not_offered": (
         "Отчёт «{report}» не строится на уровне «{level}»; возможные уровни: {levels}.",

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     #: students than this is suppressed (null) for a viewer who may not read those
     #: students' rows (an education authority), so no one infers an individual.
     small_cell_minimum: int = Field(default=5, ge=1)
+    #: The rows an ``analytics`` table may have; a request that would answer more is
+    #: VALIDATION (narrow the filter or drop a dimension), never a truncated table. The
+    #: gate's static cost bound of ``AnalyticsTable.rows`` (schema/gate.py) is the default.
+    analytics_max_rows: int = Field(default=1000, ge=1)
     #: Browser origins allowed to call the API from another site (comma-separated, e.g.
     #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
     cors_origins: str = ""

@@ -99,6 +99,10 @@ class Action(enum.StrEnum):
     RESET_PASSWORD = "reset_password"  # a new one-time password for an existing account
     SWITCH = "switch"  # switch the institution's ruleset
     RELOAD = "reload"  # reload rulesets at run time
+    #: Count, average, share over rows (the ``analytics`` constructor), apart from reading
+    #: them: counting rows you may not see is a way of seeing them (as Hasura keeps
+    #: ``allow_aggregations`` apart from select). Granted where a regulation grants reports.
+    AGGREGATE = "aggregate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +268,7 @@ ACTION_TITLES_RU: dict[Action, str] = {
     Action.RESET_PASSWORD: "сброс пароля",
     Action.SWITCH: "смена",
     Action.RELOAD: "перезагрузка",
+    Action.AGGREGATE: "агрегирование",
 }
 
 

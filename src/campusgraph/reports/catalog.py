@@ -4,4 +4,7 @@ the download route and the command import this, never a report module one by one
 from __future__ import annotations
 
 # One line per report module, each declaring its reports with ``registry.report``:
-from campusgraph.reports import marks  # noqa: F401
+from campusgraph.reports import (
+    analytics,  # noqa: F401  (registers the download kind)
+    marks,  # noqa: F401
+)

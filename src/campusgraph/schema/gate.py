@@ -81,6 +81,10 @@ LIST_SIZES: dict[str, int] = {
     # structure of one institution
     "Query.institutions": 50,  # a region's authority: the institutions of one region
     "Query.regionReport": 50,
+    # the report constructor: rows capped by settings.analytics_max_rows (its default)
+    "AnalyticsTable.rows": 1000,
+    "AnalyticsTable.columns": 18,  # 11 dimensions + 7 measures, each at most once
+    "AnalyticsRow.keys": 11,
     "Institution.departments": 20,
     "Institution.specialities": 50,
     "Institution.programs": 50,

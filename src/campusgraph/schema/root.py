@@ -22,6 +22,7 @@ from campusgraph.db import models as m
 from campusgraph.i18n import message
 from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
+from campusgraph.schema.analytics import AnalyticsQuery
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
@@ -200,6 +201,7 @@ class Query(
     ApplicantQueries,
     ExchangeQueries,
     MarksReportQueries,
+    AnalyticsQuery,
 ):
     pass
 
