@@ -214,10 +214,37 @@ def _type_name(node: TypeNode) -> tuple[str, bool, bool]:
     return inner.name.value, non_null, is_list
 
 
+def declared_variables(source: str) -> dict[str, Any]:
+    """The values an example declares in its leading comment (``# Variables: {…}``, the
+    JSON continued on the following comment lines): enums and lists the pool cannot guess."""
+    text: list[str] = []
+    for line in source.splitlines():
+        if not line.startswith("#"):
+            if text:
+                break
+            continue
+        body = line.lstrip("#").strip()
+        if text:
+            text.append(body)
+        elif body.startswith("Variables:"):
+            text.append(body.removeprefix("Variables:"))
+        if text:
+            try:
+                found = json.loads(" ".join(text))
+            except json.JSONDecodeError:
+                continue
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
 def example_variables(op: Operation, pool: Pool) -> dict[str, Any] | None:
     """Values for an example's variables, or None when a required one cannot be filled."""
     values: dict[str, Any] = {}
+    declared = declared_variables(op.source)
     for name, node in op.variables.items():
+        if name in declared:
+            values[name] = declared[name]
+            continue
         type_name, required, _ = _type_name(node)
         value: Any = None
         if type_name == "ID":
@@ -292,7 +319,17 @@ def _variants(field_: GraphQLField, pool: Pool) -> list[dict[str, str]]:
             gid = pool.first(ID_TYPES.get(name, ""))
             if gid is not None and not isinstance(arg.type, GraphQLList):
                 optional_ids.append({name: pool.value(gid, arg.type)})
-    return [dict(combo) for combo in itertools.product(*axes)] + optional_ids
+    combos = list(itertools.product(*axes))
+    if len(combos) > COMBINATIONS:
+        # Too many for one document's aliases (analytics: 7 measures × 11 dimensions):
+        # every value of every axis once, the shorter axes cycled beside the longest.
+        longest = max(len(axis) for axis in axes)
+        combos = [tuple(axis[i % len(axis)] for axis in axes) for i in range(longest)]
+    return [dict(combo) for combo in combos] + optional_ids
+
+
+#: The most variants of one field's required enums tried in full product.
+COMBINATIONS = 24
 
 
 #: Which ids an input of optional ids only (a report's ``of:``) is given together, one
