@@ -1,0 +1,115 @@
+"""PDF: for printing and the archive. fpdf2 (pure Python, maintained), the DejaVu Sans
+Condensed font shipped in ``fonts/`` (Bitstream Vera licence, ``LICENSE-DejaVu.txt``) so
+Cyrillic prints on a server with no fonts installed; A4, landscape where the table says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from campusgraph.reports.files.cells import as_text
+from campusgraph.reports.table import CellKind, ReportTable
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+FAMILY = "DejaVu"
+BODY_SIZE = 8
+#: A column is never narrower than this (mm), whatever its content.
+MIN_COLUMN = 8.0
+
+
+class _Document(FPDF):
+    """Every page: the institution's details on top, «Страница N из M» at the foot."""
+
+    def __init__(self, table: ReportTable) -> None:
+        super().__init__(orientation="L" if table.landscape else "P", unit="mm", format="A4")
+        self.report = table
+        self.add_font(FAMILY, "", str(FONTS / "DejaVuSansCondensed.ttf"))
+        self.add_font(FAMILY, "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(auto=True, margin=14)
+        self.set_title(table.title)
+        self.set_creator("campusgraph")
+
+    def header(self) -> None:
+        inst = self.report.institution
+        if inst is None:
+            return
+        self.set_font(FAMILY, "", 7)
+        contacts = ", ".join(x for x in (inst.phone, inst.email, inst.website) if x)
+        for line in (inst.name, inst.address, contacts):
+            if line:
+                self.cell(0, 3.5, line, new_x="LMARGIN", new_y="NEXT")
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(FAMILY, "", 7)
+        self.cell(0, 5, f"Страница {self.page_no()} из {{nb}}", align="C")
+
+
+def _widths(pdf: FPDF, table: ReportTable) -> list[float]:
+    """Each column as wide as its widest cell (header words, body values), shrunk in
+    proportion when the page is narrower."""
+    wanted: list[float] = []
+    for i, column in enumerate(table.columns):
+        pdf.set_font(FAMILY, "B", BODY_SIZE)
+        words = max((pdf.get_string_width(w) for w in column.title.split()), default=0.0)
+        pdf.set_font(FAMILY, "", BODY_SIZE)
+        cells = [as_text(row[i], column.kind) for row in table.rows[:500]]
+        body = max((pdf.get_string_width(c) for c in cells), default=0.0)
+        wanted.append(max(words, body) + 4)
+    available = pdf.epw
+    total = sum(wanted) or 1.0
+    if total > available:
+        wanted = [max(MIN_COLUMN, w * available / total) for w in wanted]
+    return wanted
+
+
+def _align(kind: CellKind) -> str:
+    return "L" if kind in (CellKind.TEXT,) else "R"
+
+
+def write_pdf(table: ReportTable) -> bytes:
+    pdf = _Document(table)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font(FAMILY, "B", 12)
+    pdf.multi_cell(0, 6, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 9)
+    for line in table.subtitle:
+        pdf.multi_cell(0, 4.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    if table.columns:
+        widths = _widths(pdf, table)
+        pdf.set_font(FAMILY, "", BODY_SIZE)
+        options: dict[str, Any] = {
+            "col_widths": widths,
+            "width": sum(widths),
+            "align": "LEFT",
+            "line_height": 4.2,
+            "headings_style": FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+            "repeat_headings": 1,
+            "text_align": "LEFT",
+        }
+        with pdf.table(**options) as grid:
+            head = grid.row()
+            for column in table.columns:
+                head.cell(column.title, align="C")
+            kinds = [c.kind for c in table.columns]
+            for values in table.rows:
+                row = grid.row()
+                for value, kind in zip(values, kinds, strict=True):
+                    row.cell(as_text(value, kind), align=_align(kind))
+            if table.totals is not None:
+                row = grid.row(style=FontFace(emphasis="BOLD"))
+                for value, kind in zip(table.totals, kinds, strict=True):
+                    row.cell(as_text(value, kind), align=_align(kind))
+    if table.footer:
+        pdf.ln(4)
+        pdf.set_font(FAMILY, "", 8)
+        for line in table.footer:
+            pdf.multi_cell(0, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
