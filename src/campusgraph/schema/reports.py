@@ -13,6 +13,7 @@ from typing import Any
 
 import strawberry
 
+from campusgraph.context import Context
 from campusgraph.i18n import message
 from campusgraph.reports.access import ReportAccess, ReportNotFound, authorize
 from campusgraph.reports.of import BadReportOf, ReportOf
@@ -68,7 +69,13 @@ async def access_for(
 ) -> ReportAccess:
     """Decide access to report ``name`` asked ``of``: FORBIDDEN (the engine's refusal,
     raised as is), NOT_FOUND, or VALIDATION for a level the report is not offered at."""
-    ctx = info.context
+    return await decide_access(info.context, name, of, action=action)
+
+
+async def decide_access(
+    ctx: Context, name: ReportNameEnum, of: ReportOf, *, action: str = "read"
+) -> ReportAccess:
+    """:func:`access_for` outside a GraphQL operation (a file link, the command)."""
     lang = ctx.language
     spec = REPORTS[name]
     if of.level not in spec.levels:

@@ -42,7 +42,7 @@ def _details(table: ReportTable) -> list[str]:
 
 def write_xlsx(table: ReportTable) -> bytes:
     wb = Workbook()
-    ws: Worksheet = wb.active  # type: ignore[assignment]
+    ws: Worksheet = wb.active
     ws.title = table.title[:31].replace("/", " ") or "Report"
     row = 1
     for line in _details(table):
