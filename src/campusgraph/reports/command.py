@@ -328,7 +328,7 @@ class _Language:
 
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     lang = args.lang or settings.language
     if args.list:
         print(list_reports(lang))

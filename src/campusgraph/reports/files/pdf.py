@@ -15,9 +15,10 @@ from campusgraph.reports.table import CellKind, ReportTable
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
-BODY_SIZE = 8
-#: A column is never narrower than this (mm), whatever its content.
-MIN_COLUMN = 8.0
+#: Font sizes tried for the table, largest first, until it fits the page's width.
+SIZES = (8.0, 7.0, 6.0, 5.0)
+#: A column's least text width (mm), whatever its content.
+MIN_COLUMN = 3.0
 
 
 class _Document(FPDF):
@@ -50,22 +51,25 @@ class _Document(FPDF):
         self.cell(0, 5, f"Страница {self.page_no()} из {{nb}}", align="C")
 
 
-def _widths(pdf: FPDF, table: ReportTable) -> list[float]:
-    """Each column as wide as its widest cell (header words, body values), shrunk in
-    proportion when the page is narrower."""
+def _layout(pdf: FPDF, table: ReportTable) -> tuple[float, list[float]]:
+    """The font size and column widths: each column as wide as its widest cell (header
+    words, body values) at the largest size that fits the page; a table wider than the
+    page at the smallest size shares the width in proportion (its cells wrap)."""
+    available = pdf.epw * 0.999
     wanted: list[float] = []
-    for i, column in enumerate(table.columns):
-        pdf.set_font(FAMILY, "B", BODY_SIZE)
-        words = max((pdf.get_string_width(w) for w in column.title.split()), default=0.0)
-        pdf.set_font(FAMILY, "", BODY_SIZE)
-        cells = [as_text(row[i], column.kind) for row in table.rows[:500]]
-        body = max((pdf.get_string_width(c) for c in cells), default=0.0)
-        wanted.append(max(words, body) + 4)
-    available = pdf.epw
+    for size in SIZES:
+        wanted = []
+        for i, column in enumerate(table.columns):
+            pdf.set_font(FAMILY, "B", size)
+            words = max((pdf.get_string_width(w) for w in column.title.split()), default=0.0)
+            pdf.set_font(FAMILY, "", size)
+            cells = [as_text(row[i], column.kind) for row in table.rows[:500]]
+            body = max((pdf.get_string_width(c) for c in cells), default=0.0)
+            wanted.append(max(words, body, MIN_COLUMN) + size / 2)
+        if sum(wanted) <= available:
+            return size, wanted
     total = sum(wanted) or 1.0
-    if total > available:
-        wanted = [max(MIN_COLUMN, w * available / total) for w in wanted]
-    return wanted
+    return SIZES[-1], [w * available / total for w in wanted]
 
 
 def _align(kind: CellKind) -> str:
@@ -83,13 +87,13 @@ def write_pdf(table: ReportTable) -> bytes:
         pdf.multi_cell(0, 4.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if table.columns:
-        widths = _widths(pdf, table)
-        pdf.set_font(FAMILY, "", BODY_SIZE)
+        size, widths = _layout(pdf, table)
+        pdf.set_font(FAMILY, "", size)
         options: dict[str, Any] = {
             "col_widths": widths,
             "width": sum(widths),
             "align": "LEFT",
-            "line_height": 4.2,
+            "line_height": size * 0.5,
             "headings_style": FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
             "repeat_headings": 1,
             "text_align": "LEFT",
