@@ -741,3 +741,11 @@ async def _journal_names(db: Any, ids: dict[str, str]) -> dict[str, str]:
         "discipline": discipline.code or discipline.name,
         "period": ids["period"],
     }
+
+
+def test_the_report_objects_are_declared_exercised_for_read_and_export() -> None:
+    from campusgraph.policies.vocabulary import REPORT_OBJECTS
+    from campusgraph.reports.access import EXERCISES
+
+    wanted = {(obj, act) for obj in REPORT_OBJECTS.values() for act in ("read", "export")}
+    assert wanted <= set(EXERCISES)

@@ -26,6 +26,26 @@ from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
 
+#: The pairs :func:`authorize` asks about with a computed object (``policy lint``, see
+#: :mod:`campusgraph.policies.operations`): each level's object under ``read`` (the query)
+#: and ``export`` (the file), and the population's rows under ``read``. Written out: the
+#: scan reads literals (a test holds them equal to ``REPORT_OBJECTS``).
+EXERCISES = (
+    ("report", "read"),
+    ("report", "export"),
+    ("report.institution", "read"),
+    ("report.institution", "export"),
+    ("report.subject", "read"),
+    ("report.subject", "export"),
+    ("report.teacher", "read"),
+    ("report.teacher", "export"),
+    ("report.student", "read"),
+    ("report.student", "export"),
+    ("student", "read"),
+    ("employee", "read"),
+)
+
+
 class ReportNotFound(LookupError):
     """A row the report was asked of does not exist for the viewer (NOT_FOUND)."""
 

@@ -30,17 +30,6 @@ from campusgraph.resolvers.journal import JournalData, JournalNotFound, load_jou
 
 PRINTED = frozenset({FileFormat.XLSX, FileFormat.CSV, FileFormat.PDF})
 
-#: The exercised pairs whose object is computed here (``policy lint``, see
-#: :mod:`campusgraph.policies.operations`): the report levels' objects under ``export``.
-EXERCISES = (
-    ("report", "export"),
-    ("report.institution", "export"),
-    ("report.subject", "export"),
-    ("report.student", "export"),
-    ("report.teacher", "export"),
-)
-
-
 async def institution_details(session: AsyncSession, institution_id: int) -> InstitutionDetails:
     """The header of a printed form, from the institution's own row."""
     inst = await session.get(m.Institution, institution_id)
