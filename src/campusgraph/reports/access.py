@@ -25,7 +25,6 @@ from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
-
 #: The pairs :func:`authorize` asks about with a computed object (``policy lint``, see
 #: :mod:`campusgraph.policies.operations`): each level's object under ``read`` (the query)
 #: and ``export`` (the file), and the population's rows under ``read``. Written out: the

@@ -30,6 +30,7 @@ from campusgraph.resolvers.journal import JournalData, JournalNotFound, load_jou
 
 PRINTED = frozenset({FileFormat.XLSX, FileFormat.CSV, FileFormat.PDF})
 
+
 async def institution_details(session: AsyncSession, institution_id: int) -> InstitutionDetails:
     """The header of a printed form, from the institution's own row."""
     inst = await session.get(m.Institution, institution_id)
