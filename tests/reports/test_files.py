@@ -283,6 +283,22 @@ async def test_a_report_file_has_the_figures_of_the_graphql_answer_in_every_form
         [answer["name"], students, 100.0],
         ["Итого", students, None],
     ]
+    # … formatted as the printed form: details and title on top, bold header and totals,
+    # a percent as 0.0"%", the header frozen
+    sheet = load_workbook(io.BytesIO(files["XLSX"])).active
+    assert sheet is not None
+    async with unscoped(db.factory) as s:
+        altai = (
+            await s.execute(select(m.Institution.name).where(m.Institution.slug == ALTAI))
+        ).scalar_one()
+    assert sheet["A1"].value == altai
+    assert "Численность группы" in [c.value for c in sheet["A"][:6]]
+    header = next(r for r in sheet.iter_rows() if r[0].value == "Группа")
+    row, totals = header[0].row + 1, header[0].row + 2
+    assert all(cell.font.bold for cell in header)
+    assert sheet.cell(row=row, column=3).number_format == '0.0"%"'
+    assert sheet.cell(row=totals, column=2).font.bold
+    assert sheet.freeze_panes == f"A{row}"
     # … the CSV parses (BOM, «;») to the same rows …
     text = files["CSV"].decode("utf-8")
     assert text.startswith("\ufeff")
