@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -39,10 +39,14 @@ class ReportFormat(enum.Enum):
     "`expiresAt`, while your session lasts. Access is decided again at the download."
 )
 class ReportFile:
-    url: str
-    filename: str
-    content_type: str
-    expires_at: dt.datetime
+    url: str = strawberry.field(
+        description="`/files/<token>`: signed, naming your session; GET it for the file."
+    )
+    filename: str = strawberry.field(description="The file's name, as the download names it.")
+    content_type: str = strawberry.field(description="The file's media type.")
+    expires_at: dt.datetime = strawberry.field(
+        description="The link works until then (a few minutes); then ask for a new one."
+    )
 
 
 async def file_field_answer(
@@ -80,7 +84,15 @@ class ReportFileQueries:
         "downloaded.",
     )
     async def report_file(
-        self, info: GraphQLInfo, name: ReportNameEnum, of: ReportOfInput, format: ReportFormat
+        self,
+        info: GraphQLInfo,
+        name: Annotated[ReportNameEnum, strawberry.argument(description="Which report.")],
+        of: Annotated[
+            ReportOfInput, strawberry.argument(description="Its level and dates, as the query's.")
+        ],
+        format: Annotated[
+            ReportFormat, strawberry.argument(description="XLSX, CSV, or PDF for printed forms.")
+        ],
     ) -> ReportFile | None:
         parsed = report_of(of, info.context.language)
         payload = file_kinds.report_payload(name, parsed)
@@ -96,10 +108,14 @@ class ReportFileQueries:
     async def journal_file(
         self,
         info: GraphQLInfo,
-        group: strawberry.ID,
-        discipline: strawberry.ID,
-        period: strawberry.ID,
-        format: ReportFormat = ReportFormat.PDF,
+        group: Annotated[strawberry.ID, strawberry.argument(description="The group.")],
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The group's discipline.")
+        ],
+        period: Annotated[strawberry.ID, strawberry.argument(description="The period.")],
+        format: Annotated[
+            ReportFormat, strawberry.argument(description="PDF (default), XLSX or CSV.")
+        ] = ReportFormat.PDF,
     ) -> ReportFile | None:
         lang = info.context.language
         payload = file_kinds.journal_payload(
