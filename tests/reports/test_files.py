@@ -765,3 +765,21 @@ def test_the_report_objects_are_declared_exercised_for_read_and_export() -> None
 
     wanted = {(obj, act) for obj in REPORT_OBJECTS.values() for act in ("read", "export")}
     assert wanted <= set(EXERCISES)
+
+
+async def test_a_report_not_installed_is_not_found_not_an_internal_error(
+    db: Any, sign_in: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a name of the enum with no report module registered for it
+    monkeypatch.delitem(REPORTS, STAND_IN, raising=False)
+    admin = await sign_in(ALTAI, "administrator")
+    group = await _largest_group(db, ALTAI)
+
+    # when
+    answer = await admin.query(
+        REPORT_FILE, {"name": STAND_IN.name, "of": _of_day(group), "format": "XLSX"}
+    )
+
+    # then
+    assert answer["data"]["reportFile"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import AttendanceStatus, FinalMarkKind
+from campusgraph.reports.access import ReportNotFound
 from campusgraph.reports.downloads import SPREADSHEETS, register_kind
 from campusgraph.reports.files import FileFormat
 from campusgraph.reports.of import ReportOf
@@ -54,7 +55,10 @@ def report_payload(name: ReportName, of: ReportOf) -> dict[str, Any]:
 
 
 def _report_of(payload: Mapping[str, Any]) -> tuple[ReportName, ReportOf]:
-    return ReportName(payload["name"]), ReportOf.from_json(dict(payload["of"]))
+    name = ReportName(payload["name"])
+    if name not in REPORTS:  # a name of the enum whose module is not installed
+        raise ReportNotFound
+    return name, ReportOf.from_json(dict(payload["of"]))
 
 
 async def _check_report(ctx: Context, payload: Mapping[str, Any]) -> None:
@@ -75,7 +79,7 @@ async def _report_table(ctx: Context, payload: Mapping[str, Any], lang: str) -> 
 
 def _report_formats(payload: Mapping[str, Any]) -> frozenset[FileFormat]:
     spec = REPORTS.get(ReportName(payload["name"]))
-    return PRINTED if spec is not None and spec.printable else SPREADSHEETS
+    return PRINTED if spec is None or spec.printable else SPREADSHEETS
 
 
 def _report_stem(payload: Mapping[str, Any]) -> str:
