@@ -611,8 +611,11 @@ async def _run_cli(argv: list[str]) -> int:
 
 # -- every registered report, every format --------------------------------------------------
 
-#: Who asks each level (Altai): a level the first of them may read is the one tried.
-ASKERS = ("administrator", "deputy_director", "group_curator", "curator", "teacher")
+#: Who asks (Altai): the first that may read the report at one of its levels, on one of
+#: a few rows of that level, is the one whose table is written.
+ASKERS = ("administrator", "deputy_director", "curator", "teacher", "hr_specialist")
+#: Rows tried per level.
+ROWS_PER_LEVEL = 12
 
 
 def _registered() -> list[tuple[ReportName, FileFormat]]:
@@ -630,10 +633,9 @@ async def test_every_registered_report_writes_every_format(
 ) -> None:
     # given: the report asked by the first Altai role that may read it at a level it offers
     spec = REPORTS[name]
-    built = await _some_table(db, client, spec)
-    if built is None:
+    table = await _some_table(db, client, spec)
+    if table is None:
         pytest.fail(f"no Altai role may read {name} at any of {sorted(spec.levels)}")
-    table = built
 
     # when
     content = render(table, fmt)
@@ -644,9 +646,8 @@ async def test_every_registered_report_writes_every_format(
     if fmt is FileFormat.XLSX:
         sheet = load_workbook(io.BytesIO(content)).active
         assert sheet is not None
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        header = rows.index(titles) if titles in rows else -1
-        assert header >= 0
+        rows = [[v for v in r if v is not None] for r in sheet.iter_rows(values_only=True)]
+        assert titles in rows
     elif fmt is FileFormat.CSV:
         parsed = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
         assert parsed[0] == titles
@@ -659,12 +660,11 @@ async def test_every_registered_report_writes_every_format(
 async def _some_table(db: Any, client: Any, spec: ReportSpec) -> ReportTable | None:
     settings = _settings(db)
     registry = PolicyRegistry(search_dirs(settings.ruleset_dirs()))
-    group_pk = from_global_id(await _largest_group(db, ALTAI))[1]
-    period = await _period_of(db, ALTAI)
+    candidates = await _level_rows(db, await _period_of(db, ALTAI))
     for login in ASKERS:
         try:
             viewer = await client.as_(ALTAI, login)
-        except AssertionError:
+        except AssertionError:  # no such role in the ruleset
             continue
         signed = await authenticate(db.factory, viewer.token, today=DEMO_TODAY)
         ctx = Context(
@@ -674,27 +674,60 @@ async def _some_table(db: Any, client: Any, spec: ReportSpec) -> ReportTable | N
             viewer=signed.viewer,
             ruleset_slug=signed.ruleset,
         )
-        for of in _candidates(spec, group_pk, period, signed.viewer):
-            try:
-                access = await decide_access(ctx, spec.name, of)
-            except Exception:  # refused at this level: the next one
-                continue
-            return spec.table(await spec.build(ctx, access), access, "ru")
+        for level in sorted(spec.levels):
+            for of in candidates[level]:
+                try:
+                    access = await decide_access(ctx, spec.name, of)
+                except Exception:  # refused at this row: the next one
+                    continue
+                return spec.table(await spec.build(ctx, access), access, "ru")
     return None
 
 
-def _candidates(spec: ReportSpec, group: int, period: int, viewer: Any) -> list[ReportOf]:
-    out = []
-    for level in (ReportLevel.GROUP, ReportLevel.INSTITUTION, ReportLevel.TEACHER):
-        if level not in spec.levels:
-            continue
-        if level is ReportLevel.GROUP:
-            out.append(ReportOf(group_id=group, period_id=period))
-        elif level is ReportLevel.INSTITUTION:
-            out.append(ReportOf(period_id=period))
-        elif viewer.employee_id is not None:
-            out.append(ReportOf(teacher_id=viewer.employee_id, period_id=period))
-    return out
+async def _level_rows(db: Any, period: int) -> dict[ReportLevel, list[ReportOf]]:
+    """A few rows of Altai per level, for the current period."""
+    ta, gm, g = m.TeachingAssignment, m.GroupMembership, m.StudyGroup
+    n = ROWS_PER_LEVEL
+    async with unscoped(db.factory) as s:
+        inst = (
+            await s.execute(select(m.Institution.id).where(m.Institution.slug == ALTAI))
+        ).scalar_one()
+        pairs = (
+            await s.execute(
+                select(ta.group_id, ta.discipline_id, ta.teacher_id)
+                .where(ta.institution_id == inst)
+                .order_by(ta.id)
+                .limit(n)
+            )
+        ).all()
+        students = (
+            await s.execute(
+                select(gm.student_id)
+                .where(gm.institution_id == inst, gm.starts_on <= DEMO_TODAY, gm.ends_on.is_(None))
+                .order_by(gm.group_id, gm.student_id)
+                .limit(n)
+            )
+        ).scalars()
+        departments = (
+            await s.execute(
+                select(g.department_id)
+                .where(g.institution_id == inst, g.department_id.is_not(None))
+                .distinct()
+                .limit(n)
+            )
+        ).scalars()
+        return {
+            ReportLevel.INSTITUTION: [ReportOf(period_id=period)],
+            ReportLevel.GROUP: [ReportOf(group_id=p[0], period_id=period) for p in pairs],
+            ReportLevel.SUBJECT: [
+                ReportOf(group_id=p[0], discipline_id=p[1], period_id=period) for p in pairs
+            ],
+            ReportLevel.TEACHER: [ReportOf(teacher_id=p[2], period_id=period) for p in pairs],
+            ReportLevel.STUDENT: [ReportOf(student_id=x, period_id=period) for x in students],
+            ReportLevel.DEPARTMENT: [
+                ReportOf(department_id=x, period_id=period) for x in departments
+            ],
+        }
 
 
 async def _period_of(db: Any, slug: str) -> int:
