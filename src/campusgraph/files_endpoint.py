@@ -4,11 +4,13 @@ The answer is the file, or a JSON error ``{"error": {"code", "message"}}`` with 
 status saying which refusal it was: 403 ``LINK_INVALID`` (not signed by this server, or
 altered), 410 ``LINK_EXPIRED``, 401 (the session is unknown, signed out, revoked or
 expired; the account disabled), 403 ``FORBIDDEN`` (the ruleset refuses ``export`` now),
-404, 400 ``VALIDATION``.
+404, 400 ``VALIDATION``, 504 ``TIMEOUT`` (the request time limit, as for GraphQL).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from graphql import GraphQLError
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from campusgraph.context import Context
+from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message
 from campusgraph.policies.engine import Forbidden
 from campusgraph.policies.reasons import forbidden_text
@@ -68,8 +71,14 @@ async def serve_file(request: Request, settings: Settings) -> Response:
         ruleset_slug=signed.ruleset,
         request=_LinkRequest(link.language),
     )
+    seconds = settings.request_timeout_seconds
+    deadline = DEADLINE.set(time.monotonic() + seconds)
     try:
-        built = await build_file(ctx, link.kind, link.payload, link.format, source="link")
+        async with asyncio.timeout(seconds):
+            built = await build_file(ctx, link.kind, link.payload, link.format, source="link")
+    except TimeoutError:
+        text = message("request_timeout", lang, seconds=f"{seconds:g}")
+        return _error(504, "TIMEOUT", text)
     except Forbidden as refused:
         return _error(403, "FORBIDDEN", forbidden_text(refused.decision, lang))
     except (ReportNotFound, JournalNotFound):
@@ -81,6 +90,8 @@ async def serve_file(request: Request, settings: Settings) -> Response:
     except GraphQLError as exc:  # ApiError from the report's access (level not offered …)
         code = str((exc.extensions or {}).get("code", "VALIDATION"))
         return _error(STATUS_OF_CODE.get(code, 400), code, exc.message)
+    finally:
+        DEADLINE.reset(deadline)
     return Response(
         built.content,
         media_type=built.content_type,

@@ -353,6 +353,14 @@ async def test_the_journal_pdf_is_numbered_and_its_xlsx_has_the_journal_averages
     assert len(body[0]) == 2 + len(journal["lessons"]) + 2
     assert [(r[1], r[-2]) for r in body] == [(r["fullName"], r["average"]) for r in journal["rows"]]
 
+    # when: the teacher, who reads his journal but is not the one to print it, asks
+    teacher = await sign_in(TOMSK, "teacher")
+    refused = await teacher.query(JOURNAL_FILE, {**ids, "format": "PDF"})
+
+    # then
+    assert refused["data"]["journalFile"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
 
 async def test_the_link_is_refused_once_its_session_is_revoked(
     db: Any, sign_in: Any, students_report: ReportSpec
