@@ -88,10 +88,13 @@ async def _count_students(ctx: Context, access: ReportAccess) -> tuple[str, int,
     async with ctx.session() as session:
         population = level_students(access).subquery()
         count = (await session.execute(select(func.count()).select_from(population))).scalar()
-        group = await session.get(m.StudyGroup, access.of.group_id)
+        group = (
+            None
+            if access.of.group_id is None
+            else await session.get(m.StudyGroup, access.of.group_id)
+        )
         details = await institution_details(session, access.institution_id)
-    assert group is not None
-    return group.name, int(count or 0), details
+    return details.name if group is None else group.name, int(count or 0), details
 
 
 def _students_table(data: tuple[str, int, Any], access: ReportAccess, lang: str) -> ReportTable:
@@ -114,7 +117,7 @@ STUDENTS_SPEC = ReportSpec(
     name=STAND_IN,
     title_ru="Численность группы",
     title_en="Group size",
-    levels=frozenset({ReportLevel.GROUP}),
+    levels=frozenset({ReportLevel.GROUP, ReportLevel.INSTITUTION}),
     personal=None,
     build=_count_students,
     table=_students_table,
@@ -450,6 +453,45 @@ async def test_read_without_export_gets_no_link_and_no_file(
     # then: 403 FORBIDDEN, with the ruleset's reason
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "FORBIDDEN"
+
+
+async def test_a_file_of_the_whole_institution_needs_export_on_its_level(
+    db: Any, sign_in: Any, students_report: ReportSpec
+) -> None:
+    # given: Altai's administrator prints the institution's sheets (п. 4.1); the director
+    # reads them (разд. 5) and prints none
+    admin = await sign_in(ALTAI, "administrator")
+    director = await sign_in(ALTAI, "director")
+    day = DEMO_TODAY.isoformat()
+    variables = {"name": STAND_IN.name, "of": {"dateFrom": day, "dateTo": day}, "format": "CSV"}
+
+    # when
+    issued = await _link(admin, REPORT_FILE, "reportFile", variables)
+    response = await admin.http.get(issued["url"])
+    refused = await director.query(REPORT_FILE, variables)
+
+    # then: the administrator's file counts the institution's students; the director is
+    # refused
+    assert response.status_code == 200, response.text
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert int(rows[1][1]) == await _institution_students_on(db, ALTAI, DEMO_TODAY)
+    assert refused["data"]["reportFile"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def _institution_students_on(db: Any, slug: str, day: dt.date) -> int:
+    gm = m.GroupMembership
+    async with unscoped(db.factory) as s:
+        found = await s.execute(
+            select(func.count(gm.student_id.distinct()))
+            .join(m.Institution, m.Institution.id == gm.institution_id)
+            .where(
+                m.Institution.slug == slug,
+                gm.starts_on <= day,
+                (gm.ends_on.is_(None)) | (gm.ends_on > day),
+            )
+        )
+        return int(found.scalar_one())
 
 
 async def test_a_pdf_is_offered_only_for_printed_forms(
