@@ -651,6 +651,25 @@ async def test_the_command_lists_the_reports_and_runs_one_as_the_account_given(
     assert rows[0] == ["Группа", "Обучающихся", "Доля от группы"]
     assert int(rows[1][1]) == await _students_on(db, group, DEMO_TODAY)
     assert refused == 3
+    # … the export is audited as the administrator's, from the command line, and the
+    # session the command opened for it is closed
+    async with unscoped(db.factory) as s:
+        event = (
+            await s.execute(
+                select(m.AuditEvent)
+                .where(m.AuditEvent.action == "export")
+                .order_by(m.AuditEvent.id.desc())
+                .limit(1)
+            )
+        ).scalar_one()
+        session = await s.get(m.AuthSession, event.session_id)
+        account = await s.get(m.UserAccount, event.user_id)
+    assert event.after is not None
+    assert event.after["source"] == "cli"
+    assert account is not None
+    assert account.login == "administrator"
+    assert session is not None
+    assert session.revoked_at is not None
 
 
 async def _run_cli(argv: list[str]) -> int:
