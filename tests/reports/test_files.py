@@ -885,3 +885,22 @@ async def test_a_report_not_installed_is_not_found_not_an_internal_error(
     # then
     assert answer["data"]["reportFile"] is None
     assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_table_wider_than_the_page_prints_in_bands_that_repeat_the_names() -> None:
+    # given: a journal of 120 lessons — wider than A4 landscape even in 5 pt
+    lessons = [Column(f"l{i}", f"{i % 28 + 1:02d}.{9 + i // 28:02d}") for i in range(120)]
+    columns = [Column("n", "№", CellKind.INTEGER), Column("s", "ФИО обучающегося"), *lessons]
+    rows = [[i, f"Обучающийся {i}", *(["5/4"] * 120)] for i in range(1, 4)]
+    table = ReportTable("Журнал", None, [], columns, rows, landscape=True)
+
+    # when
+    pages = _pdf_texts(render(table, FileFormat.PDF))
+
+    # then: several pages, each numbered and naming the students, every lesson printed
+    assert len(pages) > 1
+    for number, page in enumerate(pages, start=1):
+        assert f"Страница {number} из {len(pages)}" in page
+        assert "Обучающийся 3" in page
+    printed = " ".join(pages)
+    assert all(c.title in printed for c in lessons)

@@ -51,10 +51,11 @@ class _Document(FPDF):
         self.cell(0, 5, f"Страница {self.page_no()} из {{nb}}", align="C")
 
 
-def _layout(pdf: FPDF, table: ReportTable) -> tuple[float, list[float]]:
-    """The font size and column widths: each column as wide as its widest cell (header
-    words, body values) at the largest size that fits the page; a table wider than the
-    page at the smallest size shares the width in proportion (its cells wrap)."""
+def _layout(pdf: FPDF, table: ReportTable) -> tuple[float, list[float], bool]:
+    """The font size, column widths and whether they fit the page: each column as wide as
+    its widest cell (header words, body values) at the largest size that fits; else the
+    widths at the smallest size (the caller splits the columns into bands). No column is
+    wider than half the page (its text wraps)."""
     available = pdf.epw * 0.999
     wanted: list[float] = []
     for size in SIZES:
@@ -65,11 +66,59 @@ def _layout(pdf: FPDF, table: ReportTable) -> tuple[float, list[float]]:
             pdf.set_font(FAMILY, "", size)
             cells = [as_text(row[i], column.kind) for row in table.rows[:500]]
             body = max((pdf.get_string_width(c) for c in cells), default=0.0)
-            wanted.append(max(words, body, MIN_COLUMN) + size / 2)
+            wanted.append(min(max(words, body, MIN_COLUMN) + size / 2, available / 2))
         if sum(wanted) <= available:
-            return size, wanted
-    total = sum(wanted) or 1.0
-    return SIZES[-1], [w * available / total for w in wanted]
+            return size, wanted, True
+    return SIZES[-1], wanted, False
+
+
+def _bands(table: ReportTable, widths: list[float], available: float) -> list[list[int]]:
+    """Column indexes per band of a table too wide for one page: the leading columns up to
+    the first text column (№, the name) begin every band; the rest fill bands in order."""
+    kinds = [c.kind for c in table.columns]
+    key = next((i + 1 for i, k in enumerate(kinds) if k is CellKind.TEXT), 1)
+    key = min(key, len(kinds) - 1) if len(kinds) > 1 else len(kinds)
+    keys = list(range(key))
+    room = available - sum(widths[:key])
+    bands: list[list[int]] = []
+    current: list[int] = []
+    used = 0.0
+    for i in range(key, len(kinds)):
+        if current and used + widths[i] > room:
+            bands.append(keys + current)
+            current, used = [], 0.0
+        current.append(i)
+        used += widths[i]
+    bands.append(keys + current)
+    return bands
+
+
+def _grid(
+    pdf: FPDF, table: ReportTable, columns: list[int], widths: list[float], size: float
+) -> None:
+    pdf.set_font(FAMILY, "", size)
+    options: dict[str, Any] = {
+        "col_widths": [widths[i] for i in columns],
+        "width": sum(widths[i] for i in columns),
+        "align": "LEFT",
+        "line_height": size * 0.5,
+        "headings_style": FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+        "repeat_headings": 1,
+        "text_align": "LEFT",
+    }
+    kinds = [table.columns[i].kind for i in columns]
+    with pdf.table(**options) as grid:
+        head = grid.row()
+        for i in columns:
+            head.cell(table.columns[i].title, align="C")
+        for values in table.rows:
+            row = grid.row()
+            for i, kind in zip(columns, kinds, strict=True):
+                row.cell(as_text(values[i], kind), align=_align(kind))
+        if table.totals is not None:
+            row = grid.row(style=FontFace(emphasis="BOLD"))
+            for i, kind in zip(columns, kinds, strict=True):
+                row.cell(as_text(table.totals[i], kind), align=_align(kind))
 
 
 def _align(kind: CellKind) -> str:
@@ -87,30 +136,16 @@ def write_pdf(table: ReportTable) -> bytes:
         pdf.multi_cell(0, 4.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if table.columns:
-        size, widths = _layout(pdf, table)
-        pdf.set_font(FAMILY, "", size)
-        options: dict[str, Any] = {
-            "col_widths": widths,
-            "width": sum(widths),
-            "align": "LEFT",
-            "line_height": size * 0.5,
-            "headings_style": FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-            "repeat_headings": 1,
-            "text_align": "LEFT",
-        }
-        with pdf.table(**options) as grid:
-            head = grid.row()
-            for column in table.columns:
-                head.cell(column.title, align="C")
-            kinds = [c.kind for c in table.columns]
-            for values in table.rows:
-                row = grid.row()
-                for value, kind in zip(values, kinds, strict=True):
-                    row.cell(as_text(value, kind), align=_align(kind))
-            if table.totals is not None:
-                row = grid.row(style=FontFace(emphasis="BOLD"))
-                for value, kind in zip(table.totals, kinds, strict=True):
-                    row.cell(as_text(value, kind), align=_align(kind))
+        size, widths, fits = _layout(pdf, table)
+        if fits:
+            _grid(pdf, table, list(range(len(table.columns))), widths, size)
+        else:
+            # Wider than the page even in small print: bands of columns, each on pages of
+            # its own, the student's (row's) name repeated in each.
+            for number, band in enumerate(_bands(table, widths, pdf.epw * 0.999)):
+                if number:
+                    pdf.add_page()
+                _grid(pdf, table, band, widths, size)
     if table.footer:
         pdf.ln(4)
         pdf.set_font(FAMILY, "", 8)
