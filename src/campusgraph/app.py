@@ -238,8 +238,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         return JSONResponse({"status": "ok"})
 
+    async def files(request: Request) -> Response:
+        from campusgraph.files_endpoint import serve_file
+
+        return await serve_file(request, settings)
+
     app = Starlette(
-        routes=[Route("/healthz", healthz)], lifespan=lifespan, middleware=_middleware(settings)
+        routes=[Route("/healthz", healthz), Route("/files/{token}", files, methods=["GET"])],
+        lifespan=lifespan,
+        middleware=_middleware(settings),
     )
     endpoint = GraphQLEndpoint(app.state, settings)
     app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]

@@ -122,6 +122,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A report's or the journal's file, as an account of the institution (``--as``)."""
+    from campusgraph.reports import command
+
+    return command.main(Settings(), args)
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     """Migrate, then generate a region of institutions (load tests and benchmarks)."""
     import datetime as dt
@@ -170,6 +177,28 @@ def cmd_documents(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_text(text, encoding="utf-8")
     return 0
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", help="the report (see --list), or 'journal'")
+    p.add_argument("--list", action="store_true", help="list the reports with their titles")
+    p.add_argument("--institution", help="the institution's slug")
+    p.add_argument(
+        "--as",
+        dest="login",
+        help="the account whose roles decide (the ruleset's `report export`)",
+    )
+    p.add_argument("--department", help="a department's name")
+    p.add_argument("--group", help="a group's name (the current academic year's)")
+    p.add_argument("--discipline", help="a discipline's code, name or short name")
+    p.add_argument("--teacher", help="an Employee's global id")
+    p.add_argument("--student", help="a Student's global id")
+    p.add_argument("--period", help="a period's name (the current academic year's)")
+    p.add_argument("--date-from", help="YYYY-MM-DD")
+    p.add_argument("--date-to", help="YYYY-MM-DD")
+    p.add_argument("--format", choices=["xlsx", "csv", "pdf"], default="xlsx")
+    p.add_argument("--lang", choices=["ru", "en"], default=None, help="language of the file")
+    p.add_argument("-o", "--output", help="file to write (default: the file's own name)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p.add_argument("-o", "--output", help="file to write ('-': standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "report",
+        help="a report's file (XLSX, CSV, PDF) as an account of an institution: "
+        "campusgraph report NAME --institution SLUG --as LOGIN -o FILE (--list: the names)",
+    )
+    _report_arguments(p)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("seed", help="generate load-test data (see campusgraph.db.region_seed)")
     p.add_argument("what", choices=["region"])

@@ -907,6 +907,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "строка {line}: область «{scope}» не выполнена",
         "line {line}: scope «{scope}» did not hold",
     ),
+    # files of reports (reports/downloads.py, GET /files/<token>, `campusgraph report`)
+    "file_format_not_offered": (
+        "Файл в формате {format} не выдаётся; возможные форматы: {formats}.",
+        "No {format} file is offered; formats offered: {formats}.",
+    ),
+    "file_link_bad": (
+        "Ссылка на файл неверна или изменена: запросите файл снова.",
+        "The file link is invalid or was altered: ask for the file again.",
+    ),
+    "file_link_expired": (
+        "Срок действия ссылки на файл истёк: запросите файл снова.",
+        "The file link has expired: ask for the file again.",
+    ),
+    "cli_report_unknown": (
+        "нет отчёта «{name}»; список отчётов: campusgraph report --list",
+        "no report «{name}»; list them with: campusgraph report --list",
+    ),
+    "cli_institution_unknown": ("нет организации «{slug}»", "no institution «{slug}»"),
+    "cli_login_unknown": (
+        "в организации «{slug}» нет учётной записи «{login}»",
+        "institution «{slug}» has no account «{login}»",
+    ),
+    "cli_bad_date": (
+        "неверная дата «{value}»: ожидается ГГГГ-ММ-ДД",
+        "bad date «{value}»: expected YYYY-MM-DD",
+    ),
+    "cli_unknown_row": (
+        "{what} «{value}» не найден в организации «{slug}»",
+        "{what} «{value}» not found in institution «{slug}»",
+    ),
+    "cli_refused": ("отказано: {reason}", "refused: {reason}"),
+    "cli_written": ("Записан файл {path}: строк {rows}.", "Wrote {path}: {rows} rows."),
 }
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     #: VALIDATION (narrow the filter or drop a dimension), never a truncated table. The
     #: gate's static cost bound of ``AnalyticsTable.rows`` (schema/gate.py) is the default.
     analytics_max_rows: int = Field(default=1000, ge=1)
+    #: The key file links (``/files/<token>``, reports/downloads.py) are signed with. Unset:
+    #: a random key per process — links then die with a restart and, with several
+    #: workers, work only on the worker that issued them; set it (any long random string,
+    #: the same in every worker) for those deployments.
+    file_link_secret: SecretStr | None = None
+    #: How long a file link works after it was issued (each download re-decides access).
+    file_link_ttl_seconds: float = Field(default=300.0, ge=0, le=3600)
     #: Browser origins allowed to call the API from another site (comma-separated, e.g.
     #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
     cors_origins: str = ""

@@ -25,15 +25,21 @@ from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
-#: The level's object and the population's are computed, so ``policy lint`` learns the
-#: pairs asked here from this declaration (see :mod:`campusgraph.policies.operations`).
-#: ``read`` only: a file download asks ``export`` and declares it where it does.
+#: The pairs :func:`authorize` asks about with a computed object (``policy lint``, see
+#: :mod:`campusgraph.policies.operations`): each level's object under ``read`` (the query)
+#: and ``export`` (the file), and the population's rows under ``read``. Written out: the
+#: scan reads literals (a test holds them equal to ``REPORT_OBJECTS``).
 EXERCISES = (
-    ("report.institution", "read"),
     ("report", "read"),
+    ("report", "export"),
+    ("report.institution", "read"),
+    ("report.institution", "export"),
     ("report.subject", "read"),
+    ("report.subject", "export"),
     ("report.teacher", "read"),
+    ("report.teacher", "export"),
     ("report.student", "read"),
+    ("report.student", "export"),
     ("student", "read"),
     ("employee", "read"),
 )

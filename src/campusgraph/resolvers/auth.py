@@ -41,8 +41,9 @@ class Authenticated:
     problem: AuthProblem | None
 
 
-def _lookup_statement() -> Select[*tuple[Any, ...]]:
-    """Built once: the session, account, roles, realm and person links of one token hash.
+def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
+    """Built once: the session, account, roles, realm and person links of one token hash
+    (or, for a file link that names its session, of one session id).
 
     A statement built per request cost more CPU than running it (SQLAlchemy's coercions
     and cache key); a prebuilt one with a bound parameter compiles once and is reused.
@@ -86,11 +87,16 @@ def _lookup_statement() -> Select[*tuple[Any, ...]]:
         .outerjoin(e, and_(u.person_id.is_not(None), e.person_id == u.person_id))
         .outerjoin(st, and_(u.person_id.is_not(None), st.person_id == u.person_id))
         .outerjoin(p, and_(u.person_id.is_not(None), p.person_id == u.person_id))
-        .where(s.token_hash == bindparam("token_hash"))
+        .where(
+            s.id == bindparam("session_id")
+            if by_session_id
+            else s.token_hash == bindparam("token_hash")
+        )
     )
 
 
 _LOOKUP = _lookup_statement()
+_LOOKUP_SESSION = _lookup_statement(by_session_id=True)
 _REGION_INSTITUTIONS = (
     select(m.Institution.id)
     .where(m.Institution.region_id == bindparam("region_id"))
@@ -136,6 +142,23 @@ async def authenticate(
         return Authenticated(None, None, None)
     engine: AsyncEngine = factory.kw["bind"]
     rows = await _read(engine, _LOOKUP, {"token_hash": token_digest(token)})
+    return await _authenticated(engine, rows, today)
+
+
+async def authenticate_session(
+    factory: async_sessionmaker[AsyncSession], session_id: int, *, today: dt.date | None = None
+) -> Authenticated:
+    """The viewer of session ``session_id``, checked as :func:`authenticate` checks a bearer
+    token (revoked, expired, account disabled): a file link names its session, so signing
+    out or revoking the session ends the link too."""
+    engine: AsyncEngine = factory.kw["bind"]
+    rows = await _read(engine, _LOOKUP_SESSION, {"session_id": session_id})
+    return await _authenticated(engine, rows, today)
+
+
+async def _authenticated(
+    engine: AsyncEngine, rows: Sequence[Row[*tuple[Any, ...]]], today: dt.date | None
+) -> Authenticated:
     if not rows:
         return Authenticated(None, None, problem("TOKEN_UNKNOWN", "token_unknown"))
     first = rows[0]._mapping

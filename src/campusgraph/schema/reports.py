@@ -13,6 +13,7 @@ from typing import Any
 
 import strawberry
 
+from campusgraph.context import Context
 from campusgraph.i18n import message
 from campusgraph.reports.access import ReportAccess, ReportNotFound, authorize
 from campusgraph.reports.of import BadReportOf, ReportOf
@@ -35,22 +36,22 @@ class ReportOfInput:
         default=None, description="For a region viewer: which institution."
     )
     department: strawberry.ID | None = strawberry.field(
-        default=None, description="A department: every one of its groups."
+        default=None, description="A department: the report over its groups."
     )
-    group: strawberry.ID | None = strawberry.field(default=None, description="A group (class).")
+    group: strawberry.ID | None = strawberry.field(default=None, description="A group.")
     discipline: strawberry.ID | None = strawberry.field(
         default=None, description="With `group`: that group's discipline."
     )
     teacher: strawberry.ID | None = strawberry.field(default=None, description="An Employee.")
     student: strawberry.ID | None = strawberry.field(default=None, description="A student.")
     period: strawberry.ID | None = strawberry.field(
-        default=None, description="A period: from its first day to its last."
+        default=None, description="A period: its first to its last day."
     )
     date_from: dt.date | None = strawberry.field(
-        default=None, description="First day counted; null: from the beginning."
+        default=None, description="The first day (inclusive), without `period`."
     )
     date_to: dt.date | None = strawberry.field(
-        default=None, description="Last day counted (inclusive); null: to the end."
+        default=None, description="The last day (inclusive), without `period`."
     )
 
 
@@ -76,7 +77,13 @@ async def access_for(
 ) -> ReportAccess:
     """Decide access to report ``name`` asked ``of``: FORBIDDEN (the engine's refusal,
     raised as is), NOT_FOUND, or VALIDATION for a level the report is not offered at."""
-    ctx = info.context
+    return await decide_access(info.context, name, of, action=action)
+
+
+async def decide_access(
+    ctx: Context, name: ReportNameEnum, of: ReportOf, *, action: str = "read"
+) -> ReportAccess:
+    """:func:`access_for` outside a GraphQL operation (a file link, the command)."""
     lang = ctx.language
     spec = REPORTS[name]
     try:

@@ -38,6 +38,7 @@ from campusgraph.schema.movement import MovementMutations, MovementOrder, Moveme
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
+from campusgraph.schema.report_files import ReportFileQueries
 from campusgraph.schema.reports_marks import MarksReportQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
@@ -202,6 +203,7 @@ class Query(
     ExchangeQueries,
     MarksReportQueries,
     AnalyticsQuery,
+    ReportFileQueries,
 ):
     pass
 
