@@ -140,6 +140,14 @@ LIST_SIZES: dict[str, int] = {
     "ComplianceCheck.examples": 10,
     "ComplianceBreakdown.examples": 10,
     "ImportReport.problems": 100,
+    # the administration's reports (reports/administration.py)
+    "ClassOccupancy.rooms": 100,
+    "StudentMovement.groups": 200,
+    "TeacherHours.rows": 1000,
+    "UserActivity.accounts": 2000,
+    "JournalFilling.rows": 1000,
+    "HrList.employees": 300,
+    "HrRow.positions": 5,
     # mutation payloads
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,
