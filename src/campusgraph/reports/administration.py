@@ -179,7 +179,7 @@ async def build_class_occupancy(ctx: Context, access: ReportAccess) -> ClassOccu
                 await session.execute(
                     select(tr.from_date, tr.to_date).where(tr.institution_id == inst)
                 )
-            ).tuples()
+            ).all()
         )
         lesson = m.Lesson
         held = (
@@ -365,7 +365,7 @@ async def build_student_movement(ctx: Context, access: ReportAccess) -> StudentM
                 await session.execute(
                     select(sg.id, sg.name).where(sg.id.in_(list(figures) or [-1]))
                 )
-            ).tuples()
+            ).all()
         )
     totals = dict.fromkeys(_MOVEMENT_KEYS, 0)
     for values in figures.values():
@@ -646,8 +646,8 @@ async def build_user_activity(ctx: Context, access: ReportAccess) -> UserActivit
     s, ev = m.AuthSession, m.AuditEvent
     async with ctx.session() as session:
         span = await _span(ctx, session, access)
-        start = dt.datetime.combine(span.date_from, dt.time())
-        end = dt.datetime.combine(span.date_to + dt.timedelta(days=1), dt.time())
+        start = dt.datetime.combine(span.date_from, dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(span.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         accounts = (
             await session.execute(
                 select(ua.id, ua.login, p.surname, p.name, p.patronymic, ua.last_login_at)
@@ -671,7 +671,7 @@ async def build_user_activity(ctx: Context, access: ReportAccess) -> UserActivit
                     .where(s.institution_id == inst, s.created_at >= start, s.created_at < end)
                     .group_by(s.user_id)
                 )
-            ).tuples()
+            ).all()
         )
         changes = dict(
             (
@@ -686,7 +686,7 @@ async def build_user_activity(ctx: Context, access: ReportAccess) -> UserActivit
                     )
                     .group_by(ev.user_id)
                 )
-            ).tuples()
+            ).all()
         )
     rows = [
         AccountActivity(
@@ -808,6 +808,7 @@ async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFi
         }
         marks_stmt = scoped(
             select(*key, func.count())
+            .select_from(mark)
             .join(lesson, lesson.id == mark.lesson_id)
             .where(mark.institution_id == inst, mark.date >= first, mark.date <= last)
             .group_by(*key),
@@ -827,7 +828,7 @@ async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFi
                     )
                     .group_by(gm.group_id)
                 )
-            ).tuples()
+            ).all()
         )
         names = await _names(ctx, session, [(t, g, d) for g, d, t in lessons])
     rows: list[JournalFillingRow] = []
