@@ -754,4 +754,4 @@ async def test_a_few_statements_whatever_the_rows(
         await report(admin, document, {})
     # then a handful of statements: the session, the level's access and population, and
     # the report's own few
-    assert sql.count <= 12, str(sql)
+    assert sql.count <= 10, str(sql)

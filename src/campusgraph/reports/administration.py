@@ -311,8 +311,8 @@ _OUT_OF = {
 
 
 async def build_student_movement(ctx: Context, access: ReportAccess) -> StudentMovementData:
-    """Three statements: span, the memberships at the start and at the end (one pass), the
-    order items in the dates by group and kind. At the start: before the orders of the
+    """Four statements: span, the memberships at the start and at the end (one pass), the
+    order items in the dates by group and kind, the groups' names. At the start: before the orders of the
     first day take effect (a membership holding the day before); at the end: after the
     orders of the last day — so the orders in the dates explain the whole difference."""
     inst = access.institution_id
@@ -459,10 +459,10 @@ class TeacherHoursData:
 
 
 async def build_teacher_hours(ctx: Context, access: ReportAccess) -> TeacherHoursData:
-    """Five statements: span, bells, the assignments of the academic years the dates touch
+    """Seven statements: span, bells, the assignments of the academic years the dates touch
     with their planned hours (the assignment's, else the group's curriculum for its year
     of study), the lessons held in the dates by teacher, group, discipline and bell, and
-    the names. Planned hours are the year's; difference = planned − given."""
+    the names (three). Planned hours are the year's; difference = planned − given."""
     inst = access.institution_id
     ta, ay, sg, ci = m.TeachingAssignment, m.AcademicYear, m.StudyGroup, m.CurriculumItem
     lesson = m.Lesson
@@ -555,8 +555,8 @@ class _Names:
 async def _names(
     ctx: Context, session: AsyncSession, keys: Sequence[tuple[int, int, int]]
 ) -> _Names:
-    """Names of the (teacher, group, discipline) keys in one statement (a UNION of three
-    selects); a teacher's name only where his card is readable."""
+    """Names of the (teacher, group, discipline) keys in three statements whatever their
+    number; a teacher's name only where his card is readable."""
     e, p, sg, d = m.Employee, m.Person, m.StudyGroup, m.Discipline
     teacher_ids = sorted({k[0] for k in keys}) or [-1]
     group_ids = sorted({k[1] for k in keys}) or [-1]
@@ -771,8 +771,8 @@ def _blank(column: Any) -> Any:
 
 
 async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFillingData:
-    """Five statements: span, lessons in the dates by group × discipline × teacher, marks
-    of those lessons, the students of those groups in the dates, the names. The last
+    """Seven statements: span, lessons in the dates by group × discipline × teacher, marks
+    of those lessons, the students of those groups in the dates, the names (three). The last
     entry is the latest lesson in the dates with its topic filled in; days since it run
     to the report's last day."""
     inst = access.institution_id
