@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,12 @@ from campusgraph.db.enums import (
 )
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
+from campusgraph.policies.vocabulary import ReportLevel
+from campusgraph.reports import administration as adm
+from campusgraph.reports.access import ReportAccess
+from campusgraph.reports.of import ReportOf
+from campusgraph.reports.registry import REPORTS, ReportName
+from campusgraph.reports.table import InstitutionDetails
 from tests.support.journal import institution_id
 
 FIRST, LAST = dt.date(2030, 2, 4), dt.date(2030, 2, 15)
@@ -142,7 +149,7 @@ async def build_world(db: Any, slug: str) -> World:
                 )
             )
         add(m.DayOff(institution_id=inst, date=d(2030, 2, 8), reason="fixture"))
-        add(m.DayTransfer(institution_id=inst, from_date=d(2030, 2, 11), to_date=d(2030, 2, 9)))
+        add(m.DayTransfer(institution_id=inst, from_date=d(2030, 2, 11), to_date=d(2030, 2, 16)))
         year = add(
             m.AcademicYear(
                 institution_id=inst, name="2029/2030", starts_on=YEAR_START, ends_on=d(2030, 6, 30)
@@ -459,16 +466,16 @@ async def test_class_occupancy_counts_distinct_slots_against_working_days(
     admin = await sign_in("altai-college-2016", "administrator")
     # when he asks for the occupancy of 4–15 February 2030
     data = await report(admin, OCCUPANCY, world.at_institution)
-    # then: working days = 10 weekdays − 8 Feb (day off) − 11 Feb (moved) + 9 Feb
-    # (Saturday it moved to) = 9; available = 9 days × 3 bells = 27 slots per room.
-    assert (data["workingDays"], data["slotsPerDay"]) == (9, 3)
+    # then: working days = 10 weekdays − 8 Feb (day off) − 11 Feb (moved to Saturday 16
+    # Feb, after the dates) = 8; available = 8 days × 3 bells = 24 slots per room.
+    assert (data["workingDays"], data["slotsPerDay"]) == (8, 3)
     assert data["span"] == {"dateFrom": "2030-02-04", "dateTo": "2030-02-15"}
-    # Х-101: (4 Feb, 1), (4 Feb, 2), (5 Feb, 1) — two lessons share the last — = 3 of 27
-    # = 11.1 %; the lesson of 20 February lies after the dates. Х-102: (6 Feb, 3) = 1/27
-    # = 3.7 %.
+    # Х-101: (4 Feb, 1), (4 Feb, 2), (5 Feb, 1) — two lessons share the last — = 3 of 24
+    # = 12.5 %; the lesson of 20 February lies after the dates. Х-102: (6 Feb, 3) = 1/24
+    # = 4.17 → 4.2 %.
     assert mine(data["rooms"], "room", {"Х-101", "Х-102"}) == [
-        {"room": "Х-101", "capacity": 30, "availableSlots": 27, "usedSlots": 3, "share": 11.1},
-        {"room": "Х-102", "capacity": 20, "availableSlots": 27, "usedSlots": 1, "share": 3.7},
+        {"room": "Х-101", "capacity": 30, "availableSlots": 24, "usedSlots": 3, "share": 12.5},
+        {"room": "Х-102", "capacity": 20, "availableSlots": 24, "usedSlots": 1, "share": 4.2},
     ]
 
 
@@ -735,6 +742,12 @@ async def test_region_authority_gets_suppressed_movement_and_no_staff_list(
         (None, 3),
         (None, 7),
     ]
+    # and the journal filling shows ФИКС-1's 5 students (not below 5), hides ФИКС-2's 3
+    filling = await report(authority, FILLING, world.at_department)
+    assert [(r["group"], r["students"], r["marksPerStudent"]) for r in filling["rows"]] == [
+        ("ФИКС-1", 5, 1.0),
+        ("ФИКС-2", None, None),
+    ]
     # when it asks for the staff list or the user activity, then FORBIDDEN
     await refused(authority, HR, world.of(institution=institution))
     await refused(authority, ACTIVITY, world.of(institution=institution))
@@ -743,7 +756,7 @@ async def test_region_authority_gets_suppressed_movement_and_no_staff_list(
 # -- statements --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("document", list(FIELDS))
+@pytest.mark.parametrize("document", list(FIELDS), ids=list(FIELDS.values()))
 async def test_a_few_statements_whatever_the_rows(
     document: str, db: Any, sign_in: Any, sql_counter: Any
 ) -> None:
@@ -755,3 +768,69 @@ async def test_a_few_statements_whatever_the_rows(
     # then a handful of statements: the session, the level's access and population, and
     # the report's own few
     assert sql.count <= 10, str(sql)
+
+
+# -- printed tables ----------------------------------------------------------------------------
+
+SPAN = adm.Span(InstitutionDetails(name="Колледж"), FIRST, LAST)
+ACCESS_ALL = ReportAccess(
+    of=ReportOf(),
+    level=ReportLevel.INSTITUTION,
+    institution_id=1,
+    group_ids=(),
+    person_id=None,
+    period=None,
+    date_from=FIRST,
+    date_to=LAST,
+    suppress_below=None,
+)
+MOVED = adm.MovementFigures(4, 1, 0, 0, 1, 1, 0, 0, 3)
+#: One row of each report's data, built by hand: what the file writers will print.
+DATA: dict[ReportName, Any] = {
+    ReportName.CLASS_OCCUPANCY: adm.ClassOccupancyData(
+        SPAN, 8, 3, [adm.RoomOccupancy(1, "Х-101", 30, 24, 3, 12.5)]
+    ),
+    ReportName.STUDENT_MOVEMENT: adm.StudentMovementData(
+        SPAN, [adm.GroupMovement(1, "ФИКС-1", MOVED)], MOVED, False
+    ),
+    ReportName.TEACHER_HOURS: adm.TeacherHoursData(
+        SPAN, [adm.TeacherHoursRow(1, "Фиксов П.И.", 1, "ФИКС-1", 1, "Матем.", 60, 7, 53)], 60, 7
+    ),
+    ReportName.USER_ACTIVITY: adm.UserActivityData(
+        SPAN, [adm.AccountActivity(1, "fx-staff", "Фиксов", ["teacher"], 2, 2, None)], 2, 2
+    ),
+    ReportName.JOURNAL_FILLING: adm.JournalFillingData(
+        SPAN,
+        [
+            adm.JournalFillingRow(
+                1, "ФИКС-1", 1, "Матем.", 1, "Фиксов П.И.", 4, 1, 2, 5, 5, 1.0, LAST, 0
+            )
+        ],
+    ),
+    ReportName.HR_LIST: adm.HrListData(
+        SPAN,
+        [adm.HrRow(1, "Фиксов Пётр Ильич", [], None, None, "f@example.ru", None)],
+        contacts_shown=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DATA), ids=str)
+def test_each_table_prints_its_row_under_its_headers_in_both_languages(
+    name: ReportName,
+) -> None:
+    # given a report's data of one row
+    spec = REPORTS[name]
+    # when it is printed in Russian and in English
+    ru, en = (spec.table(DATA[name], ACCESS_ALL, lang) for lang in ("ru", "en"))
+    # then each row and the totals have a cell per column, the institution heads the form,
+    # and the headers are in the language asked (Cyrillic in Russian only)
+    for table in (ru, en):
+        assert table.institution == SPAN.institution
+        assert [len(row) for row in table.rows] == [len(table.columns)]
+        assert table.totals is None or len(table.totals) == len(table.columns)
+    assert [c.key for c in ru.columns] == [c.key for c in en.columns]
+    cyrillic = re.compile("[а-яА-ЯёЁ]")
+    assert all(cyrillic.search(c.title) for c in ru.columns)
+    assert not any(cyrillic.search(c.title) for c in en.columns)
+    assert (ru.title, en.title) == (spec.title_ru, spec.title_en)
