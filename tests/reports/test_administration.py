@@ -721,20 +721,20 @@ async def test_region_authority_gets_suppressed_movement_and_no_staff_list(
     data = await report(authority, MOVEMENT, world.at_department)
     # then every count of 1–4 students is null, zeros and the totals of 6 stay
     assert data["suppressed"] is True
-    hidden = {
-        "atStart": None,
-        "enrolled": None,
-        "transferredIn": 0,
-        "returned": 0,
-        "transferredOut": None,
-        "academicLeave": None,
-        "expelled": 0,
-        "graduated": 0,
-        "atEnd": None,
-    }
-    assert data["groups"][0] == {"group": "ФИКС-1", "figures": hidden}
-    assert (data["totals"]["atStart"], data["totals"]["atEnd"]) == (6, 6)
-    assert data["totals"]["enrolled"] is None  # 2
+
+    # (every nonzero count of a group is below 5, and the totals balance, so one small
+    # total — 2 enrolled — would give back the others: every nonzero total is null too)
+    def nulls(**zeros: int) -> dict[str, Any]:
+        return {k: (0 if k in zeros else None) for k in _figures(0, 0)}
+
+    assert data["groups"] == [
+        {"group": "ФИКС-1", "figures": nulls(transferredIn=0, returned=0, expelled=0, graduated=0)},
+        {
+            "group": "ФИКС-2",
+            "figures": nulls(returned=0, transferredOut=0, academicLeave=0, graduated=0),
+        },
+    ]
+    assert data["totals"] == nulls(returned=0, graduated=0)
     # and the hours show figures without the teachers' names (it reads no employee card)
     hours = await report(authority, HOURS, world.at_department)
     assert sorted((r["teacher"], r["given"]) for r in hours["rows"]) == [
@@ -834,3 +834,29 @@ def test_each_table_prints_its_row_under_its_headers_in_both_languages(
     assert all(cyrillic.search(c.title) for c in ru.columns)
     assert not any(cyrillic.search(c.title) for c in en.columns)
     assert (ru.title, en.title) == (spec.title_ru, spec.title_en)
+
+
+def _counts(start: int, end: int, **moved: int) -> dict[str, int]:
+    return {"at_start": start, **dict.fromkeys(adm.MOVEMENT_KEYS[1:-1], 0), **moved, "at_end": end}
+
+
+def _sum(*rows: dict[str, int]) -> dict[str, int]:
+    return {k: sum(r[k] for r in rows) for k in rows[0]}
+
+
+def test_a_small_movement_count_is_not_given_back_by_its_row_or_its_column() -> None:
+    # given a viewer with small cells suppressed (below 5) and two groups: A with one
+    # expulsion (40 → 39), B with six (30 → 24)
+    a, b = _counts(40, 39, expelled=1), _counts(30, 24, expelled=6)
+    access = dataclasses.replace(ACCESS_ALL, suppress_below=5)
+    # when the figures are suppressed
+    rows, totals = adm.suppress_movement({1: a, 2: b}, _sum(a, b), access)
+    # then A's 1 is null, and so are A's 40 and 39 (40 − 39 would give it back); B stands;
+    # no total is small (70, 7, 63), yet each minus B's count gives A's back (7 − 6 = 1):
+    # every nonzero total is null
+    assert rows[1] == {k: (None if v else 0) for k, v in a.items()}
+    assert rows[2] == b
+    assert totals == {k: (None if v else 0) for k, v in _sum(a, b).items()}
+    # and with no small count, every figure stands
+    c, d = _counts(40, 46, enrolled=6), _counts(30, 37, enrolled=7)
+    assert adm.suppress_movement({1: c, 2: d}, _sum(c, d), access) == ({1: c, 2: d}, _sum(c, d))

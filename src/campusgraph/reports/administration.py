@@ -285,7 +285,7 @@ class StudentMovementData:
     suppressed: bool
 
 
-_MOVEMENT_KEYS = (
+MOVEMENT_KEYS = (
     "at_start",
     "enrolled",
     "transferred_in",
@@ -348,7 +348,7 @@ async def build_student_movement(ctx: Context, access: ReportAccess) -> StudentM
             )
             .group_by(mo.kind, item.from_group_id, item.to_group_id)
         )
-        figures: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_MOVEMENT_KEYS, 0))
+        figures: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MOVEMENT_KEYS, 0))
         for g, (s, e) in counted.items():
             figures[g]["at_start"], figures[g]["at_end"] = s, e
         in_scope = {access.of.group_id} if access.of.group_id is not None else None
@@ -367,30 +367,60 @@ async def build_student_movement(ctx: Context, access: ReportAccess) -> StudentM
                 )
             ).all()
         )
-    totals = dict.fromkeys(_MOVEMENT_KEYS, 0)
+    totals = dict.fromkeys(MOVEMENT_KEYS, 0)
     for values in figures.values():
-        for key in _MOVEMENT_KEYS:
+        for key in MOVEMENT_KEYS:
             totals[key] += values[key]
 
-    def shown(values: dict[str, int]) -> MovementFigures:
-        return MovementFigures(
-            **{k: None if access.suppressed(v) else v for k, v in values.items()}
-        )
-
+    kept = {g: v for g, v in figures.items() if any(v.values())}
+    shown_rows, shown_totals = suppress_movement(kept, totals, access)
     rows = sorted(
         (
-            GroupMovement(group_id=g, group=names.get(g, "?"), figures=shown(v))
-            for g, v in figures.items()
-            if any(v.values())
+            GroupMovement(
+                group_id=g, group=names.get(g, "?"), figures=MovementFigures(**shown_rows[g])
+            )
+            for g in kept
         ),
         key=_group_key,
     )
     return StudentMovementData(
         span=span,
         rows=rows,
-        totals=shown(totals),
+        totals=MovementFigures(**shown_totals),
         suppressed=access.suppress_below is not None,
     )
+
+
+Cells = dict[str, int | None]
+
+
+def suppress_movement(
+    rows: dict[int, dict[str, int]], totals: dict[str, int], access: ReportAccess
+) -> tuple[dict[int, Cells], Cells]:
+    """Small cells null, and whatever would give them back. A row balances (at the end =
+    at the start + the ins − the outs), so one hidden count of a row is its others'
+    arithmetic: a row with a hidden count hides every count but its zeros. A total minus
+    the shown counts of its column is the sum of the hidden ones: the total is hidden when
+    one count of the column is hidden, or their sum is itself small. The totals balance
+    too, so one hidden total hides every total but the zeros. Without suppression for the
+    viewer everything is shown."""
+    if access.suppress_below is None:
+        return {g: dict(v) for g, v in rows.items()}, dict(totals)
+
+    def balanced(values: dict[str, int]) -> Cells:
+        if not any(access.suppressed(v) for v in values.values()):
+            return dict(values)
+        return {k: v if v == 0 else None for k, v in values.items()}
+
+    shown = {g: balanced(v) for g, v in rows.items()}
+    out_totals: Cells = dict(totals)
+    for key, total in totals.items():
+        hidden = [rows[g][key] for g in rows if shown[g][key] is None]
+        if access.suppressed(total) or len(hidden) == 1 or access.suppressed(sum(hidden)):
+            out_totals[key] = None
+    if any(v is None for v in out_totals.values()):
+        out_totals = {k: 0 if totals[k] == 0 else None for k in totals}
+    return shown, out_totals
 
 
 def _group_key(row: GroupMovement) -> tuple[str, int]:
@@ -425,9 +455,9 @@ def student_movement_table(
         institution=data.span.institution,
         subtitle=[_dates_line(data.span, lang)],
         columns=[Column("group", _t(lang, "Группа", "Group"))]
-        + [Column(k, _t(lang, *titles[k]), CellKind.INTEGER) for k in _MOVEMENT_KEYS],
-        rows=[[r.group, *(getattr(r.figures, k) for k in _MOVEMENT_KEYS)] for r in data.rows],
-        totals=[_t(lang, "Итого", "Total"), *(getattr(data.totals, k) for k in _MOVEMENT_KEYS)],
+        + [Column(k, _t(lang, *titles[k]), CellKind.INTEGER) for k in MOVEMENT_KEYS],
+        rows=[[r.group, *(getattr(r.figures, k) for k in MOVEMENT_KEYS)] for r in data.rows],
+        totals=[_t(lang, "Итого", "Total"), *(getattr(data.totals, k) for k in MOVEMENT_KEYS)],
         footer=footer,
         landscape=True,
     )
