@@ -742,12 +742,12 @@ async def test_region_authority_gets_suppressed_movement_and_no_staff_list(
         (None, 3),
         (None, 7),
     ]
-    # and the journal filling shows ФИКС-1's 5 students (not below 5), hides ФИКС-2's 3
+    # and the journal filling shows ФИКС-1's 5 students (not below 5) and their marks, hides
+    # ФИКС-2's 3 and theirs
     filling = await report(authority, FILLING, world.at_department)
-    assert [(r["group"], r["students"], r["marksPerStudent"]) for r in filling["rows"]] == [
-        ("ФИКС-1", 5, 1.0),
-        ("ФИКС-2", None, None),
-    ]
+    assert [
+        (r["group"], r["marks"], r["students"], r["marksPerStudent"]) for r in filling["rows"]
+    ] == [("ФИКС-1", 5, 5, 1.0), ("ФИКС-2", None, None, None)]
     # when it asks for the staff list or the user activity, then FORBIDDEN
     await refused(authority, HR, world.of(institution=institution))
     await refused(authority, ACTIVITY, world.of(institution=institution))

@@ -781,7 +781,8 @@ class JournalFillingRow:
     lessons: int
     without_topic: int
     without_homework: int
-    marks: int
+    #: None where suppressed (as ``students``): marks are counted over those students.
+    marks: int | None
     #: None where suppressed (a group of fewer students than the minimum, for a viewer who
     #: may not read them).
     students: int | None
@@ -879,7 +880,7 @@ async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFi
                 lessons=n,
                 without_topic=no_topic,
                 without_homework=no_homework,
-                marks=given,
+                marks=None if hidden else given,
                 students=None if hidden else count,
                 marks_per_student=None if hidden or count == 0 else round(given / count, 2),
                 last_entry=when,

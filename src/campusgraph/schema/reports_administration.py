@@ -271,7 +271,9 @@ class JournalFillingRow:
     lessons: int = strawberry.field(description="Lessons in the dates.")
     without_topic: int = strawberry.field(description="Of those, lessons with no topic.")
     without_homework: int = strawberry.field(description="Of those, lessons with no homework.")
-    marks: int = strawberry.field(description="Marks given at those lessons.")
+    marks: int | None = strawberry.field(
+        description="Marks given at those lessons; null where suppressed (as `students`)."
+    )
     students: int | None = strawberry.field(
         description="Students in the group at some day of the dates; null where suppressed."
     )
