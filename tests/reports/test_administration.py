@@ -470,6 +470,9 @@ async def test_class_occupancy_counts_distinct_slots_against_working_days(
     # Feb, after the dates) = 8; available = 8 days × 3 bells = 24 slots per room.
     assert (data["workingDays"], data["slotsPerDay"]) == (8, 3)
     assert data["span"] == {"dateFrom": "2030-02-04", "dateTo": "2030-02-15"}
+    # (asked with a last day only, it covers the academic year holding that day up to it)
+    year = await report(admin, OCCUPANCY, {"dateTo": LAST.isoformat()})
+    assert year["span"] == {"dateFrom": "2029-09-01", "dateTo": "2030-02-15"}
     # Х-101: (4 Feb, 1), (4 Feb, 2), (5 Feb, 1) — two lessons share the last — = 3 of 24
     # = 12.5 %; the lesson of 20 February lies after the dates. Х-102: (6 Feb, 3) = 1/24
     # = 4.17 → 4.2 %.

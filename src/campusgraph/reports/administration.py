@@ -10,7 +10,7 @@ name through the ``employee`` read filter, an employee's contacts through
 Conventions shared by the builders:
 
 - Dates are inclusive. Without a period or dates a report covers the current academic
-  year up to today (``_span``).
+  year up to today; with only a last day, its academic year up to it (``_span``).
 - Academic hours: a lesson lasts as many academic hours as its bell slot holds 45-minute
   hours (a 90-minute pair of a college is 2, a school lesson of 40–45 minutes is 1); a slot
   with no bell row counts 1.
@@ -54,14 +54,20 @@ class Span:
 
 
 async def _span(ctx: Context, session: AsyncSession, access: ReportAccess) -> Span:
-    """The institution's details and the report's dates (one statement): without dates,
-    the current academic year up to today."""
+    """The institution's details and the report's dates (one statement). Without a last
+    day: today (or the first day, if that is later); without a first day: the start of the
+    academic year holding the last day, else the 1st of January of its year."""
     i, ay = m.Institution, m.AcademicYear
     today = ctx.settings.current_date()
+    date_to = access.date_to or (
+        max(today, access.date_from) if access.date_from is not None else today
+    )
     year_start = (
         select(func.min(ay.starts_on))
         .where(
-            ay.institution_id == access.institution_id, ay.starts_on <= today, ay.ends_on >= today
+            ay.institution_id == access.institution_id,
+            ay.starts_on <= date_to,
+            ay.ends_on >= date_to,
         )
         .scalar_subquery()
     )
@@ -72,14 +78,11 @@ async def _span(ctx: Context, session: AsyncSession, access: ReportAccess) -> Sp
             )
         )
     ).one()
-    date_to = access.date_to or (
-        max(today, access.date_from) if access.date_from is not None else today
-    )
     date_from = access.date_from or row[6] or date_to.replace(month=1, day=1)
     details = InstitutionDetails(
         name=row[0], short_name=row[1], address=row[2], phone=row[3], email=row[4], website=row[5]
     )
-    return Span(institution=details, date_from=min(date_from, date_to), date_to=date_to)
+    return Span(institution=details, date_from=date_from, date_to=date_to)
 
 
 def _short(surname: str | None, name: str | None, patronymic: str | None) -> str | None:
