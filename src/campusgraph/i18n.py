@@ -60,6 +60,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Дата начала позже даты окончания.",
         "The start date is after the end date.",
     ),
+    "report_span_too_long": (
+        "Отчёт строится не более чем за {days} дней: сократите период.",
+        "A report covers at most {days} days: shorten the dates.",
+    ),
     "report_level_not_offered": (
         "Отчёт «{report}» не строится на уровне «{level}»; возможные уровни: {levels}.",
         "Report «{report}» is not offered at level «{level}»; it is offered at: {levels}.",

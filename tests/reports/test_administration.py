@@ -473,6 +473,11 @@ async def test_class_occupancy_counts_distinct_slots_against_working_days(
     # (asked with a last day only, it covers the academic year holding that day up to it)
     year = await report(admin, OCCUPANCY, {"dateTo": LAST.isoformat()})
     assert year["span"] == {"dateFrom": "2029-09-01", "dateTo": "2030-02-15"}
+    # (and a span of more than three years is refused, not walked day by day)
+    payload = await admin.query(OCCUPANCY, {"of": {"dateFrom": "0001-01-01"}})
+    assert payload["data"] == {"classOccupancy": None}
+    assert [e["extensions"]["code"] for e in payload["errors"]] == ["VALIDATION"]
+    assert "1098" in payload["errors"][0]["message"]
     # Х-101: (4 Feb, 1), (4 Feb, 2), (5 Feb, 1) — two lessons share the last — = 3 of 24
     # = 12.5 %; the lesson of 20 February lies after the dates. Х-102: (6 Feb, 3) = 1/24
     # = 4.17 → 4.2 %.

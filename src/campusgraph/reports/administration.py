@@ -32,6 +32,7 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import MovementKind
 from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.access import ReportAccess
+from campusgraph.reports.of import BadReportOf
 from campusgraph.reports.registry import ReportName, ReportSpec, report
 from campusgraph.reports.table import CellKind, Column, InstitutionDetails, ReportTable
 from campusgraph.resolvers.journal_rules import is_working_day
@@ -39,6 +40,9 @@ from campusgraph.resolvers.journal_rules import is_working_day
 #: Audit actions that change nothing (reads of personal data, signing in and out).
 NOT_CHANGES = ("read", "login", "logout", "lockout")
 ACADEMIC_HOUR_MINUTES = 45
+#: The longest span a report covers: three years. Occupancy walks the calendar day by day
+#: and public holidays are computed per year, so an arbitrary span is refused, not run.
+MAX_SPAN_DAYS = 3 * 366
 
 
 # -- shared ----------------------------------------------------------------------------------
@@ -79,6 +83,8 @@ async def _span(ctx: Context, session: AsyncSession, access: ReportAccess) -> Sp
         )
     ).one()
     date_from = access.date_from or row[6] or date_to.replace(month=1, day=1)
+    if (date_to - date_from).days >= MAX_SPAN_DAYS:
+        raise BadReportOf("report_span_too_long", days=MAX_SPAN_DAYS)
     details = InstitutionDetails(
         name=row[0], short_name=row[1], address=row[2], phone=row[3], email=row[4], website=row[5]
     )
