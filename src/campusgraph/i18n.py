@@ -78,6 +78,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Таблица получилась бы больше {limit} строк: сузьте фильтр или уберите измерение.",
         "The table would have more than {limit} rows: narrow the filter or drop a dimension.",
     ),
+    "report_span_too_long": (
+        "Отчёт строится не более чем за {days} дней: сократите период.",
+        "A report covers at most {days} days: shorten the dates.",
+    ),
     "report_level_not_offered": (
         "Отчёт «{report}» не строится на уровне «{level}»; возможные уровни: {levels}.",
         "Report «{report}» is not offered at level «{level}»; it is offered at: {levels}.",

@@ -278,6 +278,12 @@ def argument_value(name: str, arg: GraphQLArgument, pool: Pool) -> str | None:
         arg.type.of_type if isinstance(arg.type, GraphQLNonNull) else arg.type, GraphQLList
     )
     value: Any = None
+    if isinstance(named, GraphQLInputObjectType):
+        # a required input (a report's ``of: ReportOfInput!``): its required fields, bound
+        # as a variable (an object literal is no JSON)
+        if pool.binding is None:
+            return None
+        return pool.value(required_input(arg.type, pool, {}, (name,)), arg.type)
     if isinstance(named, GraphQLScalarType):
         if named.name == "ID":
             if is_list:

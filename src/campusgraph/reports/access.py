@@ -106,6 +106,9 @@ def _population(access: ReportAccess, personal: str) -> Any:
     if personal == "employee":
         e = m.Employee
         return select(e.id).where(e.institution_id == access.institution_id)
+    if personal == "account":
+        ua = m.UserAccount
+        return select(ua.id).where(ua.institution_id == access.institution_id)
     raise ValueError(f"no population for report rows of {personal!r}")
 
 
@@ -217,7 +220,7 @@ async def _first_unreadable(
 ) -> int | None:
     """The first row of the population the viewer may not read, by the same SQL filter
     every list uses; None when he may read them all."""
-    model: Any = m.Student if obj == "student" else m.Employee
+    model: Any = {"student": m.Student, "employee": m.Employee, "account": m.UserAccount}[obj]
     readable = ctx.authorizer.where(obj, "read")
     stmt = (
         select(model.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 # One line per report module, each declaring its reports with ``registry.report``:
 from campusgraph.reports import (
+    administration,  # noqa: F401
     analytics,  # noqa: F401  (registers the download kind)
     marks,  # noqa: F401
 )

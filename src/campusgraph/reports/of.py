@@ -12,9 +12,11 @@ from campusgraph.policies.vocabulary import ReportLevel
 class BadReportOf(ValueError):
     """The ids and dates asked make no level or no date range; ``key`` names the message."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
+        #: Values the message names (``{days}`` …).
+        self.values = values
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -158,6 +158,14 @@ LIST_SIZES: dict[str, int] = {
     "MarkSummaryRow.cells": 40,
     "AttestationSheet.rows": 40,
     "AttestationSheet.totals": 6,
+    # the administration's reports (reports/administration.py)
+    "ClassOccupancy.rooms": 100,
+    "StudentMovement.groups": 200,
+    "TeacherHours.rows": 1000,
+    "UserActivity.accounts": 2000,
+    "JournalFilling.rows": 1000,
+    "HrList.employees": 300,
+    "HrRow.positions": 5,
     # mutation payloads
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,

@@ -105,12 +105,16 @@ async def decide_access(
     try:
         return await authorize(ctx, of, action=action, personal=spec.personal)
     except BadReportOf as exc:
-        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang)) from None
+        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.values)) from None
     except ReportNotFound:
         raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
 
 
 async def run_report(info: GraphQLInfo, name: ReportNameEnum, of: ReportOfInput) -> Any:
     """The typed data of report ``name``, access decided first."""
-    access = await access_for(info, name, report_of(of, info.context.language))
-    return await REPORTS[name].build(info.context, access)
+    lang = info.context.language
+    access = await access_for(info, name, report_of(of, lang))
+    try:
+        return await REPORTS[name].build(info.context, access)
+    except BadReportOf as exc:  # what only the builder can tell (a default span too long)
+        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.values)) from None

@@ -39,6 +39,7 @@ from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.report_files import ReportFileQueries
+from campusgraph.schema.reports_administration import AdministrationReportQueries
 from campusgraph.schema.reports_marks import MarksReportQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
@@ -204,6 +205,7 @@ class Query(
     MarksReportQueries,
     AnalyticsQuery,
     ReportFileQueries,
+    AdministrationReportQueries,
 ):
     pass
 
