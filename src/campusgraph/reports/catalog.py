@@ -4,3 +4,4 @@ the download route and the command import this, never a report module one by one
 from __future__ import annotations
 
 # One line per report module, each declaring its reports with ``registry.report``:
+from campusgraph.reports import curator  # noqa: F401

@@ -37,6 +37,7 @@ from campusgraph.schema.movement import MovementMutations, MovementOrder, Moveme
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
+from campusgraph.schema.reports_curator import CuratorReportQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
     AcademicYear,
@@ -198,6 +199,7 @@ class Query(
     JournalRulesQuery,
     ApplicantQueries,
     ExchangeQueries,
+    CuratorReportQueries,
 ):
     pass
 
