@@ -26,6 +26,20 @@ from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
 
+#: What :func:`authorize` asks the engine, its object computed from the level (``policy
+#: lint`` reads this): the level's object and the population's rows, read. (``export``
+#: pairs join when the file downloads call it with ``action="export"``.)
+EXERCISES = (
+    ("report.institution", "read"),
+    ("report", "read"),
+    ("report.subject", "read"),
+    ("report.teacher", "read"),
+    ("report.student", "read"),
+    ("student", "read"),
+    ("employee", "read"),
+)
+
+
 class ReportNotFound(LookupError):
     """A row the report was asked of does not exist for the viewer (NOT_FOUND)."""
 
