@@ -651,7 +651,8 @@ async def test_study_certificate_gives_the_card_the_group_and_final_marks(
     curator = await sign_in(ALTAI, "curator")
     async with unscoped(db.factory) as s:
         group = await s.get(m.StudyGroup, f.group)
-        assert group is not None and group.speciality_id is not None
+        assert group is not None
+        assert group.speciality_id is not None
         speciality = await s.get(m.Speciality, group.speciality_id)
         assert speciality is not None
     # when he asks for A's certificate

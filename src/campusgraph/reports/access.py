@@ -25,7 +25,6 @@ from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import REPORT_OBJECTS, ReportLevel
 from campusgraph.reports.of import ReportOf
 
-
 #: What :func:`authorize` asks the engine, its object computed from the level (``policy
 #: lint`` reads this): the level's object and the population's rows, read. (``export``
 #: pairs join when the file downloads call it with ``action="export"``.)

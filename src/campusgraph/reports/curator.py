@@ -533,7 +533,7 @@ async def _names(session: AsyncSession, model: Any, ids: Iterable[int]) -> dict[
     if not wanted:
         return {}
     rows = await session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
-    return {pk: name for pk, name in rows.all()}
+    return dict(rows.all())
 
 
 async def _person_name(session: AsyncSession, employee_id: int) -> str | None:

@@ -3,7 +3,8 @@
 Every query goes through :func:`~campusgraph.schema.reports.run_report`: the level's report
 object decides who may ask, the report's students decide the rest (see
 :mod:`campusgraph.reports.access`). The builders in :mod:`campusgraph.reports.curator`
-return plain dataclasses whose attributes are these types' fields.
+return plain dataclasses whose attributes are these types' fields (Strawberry reads them by
+attribute), so the typed data is declared once for the query and once for the files.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from typing import cast
 
 import strawberry
 
-from campusgraph.reports import curator as c
+from campusgraph.db.enums import AbsenceReason, FinalMarkKind
+from campusgraph.reports.curator import RiskReason
 from campusgraph.reports.registry import ReportName as Name
+from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import GraphQLInfo, signed_in
-from campusgraph.schema.enums import AbsenceReason, FinalMarkKind
 from campusgraph.schema.reports import ReportOfInput, run_report
 
-RiskReason = strawberry.enum(
-    c.RiskReason,
+strawberry.enum(
+    RiskReason,
     description="Why a student is at risk: an average below 3, a failing mark, or absent "
     "from at least a quarter of the discipline's lessons.",
 )
