@@ -34,16 +34,24 @@ class ReportOfInput:
     institution: strawberry.ID | None = strawberry.field(
         default=None, description="For a region viewer: which institution."
     )
-    department: strawberry.ID | None = None
-    group: strawberry.ID | None = None
+    department: strawberry.ID | None = strawberry.field(
+        default=None, description="A Department: each of its groups."
+    )
+    group: strawberry.ID | None = strawberry.field(default=None, description="A Group.")
     discipline: strawberry.ID | None = strawberry.field(
         default=None, description="With `group`: that group's discipline."
     )
     teacher: strawberry.ID | None = strawberry.field(default=None, description="An Employee.")
-    student: strawberry.ID | None = None
-    period: strawberry.ID | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    student: strawberry.ID | None = strawberry.field(default=None, description="A Student.")
+    period: strawberry.ID | None = strawberry.field(
+        default=None, description="A Period: its first to its last day."
+    )
+    date_from: dt.date | None = strawberry.field(
+        default=None, description="First day (inclusive), instead of a period."
+    )
+    date_to: dt.date | None = strawberry.field(
+        default=None, description="Last day (inclusive), instead of a period."
+    )
 
 
 def report_of(value: ReportOfInput, lang: str) -> ReportOf:

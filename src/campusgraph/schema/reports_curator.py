@@ -10,7 +10,7 @@ attribute), so the typed data is declared once for the query and once for the fi
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 
@@ -283,6 +283,12 @@ class StudyCertificate:
     )
 
 
+Of = Annotated[
+    ReportOfInput,
+    strawberry.argument(description="What the report is asked of: the level and the dates."),
+]
+
+
 def _of(kind: str) -> str:
     return f" Asked of {kind}; FORBIDDEN where the ruleset does not give that level."
 
@@ -295,7 +301,7 @@ class CuratorReportQueries:
         f"dates ({_CURATORS}). " + _HOURS + _of("a `group`"),
     )
     async def attendance_summary_sheet(
-        self, info: GraphQLInfo, of: ReportOfInput
+        self, info: GraphQLInfo, of: Of
     ) -> AttendanceSummarySheet | None:
         data = await run_report(info, Name.ATTENDANCE_SUMMARY_SHEET, of)
         return cast(AttendanceSummarySheet, data)
@@ -305,9 +311,7 @@ class CuratorReportQueries:
         description="Предварительный отчёт куратора за учебный период: students at risk per "
         f"discipline mid-period ({_CURATORS})." + _of("a `group`"),
     )
-    async def curator_preliminary(
-        self, info: GraphQLInfo, of: ReportOfInput
-    ) -> CuratorPreliminary | None:
+    async def curator_preliminary(self, info: GraphQLInfo, of: Of) -> CuratorPreliminary | None:
         return cast(CuratorPreliminary, await run_report(info, Name.CURATOR_PRELIMINARY, of))
 
     @strawberry.field(
@@ -315,7 +319,7 @@ class CuratorReportQueries:
         description="Отчёт куратора за учебный период: per student the results and absences, "
         f"the group's achievement and quality ({_CURATORS})." + _of("a `group`"),
     )
-    async def curator_period(self, info: GraphQLInfo, of: ReportOfInput) -> CuratorPeriod | None:
+    async def curator_period(self, info: GraphQLInfo, of: Of) -> CuratorPeriod | None:
         return cast(CuratorPeriod, await run_report(info, Name.CURATOR_PERIOD, of))
 
     @strawberry.field(
@@ -324,7 +328,7 @@ class CuratorReportQueries:
         "altai-college-2016 п. 4.3; tomsk-technikum-2023 п. 4.8.4): one student's marks and "
         "absences; a parent gets only his own child's." + _of("a `student`"),
     )
-    async def parent_letter(self, info: GraphQLInfo, of: ReportOfInput) -> ParentLetter | None:
+    async def parent_letter(self, info: GraphQLInfo, of: Of) -> ParentLetter | None:
         return cast(ParentLetter, await run_report(info, Name.PARENT_LETTER, of))
 
     @strawberry.field(
@@ -334,7 +338,7 @@ class CuratorReportQueries:
         "given, marks, achievement and quality per group × discipline."
         + _of("a `teacher` (all he taught) or a `group` with a `discipline`"),
     )
-    async def teacher_report(self, info: GraphQLInfo, of: ReportOfInput) -> TeacherReport | None:
+    async def teacher_report(self, info: GraphQLInfo, of: Of) -> TeacherReport | None:
         return cast(TeacherReport, await run_report(info, Name.TEACHER_REPORT, of))
 
     @strawberry.field(
@@ -342,7 +346,5 @@ class CuratorReportQueries:
         description="Справка об обучении (tomsk-technikum-2023 п. 4.4.9): the student's "
         "group, speciality, dates of study and final marks." + _of("a `student`"),
     )
-    async def study_certificate(
-        self, info: GraphQLInfo, of: ReportOfInput
-    ) -> StudyCertificate | None:
+    async def study_certificate(self, info: GraphQLInfo, of: Of) -> StudyCertificate | None:
         return cast(StudyCertificate, await run_report(info, Name.STUDY_CERTIFICATE, of))
