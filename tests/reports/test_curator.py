@@ -629,15 +629,16 @@ async def test_teacher_report_counts_lessons_planned_and_given_and_achievement(
             "qualityPercent": 33.3,
         }
     ]
-    # when the deputy asks for our own teacher's report over the same week
-    got = await report(deputy, TEACHER, {"teacher": gid("Employee", f.teacher2), **WEEK})
-    # then one row, D2: planned Tue 17 + Thu 19 = 2; given L2 only = 1 lesson, 2 h;
+    # when the deputy asks for our own teacher's report over two weeks, 16–27 Nov
+    two_weeks = {"dateFrom": MON.isoformat(), "dateTo": dt.date(2026, 11, 27).isoformat()}
+    got = await report(deputy, TEACHER, {"teacher": gid("Employee", f.teacher2), **two_weeks})
+    # then one row, D2: planned Tue 17, Thu 19, Tue 24, Thu 26 = 4; given L2 only = 1, 2 h;
     # marks A «5», C «3» = 2, average 4.0; A achieves with quality, C achieves, B has no
     # result → achieving 2 of 3 = 66.7 %, quality 1 of 3 = 33.3 %
     assert got["teacherName"] == "Тестов Тимофей Ильич"
     assert [(r["groupName"], r["disciplineName"]) for r in got["rows"]] == [(GROUP_NAME, D2_NAME)]
     row = got["rows"][0]
-    assert (row["lessonsPlanned"], row["lessonsGiven"], row["hoursGiven"]) == (2, 1, 2)
+    assert (row["lessonsPlanned"], row["lessonsGiven"], row["hoursGiven"]) == (4, 1, 2)
     assert (row["students"], row["marks"], row["average"]) == (3, 2, 4.0)
     assert (row["achieving"], row["quality"]) == (2, 1)
     assert (row["achievementPercent"], row["qualityPercent"]) == (66.7, 33.3)
