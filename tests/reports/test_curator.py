@@ -31,6 +31,11 @@ from campusgraph.db.enums import (
 )
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
+from campusgraph.policies.vocabulary import ReportLevel
+from campusgraph.reports import curator as rc
+from campusgraph.reports.access import ReportAccess
+from campusgraph.reports.of import ReportOf
+from campusgraph.reports.registry import REPORTS, ReportName
 from tests.support import DEMO_TODAY
 from tests.support.journal import institution_id
 
@@ -939,3 +944,173 @@ async def test_report_access_follows_the_ruleset(
     else:
         assert payload["data"] == {field: None}, payload
         assert [e["extensions"]["code"] for e in payload["errors"]] == ["FORBIDDEN"], payload
+
+
+# =====================================================================================
+# Printed tables (what the XLSX, CSV and PDF writers take)
+# =====================================================================================
+
+
+def _access() -> ReportAccess:
+    return ReportAccess(
+        of=ReportOf(group_id=1),
+        level=ReportLevel.GROUP,
+        institution_id=1,
+        group_ids=(),
+        person_id=None,
+        period=None,
+        date_from=MON,
+        date_to=FRI,
+        suppress_below=None,
+    )
+
+
+def _by_reason(*counts: tuple[int, int]) -> list[rc.AbsencesByReason]:
+    return [rc.AbsencesByReason(r, n, h) for r, (n, h) in zip(rc.REASONS, counts, strict=True)]
+
+
+INSTITUTION = rc.InstitutionInfo("Колледж", "К", "Барнаул", None, None, None, None, None)
+ROW = rc.AttendanceSummaryRow("S1", B, 4, 8, 2, 4, 0, _by_reason((0, 0), (1, 2), (0, 0), (1, 2)))
+SAMPLES: dict[ReportName, Any] = {
+    ReportName.ATTENDANCE_SUMMARY_SHEET: rc.AttendanceSummarySheet(
+        "G", GROUP_NAME, MON, FRI, [ROW], dataclasses.replace(ROW, student_id="", student_name="")
+    ),
+    ReportName.CURATOR_PRELIMINARY: rc.CuratorPreliminary(
+        "G",
+        GROUP_NAME,
+        MON,
+        FRI,
+        3,
+        1,
+        3.0,
+        0.25,
+        [rc.StudentAtRisk("S1", B, "D1", D1_NAME, 2, 2.5, 1, 3, 1, [rc.RiskReason.LOW_AVERAGE])],
+    ),
+    ReportName.CURATOR_PERIOD: rc.CuratorPeriod(
+        "G",
+        GROUP_NAME,
+        "1 семестр",
+        MON,
+        FRI,
+        [
+            rc.CuratorStudentRow(
+                "S1",
+                A,
+                [rc.DisciplineResult("D1", D1_NAME, ["5"], 2, 4.5, 0)],
+                4.5,
+                0,
+                0,
+                0,
+                True,
+                True,
+                True,
+            )
+        ],
+        rc.CuratorGroupTotals(1, 1, 1, 0, 100.0, 100.0, 4.5, 0, 0),
+    ),
+    ReportName.PARENT_LETTER: rc.ParentLetter(
+        INSTITUTION,
+        "S1",
+        C,
+        GROUP_NAME,
+        "Куратов К. К.",
+        MON,
+        FRI,
+        [rc.LetterDiscipline("D1", D1_NAME, [rc.LetterMark(MON, "2")], 2.0, 2)],
+        2.0,
+        2,
+        4,
+        0,
+        _by_reason((1, 2), (0, 0), (1, 2), (0, 0)),
+    ),
+    ReportName.TEACHER_REPORT: rc.TeacherReport(
+        None,
+        None,
+        MON,
+        FRI,
+        [
+            rc.TeacherReportRow(
+                "G", GROUP_NAME, "D1", D1_NAME, 2, 3, 6, None, 3, 5, 3.2, 1, 1, 33.3, 33.3
+            )
+        ],
+        5,
+    ),
+    ReportName.STUDY_CERTIFICATE: rc.StudyCertificate(
+        INSTITUTION,
+        "S1",
+        A,
+        dt.date(2010, 3, 1),
+        GROUP_NAME,
+        "09.02.07 Информационные системы",
+        None,
+        "17-к",
+        dt.date(2026, 8, 25),
+        dt.date(2026, 9, 1),
+        None,
+        DEMO_TODAY,
+        [
+            rc.CertificateMark(
+                "D1", D1_NAME, "1 семестр", FinalMarkKind.SEMESTER, "pass", SEMESTER_END
+            )
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SAMPLES), ids=str)
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_every_curator_report_prints_as_a_table_in_the_language_asked(
+    name: ReportName, lang: str
+) -> None:
+    # given a report's typed data
+    spec = REPORTS[name]
+    # when it is laid out as the printed table
+    table = spec.table(SAMPLES[name], _access(), lang)
+    # then it carries the report's title and headers in the language asked, and every row
+    # (and the totals) has one cell per column
+    assert table.title == spec.title(lang)
+    titles = " ".join(c.title for c in table.columns)
+    cyrillic = any("а" <= ch.lower() <= "я" for ch in titles.replace(D1_NAME, ""))
+    assert cyrillic is (lang == "ru"), titles
+    assert table.rows, table
+    for row in [*table.rows, *([table.totals] if table.totals is not None else [])]:
+        assert len(row) == len(table.columns), (row, table.columns)
+
+
+def test_the_attendance_sheet_prints_each_reason_and_the_totals() -> None:
+    # given the sheet of B alone: 4 lessons (8 h), unexcused 1 and no reason 1 (2 h each)
+    data = SAMPLES[ReportName.ATTENDANCE_SUMMARY_SHEET]
+    # when printed in Russian
+    table = rc.table_attendance_summary(data, _access(), "ru")
+    # then one column per reason in the enum's order, then the totals, hours and lateness
+    assert [c.title for c in table.columns] == [
+        "№",
+        "Обучающийся",
+        "Занятий",
+        "Часов",
+        "Пропуски: уважительная",
+        "Пропуски: неуважительная",
+        "Пропуски: по болезни",
+        "Пропуски: причина не указана",
+        "Всего пропусков",
+        "Пропущено часов",
+        "Опозданий",
+    ]
+    assert [list(r) for r in table.rows] == [[1, B, 4, 8, 0, 1, 0, 1, 2, 4, 0]]
+    assert table.totals is not None
+    assert list(table.totals) == [None, "Итого", 4, 8, 0, 1, 0, 1, 2, 4, 0]
+    assert table.subtitle[0] == f"Группа: {GROUP_NAME}"
+    assert table.landscape
+
+
+def test_the_certificate_and_the_letter_carry_the_institutions_details() -> None:
+    # given the letter and the certificate
+    for name in (ReportName.PARENT_LETTER, ReportName.STUDY_CERTIFICATE):
+        # when printed
+        table = REPORTS[name].table(SAMPLES[name], _access(), "ru")
+        # then the institution heads the page
+        assert table.institution is not None
+        assert table.institution.name == "Колледж"
+    # and the certificate prints a pass as «зачёт» and the kind in words
+    cert = rc.table_study_certificate(SAMPLES[ReportName.STUDY_CERTIFICATE], _access(), "ru")
+    assert list(cert.rows[0]) == [1, D1_NAME, "1 семестр", "семестровая", "зачёт", SEMESTER_END]
