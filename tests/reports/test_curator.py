@@ -1114,3 +1114,21 @@ def test_the_certificate_and_the_letter_carry_the_institutions_details() -> None
     # and the certificate prints a pass as «зачёт» and the kind in words
     cert = rc.table_study_certificate(SAMPLES[ReportName.STUDY_CERTIFICATE], _access(), "ru")
     assert list(cert.rows[0]) == [1, D1_NAME, "1 семестр", "семестровая", "зачёт", SEMESTER_END]
+
+
+@pytest.mark.parametrize("document", [ATTENDANCE, PRELIMINARY, PERIOD])
+async def test_the_region_authority_gets_no_personal_rows(
+    shared_db: Any, shared_sign_in: Any, document: str
+) -> None:
+    # given the region's authority, whose `report` read reaches every group of the region
+    # (base: aggregates only), and a group of Altai's college
+    key = (shared_db.name, ALTAI)
+    if key not in _DEMOS:
+        _DEMOS[key] = await _demo(shared_db, ALTAI)
+    authority = await shared_sign_in("demo-region", "authority")
+    # when he asks for a report listing the group's students by name
+    payload = await authority.query(document, {"of": _of(_DEMOS[key], "group")})
+    # then it is refused: he may read none of them (personal reports need every row)
+    field = FIELDS[document]
+    assert payload["data"] == {field: None}, payload
+    assert [e["extensions"]["code"] for e in payload["errors"]] == ["FORBIDDEN"], payload
