@@ -1199,7 +1199,12 @@ async def build_teacher_report(ctx: Context, access: ReportAccess) -> TeacherRep
         entries = list((await session.execute(entry_stmt)).scalars().all())
         calendar = await load_calendar(session, first, last)
         terms = await study_terms(session, {e.group_id for e in entries})
-        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        # Only the days some entry is valid on: the dates asked may span centuries.
+        span_from, span_to = first, first - dt.timedelta(days=1)
+        if entries:
+            span_from = max(first, min(e.valid_from for e in entries))
+            span_to = min(last, max(e.valid_to for e in entries))
+        days = [span_from + dt.timedelta(days=n) for n in range((span_to - span_from).days + 1)]
         planned: dict[tuple[int, int], int] = defaultdict(int)
         for held in held_on(days, entries, calendar, terms):
             planned[(held.entry.group_id, held.entry.discipline_id)] += 1
