@@ -458,6 +458,12 @@ async def test_attendance_summary_sheet_counts_absences_by_reason_and_hours(
         1,
     )
     assert reasons(t["byReason"]) == [(x, 1, 2) for x in order]
+    # when he asks without dates
+    whole = await report(curator, ATTENDANCE, {"group": gid("Group", f.group)})
+    # then the sheet runs from the academic year's first day to today, and holds the same
+    # lessons (the group has none outside that week)
+    assert (whole["dateFrom"], whole["dateTo"]) == ("2026-09-01", DEMO_TODAY.isoformat())
+    assert whole["totals"] == t
 
 
 async def test_curator_preliminary_lists_students_at_risk_per_discipline(
