@@ -655,6 +655,64 @@ async def test_teacher_report_counts_lessons_planned_and_given_and_achievement(
     assert (row["achievementPercent"], row["qualityPercent"]) == (66.7, 33.3)
 
 
+async def test_teacher_report_counts_only_the_marks_of_his_own_lessons(
+    db: Any, sign_in: Any
+) -> None:
+    # given our group, where the demo teacher also gave one D2 lesson (L5, Thu 19 slot 2,
+    # standing in for our teacher) and marked A «2» there
+    f = await build_fixture(db)
+    async with unscoped(db.factory) as s:
+        lesson = await _add(
+            s,
+            m.Lesson(
+                institution_id=f.institution,
+                group_id=f.group,
+                discipline_id=f.d2,
+                teacher_id=f.teacher,
+                date=THU,
+                slot=2,
+            ),
+        )
+        work = await _add(
+            s,
+            m.Work(
+                institution_id=f.institution,
+                lesson_id=lesson,
+                group_id=f.group,
+                discipline_id=f.d2,
+                date=THU,
+                kind=WorkKind.CLASSWORK,
+            ),
+        )
+        s.add(
+            m.Mark(
+                institution_id=f.institution,
+                work_id=work,
+                lesson_id=lesson,
+                student_id=f.students[0],
+                group_id=f.group,
+                discipline_id=f.d2,
+                date=THU,
+                value="2",
+            )
+        )
+        await s.commit()
+    deputy = await sign_in(ALTAI, "deputy_director")
+    # when the deputy asks for our teacher's report of the week
+    mine = await report(deputy, TEACHER, {"teacher": gid("Employee", f.teacher2), **WEEK})
+    # then his D2 row holds his lesson L2 and its marks only: «5», «3» → 2 marks, 4.0
+    [row] = mine["rows"]
+    assert (row["lessonsGiven"], row["marks"], row["average"]) == (1, 2, 4.0)
+    # and the demo teacher's report has a D2 row of L5 alone: not planned for him, given
+    # once, A's «2» → 1 mark, 2.0
+    his = await report(deputy, TEACHER, {"teacher": gid("Employee", f.teacher), **WEEK})
+    ours = [r for r in his["rows"] if r["groupName"] == GROUP_NAME]
+    assert [
+        (r["disciplineName"], r["lessonsPlanned"], r["lessonsGiven"], r["marks"], r["average"])
+        for r in ours
+    ] == [(D1_NAME, 2, 3, 5, 3.2), (D2_NAME, 0, 1, 1, 2.0)]
+
+
 async def test_study_certificate_gives_the_card_the_group_and_final_marks(
     db: Any, sign_in: Any
 ) -> None:
