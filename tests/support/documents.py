@@ -302,6 +302,14 @@ def argument_value(name: str, arg: GraphQLArgument, pool: Pool) -> str | None:
             value = True
     elif isinstance(named, GraphQLEnumType):
         return next(iter(named.values))
+    elif isinstance(named, GraphQLInputObjectType) and not is_list:
+        # An input argument (a report's ``of: ReportOfInput!``): its required fields, and a
+        # group where it takes one, so a report runs at the level most of them offer.
+        filled = required_input(arg.type, pool, {}, (name,))
+        group = pool.first("Group")
+        if "group" in named.fields and group is not None:
+            filled.setdefault("group", group)
+        return pool.value(filled, arg.type)
     if value is None:
         return None
     return _literal(value)

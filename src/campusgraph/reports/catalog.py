@@ -7,5 +7,6 @@ from __future__ import annotations
 from campusgraph.reports import (
     administration,  # noqa: F401
     analytics,  # noqa: F401  (registers the download kind)
+    curator,  # noqa: F401
     marks,  # noqa: F401
 )

@@ -166,6 +166,17 @@ LIST_SIZES: dict[str, int] = {
     "JournalFilling.rows": 1000,
     "HrList.employees": 300,
     "HrRow.positions": 5,
+    # curators', parents' and teachers' reports (schema/reports_curator.py)
+    "AttendanceSummarySheet.rows": 40,
+    "AttendanceSummaryRow.byReason": 4,
+    "CuratorPreliminary.atRisk": 400,
+    "CuratorPeriod.students": 40,
+    "CuratorStudentRow.results": 30,
+    "ParentLetter.disciplines": 30,
+    "ParentLetter.byReason": 4,
+    "LetterDiscipline.marks": 60,
+    "TeacherReport.rows": 60,
+    "StudyCertificate.finalMarks": 200,
     # mutation payloads
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,

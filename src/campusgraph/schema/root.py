@@ -40,6 +40,7 @@ from campusgraph.schema.people_mutations import PeopleMutations
 from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.report_files import ReportFileQueries
 from campusgraph.schema.reports_administration import AdministrationReportQueries
+from campusgraph.schema.reports_curator import CuratorReportQueries
 from campusgraph.schema.reports_marks import MarksReportQueries
 from campusgraph.schema.rulesets import RulesetMutations, RulesetQueries
 from campusgraph.schema.structure import (
@@ -206,6 +207,7 @@ class Query(
     AnalyticsQuery,
     ReportFileQueries,
     AdministrationReportQueries,
+    CuratorReportQueries,
 ):
     pass
 
