@@ -1125,7 +1125,6 @@ async def test_every_aggregate_suppresses_a_small_cell_for_the_authority(
     )
 
 
-@pytest.mark.xfail(strict=True, reason="reports land at merge")
 def test_every_report_name_is_registered() -> None:
     assert REPORTS, "reports.catalog registers no report"
     missing = sorted(set(ReportName) - set(REPORTS))

@@ -553,6 +553,42 @@ async def test_the_file_is_the_query_table_where_reports_may_be_exported(
         await build(await _context(shared_app, shared_db, authority), payload, "ru")
 
 
+ANALYTICS_FILE = """
+query AnalyticsFile($measures: [AnalyticsMeasure!]!, $by: [AnalyticsDimension!]!,
+                    $format: ReportFormat!) {
+  analyticsFile(measures: $measures, by: $by, format: $format) { url filename contentType }
+}
+"""
+
+
+async def test_the_file_link_answers_the_table_and_refuses_who_exports_no_reports(
+    shared_sign_in: Any, deputy: Any
+) -> None:
+    # given the deputy director (aggregates, exports the college's reports)
+    asked = {"measures": ["AVERAGE_MARK"], "by": ["GROUP"]}
+    # when he asks for the table and for its link as CSV, and fetches the link
+    data = await deputy.data(ANALYTICS, asked)
+    link = (await deputy.data(ANALYTICS_FILE, {**asked, "format": "CSV"}))["analyticsFile"]
+    response = await deputy.http.get(link["url"])
+    # then the file holds the table's groups and averages (decimal commas, `;`)
+    assert response.status_code == 200
+    assert link["filename"].endswith(".csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    body = {
+        cells[0]: float(cells[1].replace(",", "."))
+        for cells in (line.split(";") for line in lines[1:])
+        if cells[0] and cells[1]
+    }
+    want = {r["keys"][0]["label"]: round(r["values"][0], 2) for r in data["analytics"]["rows"]}
+    assert want
+    assert body == want
+    # and the authority, which aggregates but exports no reports, gets no link
+    authority = await shared_sign_in("demo-region", "authority")
+    refused = await authority.query(ANALYTICS_FILE, {**asked, "format": "CSV"})
+    assert refused["data"]["analyticsFile"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
 # -- the analyst's script ----------------------------------------------------------------------
 
 

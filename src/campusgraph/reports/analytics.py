@@ -823,7 +823,17 @@ async def build_file(ctx: Context, payload: Mapping[str, Any], lang: str) -> Rep
     return table(await run(ctx, from_payload(payload), export=True), lang)
 
 
-downloads.register_kind("analytics", build_file)
+async def check_file(ctx: Context, payload: Mapping[str, Any]) -> None:
+    """At the link's issue: the request valid and the lines it needs present, so a
+    refusal is said then (FORBIDDEN, VALIDATION), not by a dead link."""
+    request = from_payload(payload)
+    request.check()
+    for family in request.families():
+        await _require_some_line(ctx, FAMILY_OBJECT[family], "aggregate")
+    await _require_some_line(ctx, "report", "export")
+
+
+downloads.register_kind("analytics", build_file, check=check_file)
 
 __all__ = [
     "AnalyticsFilter",

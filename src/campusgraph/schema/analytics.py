@@ -19,6 +19,7 @@ from campusgraph.reports import analytics as a
 from campusgraph.schema import enums as _enums  # noqa: F401  (FundingSource as a GraphQL enum)
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
 from campusgraph.schema.errors import ApiError, ErrorCode
+from campusgraph.schema.report_files import ReportFile, ReportFormat, file_field_answer
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -251,3 +252,33 @@ class AnalyticsQuery:
         except a.AnalyticsInvalid as exc:
             raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.kwargs)) from None
         return table_of(result, lang)
+
+    @strawberry.field(
+        permission_classes=signed_in,
+        description="A link to the `analytics` table asked the same way, as XLSX or CSV. "
+        "Counted are the rows you may `aggregate` whose group's reports you may `export` "
+        "(`report export`); FORBIDDEN with no such line. Decided again and audited when "
+        "downloaded.",
+    )
+    async def analytics_file(
+        self,
+        info: GraphQLInfo,
+        measures: Annotated[
+            list[a.Measure], strawberry.argument(description="What to count, in order.")
+        ],
+        by: Annotated[
+            list[a.Dimension],
+            strawberry.argument(description="What the rows are split by (none: one row)."),
+        ],
+        format: Annotated[ReportFormat, strawberry.argument(description="XLSX or CSV.")],
+        filter: Annotated[
+            AnalyticsFilter | None,
+            strawberry.argument(description="Which rows count; none: all you may aggregate."),
+        ] = None,
+    ) -> ReportFile | None:
+        lang = info.context.language
+        request = request_of(measures, by, filter, lang)
+        try:
+            return await file_field_answer(info, "analytics", a.analytics_payload(request), format)
+        except a.AnalyticsInvalid as exc:
+            raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.kwargs)) from None

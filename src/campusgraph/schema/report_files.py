@@ -65,7 +65,7 @@ async def file_field_answer(
     except (ReportNotFound, JournalNotFound):
         raise ApiError(ErrorCode.NOT_FOUND, message("not_found", lang)) from None
     except BadReportOf as exc:
-        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang)) from None
+        raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.values)) from None
     return ReportFile(
         url=issued.url,
         filename=issued.filename,
