@@ -46,8 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_one_level": (
         "Отчёт строится на одном уровне: укажите не больше одного из student, group, "
         "teacher, department.",
-        "A report is asked at one level: give at most one of student, group, teacher, "
-        "department.",
+        "A report is asked at one level: give at most one of student, group, teacher, department.",
     ),
     "report_discipline_needs_group": (
         "Дисциплина указывается вместе с группой.",
