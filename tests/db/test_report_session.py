@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +21,9 @@ from sqlalchemy.exc import OperationalError
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
-from campusgraph.db.engine import create_reader_engine, session_factory
+from campusgraph.db.engine import create_engine, create_reader_engine, session_factory
 from campusgraph.db.tenancy import ReadOnlySession, TenantScopeMissing, unscoped
+from campusgraph.deadline import DEADLINE
 from campusgraph.policies.engine import PolicyRegistry
 from campusgraph.policies.facts import Viewer
 from campusgraph.settings import get_settings
@@ -184,3 +187,38 @@ async def test_a_report_session_is_confined_and_read_only(db: Any) -> None:
     finally:
         if reader_engine is not None:
             await reader_engine.dispose()
+
+
+#: Hundreds of millions of steps: minutes of work if nothing stops it.
+LONG = text(
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 300000000) "
+    "SELECT count(*) FROM c"
+)
+
+
+@pytest.mark.backends("sqlite")
+async def test_the_request_deadline_interrupts_a_report_statement_on_its_worker(
+    tmp_path: Path,
+) -> None:
+    # given a reader connection (its statements on a worker thread)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'reader.db'}"
+    writer = create_engine(url)
+    async with writer.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    reader = create_reader_engine(url)
+    assert reader is not None
+    try:
+        async with reader.connect() as conn:
+            # when a long statement runs for a request whose deadline passes meanwhile
+            token = DEADLINE.set(time.monotonic() + 0.3)
+            try:
+                with pytest.raises(OperationalError, match="interrupted"):
+                    await conn.execute(LONG)
+            finally:
+                DEADLINE.reset(token)
+            # then it was interrupted, and the connection serves the next request
+            await conn.rollback()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+    finally:
+        await reader.dispose()
+        await writer.dispose()
