@@ -26,7 +26,10 @@ from campusgraph.db.tenancy import ReadOnlySession, TenantScopeMissing, unscoped
 from campusgraph.deadline import DEADLINE
 from campusgraph.policies.engine import PolicyRegistry
 from campusgraph.policies.facts import Viewer
-from campusgraph.settings import get_settings
+from campusgraph.reports.access import authorize
+from campusgraph.reports.of import ReportOf
+from campusgraph.resolvers.auth import authenticate
+from campusgraph.settings import Settings, get_settings
 from tests.support import DEMO_TODAY
 
 REGION = "query { regionReport { slug groups students averageMark absences } }"
@@ -112,6 +115,43 @@ async def test_a_report_runs_its_statements_off_the_event_loop(
     assert loop_thread not in threads
     # … while the request's other statements (the session lookup) ran on the loop's
     assert loop_thread in statements.threads_of("auth_session")
+
+
+@pytest.mark.backends("sqlite")
+async def test_the_report_frame_decides_access_off_the_event_loop(
+    statements: Statements, db: Any, app: Any, sign_in: Any
+) -> None:
+    """The frame (``reports.access.authorize``) every report of issue 13 goes through: its
+    lookups of the level's rows run on the reader too."""
+    # given a deputy director's context as the app builds it, and a group of his college
+    deputy = await sign_in(ALTAI, "deputy_director")
+    state = app.app.state
+    signed = await authenticate(state.factory, deputy.token, today=DEMO_TODAY)
+    ctx = Context(
+        settings=Settings(database_url=db.url, today=DEMO_TODAY),
+        factory=state.factory,
+        reader=state.reader,
+        registry=state.registry,
+        viewer=signed.viewer,
+        ruleset_slug=signed.ruleset,
+    )
+    altai = await _institution(db, ALTAI)
+    async with unscoped(db.factory) as session:
+        group = await session.scalar(
+            select(m.StudyGroup.id).where(m.StudyGroup.institution_id == altai).limit(1)
+        )
+        period = await session.scalar(
+            select(m.Period.id).where(m.Period.institution_id == altai).limit(1)
+        )
+    loop_thread = threading.get_ident()
+    statements.clear()
+    # when the frame decides a group report over a period
+    access = await authorize(ctx, ReportOf(group_id=group, period_id=period))
+    # then it allowed it, and read the group and the period off the loop
+    assert access.institution_id == altai
+    threads = statements.threads_of("FROM study_group") | statements.threads_of("FROM period")
+    assert threads, statements.seen
+    assert loop_thread not in threads
 
 
 def _context(db: Any, institution_id: int, reader: Any) -> Context:
