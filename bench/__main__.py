@@ -6,10 +6,11 @@ scenarios, print one table, write ``bench/results/<date>.json``.
     python -m bench --scenarios 1,3,4    # some scenarios only
     python -m bench --quick --scenarios hostile   # by name: journal, screens, throughput,
                                          # authorization, scale, writes, startup, hostile
-    python -m bench --pg                 # scenarios 1–5 and 7 on PostgreSQL instead of SQLite
+    python -m bench --pg                 # scenarios 1–5, 7, 9, 10 on PostgreSQL instead of SQLite
+    python -m bench --quick --scenarios reports --reports regionReport,compliance
     python -m bench --institutions 3 --students 200
 
-Scenario 6 (scale) always runs on PostgreSQL; the bench starts its own server from
+Scenario 6 (scale) always runs on PostgreSQL, scenario 9 (reports) on both; the bench starts its own server from
 Debian's binaries, as the test suite does. Run it from the repository root.
 """
 
@@ -54,6 +55,12 @@ from bench.datasets import (
 )
 from bench.scenarios.hostile import scenario_hostile
 from bench.scenarios.journal import scenario_authorization, scenario_journal, scenario_scale
+from bench.scenarios.reports import (
+    DEFAULT_REPORTS,
+    REPORT_LOADS,
+    scenario_analytics,
+    scenario_reports,
+)
 from bench.scenarios.screens import scenario_screens
 from bench.scenarios.startup import scenario_startup
 from bench.scenarios.throughput import scenario_throughput
@@ -72,6 +79,8 @@ SCENARIOS: dict[int, tuple[str, Scenario]] = {
     6: ("scale 1 vs N institutions", scenario_scale),
     7: ("start-up and memory", scenario_startup),
     8: ("hostile neighbours", scenario_hostile),
+    9: ("setMark while a report runs", scenario_reports),
+    10: ("analytics vs plain SQL", scenario_analytics),
 }
 #: Names ``--scenarios`` accepts besides the numbers.
 NAMES = {
@@ -83,17 +92,24 @@ NAMES = {
     "scale": 6,
     "startup": 7,
     "hostile": 8,
+    "reports": 9,
+    "analytics": 10,
 }
 #: The hostile scenario last: it runs a server of its own, and its guesses leave nothing
 #: for the others to trip over (their counts are cleared), but it is the loudest.
-RUN_ORDER = (1, 2, 3, 4, 6, 5, 7, 8)
+RUN_ORDER = (1, 2, 3, 4, 6, 10, 5, 9, 7, 8)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small regions, few samples")
-    parser.add_argument("--scenarios", help="comma-separated numbers 1–8 or names (default: all)")
-    parser.add_argument("--pg", action="store_true", help="scenarios 1–5, 7 on PostgreSQL")
+    parser.add_argument("--scenarios", help="comma-separated numbers 1–10 or names (default: all)")
+    parser.add_argument("--pg", action="store_true", help="scenarios 1–5, 7, 9, 10 on PostgreSQL")
+    parser.add_argument(
+        "--reports",
+        default=",".join(DEFAULT_REPORTS),
+        help=f"reports scenario 9 runs beside setMark (of: {', '.join(REPORT_LOADS)})",
+    )
     parser.add_argument("--institutions", type=int, help="region size (default 50; quick 3)")
     parser.add_argument("--students", type=int, help="per institution (default 1000; quick 200)")
     parser.add_argument(
@@ -125,6 +141,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         if not set(wanted) <= set(SCENARIOS):
             parser.error(f"scenarios are numbered 1 to {len(SCENARIOS)}")
     args.selected = list(wanted)
+    args.reports = tuple(x.strip() for x in args.reports.split(",") if x.strip())
     return args
 
 
@@ -164,14 +181,16 @@ async def run(args: argparse.Namespace) -> int:
     results: list[Result] = []
     datasets: dict[str, Dataset] = {}
     try:
-        if args.pg or 6 in selected:
+        # Scenario 9 compares the backends: it needs the PostgreSQL region too.
+        with_pg = 6 in selected or 9 in selected
+        if args.pg or with_pg:
             postgres = start_postgres(say)
             if postgres is None and args.pg:
                 say("[red]--pg needs PostgreSQL[/]")
                 return 2
         pg: dict[int, Dataset] = {}
         if postgres is not None:
-            if args.pg or (6 in selected and plan.institutions > 1):
+            if args.pg or (with_pg and plan.institutions > 1):
                 pg[plan.institutions] = await postgres_dataset(
                     postgres, plan.institutions, plan.students, say
                 )
@@ -204,6 +223,7 @@ async def run(args: argparse.Namespace) -> int:
             loadgen=loadgen,
             postgres=postgres,
             pg_datasets=pg,
+            reports=args.reports,
         )
         for number in selected:
             title, scenario = SCENARIOS[number]

@@ -29,6 +29,8 @@ class Context:
     postgres: Any = None
     pg_datasets: dict[int, Dataset] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    #: Names of ``scenarios.reports.REPORT_LOADS`` scenario 9 runs beside setMark.
+    reports: tuple[str, ...] = ("regionReport", "compliance")
     #: Set by the journal scenario: (VmRSS, VmHWM) of the worker right after it.
     memory_after_journal: tuple[float, float] | None = None
 

@@ -29,7 +29,12 @@ from strawberry.types import ExecutionResult
 
 from campusgraph import penalties, trusted_documents
 from campusgraph.context import Context
-from campusgraph.db.engine import create_engine, refresh_statistics, session_factory
+from campusgraph.db.engine import (
+    create_engine,
+    create_reader_engine,
+    refresh_statistics,
+    session_factory,
+)
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
 from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message
@@ -81,6 +86,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return Context(
             settings=self.settings,
             factory=self.state.factory,
+            reader=getattr(self.state, "reader", None),
             registry=self.state.registry,
             viewer=signed.viewer,
             ruleset_slug=signed.ruleset,
@@ -198,6 +204,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await refresh_statistics(engine)
         app.state.engine = engine
         app.state.factory = session_factory(engine)
+        # Reports read off the loop on SQLite (Context.report_session); None: the factory.
+        reader = create_reader_engine(settings.database_url)
+        app.state.reader = session_factory(reader) if reader is not None else None
         registry = PolicyRegistry(search_dirs(settings.ruleset_dirs()))
         for slug in registry.available():
             try:
@@ -216,6 +225,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
+            if reader is not None:
+                await reader.dispose()
             await engine.dispose()
 
     async def healthz(request: Request) -> Response:

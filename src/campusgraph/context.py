@@ -49,6 +49,8 @@ class Context:
     #: sessions commits, inside that transaction (``schema/idempotency.py`` marks the key's
     #: claim applied there, or refuses the commit when a retry took the claim over).
     write_guard: Callable[[Session], None] | None = None
+    #: Sessions of heavy reads (``report_session``); ``None``: the ordinary ``factory``.
+    reader: async_sessionmaker[AsyncSession] | None = None
 
     def session(self, *, write: bool = False) -> AsyncSession:
         """A new session confined to the viewer's institutions."""
@@ -57,6 +59,17 @@ class Context:
         if write and self.write_guard is not None:
             event.listen(session.sync_session, "before_commit", self.write_guard)
         return session
+
+    def report_session(self) -> AsyncSession:
+        """A read-only session confined to the viewer's institutions, for reports and other
+        long reads: ``async with ctx.report_session() as session:`` where a builder would
+        write ``ctx.session()``. On an SQLite file its statements run on a worker thread
+        (``db/sqlite_reader.py``), so a region report no longer holds the event loop while
+        marks are being written; on PostgreSQL it is an ordinary session on the same pool
+        (asyncpg never blocks the loop). The tenant criteria are added exactly as for
+        ``session()`` (``db/tenancy.py``); a write in it is refused (``ReadOnlySession``)."""
+        assert self.viewer is not None, "no viewer: the operation should have been refused"
+        return scoped(self.reader or self.factory, self.viewer.institution_ids, read_only=True)
 
     @cached_property
     def facts(self) -> Facts:

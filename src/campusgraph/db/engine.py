@@ -19,6 +19,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from campusgraph.db import tenancy
 from campusgraph.db.outage import DatabaseUnavailable
 from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
+from campusgraph.db.sqlite_reader import READER_BUSY_TIMEOUT_MS, READER_THREADS, reader_creator
 from campusgraph.db.tenancy import SINGLE_READ_OPTION, WRITE_OPTION
 
 
@@ -75,6 +76,47 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     engine = create_async_engine(url, **kwargs)
     _survive_restarts(engine)
+    return engine
+
+
+def create_reader_engine(url: str) -> AsyncEngine | None:
+    """The engine of ``Context.report_session`` on an SQLite file: read-only connections
+    whose statements run on worker threads (``sqlite_reader``), so a long report does not
+    hold the event loop. ``None`` elsewhere: on PostgreSQL asyncpg never blocks the loop,
+    and the ordinary engine serves reports too (an in-memory SQLite has no second
+    connection to the same data)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return None
+    uri = str(parsed.query.get("uri", "")).lower() in ("true", "1")
+    engine = create_async_engine(
+        url,
+        async_creator=reader_creator(database, uri=uri),
+        pool_size=READER_THREADS,
+        max_overflow=2 * READER_THREADS,
+        pool_use_lifo=True,
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _reader_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        # WAL is the file's mode (the writer engine set it); asking again is a no-op, and
+        # it is what lets this reader run beside the writer.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={READER_BUSY_TIMEOUT_MS}")
+        # A report session cannot write, whatever a report's code does.
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _reader_begin(conn: Any) -> None:
+        # One snapshot for all of a report's statements.
+        conn.exec_driver_sql("BEGIN")
+
     return engine
 
 

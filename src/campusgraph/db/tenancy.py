@@ -30,18 +30,33 @@ WRITE_OPTION = "campusgraph_write"
 #: Execution option for a connection that runs one SELECT and nothing else (the session
 #: lookup): SQLite needs no BEGIN for it, a statement is its own snapshot.
 SINGLE_READ_OPTION = "campusgraph_single_read"
+#: ``session.info`` key of a report session (``Context.report_session``): it may only read.
+READ_ONLY_KEY = "read_only"
 
 
 class TenantScopeMissing(RuntimeError):
     """A tenant-owned table was queried from a session that has no institution scope."""
 
 
+class ReadOnlySession(RuntimeError):
+    """A report session (read-only) was asked to change rows."""
+
+
 def scoped(
-    factory: async_sessionmaker[AsyncSession], institutions: tuple[int, ...], *, write: bool = False
+    factory: async_sessionmaker[AsyncSession],
+    institutions: tuple[int, ...],
+    *,
+    write: bool = False,
+    read_only: bool = False,
 ) -> AsyncSession:
-    """A session confined to ``institutions``; ``write`` for sessions that will change rows."""
+    """A session confined to ``institutions``; ``write`` for sessions that will change rows,
+    ``read_only`` for sessions that must not (reports: refused here on both backends, and
+    on SQLite their connections are ``query_only`` too)."""
     options = {WRITE_OPTION: True} if write else {}
-    return factory(info={SCOPE_KEY: institutions}, execution_options=options)
+    info: dict[str, Any] = {SCOPE_KEY: institutions}
+    if read_only:
+        info[READ_ONLY_KEY] = True
+    return factory(info=info, execution_options=options)
 
 
 def unscoped(factory: async_sessionmaker[AsyncSession], *, write: bool = False) -> AsyncSession:
@@ -84,6 +99,10 @@ _CONFINED: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDict
 
 
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_ONLY_KEY) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        raise ReadOnlySession("a report session only reads")
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load or state.is_relationship_load:
@@ -145,4 +164,10 @@ class TenantSession(Session):
     """The sync session class behind every AsyncSession of the service."""
 
 
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY_KEY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlySession("a report session only reads")
+
+
 event.listen(TenantSession, "do_orm_execute", _add_tenant_criteria)
+event.listen(TenantSession, "before_flush", _refuse_flush)

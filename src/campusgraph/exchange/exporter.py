@@ -238,7 +238,12 @@ async def export_list(
     personal_where: Any = None,
     viewer: Viewer | None = None,
     source: str = "graphql",
+    audit: AsyncSession | None = None,
 ) -> Exported:
+    """The list read through ``session`` and its export recorded in ``audit`` (committed),
+    or in ``session`` when there is none: the API reads through a report session (off the
+    event loop on SQLite, read-only) and records in a short write session afterwards, so
+    the write lock is not held while the rows are read."""
     spec = SPECS[kind]
     values: list[Values]
     if kind is ListKind.STUDENTS:
@@ -251,8 +256,9 @@ async def export_list(
         values = await _disciplines(session, rows_where)
     personal = bool(spec.personal_keys) and not isinstance(personal_where, False_)
     content = render(spec, values, fmt)
+    recorder = audit if audit is not None else session
     await record(
-        session,
+        recorder,
         viewer=viewer,
         action="export",
         object_type=spec.obj,
@@ -266,6 +272,6 @@ async def export_list(
             "source": source,
         },
     )
-    await session.commit()
+    await recorder.commit()
     filename = f"{spec.stem}-{institution_slug}-{today.isoformat()}.{fmt.value}"
     return Exported(filename, content, fmt, len(values), personal)

@@ -125,7 +125,7 @@ async def authorize(
     obj = REPORT_OBJECTS[level]
     group_ids: tuple[int, ...] = ()
     person_id: int | None = None
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         institution_id: int
         if level is ReportLevel.INSTITUTION:
             named = of.institution_id or viewer.institution_id

@@ -264,7 +264,7 @@ async def load_compliance(
     today = ctx.settings.current_date()
     lang = ctx.language
 
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         period = (
             await session.execute(
                 select(m.Period).where(m.Period.id == period_id, auth.where("period", "read"))

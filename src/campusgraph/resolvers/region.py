@@ -61,7 +61,7 @@ async def region_summary(ctx: Context) -> list[InstitutionSummary]:
             absences.scalar_subquery(),
         ).order_by(inst.name),
     )
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         rows = (await session.execute(stmt)).all()
     return [
         InstitutionSummary(

@@ -253,7 +253,8 @@ class ExchangeQueries:
             # … and a region ruleset that did grant it still has no one institution's list.
             raise ApiError(ErrorCode.VALIDATION, message("list_needs_institution", ctx.language))
         personal = f"{obj}.personal"
-        async with ctx.session(write=True) as session:
+        # Rows read off the loop (a report session), the export recorded after them.
+        async with ctx.report_session() as session, ctx.session(write=True) as audit:
             slug = (
                 await session.execute(
                     select(m.Institution.slug).where(m.Institution.id == viewer.institution_id)
@@ -261,6 +262,7 @@ class ExchangeQueries:
             ).scalar_one()
             exported = await export_list(
                 session,
+                audit=audit,
                 kind=kind,
                 fmt=format,
                 institution_id=viewer.institution_id,
