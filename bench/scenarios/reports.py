@@ -7,7 +7,7 @@
    report ≤ 2× idle. The note gives the writes per 10 s both ways (the issue's figure: one
    region report cut them from ~1,500 to 16 on SQLite, when reports ran on the loop).
    Which reports: ``REPORT_LOADS`` by name, chosen with ``--reports`` (default
-   ``regionReport,compliance``); a new report is one entry there.
+   ``regionReport,compliance,analytics``; also ``achievementQuality``); a new report is one entry there.
 10. The analytics constructor (issue 13), against plain SQL computing the same table:
    a. the analyst's query — average mark by group × discipline, the benchmark college's
       first semester — as ``deputy_director``; target ≤ 3× its floor;
@@ -74,14 +74,31 @@ query Compliance($period: ID!) {
 }
 """
 
-#: ``--reports`` picks from these (the coordinator adds the issue's reports here).
+ACHIEVEMENT_QUALITY = """
+query AchievementQuality($period: ID!) {
+  achievementQuality(of: {period: $period}) { __typename }
+}
+"""
+REGION_ANALYTICS = """
+query RegionAnalytics {
+  analytics(measures: [AVERAGE_MARK, ABSENCES, QUALITY_PERCENT], by: [INSTITUTION, GROUP]) {
+    suppressedCells
+  }
+}
+"""
+
+#: ``--reports`` picks from these.
 REPORT_LOADS: dict[str, ReportLoad] = {
     "regionReport": ReportLoad("authority", REGION, REGION_REPORT, lambda fx: {}),
     "compliance": ReportLoad(
         DEPUTY, INSTITUTION, COMPLIANCE, lambda fx: {"period": fx.gid("period")}
     ),
+    "achievementQuality": ReportLoad(
+        DEPUTY, INSTITUTION, ACHIEVEMENT_QUALITY, lambda fx: {"period": fx.gid("period")}
+    ),
+    "analytics": ReportLoad("authority", REGION, REGION_ANALYTICS, lambda fx: {}),
 }
-DEFAULT_REPORTS = ("regionReport", "compliance")
+DEFAULT_REPORTS = ("regionReport", "compliance", "analytics")
 
 
 def window_seconds(ctx: Context) -> float:

@@ -117,6 +117,41 @@ async def test_a_report_runs_its_statements_off_the_event_loop(
     assert loop_thread in statements.threads_of("auth_session")
 
 
+GROUPS = "{ viewer { institution { groups(first: 1) { nodes { id } } } } }"
+#: One report of each report module (and the constructor), as the deputy director asks
+#: them: each aggregates with GROUP BY, which only a report's own statements do here.
+REPORT_DOCUMENTS = {
+    "groupResults": "query ($of: ReportOfInput!) { groupResults(of: $of) { __typename } }",
+    "attendanceSummarySheet": (
+        "query ($of: ReportOfInput!) { attendanceSummarySheet(of: $of) { __typename } }"
+    ),
+    "journalFilling": "query ($of: ReportOfInput!) { journalFilling(of: $of) { __typename } }",
+    "analytics": (
+        "query { analytics(measures: [AVERAGE_MARK, ABSENCES], by: [GROUP]) { suppressedCells } }"
+    ),
+}
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("name", sorted(REPORT_DOCUMENTS))
+async def test_every_report_module_aggregates_off_the_event_loop(
+    db: Any, make_client: Any, statements: Statements, name: str
+) -> None:
+    # given the app on an SQLite file and the deputy director of a college
+    loop_thread = threading.get_ident()
+    async with make_client() as anonymous:
+        deputy = await anonymous.as_(ALTAI, "deputy_director")
+        nodes = (await deputy.data(GROUPS))["viewer"]["institution"]["groups"]["nodes"]
+        statements.clear()
+        # when the report is asked of a group through the endpoint
+        answer = await deputy.data(REPORT_DOCUMENTS[name], {"of": {"group": nodes[0]["id"]}})
+    # then it answered, and its aggregating statements ran on a thread not the loop's
+    assert answer[name] is not None
+    threads = statements.threads_of("GROUP BY")
+    assert threads, f"{name}: no GROUP BY statement ran: {statements.seen[:20]}"
+    assert loop_thread not in threads
+
+
 @pytest.mark.backends("sqlite")
 async def test_the_report_frame_decides_access_off_the_event_loop(
     statements: Statements, db: Any, app: Any, sign_in: Any

@@ -173,7 +173,7 @@ async def build_class_occupancy(ctx: Context, access: ReportAccess) -> ClassOccu
     available: bell slots × working days (weekends, Russian public holidays, the
     institution's days off and transfers, as the journal's deadlines count them)."""
     inst = access.institution_id
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         b = m.BellSlot
         slots = (
@@ -325,7 +325,7 @@ async def build_student_movement(ctx: Context, access: ReportAccess) -> StudentM
     first day take effect (a membership holding the day before); at the end: after the
     orders of the last day — so the orders in the dates explain the whole difference."""
     inst = access.institution_id
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         first, last = span.date_from, span.date_to
         gm, sg = m.GroupMembership, m.StudyGroup
@@ -505,7 +505,7 @@ async def build_teacher_hours(ctx: Context, access: ReportAccess) -> TeacherHour
     inst = access.institution_id
     ta, ay, sg, ci = m.TeachingAssignment, m.AcademicYear, m.StudyGroup, m.CurriculumItem
     lesson = m.Lesson
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         slot_hours = await _slot_hours(session, inst)
         curriculum = (
@@ -683,7 +683,7 @@ async def build_user_activity(ctx: Context, access: ReportAccess) -> UserActivit
     inst = access.institution_id
     ua, p, ra = m.UserAccount, m.Person, m.RoleAssignment
     s, ev = m.AuthSession, m.AuditEvent
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         start = dt.datetime.combine(span.date_from, dt.time(), tzinfo=dt.UTC)
         end = dt.datetime.combine(span.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
@@ -817,7 +817,7 @@ async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFi
     to the report's last day."""
     inst = access.institution_id
     lesson, mark, gm = m.Lesson, m.Mark, m.GroupMembership
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         first, last = span.date_from, span.date_to
 
@@ -981,7 +981,7 @@ async def build_hr_list(ctx: Context, access: ReportAccess) -> HrListData:
     ``employee.personal`` is readable, and their positions."""
     inst = access.institution_id
     e, p, ep, pos = m.Employee, m.Person, m.EmployeePosition, m.Position
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         span = await _span(ctx, session, access)
         day = span.date_to
         personal = ctx.authorizer.where("employee.personal", "read")

@@ -724,7 +724,7 @@ async def run(ctx: Context, request: AnalyticsRequest, *, export: bool = False) 
     if export:
         await _require_some_line(ctx, "report", "export")
     limit = ctx.settings.analytics_max_rows
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         found = (await session.execute(statement(ctx, request, export=export))).all()
     if len(found) > limit:
         raise AnalyticsInvalid("analytics_too_many_rows", limit=limit)

@@ -594,7 +594,7 @@ def _by_reason(
 async def build_attendance_summary(ctx: Context, access: ReportAccess) -> AttendanceSummarySheet:
     group_id = access.of.group_id
     assert group_id is not None
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         first, last = await _dates(ctx, session, access)
         group = await session.get(m.StudyGroup, group_id)
         assert group is not None
@@ -728,7 +728,7 @@ class _GroupFigures:
 async def _group_figures(ctx: Context, access: ReportAccess, *, finals: bool) -> _GroupFigures:
     group_id = access.of.group_id
     assert group_id is not None
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         first, last = await _dates(ctx, session, access)
         group = await session.get(m.StudyGroup, group_id)
         assert group is not None
@@ -1039,7 +1039,7 @@ async def build_parent_letter(ctx: Context, access: ReportAccess) -> ParentLette
     student_id = access.of.student_id
     assert student_id is not None and ctx.viewer is not None
     mk = m.Mark
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         first, last = await _dates(ctx, session, access)
         institution = await _institution(session, access.institution_id)
         students = await _students(session, access)
@@ -1174,7 +1174,7 @@ async def build_teacher_report(ctx: Context, access: ReportAccess) -> TeacherRep
     of = access.of
     teacher_id = of.teacher_id
     le, te = m.Lesson, m.TimetableEntry
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         first, last = await _dates(ctx, session, access)
         hours = await _slot_hours(session, access.institution_id)
         given_stmt = select(le.group_id, le.discipline_id, le.slot, func.count(le.id)).where(
@@ -1374,7 +1374,7 @@ async def build_study_certificate(ctx: Context, access: ReportAccess) -> StudyCe
     assert student_id is not None and ctx.viewer is not None
     s, p, gm, g = m.Student, m.Person, m.GroupMembership, m.StudyGroup
     f, pe, d = m.FinalMark, m.Period, m.Discipline
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         institution = await _institution(session, access.institution_id)
         student, person = (
             await session.execute(

@@ -357,7 +357,7 @@ def _total(stat: MarkStat, finals: Sequence[str | None]) -> ResultTotal:
 
 
 async def build_group_results(ctx: Context, access: ReportAccess) -> GroupResults:
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         header = await _header(session, access)
         students = await _students(session, access)
         stats = await _mark_stats(session, access)
@@ -500,7 +500,7 @@ def _quality_row(
 
 
 async def build_achievement_quality(ctx: Context, access: ReportAccess) -> AchievementQuality:
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         header = await _header(session, access)
         stats = await _mark_stats(session, access)
         finals = await _finals(session, access, PERIOD_MARK_KINDS)
@@ -629,7 +629,7 @@ class StudentAverage:
 
 
 async def build_student_average(ctx: Context, access: ReportAccess) -> StudentAverage:
-    async with ctx.session() as session:
+    async with ctx.report_session() as session:
         header = await _header(session, access)
         students = await _students(session, access)
         stats = await _mark_stats(session, access)
@@ -787,7 +787,7 @@ def _sheet_builder(name: ReportName) -> Any:
 
     async def build(ctx: Context, access: ReportAccess) -> AttestationSheet:
         ta, e, p = m.TeachingAssignment, m.Employee, m.Person
-        async with ctx.session() as session:
+        async with ctx.report_session() as session:
             header = await _header(session, access)
             students = await _students(session, access)
             finals = await _finals(session, access, (kind,))
