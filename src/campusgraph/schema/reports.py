@@ -9,7 +9,8 @@ call :func:`run_report`, so no report decides access by itself.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import strawberry
 
@@ -19,7 +20,7 @@ from campusgraph.reports.access import ReportAccess, ReportNotFound, authorize
 from campusgraph.reports.of import BadReportOf, ReportOf
 from campusgraph.reports.registry import REPORTS
 from campusgraph.reports.registry import ReportName as ReportNameEnum
-from campusgraph.schema.base import GraphQLInfo, expect_id
+from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in
 from campusgraph.schema.errors import ApiError, ErrorCode
 
 ReportName = strawberry.enum(ReportNameEnum, description="A report, by name.")
@@ -118,3 +119,29 @@ async def run_report(info: GraphQLInfo, name: ReportNameEnum, of: ReportOfInput)
         return await REPORTS[name].build(info.context, access)
     except BadReportOf as exc:  # what only the builder can tell (a default span too long)
         raise ApiError(ErrorCode.VALIDATION, message(exc.key, lang, **exc.values)) from None
+
+
+#: The ``of`` argument of every report query.
+OF_DESCRIPTION = "What the report is asked of: its level (the ids given) and its dates."
+
+
+def report_query(
+    name: ReportNameEnum,
+    answer: type[Any],
+    description: str,
+    convert: Callable[[Any, str], Any] | None = None,
+) -> Any:
+    """Report ``name``'s query field, declared once: signed in, ``of: ReportOfInput!``,
+    access and data through :func:`run_report`, the builder's data (``convert``-ed with the
+    language, where its GraphQL type is not the data itself) or null with the refusal."""
+
+    async def resolve(info: GraphQLInfo, of: ReportOfInput) -> Any:
+        data = await run_report(info, name, of)
+        return data if convert is None else convert(data, info.context.language)
+
+    resolve.__annotations__ = {
+        "info": GraphQLInfo,
+        "of": Annotated[ReportOfInput, strawberry.argument(description=OF_DESCRIPTION)],
+        "return": answer | None,
+    }
+    return strawberry.field(resolver=resolve, permission_classes=signed_in, description=description)

@@ -5,14 +5,13 @@ for how each figure is computed); every one goes through
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import strawberry
 
 from campusgraph.reports import administration as adm
 from campusgraph.reports.registry import ReportName
-from campusgraph.schema.base import GraphQLInfo, signed_in, to_global_id
-from campusgraph.schema.reports import ReportOfInput, run_report
+from campusgraph.schema.base import to_global_id
+from campusgraph.schema.reports import report_query
 
 
 @strawberry.type(description="The institution and the dates a report covers.")
@@ -375,56 +374,51 @@ class HrList:
         )
 
 
-Of = Annotated[
-    ReportOfInput, strawberry.argument(description="What the report is about: level and dates.")
-]
-
-
 @strawberry.type(description="The administration's reports.")
 class AdministrationReportQueries:
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Занятость аудиторий, at the institution level; null with FORBIDDEN where "
+    class_occupancy = report_query(
+        ReportName.CLASS_OCCUPANCY,
+        ClassOccupancy,
+        "Занятость аудиторий, at the institution level; null with FORBIDDEN where "
         "your ruleset does not grant the level's report read.",
+        lambda data, _lang: ClassOccupancy.of(data),
     )
-    async def class_occupancy(self, info: GraphQLInfo, of: Of) -> ClassOccupancy | None:
-        return ClassOccupancy.of(await run_report(info, ReportName.CLASS_OCCUPANCY, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Движение контингента, at the institution, department or group level; "
+    student_movement = report_query(
+        ReportName.STUDENT_MOVEMENT,
+        StudentMovement,
+        "Движение контингента, at the institution, department or group level; "
         "small cells suppressed for a viewer who may not read those students.",
+        lambda data, _lang: StudentMovement.of(data),
     )
-    async def student_movement(self, info: GraphQLInfo, of: Of) -> StudentMovement | None:
-        return StudentMovement.of(await run_report(info, ReportName.STUDENT_MOVEMENT, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Часы по плану и выданные, at the institution, department or teacher level.",
+    teacher_hours = report_query(
+        ReportName.TEACHER_HOURS,
+        TeacherHours,
+        "Часы по плану и выданные, at the institution, department or teacher level.",
+        lambda data, _lang: TeacherHours.of(data),
     )
-    async def teacher_hours(self, info: GraphQLInfo, of: Of) -> TeacherHours | None:
-        return TeacherHours.of(await run_report(info, ReportName.TEACHER_HOURS, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Активность пользователей, at the institution level: only for a viewer "
+    user_activity = report_query(
+        ReportName.USER_ACTIVITY,
+        UserActivity,
+        "Активность пользователей, at the institution level: only for a viewer "
         "who may read every account of the institution (else FORBIDDEN).",
+        lambda data, _lang: UserActivity.of(data),
     )
-    async def user_activity(self, info: GraphQLInfo, of: Of) -> UserActivity | None:
-        return UserActivity.of(await run_report(info, ReportName.USER_ACTIVITY, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Заполнение электронного журнала, at any level but the student's.",
+    journal_filling = report_query(
+        ReportName.JOURNAL_FILLING,
+        JournalFilling,
+        "Заполнение электронного журнала, at any level but the student's.",
+        lambda data, _lang: JournalFilling.of(data),
     )
-    async def journal_filling(self, info: GraphQLInfo, of: Of) -> JournalFilling | None:
-        return JournalFilling.of(await run_report(info, ReportName.JOURNAL_FILLING, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Список сотрудников, at the institution level: only for a viewer who may "
+    hr_list = report_query(
+        ReportName.HR_LIST,
+        HrList,
+        "Список сотрудников, at the institution level: only for a viewer who may "
         "read every employee card (else FORBIDDEN); contacts where `employee.personal` is "
         "granted.",
+        lambda data, _lang: HrList.of(data),
     )
-    async def hr_list(self, info: GraphQLInfo, of: Of) -> HrList | None:
-        return HrList.of(await run_report(info, ReportName.HR_LIST, of))

@@ -10,7 +10,6 @@ attribute), so the typed data is declared once for the query and once for the fi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, cast
 
 import strawberry
 
@@ -18,8 +17,7 @@ from campusgraph.db.enums import AbsenceReason, FinalMarkKind
 from campusgraph.reports.curator import RiskReason
 from campusgraph.reports.registry import ReportName as Name
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
-from campusgraph.schema.base import GraphQLInfo, signed_in
-from campusgraph.schema.reports import ReportOfInput, run_report
+from campusgraph.schema.reports import report_query
 
 strawberry.enum(
     RiskReason,
@@ -283,68 +281,53 @@ class StudyCertificate:
     )
 
 
-Of = Annotated[
-    ReportOfInput,
-    strawberry.argument(description="What the report is asked of: the level and the dates."),
-]
-
-
 def _of(kind: str) -> str:
     return f" Asked of {kind}; FORBIDDEN where the ruleset does not give that level."
 
 
 @strawberry.type(description="The curators', parents' and teachers' reports.")
 class CuratorReportQueries:
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Сводная ведомость учёта посещаемости: per student of a group over the "
+    attendance_summary_sheet = report_query(
+        Name.ATTENDANCE_SUMMARY_SHEET,
+        AttendanceSummarySheet,
+        "Сводная ведомость учёта посещаемости: per student of a group over the "
         f"dates ({_CURATORS}). " + _HOURS + _of("a `group`"),
     )
-    async def attendance_summary_sheet(
-        self, info: GraphQLInfo, of: Of
-    ) -> AttendanceSummarySheet | None:
-        data = await run_report(info, Name.ATTENDANCE_SUMMARY_SHEET, of)
-        return cast(AttendanceSummarySheet, data)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Предварительный отчёт куратора за учебный период: students at risk per "
+    curator_preliminary = report_query(
+        Name.CURATOR_PRELIMINARY,
+        CuratorPreliminary,
+        "Предварительный отчёт куратора за учебный период: students at risk per "
         f"discipline mid-period ({_CURATORS})." + _of("a `group`"),
     )
-    async def curator_preliminary(self, info: GraphQLInfo, of: Of) -> CuratorPreliminary | None:
-        return cast(CuratorPreliminary, await run_report(info, Name.CURATOR_PRELIMINARY, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Отчёт куратора за учебный период: per student the results and absences, "
+    curator_period = report_query(
+        Name.CURATOR_PERIOD,
+        CuratorPeriod,
+        "Отчёт куратора за учебный период: per student the results and absences, "
         f"the group's achievement and quality ({_CURATORS})." + _of("a `group`"),
     )
-    async def curator_period(self, info: GraphQLInfo, of: Of) -> CuratorPeriod | None:
-        return cast(CuratorPeriod, await run_report(info, Name.CURATOR_PERIOD, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Информационное письмо для родителей (barnaul-school6-2016 п. 7.3; "
+    parent_letter = report_query(
+        Name.PARENT_LETTER,
+        ParentLetter,
+        "Информационное письмо для родителей (barnaul-school6-2016 п. 7.3; "
         "altai-college-2016 п. 4.3; tomsk-technikum-2023 п. 4.8.4): one student's marks and "
         "absences; a parent gets only his own child's." + _of("a `student`"),
     )
-    async def parent_letter(self, info: GraphQLInfo, of: Of) -> ParentLetter | None:
-        return cast(ParentLetter, await run_report(info, Name.PARENT_LETTER, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Отчёт преподавателя по дисциплине за период (altai-college-2016 п. 4.6; "
+    teacher_report = report_query(
+        Name.TEACHER_REPORT,
+        TeacherReport,
+        "Отчёт преподавателя по дисциплине за период (altai-college-2016 п. 4.6; "
         "armavir-technikum-2025 п. 4.6; barnaul-school6-2016 п. 3.10): lessons planned and "
         "given, marks, achievement and quality per group × discipline."
         + _of("a `teacher` (all he taught) or a `group` with a `discipline`"),
     )
-    async def teacher_report(self, info: GraphQLInfo, of: Of) -> TeacherReport | None:
-        return cast(TeacherReport, await run_report(info, Name.TEACHER_REPORT, of))
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Справка об обучении (tomsk-technikum-2023 п. 4.4.9): the student's "
+    study_certificate = report_query(
+        Name.STUDY_CERTIFICATE,
+        StudyCertificate,
+        "Справка об обучении (tomsk-technikum-2023 п. 4.4.9): the student's "
         "group, speciality, dates of study and final marks." + _of("a `student`"),
     )
-    async def study_certificate(self, info: GraphQLInfo, of: Of) -> StudyCertificate | None:
-        return cast(StudyCertificate, await run_report(info, Name.STUDY_CERTIFICATE, of))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
 from campusgraph.reports import marks as r
 from campusgraph.reports.registry import REPORTS, ReportName
-from campusgraph.schema.base import GraphQLInfo, signed_in, to_global_id
-from campusgraph.schema.reports import ReportOfInput, run_report
+from campusgraph.schema.base import to_global_id
+from campusgraph.schema.reports import report_query
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -405,61 +404,50 @@ class AttestationSheet:
         )
 
 
-OF = "What the report is of: a level (the ids) and a period or dates."
 REFUSAL = " Null, with FORBIDDEN at its path, where your ruleset does not grant the level."
-
-
-Of = Annotated[ReportOfInput, strawberry.argument(description=OF)]
 
 
 @strawberry.type(description="The marks reports.")
 class MarksReportQueries:
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Итоги успеваемости группы за период (a group, or a group × discipline)."
-        + REFUSAL,
+    group_results = report_query(
+        ReportName.GROUP_RESULTS,
+        GroupResults,
+        "Итоги успеваемости группы за период (a group, or a group × discipline)." + REFUSAL,
+        GroupResults.of,
     )
-    async def group_results(self, info: GraphQLInfo, of: Of) -> GroupResults | None:
-        data = await run_report(info, ReportName.GROUP_RESULTS, of)
-        return GroupResults.of(data, info.context.language)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Успеваемость и качество знаний (an institution, a department, a group, "
+    achievement_quality = report_query(
+        ReportName.ACHIEVEMENT_QUALITY,
+        AchievementQuality,
+        "Успеваемость и качество знаний (an institution, a department, a group, "
         "a group × discipline or a teacher's groups × disciplines)." + REFUSAL,
+        AchievementQuality.of,
     )
-    async def achievement_quality(self, info: GraphQLInfo, of: Of) -> AchievementQuality | None:
-        data = await run_report(info, ReportName.ACHIEVEMENT_QUALITY, of)
-        return AchievementQuality.of(data, info.context.language)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Средний балл обучающегося (a student, or every student of a group)." + REFUSAL,
+    student_average = report_query(
+        ReportName.STUDENT_AVERAGE,
+        StudentAverage,
+        "Средний балл обучающегося (a student, or every student of a group)." + REFUSAL,
+        StudentAverage.of,
     )
-    async def student_average(self, info: GraphQLInfo, of: Of) -> StudentAverage | None:
-        data = await run_report(info, ReportName.STUDENT_AVERAGE, of)
-        return StudentAverage.of(data, info.context.language)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Сводная ведомость отметок of a group." + REFUSAL,
+    mark_summary_sheet = report_query(
+        ReportName.MARK_SUMMARY_SHEET,
+        MarkSummarySheet,
+        "Сводная ведомость отметок of a group." + REFUSAL,
+        MarkSummarySheet.of,
     )
-    async def mark_summary_sheet(self, info: GraphQLInfo, of: Of) -> MarkSummarySheet | None:
-        data = await run_report(info, ReportName.MARK_SUMMARY_SHEET, of)
-        return MarkSummarySheet.of(data, info.context.language)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Экзаменационная ведомость of a group × discipline." + REFUSAL,
+    exam_sheet = report_query(
+        ReportName.EXAM_SHEET,
+        AttestationSheet,
+        "Экзаменационная ведомость of a group × discipline." + REFUSAL,
+        lambda data, lang: AttestationSheet.of(data, ReportName.EXAM_SHEET, lang),
     )
-    async def exam_sheet(self, info: GraphQLInfo, of: Of) -> AttestationSheet | None:
-        data = await run_report(info, ReportName.EXAM_SHEET, of)
-        return AttestationSheet.of(data, ReportName.EXAM_SHEET, info.context.language)
 
-    @strawberry.field(
-        permission_classes=signed_in,
-        description="Зачётная ведомость of a group × discipline." + REFUSAL,
+    credit_sheet = report_query(
+        ReportName.CREDIT_SHEET,
+        AttestationSheet,
+        "Зачётная ведомость of a group × discipline." + REFUSAL,
+        lambda data, lang: AttestationSheet.of(data, ReportName.CREDIT_SHEET, lang),
     )
-    async def credit_sheet(self, info: GraphQLInfo, of: Of) -> AttestationSheet | None:
-        data = await run_report(info, ReportName.CREDIT_SHEET, of)
-        return AttestationSheet.of(data, ReportName.CREDIT_SHEET, info.context.language)
