@@ -88,7 +88,8 @@ def plain_sql(measure: str, dim: str, backend: str) -> str:
     k = key_sql(dim, backend)
     if measure in ("AVERAGE_MARK", "MARK_COUNT", "ACHIEVEMENT_PERCENT", "QUALITY_PERCENT"):
         facts = f"""
-            SELECT {k} AS k, f.student_id AS st, CAST(f.value AS integer) AS v
+            SELECT {k} AS k, f.student_id AS st, f.discipline_id AS d,
+                   CAST(f.value AS integer) AS v
             FROM mark f JOIN lesson l ON l.id = f.lesson_id
             JOIN study_group g ON g.id = f.group_id JOIN student s ON s.id = f.student_id
             WHERE f.institution_id = :inst AND f.value IN ('2', '3', '4', '5')"""
@@ -96,10 +97,15 @@ def plain_sql(measure: str, dim: str, backend: str) -> str:
             return f"SELECT k, AVG(1.0 * v) FROM ({facts}) x GROUP BY k"
         if measure == "MARK_COUNT":
             return f"SELECT k, COUNT(*) FROM ({facts}) x GROUP BY k"
-        low = 3 if measure == "ACHIEVEMENT_PERCENT" else 4
+        # A student's result in a discipline: his average there, rounded half up; he
+        # achieves with every result ≥ 3 (average ≥ 2.5), is of quality with every ≥ 4.
+        low = 2.5 if measure == "ACHIEVEMENT_PERCENT" else 3.5
         return f"""
             SELECT k, 100.0 * SUM(CASE WHEN lowest >= {low} THEN 1 ELSE 0 END) / COUNT(*)
-            FROM (SELECT k, st, MIN(v) AS lowest FROM ({facts}) x GROUP BY k, st) y
+            FROM (SELECT k, st, MIN(average) AS lowest FROM (
+                    SELECT k, st, d, AVG(1.0 * v) AS average FROM ({facts}) x
+                    GROUP BY k, st, d) z
+                  GROUP BY k, st) y
             GROUP BY k"""
     if measure == "WORKS_DONE_SHARE":
         # Every work × every student in its group on the work's day (no subgroups in the

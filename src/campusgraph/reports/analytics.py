@@ -8,9 +8,10 @@ cell's entities are looked up by scalar subqueries of that same statement.
 - **marks** (AVERAGE_MARK, MARK_COUNT, ACHIEVEMENT_PERCENT, QUALITY_PERCENT): the numeric
   current marks «2»..«5». «pass»/«fail» credits are no point on the scale and count
   nowhere here. The average is the mean of the marks; achievement (успеваемость) and
-  quality (качество знаний) are decided per student — achieving: no «2» among his marks
-  of the cell; quality: only «4» and «5» — then given as the percentage of the cell's
-  students with numeric marks.
+  quality (качество знаний) are decided per student on his result in each discipline (his
+  average mark there rounded half up, as ``achievementQuality`` takes it where no period
+  mark is set) — achieving: every result at least «3»; quality: every result «4» or
+  «5» — then given as the percentage of the cell's students with numeric marks.
 - **works** (WORKS_DONE_SHARE): every work (a column of the journal) with every student in
   its group on the work's day (of its subgroup, for a subgroup's lesson) is one cell of
   the journal that should be filled; the share is the percentage of those that hold a
@@ -558,7 +559,7 @@ def _family_select(ctx: Context, family: Family, request: AnalyticsRequest, expo
         )
     dims = {f"d{i}": _dimension(d, fact, sqlite) for i, d in enumerate(request.by)}
     picked = [expr.label(name) for name, expr in dims.items()]
-    picked += [fact.student.label("student")]
+    picked += [fact.student.label("student"), fact.discipline.label("discipline")]
     picked += [cast(v, Float if k == "hours" else Integer).label(k) for k, v in columns.items()]
     picked += [_int(readable).label("readable")]
     return base.add_columns(*picked).where(*where, *_filters(request.filter, fact))
@@ -619,22 +620,44 @@ def _figures(
 
 
 def _per_student(facts: Any, dims: list[Any]) -> tuple[list[Any], dict[Measure, Any], Any, Any]:
-    """Group per (cell, student) first: achievement and quality are a student's."""
+    """Group per (cell, student, discipline), then per (cell, student): achievement and
+    quality are a student's, decided on his result in each discipline — his average mark
+    there rounded half up, as ``achievementQuality`` takes it where no period mark is set
+    (a single «3» among many «5» does not take a student out of the quality share)."""
     f = facts.c
-    per_student = (
+    per_discipline = (
         select(
             *dims,
             f.student,
             func.count(f.mark).label("n_marks"),
             func.sum(f.mark).label("sum_marks"),
-            func.min(f.mark).label("min_mark"),
+            (cast(func.sum(f.mark), Float) / func.nullif(func.count(f.mark), 0)).label("average"),
             func.sum(f.expected).label("expected"),
             func.sum(f.done).label("done"),
             func.sum(f.absent).label("absent"),
             func.sum(f.hours).label("hours"),
             func.min(f.readable).label("readable"),
         )
-        .group_by(*dims, f.student)
+        .group_by(*dims, f.student, f.discipline)
+        .subquery("per_discipline")
+    )
+    pd = per_discipline.c
+    cells = [pd[f"d{i}"] for i in range(len(dims))]
+    per_student = (
+        select(
+            *cells,
+            pd.student,
+            func.sum(pd.n_marks).label("n_marks"),
+            func.sum(pd.sum_marks).label("sum_marks"),
+            # The lowest result: rounded half up, a result is ≥ 3 from 2.5, ≥ 4 from 3.5.
+            func.min(pd.average).label("lowest"),
+            func.sum(pd.expected).label("expected"),
+            func.sum(pd.done).label("done"),
+            func.sum(pd.absent).label("absent"),
+            func.sum(pd.hours).label("hours"),
+            func.min(pd.readable).label("readable"),
+        )
+        .group_by(*cells, pd.student)
         .subquery("per_student")
     )
     ps = per_student.c
@@ -649,10 +672,10 @@ def _per_student(facts: Any, dims: list[Any]) -> tuple[list[Any], dict[Measure, 
         hours=func.sum(ps.hours),
     )
     figures[Measure.ACHIEVEMENT_PERCENT] = (
-        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark > 2))) / with_marks
+        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.lowest >= 2.5))) / with_marks
     )
     figures[Measure.QUALITY_PERCENT] = (
-        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.min_mark >= 4))) / with_marks
+        100.0 * func.sum(_int(and_(ps.n_marks > 0, ps.lowest >= 3.5))) / with_marks
     )
     return cell, figures, func.count(), func.min(ps.readable)
 

@@ -46,9 +46,11 @@ _described(
         "HOURS_MISSED": "Each absence's lesson length in academic hours of 45 minutes, from "
         "the lesson's bell slot (a 90-minute pair is 2; a slot with no bell counts 1).",
         "ACHIEVEMENT_PERCENT": "Успеваемость: the percentage of the cell's students with "
-        "numeric marks who have no «2» among them (decided per student, then the share).",
+        "numeric marks whose result in every discipline (his average there, rounded half "
+        "up) is at least «3».",
         "QUALITY_PERCENT": "Качество знаний: the percentage of the cell's students with "
-        "numeric marks who have only «4» and «5» (decided per student, then the share).",
+        "numeric marks whose result in every discipline (his average there, rounded half "
+        "up) is «4» or «5».",
         "WORKS_DONE_SHARE": "The percentage of journal cells filled: marks given / (works × "
         "students), each work counting the students in its group (its subgroup) on its "
         "day; any mark counts, a credit too.",
