@@ -27,7 +27,7 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from campusgraph.deadline import interrupt_sqlite
 from campusgraph.deadline import passed as deadline_passed
@@ -84,12 +84,14 @@ class _RunNow:
             future.set_result(result)
 
 
-class InlineCursor:
-    def __init__(self, connection: InlineConnection, cursor: sqlite3.Cursor) -> None:
-        self._connection = connection
+class CursorAttributes:
+    """The attributes of a ``sqlite3`` cursor SQLAlchemy's aiosqlite dialect reads, passed
+    through (shared by this inline cursor and the report reader's, db/sqlite_reader.py)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
-    async def __aenter__(self) -> InlineCursor:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -114,6 +116,12 @@ class InlineCursor:
     @arraysize.setter
     def arraysize(self, value: int) -> None:
         self._cursor.arraysize = value
+
+
+class InlineCursor(CursorAttributes):
+    def __init__(self, connection: InlineConnection, cursor: sqlite3.Cursor) -> None:
+        super().__init__(cursor)
+        self._connection = connection
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
         await self._connection.run(sql, lambda: self._cursor.execute(sql, parameters))

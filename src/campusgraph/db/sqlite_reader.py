@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from campusgraph.db.sqlite_inline import _RunNow
+from campusgraph.db.sqlite_inline import CursorAttributes, _RunNow
 from campusgraph.deadline import DEADLINE
 from campusgraph.deadline import passed as deadline_passed
 
@@ -54,39 +54,13 @@ def _pool() -> ThreadPoolExecutor:
     return _executor
 
 
-class ReaderCursor:
+class ReaderCursor(CursorAttributes):
     """A cursor whose ``execute`` runs the statement and fetches its rows in one hop."""
 
     def __init__(self, connection: ReaderConnection, cursor: sqlite3.Cursor) -> None:
+        super().__init__(cursor)
         self._connection = connection
-        self._cursor = cursor
         self._rows: deque[Any] = deque()
-
-    async def __aenter__(self) -> ReaderCursor:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
-
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Any = ()) -> ReaderCursor:
         def call() -> list[Any]:
