@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from campusgraph.db.tenancy import scoped
+from campusgraph.i18n import negotiate
 from campusgraph.policies.engine import Authorizer, PolicyRegistry
 from campusgraph.policies.facts import Facts, Viewer
 from campusgraph.settings import Settings
@@ -91,7 +92,5 @@ class Context:
     @property
     def language(self) -> str:
         if self.request is not None:
-            accept = self.request.headers.get("accept-language", "")
-            if accept[:2].lower() == "en":
-                return "en"
+            return negotiate(self.request.headers.get("accept-language"), self.settings.language)
         return self.settings.language

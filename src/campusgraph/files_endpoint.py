@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from campusgraph.context import Context
 from campusgraph.deadline import DEADLINE
-from campusgraph.i18n import message
+from campusgraph.i18n import message, negotiate
 from campusgraph.policies.engine import Forbidden
 from campusgraph.policies.reasons import forbidden_text
 from campusgraph.reports import file_kinds  # noqa: F401  (registers the kinds)
@@ -42,8 +42,7 @@ def _error(status: int, code: str, text: str) -> Response:
 
 
 def _language(request: Request, settings: Settings) -> str:
-    accept = request.headers.get("accept-language", "")
-    return "en" if accept[:2].lower() == "en" else settings.language
+    return negotiate(request.headers.get("accept-language"), settings.language)
 
 
 async def serve_file(request: Request, settings: Settings) -> Response:

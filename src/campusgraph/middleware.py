@@ -19,7 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
-from campusgraph.i18n import message
+from campusgraph.i18n import message, negotiate
 
 log = logging.getLogger("campusgraph.http")
 
@@ -46,7 +46,7 @@ def report_unavailable(scope: MutableMapping[str, Any] | None) -> None:
 def _language(scope: Scope, default: str) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"accept-language":
-            return "en" if value[:2].lower() == b"en" else "ru"
+            return negotiate(value.decode("latin-1"), default)
     return default
 
 

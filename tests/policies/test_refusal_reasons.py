@@ -435,10 +435,9 @@ def test_every_word_a_refusal_can_name_has_its_text_in_both_languages() -> None:
     refusals as soon as a ruleset uses it: each needs its words here, or a refusal naming
     it answers INTERNAL (the ``general`` scope once did)."""
     from campusgraph.db.enums import FinalMarkKind
-    from campusgraph.i18n import MESSAGES
+    from campusgraph.i18n import LANGUAGES, keys
     from campusgraph.policies.vocabulary import Scope
 
     wanted = [f"scope_{s.value}" for s in Scope] + [f"final_kind_{k.value}" for k in FinalMarkKind]
-    missing = [key for key in wanted if key not in MESSAGES]
+    missing = [(key, lang) for lang in LANGUAGES for key in wanted if key not in keys(lang)]
     assert not missing, f"refusals could not name: {missing}"
-    assert all(all(MESSAGES[key]) for key in wanted)

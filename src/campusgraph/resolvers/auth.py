@@ -20,7 +20,7 @@ from campusgraph.context import AuthProblem
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.tenancy import SINGLE_READ_OPTION, unscoped
-from campusgraph.i18n import MESSAGES
+from campusgraph.i18n import message
 from campusgraph.policies.facts import Viewer
 from campusgraph.resolvers import throttle as throttling
 from campusgraph.resolvers.audit import record
@@ -30,8 +30,7 @@ from campusgraph.settings import Settings
 
 
 def problem(code: str, key: str) -> AuthProblem:
-    ru, en = MESSAGES[key]
-    return AuthProblem(code, ru, en)
+    return AuthProblem(code, message(key, "ru"), message(key, "en"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +206,9 @@ class SignIn:
 
 
 def _refused(code: str, key: str, seconds: int) -> SignIn:
-    ru, en = MESSAGES[key]
-    text = AuthProblem(code, ru.format(seconds=seconds), en.format(seconds=seconds))
+    text = AuthProblem(
+        code, message(key, "ru", seconds=seconds), message(key, "en", seconds=seconds)
+    )
     return SignIn(None, None, False, text, seconds)
 
 
