@@ -12,5 +12,6 @@ async def test_the_browser_reads_the_live_apps_health(page: Page, live_app: Live
     # when the browser opens its health endpoint
     answer = await page.goto(f"{live_app.url}/healthz")
     # then it reads the app's own answer
-    assert answer is not None and answer.status == 200
+    assert answer is not None
+    assert answer.status == 200
     assert '"status":"ok"' in (await page.content()).replace(" ", "")
