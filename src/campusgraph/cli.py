@@ -179,6 +179,19 @@ def cmd_documents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """The configuration reference (docs/CONFIGURATION.md), rendered from the settings."""
+    from campusgraph.config_reference import render
+
+    text = render()
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
 def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", help="the report (see --list), or 'journal'")
     p.add_argument("--list", action="store_true", help="list the reports with their titles")
@@ -287,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+", help="folders of .graphql documents (or manifests)")
     p.add_argument("-o", "--output", help="file to write ('-': standard output)")
     p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser(
+        "config", help="the configuration reference: every CAMPUSGRAPH_ variable, in Markdown"
+    )
+    p.add_argument("action", choices=["reference"])
+    p.add_argument("-o", "--output", help="file to write ('-': standard output, the default)")
+    p.set_defaults(func=cmd_config)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -12,97 +12,237 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """Every setting is an environment variable ``CAMPUSGRAPH_<NAME>``; its description is
+    the operator's documentation: docs/CONFIGURATION.md is rendered from these fields
+    (``campusgraph config reference -o docs/CONFIGURATION.md``), and a test keeps it so."""
+
     model_config = SettingsConfigDict(env_prefix="CAMPUSGRAPH_", extra="ignore")
 
-    #: ``sqlite+aiosqlite:///./campusgraph.db`` (embedded) or ``postgresql+asyncpg://…``.
-    database_url: str = "sqlite+aiosqlite:///./campusgraph.db"
-    #: ``demo`` and ``dev`` serve GraphiQL and allow introspection; ``production`` does not.
-    mode: Literal["production", "dev", "demo"] = "production"
-    #: Extra ruleset folders, searched before the shipped ones (``os.pathsep``-separated).
-    rulesets_path: str = ""
-    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
-    #: How long a ``clientMutationId`` stays bound to its first input and answer.
-    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
-    #: How long a request waits for another one running with the same key, counted from
-    #: when that one began (then: CONFLICT, the outcome unknown).
-    idempotency_wait_seconds: float = Field(default=10.0, gt=0, le=600)
-    #: Argon2 cost. Lowered only by the test suite; never in production.
-    argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8)
-    #: Password checks running at once in one worker (argon2 is CPU and memory bound);
-    #: None means one per CPU core but one (left to the event loop; at least one). With
-    #: several workers on a host, set it so that workers × it stays near the cores.
-    #: Checks beyond it wait, at most ``argon2_queue`` of them;
-    #: a sign-in beyond that is refused at once ("try again in a few seconds").
-    argon2_concurrency: int | None = Field(default=None, ge=1)
-    argon2_queue: int = Field(default=32, ge=0)
-    #: After a check that failed, its place in line rests this many times as long as the
-    #: check took: guesses spread over logins and addresses (which no per-key throttle
-    #: slows) then take at most 1 / (1 + rest) of a core per place, not all of it.
-    argon2_failure_rest: float = Field(default=1.0, ge=0)
-    #: Sign-in throttling (see resolvers/throttle.py). Per login (realm + login) and per
-    #: client address: the first ``*_free`` failures cost nothing, each further one doubles
-    #: the wait before the next check (from ``sign_in_delay_seconds``), and at ``*_lockout``
-    #: failures the key is locked for ``sign_in_lockout_seconds`` (the right password is
-    #: refused too). Counts are forgotten after ``sign_in_window_seconds`` without attempts;
-    #: a successful sign-in clears its login's count.
-    sign_in_throttle: bool = True
-    sign_in_login_free: int = Field(default=3, ge=0)
-    sign_in_login_lockout: int = Field(default=10, ge=1)
-    sign_in_address_free: int = Field(default=20, ge=0)
-    sign_in_address_lockout: int = Field(default=50, ge=1)
-    sign_in_delay_seconds: float = Field(default=1.0, gt=0)
-    sign_in_lockout_seconds: float = Field(default=900.0, gt=0)
-    sign_in_window_seconds: float = Field(default=3600.0, gt=0)
-    #: Proxies (IP addresses or networks, comma-separated) whose ``X-Forwarded-For`` names
-    #: the client; from anyone else the header is ignored and the peer address counts.
-    trusted_proxies: str = ""
-    max_query_depth: int = Field(default=12, ge=2)
-    max_aliases: int = Field(default=30, ge=1)
-    max_tokens: int = Field(default=4000, ge=100)
-    max_page_size: int = Field(default=200, ge=1)
-    #: The static cost estimate a request may reach (schema/gate.py): objects a response
-    #: could hold, list sizes from `first`, declared bounds or the page cap, multiplied
-    #: through nesting, fragments expanded.
-    max_query_cost: int = Field(default=25_000, ge=1)
-    #: Where introspection is off, an anonymous document longer than this is refused
-    #: before it is parsed: an anonymous caller may only sign in, which takes a few hundred
-    #: bytes, and parsing 16 KB costs the event loop ~25 ms.
-    max_anonymous_document_bytes: int = Field(default=2048, ge=256)
-    #: Refusals before execution (cost, structure, anonymous) a caller may collect in a
-    #: minute before each further request of his waits (0.05 s, doubling, up to the
-    #: maximum): a flood of refused documents then slows itself down (penalties.py).
-    refusals_free: int = Field(default=10, ge=0)
-    refusal_pause_max_seconds: float = Field(default=2.0, ge=0)
-    #: A request running longer is stopped (SQLite statements interrupted, PostgreSQL ones
-    #: cancelled) and answers TIMEOUT.
-    request_timeout_seconds: float = Field(default=15.0, gt=0)
-    #: A file (JSON manifest: sha256 → document) or folder (*.graphql) of registered
-    #: documents; when set, only those run (see `campusgraph documents manifest`).
-    trusted_documents: Path | None = None
-    #: Introspection in production; dev and demo always allow it.
-    introspection: bool = False
-    language: Literal["ru", "en"] = "ru"
-    #: Small-cell protection: an aggregate of a report or of ``analytics`` over fewer
-    #: students than this is suppressed (null) for a viewer who may not read those
-    #: students' rows (an education authority), so no one infers an individual.
-    small_cell_minimum: int = Field(default=5, ge=1)
-    #: The rows an ``analytics`` table may have; a request that would answer more is
-    #: VALIDATION (narrow the filter or drop a dimension), never a truncated table. The
-    #: gate's static cost bound of ``AnalyticsTable.rows`` (schema/gate.py) is the default.
-    analytics_max_rows: int = Field(default=1000, ge=1)
-    #: The key file links (``/files/<token>``, reports/downloads.py) are signed with. Unset:
-    #: a random key per process — links then die with a restart and, with several
-    #: workers, work only on the worker that issued them; set it (any long random string,
-    #: the same in every worker) for those deployments.
-    file_link_secret: SecretStr | None = None
-    #: How long a file link works after it was issued (each download re-decides access).
-    file_link_ttl_seconds: float = Field(default=300.0, ge=0, le=3600)
-    #: Browser origins allowed to call the API from another site (comma-separated, e.g.
-    #: ``https://journal.example.ru``). Empty: no CORS headers at all, preflights refused.
-    cors_origins: str = ""
-    #: Pin "today" (the demo and the test suite use a fixed date); None means the real date.
-    today: dt.date | None = None
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./campusgraph.db",
+        description="The database: `sqlite+aiosqlite:///./campusgraph.db` (embedded, one file) or "
+        "`postgresql+asyncpg://user:password@host/database`.",
+    )
+    mode: Literal["production", "dev", "demo"] = Field(
+        default="production",
+        description="`dev` and `demo` serve GraphiQL and allow introspection; `production` does "
+        "not.",
+    )
+    rulesets_path: str = Field(
+        default="",
+        description="Extra ruleset folders (separated by `:`, on Windows `;`), searched before the "
+        "shipped ones.",
+    )
+    session_ttl_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="How long a bearer token stays valid.",
+    )
+    idempotency_ttl_hours: int = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="How long a `clientMutationId` stays bound to its first input and answer.",
+    )
+    idempotency_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="How long a request waits for another one running with the same key, counted "
+        "from when that one began (then: `CONFLICT`, the outcome unknown).",
+    )
+    argon2_time_cost: int = Field(
+        default=3,
+        ge=1,
+        description="Argon2 time cost (passes) of password hashes. Lowered only by the test suite; "
+        "never in production.",
+    )
+    argon2_memory_kib: int = Field(
+        default=65536,
+        ge=8,
+        description="Argon2 memory cost (KiB) of password hashes. Lowered only by the test suite; "
+        "never in production.",
+    )
+    argon2_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="Password checks running at once in one worker (argon2 is CPU and memory "
+        "bound). Unset: one per CPU core but one (left to the event loop; at least "
+        "one). With several workers on a host, set it so that workers × it stays near "
+        "the cores.",
+    )
+    argon2_queue: int = Field(
+        default=32,
+        ge=0,
+        description="Password checks that may wait beyond `CAMPUSGRAPH_ARGON2_CONCURRENCY`; a "
+        'sign-in beyond them is refused at once ("try again in a few seconds").',
+    )
+    argon2_failure_rest: float = Field(
+        default=1.0,
+        ge=0,
+        description="After a check that failed, its place in line rests this many times as long as "
+        "the check took: guesses spread over logins and addresses (which no per-key "
+        "throttle slows) then take at most 1 / (1 + rest) of a core per place.",
+    )
+    sign_in_throttle: bool = Field(
+        default=True,
+        description="Throttle failed sign-ins per login (institution + login) and per client "
+        "address. The counts live in the database, so every worker sees them; they are "
+        "forgotten after `CAMPUSGRAPH_SIGN_IN_WINDOW_SECONDS` without attempts, and a "
+        "successful sign-in clears its login's count.",
+    )
+    sign_in_login_free: int = Field(
+        default=3,
+        ge=0,
+        description="Failed sign-ins of one login that cost no wait.",
+    )
+    sign_in_login_lockout: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins that lock a login for `CAMPUSGRAPH_SIGN_IN_LOCKOUT_SECONDS`.",
+    )
+    sign_in_address_free: int = Field(
+        default=20,
+        ge=0,
+        description="Failed sign-ins from one client address (across logins) that cost no wait.",
+    )
+    sign_in_address_lockout: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins that lock a client address for "
+        "`CAMPUSGRAPH_SIGN_IN_LOCKOUT_SECONDS`.",
+    )
+    sign_in_delay_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="The wait before the next check after the free failures; it doubles with each "
+        "further failure.",
+    )
+    sign_in_lockout_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="A lockout's length (the right password is refused too; the answer says when to "
+        "try again).",
+    )
+    sign_in_window_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A failure count is forgotten after this long without attempts.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Proxies (IP addresses or networks, comma-separated) whose `X-Forwarded-For` "
+        "names the client; from anyone else the header is ignored and the TCP peer is "
+        "the client.",
+    )
+    max_query_depth: int = Field(
+        default=12,
+        ge=2,
+        description="The deepest nesting of fields a request may have.",
+    )
+    max_aliases: int = Field(
+        default=30,
+        ge=1,
+        description="Aliases a request may use.",
+    )
+    max_tokens: int = Field(
+        default=4000,
+        ge=100,
+        description="Tokens a request's document may have.",
+    )
+    max_page_size: int = Field(
+        default=200,
+        ge=1,
+        description="The largest `first` of a list or connection, and the size the cost estimate "
+        "assumes where none is given.",
+    )
+    max_query_cost: int = Field(
+        default=25_000,
+        ge=1,
+        description="The static cost estimate a request may reach: objects its answer could hold, "
+        "lists sized by `first`, their declared bounds or the page cap, multiplied "
+        "through nesting, fragments expanded; over it the request answers "
+        "`QUERY_TOO_COSTLY` before execution.",
+    )
+    max_anonymous_document_bytes: int = Field(
+        default=2048,
+        ge=256,
+        description="Where introspection is off, an anonymous document longer than this is refused "
+        "(`UNAUTHENTICATED`) before it is parsed: an anonymous caller may only sign in, "
+        "which takes a few hundred bytes.",
+    )
+    refusals_free: int = Field(
+        default=10,
+        ge=0,
+        description="Refusals before execution (cost, structure, anonymous) a caller — his session, "
+        "else his address — may collect in a minute; past them each of his requests "
+        "first waits 0.05 s, doubling up to `CAMPUSGRAPH_REFUSAL_PAUSE_MAX_SECONDS` "
+        "(per worker, in memory: load shedding, not a security boundary).",
+    )
+    refusal_pause_max_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="The longest wait `CAMPUSGRAPH_REFUSALS_FREE` leads to.",
+    )
+    request_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="A request running longer is stopped (SQLite statements interrupted, PostgreSQL "
+        "ones cancelled) and answers `TIMEOUT`.",
+    )
+    trusted_documents: Path | None = Field(
+        default=None,
+        description="A file (JSON manifest: sha256 → document, see `campusgraph documents "
+        "manifest`) or a folder of `*.graphql` documents; when set, only those run, "
+        "sent as text or as `extensions.persistedQuery.sha256Hash`.",
+    )
+    introspection: bool = Field(
+        default=False,
+        description="Allow introspection in production; `dev` and `demo` always allow it.",
+    )
+    language: Literal["ru", "en"] = Field(
+        default="ru",
+        description="The language of answers when a request's `Accept-Language` names neither.",
+    )
+    small_cell_minimum: int = Field(
+        default=5,
+        ge=1,
+        description="Small-cell protection: an aggregate of a report or of `analytics` over fewer "
+        "students than this is null for a viewer who may not read those students' rows "
+        "(an education authority), so no one infers an individual.",
+    )
+    analytics_max_rows: int = Field(
+        default=1000,
+        ge=1,
+        description="The rows an `analytics` table may have; a request that would answer more is "
+        "`VALIDATION` (narrow the filter or drop a dimension), never a truncated table.",
+    )
+    file_link_secret: SecretStr | None = Field(
+        default=None,
+        description="The key file links (`/files/<token>`) are signed with. Unset: a random key per "
+        "process — links then die with a restart and, with several workers, work only "
+        "on the worker that issued them; set it (any long random string, the same in "
+        "every worker) for those deployments.",
+    )
+    file_link_ttl_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=3600,
+        description="How long a file link works after it was issued (each download decides access "
+        "again).",
+    )
+    cors_origins: str = Field(
+        default="",
+        description="Browser origins allowed to call the API from another site (comma-separated, "
+        "e.g. `https://journal.example.ru`). Empty: no CORS headers at all, preflights "
+        "refused.",
+    )
+    today: dt.date | None = Field(
+        default=None,
+        description="Pin today's date, `YYYY-MM-DD` (the demo and the test suite use a fixed date). "
+        "Unset: the real date.",
+    )
 
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()

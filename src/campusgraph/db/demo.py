@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 
 import holidays
-from faker import Faker
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -53,6 +52,13 @@ from campusgraph.db.tenancy import unscoped
 from campusgraph.security import hash_password
 from campusgraph.text import TRANSLIT
 from campusgraph.validators import format_snils, snils_checksum
+
+try:
+    from faker import Faker
+except ModuleNotFoundError as error:  # the demo extra is not installed
+    from campusgraph.extras import MissingExtra
+
+    raise MissingExtra("demo", error) from None
 
 DEMO_PASSWORD = "demo"
 REGION_SLUG = "demo-region"

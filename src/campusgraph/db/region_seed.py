@@ -47,7 +47,6 @@ from statistics import NormalDist
 from typing import Any
 
 import holidays
-from faker import Faker
 from sqlalchemy import Boolean, Date, DateTime, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -111,6 +110,13 @@ from campusgraph.db.enums import (
 )
 from campusgraph.db.tenancy import unscoped
 from campusgraph.security import hash_password
+
+try:
+    from faker import Faker
+except ModuleNotFoundError as error:  # the demo extra is not installed
+    from campusgraph.extras import MissingExtra
+
+    raise MissingExtra("demo", error) from None
 
 #: Bump when the generated rows change: the benchmark caches datasets by it.
 GENERATOR_VERSION = 1
