@@ -31,6 +31,7 @@ query Viewer {
       teachingAssignments { id discipline { id name } group { id name } }
     }
     student { id fullName }
+    parent { id fullName }
     children { id fullName group { id name } }
   }
 }`;

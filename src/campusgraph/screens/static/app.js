@@ -45,7 +45,8 @@ function renderChrome() {
       ),
     ),
   );
-  const name = viewer.employee?.fullName || viewer.student?.fullName || viewer.login;
+  const name =
+    viewer.employee?.fullName || viewer.parent?.fullName || viewer.student?.fullName || viewer.login;
   replace(
     who,
     h("span", {}, t("signedInAs", { login: name })),

@@ -57,13 +57,17 @@ export async function diaryScreen(main, viewer) {
     load();
   }
 
+  let loads = 0; // only the latest week asked for is shown
+
   async function load() {
+    const ticket = ++loads;
     const from = weekInput.value || monday(localToday());
     const variables = { from, to: plusDays(from, 6), child: childSelect ? childSelect.value : null };
     message.clear();
     replace(output, h("p", {}, t("loading")));
     try {
       const { data, errors } = await graphql(DIARY, variables);
+      if (ticket !== loads) return;
       const diary = data.viewer?.diary;
       if (!diary) {
         replace(output);
@@ -73,6 +77,7 @@ export async function diaryScreen(main, viewer) {
       if (errors.length) message.error(errors[0].message);
       render(diary);
     } catch (error) {
+      if (ticket !== loads) return;
       replace(output);
       message.error(error.message);
     }
@@ -137,7 +142,7 @@ export async function diaryScreen(main, viewer) {
                   .filter((w) => w.mark)
                   .map((w) => h("span", { className: "mark", title: w.title || w.kind }, markText(w.mark))),
               ),
-              h("td", {}, lesson.attendance ? t(ATTENDANCE[lesson.attendance]) : ""),
+              h("td", { className: "attendance" }, lesson.attendance ? t(ATTENDANCE[lesson.attendance]) : ""),
             ),
           ),
         ),

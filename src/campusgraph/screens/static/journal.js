@@ -106,6 +106,9 @@ export async function journalScreen(main, viewer) {
   // What the grid shows and which cell is being edited, kept across reloads.
   let journal = null;
   let chosen = null; // {studentId, workId}
+  let loads = 0; // only the latest load's answer is shown
+  let freshGrid = true; // the next render shows a journal just opened
+
 
   async function load() {
     const variables = {
@@ -113,9 +116,11 @@ export async function journalScreen(main, viewer) {
       discipline: disciplineSelect.value,
       period: periodSelect.value,
     };
+    const ticket = ++loads;
     replace(gridArea, h("p", {}, t("loading")));
     try {
       const { data, errors } = await graphql(JOURNAL, variables);
+      if (ticket !== loads) return false;
       journal = data.journal;
       if (!journal) {
         replace(gridArea);
@@ -124,6 +129,7 @@ export async function journalScreen(main, viewer) {
         return false;
       }
     } catch (error) {
+      if (ticket !== loads) return false;
       replace(gridArea);
       message.error(error.message);
       return false;
@@ -135,6 +141,7 @@ export async function journalScreen(main, viewer) {
   controls.addEventListener("submit", async (event) => {
     event.preventDefault();
     chosen = null;
+    freshGrid = true;
     message.clear();
     await load();
   });
@@ -222,14 +229,18 @@ export async function journalScreen(main, viewer) {
         h("td", { className: "average" }, row.average == null ? "" : row.average.toFixed(2)),
       ),
     );
-    replace(
-      gridArea,
-      h(
-        "div",
-        { className: "grid-scroll" },
-        h("table", { className: "journal" }, h("caption", {}, caption), h("thead", {}, head), h("tbody", {}, body)),
-      ),
+    // A re-render keeps the grid scrolled where it was; a journal just opened shows its
+    // latest lessons (the right end), where a teacher usually writes.
+    const before = gridArea.querySelector(".grid-scroll");
+    const scrolled = before && !freshGrid ? before.scrollLeft : null;
+    const scroller = h(
+      "div",
+      { className: "grid-scroll" },
+      h("table", { className: "journal" }, h("caption", {}, caption), h("thead", {}, head), h("tbody", {}, body)),
     );
+    replace(gridArea, scroller);
+    scroller.scrollLeft = scrolled ?? scroller.scrollWidth;
+    freshGrid = false;
     renderEditor();
   }
 
