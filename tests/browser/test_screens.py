@@ -11,10 +11,9 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
 from tests.conftest import SignIn
 from tests.support.client import LOGIN, GraphQLClient
@@ -176,11 +175,11 @@ class Watched:
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("response", self._response)
 
-    def _response(self, response: Any) -> None:
+    def _response(self, response: Response) -> None:
         if response.status >= 400:
             self.errors.append(f"HTTP {response.status}: {response.url}")
 
-    def _console(self, message: Any) -> None:
+    def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.errors.append(f"console: {message.text}")
 
@@ -318,17 +317,24 @@ async def test_a_refused_mark_shows_the_servers_own_words(
     watched.assert_clean(live_app.url)
 
 
-@contextlib.asynccontextmanager
-async def _context(browser: Browser, locale: str) -> AsyncIterator[BrowserContext]:
-    context = await browser.new_context(locale=locale)
+@pytest.fixture
+async def browser_context(
+    request: pytest.FixtureRequest, browser: Browser
+) -> AsyncIterator[BrowserContext]:
+    """The browser's own context (tests/browser/conftest.py), in the locale a test names
+    with ``indirect`` parametrization (Russian unless told), so every test here keeps the
+    ``page`` fixture and its screenshot on failure."""
+    locale = getattr(request, "param", "ru-RU")
+    context = await browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     try:
         yield context
     finally:
         await context.close()
 
 
+@pytest.mark.parametrize("browser_context", ["en-US"], indirect=True)
 async def test_an_english_browser_gets_one_language(
-    browser: Browser, live_app: LiveServer, client: GraphQLClient
+    page: Page, live_app: LiveServer, client: GraphQLClient
 ) -> None:
     # given what the server answers a wrong password in English and in Russian
     wrong = {"input": {"institution": INSTITUTION, "login": "teacher", "password": "wrong"}}
@@ -337,32 +343,20 @@ async def test_an_english_browser_gets_one_language(
         answer = await client.post(LOGIN, wrong, headers={"Accept-Language": language})
         said[language] = answer.json()["data"]["login"]["errors"][0]["message"]
     assert said["en"] != said["ru"]
+    watched = Watched(page)
 
-    async with _context(browser, "en-US") as context:
-        page = await context.new_page()
-        try:
-            # when an English browser opens the screens and signs in with a wrong password
-            await page.goto(f"{live_app.url}/screens/")
-            await page.get_by_label("Institution").fill(INSTITUTION)
-            await page.get_by_label("Login").fill("teacher")
-            await page.get_by_label("Password").fill("wrong")
-            await page.get_by_role("button", name="Sign in").click()
-            # then the screen's words and the server's are both English
-            await expect(page.get_by_role("alert")).to_have_text(
-                said["en"], timeout=ALWAYS_ON_SCREEN
-            )
-            await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-            assert await page.evaluate("document.documentElement.lang") == "en"
-        except BaseException:
-            await _screenshot(page, "test_an_english_browser_gets_one_language")
-            raise
+    # when an English browser opens the screens and signs in with a wrong password
+    await page.goto(f"{live_app.url}/screens/")
+    await page.get_by_label("Institution").fill(INSTITUTION)
+    await page.get_by_label("Login").fill("teacher")
+    await page.get_by_label("Password").fill("wrong")
+    await page.get_by_role("button", name="Sign in").click()
 
-
-async def _screenshot(page: Page, name: str) -> None:
-    from tests.browser.conftest import ARTIFACTS
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # then the screen's words and the server's are both English
+    await expect(page.get_by_role("alert")).to_have_text(said["en"], timeout=ALWAYS_ON_SCREEN)
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    watched.assert_clean(live_app.url)
 
 
 MakeClient = Callable[..., contextlib.AbstractAsyncContextManager[GraphQLClient]]

@@ -220,6 +220,7 @@ export async function journalScreen(main, viewer) {
                   chosen = { studentId: row.studentId, workId: cell.column.workId };
                   message.clear();
                   render();
+                  editorArea.querySelector("select")?.focus(); // a keyboard goes on there
                 },
               },
               cellText(cell),
@@ -330,7 +331,10 @@ export async function journalScreen(main, viewer) {
         renderEditor();
         return;
       }
-      if (await load()) message.info(done);
+      if (await load()) {
+        message.info(done);
+        gridArea.querySelector('button[aria-pressed="true"]')?.focus(); // back to the cell
+      }
     } catch (error) {
       message.error(error.message);
       renderEditor();
