@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
+from graphql import build_schema, parse, validate
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Response, expect
 
+from campusgraph.schema.root import SCHEMA_FILE
+from campusgraph.screens import STATIC
 from tests.conftest import SignIn
 from tests.support.client import LOGIN, GraphQLClient
 from tests.support.live import LiveServer
@@ -391,3 +395,26 @@ async def test_the_screens_are_absent_in_production(make_client: MakeClient) -> 
     # then there are none
     assert page.status_code == 404
     assert script.status_code == 404
+
+
+def _screens_documents() -> dict[str, str]:
+    """The GraphQL documents of the screens' api.js (its `export const NAME = `…`;`), the
+    `${ERRORS}` selection filled in as the page does."""
+    source = (STATIC / "api.js").read_text(encoding="utf-8")
+    errors = re.search(r'const ERRORS = "([^"]+)";', source)
+    assert errors is not None
+    documents = re.findall(r"export const (\w+) = `([^`]*)`;", source)
+    return {name: text.replace("${ERRORS}", errors.group(1)) for name, text in documents}
+
+
+def test_the_screens_documents_are_valid_against_the_published_schema() -> None:
+    # given the schema as published (schema.graphql) and the documents the screens send
+    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+    documents = _screens_documents()
+    assert {"LOGIN", "VIEWER", "JOURNAL", "SET_MARK", "SET_ATTENDANCE", "DIARY"} <= set(documents)
+    # when each is validated, then none has an error: a schema change that would break the
+    # pages fails here too, even where no browser is installed
+    problems = {
+        name: [e.message for e in validate(schema, parse(text))] for name, text in documents.items()
+    }
+    assert {name: found for name, found in problems.items() if found} == {}
