@@ -261,6 +261,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     endpoint = GraphQLEndpoint(app.state, settings)
     app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
+    if settings.mode in ("demo", "dev"):
+        # Example screens on the public API (campusgraph/screens); never in production.
+        from campusgraph.screens import screens_app
+
+        app.mount("/screens", screens_app(), name="screens")
     return app
 
 
