@@ -113,7 +113,9 @@ def os_reason(error: BaseException) -> Phrase:
     key = _ERRNO_KEYS.get(getattr(error, "errno", None) or -1)
     if key is not None:
         return Phrase(key)
-    return Phrase("cli_reason", reason=getattr(error, "strerror", None) or str(error) or repr(error))
+    return Phrase(
+        "cli_reason", reason=getattr(error, "strerror", None) or str(error) or repr(error)
+    )
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -172,7 +174,7 @@ def known_failure(error: BaseException, settings_url: str | None) -> CommandErro
             if "no such table" in text or ("does not exist" in text and "relation" in text):
                 return CommandError("cli_db_not_migrated", url=url)
             if cause.connection_invalidated:
-                return CommandError("cli_db_unreachable", url=url, reason=_db_reason(cause.orig))
+                return CommandError("cli_db_unreachable", url=url, reason=_db_reason(cause.orig or cause))
         if isinstance(cause, InvalidArgument):
             return CommandError("cli_reason_only", reason=Phrase(cause.key, **cause.params))
         if isinstance(cause, OSError) and cause.filename is not None:
@@ -413,7 +415,7 @@ def check_database_url(url: str) -> None:
                 "cli_db_url_driver", url=shown, example="postgresql+asyncpg://user:password@host/db"
             )
         return
-    raise CommandError("cli_db_url_bad", url=shown)
+    raise CommandError("cli_db_url_unsupported", url=shown, backend=backend)
 
 
 def database_settings(**overrides: Any) -> Settings:
@@ -443,7 +445,9 @@ def bind(host: str, port: int) -> socket.socket:
             raise CommandError(
                 "cli_port_taken", host=host, port=port, other=_free_port(host, port)
             ) from None
-        raise CommandError("cli_cannot_listen", host=host, port=port, reason=os_reason(error)) from None
+        raise CommandError(
+            "cli_cannot_listen", host=host, port=port, reason=os_reason(error)
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -473,7 +477,8 @@ def _serve(settings: Settings, host: str, port: int, lang: str) -> None:
             await super().startup(sockets=sockets)
             if self.started:  # listening now: the address works
                 print(
-                    f"{PROG}: " + message("cli_listening", lang, url=url, db=_safe_url(settings.database_url)),
+                    f"{PROG}: "
+                    + message("cli_listening", lang, url=url, db=_safe_url(settings.database_url)),
                     flush=True,
                 )
 
@@ -556,7 +561,12 @@ def cmd_db(args: argparse.Namespace) -> int:
         before = migrate.current(settings.database_url)
         migrate.downgrade(settings.database_url, revision)
         after = migrate.current(settings.database_url)
-        _say(args.lang, "cli_db_downgraded", old=_revision_phrase(before), new=_revision_phrase(after))
+        _say(
+            args.lang,
+            "cli_db_downgraded",
+            old=_revision_phrase(before),
+            new=_revision_phrase(after),
+        )
     return OK
 
 
@@ -567,7 +577,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
     if args.check:
         current = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
         if current != text:
-            print(f"{PROG}: " + message("cli_schema_stale", args.lang, path=SCHEMA_FILE), file=sys.stderr)
+            print(
+                f"{PROG}: " + message("cli_schema_stale", args.lang, path=SCHEMA_FILE),
+                file=sys.stderr,
+            )
             return FAILED
         print(message("cli_schema_current", args.lang, path=SCHEMA_FILE))
         return OK
