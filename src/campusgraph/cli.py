@@ -27,11 +27,13 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from campusgraph.i18n import DEFAULT_LANGUAGE, LANGUAGES, message
 
 if TYPE_CHECKING:
+    from sqlalchemy import exc as sa_exc
+
     from campusgraph.settings import Settings
 
 PROG = "campusgraph"
@@ -142,44 +144,59 @@ def known_failure(error: BaseException, settings_url: str | None) -> CommandErro
 
     Walks the chain, so a refused connection raised inside Alembic inside ``asyncio.run``
     is still a refused connection."""
-    from alembic.util import CommandError as AlembicError
-    from pydantic import ValidationError
-    from sqlalchemy import exc as sa_exc
-
-    from campusgraph.arguments import InvalidArgument
-    from campusgraph.db.migrate import UnknownRevision
-    from campusgraph.db.outage import DatabaseUnavailable
+    # Classes of modules the run imported: a module never imported raised nothing, and
+    # importing Alembic only to rule it out costs the one-line answer most of a second.
+    unavailable = _loaded("campusgraph.db.outage", "DatabaseUnavailable")
+    validation = _loaded("pydantic", "ValidationError")
+    unknown_revision = _loaded("campusgraph.db.migrate", "UnknownRevision")
+    alembic_error = _loaded("alembic.util", "CommandError")
+    url_error = _loaded("sqlalchemy.exc", "ArgumentError", "NoSuchModuleError")
+    dbapi_error = _loaded("sqlalchemy.exc", "DBAPIError")
+    invalid_argument = _loaded("campusgraph.arguments", "InvalidArgument")
 
     url = _safe_url(settings_url) if settings_url else "?"
     for cause in _chain(error):
         if isinstance(cause, CommandError):
             return cause
-        if isinstance(cause, DatabaseUnavailable):
+        if isinstance(cause, unavailable):
             inner = cause.__cause__ or cause
             return CommandError("cli_db_unreachable", url=url, reason=_db_reason(inner))
-        if isinstance(cause, ValidationError):
+        if isinstance(cause, validation):
             return _settings_failure(cause)
-        if isinstance(cause, UnknownRevision):
+        if isinstance(cause, unknown_revision):
             return CommandError(
-                "cli_db_no_revision", revision=cause.revision, known=", ".join(cause.known)
+                "cli_db_no_revision",
+                revision=getattr(cause, "revision", ""),
+                known=", ".join(getattr(cause, "known", ())),
             )
-        if isinstance(cause, AlembicError):
+        if isinstance(cause, alembic_error):
             return CommandError("cli_db_migration", reason=str(cause))
-        if isinstance(cause, sa_exc.ArgumentError | sa_exc.NoSuchModuleError):
+        if isinstance(cause, url_error):
             return CommandError("cli_db_url_bad", url=url)
-        if isinstance(cause, sa_exc.DBAPIError):
+        if isinstance(cause, dbapi_error):
+            cause = cast("sa_exc.DBAPIError", cause)
             text = str(cause.orig).lower()
             if "unable to open database file" in text:
                 return CommandError("cli_db_open", url=url)
             if "no such table" in text or ("does not exist" in text and "relation" in text):
                 return CommandError("cli_db_not_migrated", url=url)
             if cause.connection_invalidated:
-                return CommandError("cli_db_unreachable", url=url, reason=_db_reason(cause.orig or cause))
-        if isinstance(cause, InvalidArgument):
-            return CommandError("cli_reason_only", reason=Phrase(cause.key, **cause.params))
+                return CommandError(
+                    "cli_db_unreachable", url=url, reason=_db_reason(cause.orig or cause)
+                )
+        if isinstance(cause, invalid_argument):
+            key, params = getattr(cause, "key", ""), getattr(cause, "params", {})
+            return CommandError("cli_reason_only", reason=Phrase(key, **params))
         if isinstance(cause, OSError) and cause.filename is not None:
             return CommandError("cli_file", path=cause.filename, reason=os_reason(cause))
     return None
+
+
+def _loaded(module: str, *names: str) -> tuple[type, ...]:
+    """The named classes of ``module`` if the run imported it, else none (``isinstance``
+    of an empty tuple is False)."""
+    found = sys.modules.get(module)
+    return tuple(getattr(found, name) for name in names) if found is not None else ()
 
 
 def _db_reason(error: BaseException) -> Phrase:
@@ -194,14 +211,25 @@ def _db_reason(error: BaseException) -> Phrase:
 
 
 def _settings_failure(error: Any) -> CommandError:
+    """A setting's bad value, named by its environment variable; the values it may take
+    when they are few (a ``Literal``), else pydantic's (English) words for the problem."""
+    import typing
+
+    from campusgraph.settings import Settings
+
     first = error.errors()[0]
     field = str(first["loc"][0]) if first.get("loc") else "?"
     variable = f"CAMPUSGRAPH_{field.upper()}"
+    reason: object = Phrase("cli_reason", reason=first.get("msg", ""))
+    info = Settings.model_fields.get(field)
+    if info is not None and typing.get_origin(info.annotation) is typing.Literal:
+        choices = ", ".join(str(c) for c in typing.get_args(info.annotation))
+        reason = Phrase("cli_setting_one_of", choices=choices)
     return CommandError(
         "cli_setting_bad",
         variable=variable,
         value=os.environ.get(variable, first.get("input", "")),
-        reason=first.get("msg", ""),
+        reason=reason,
     )
 
 
@@ -483,7 +511,10 @@ def _serve(settings: Settings, host: str, port: int, lang: str) -> None:
                 )
 
     config = uvicorn.Config(create_app(settings), log_level="info")
-    Server(config).run(sockets=[sock])
+    try:
+        Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: uvicorn re-raises it
+        print(f"{PROG}: " + message("cli_stopped", lang), flush=True)
 
 
 # -- migrations -----------------------------------------------------------------------------
@@ -550,9 +581,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    settings = database_settings()  # before importing Alembic: a bad URL is said at once
     from campusgraph.db import migrate
 
-    settings = database_settings()
     if args.action == "upgrade":
         _migrate(settings, args.lang, args.revision or "head", quiet_if_current=False)
     elif args.action == "downgrade":
@@ -851,7 +882,17 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="file to write ('-': standard output)")
     p.set_defaults(func=cmd_documents)
 
+    for command in _subcommands(parser):  # --lang before or after the subcommand
+        if "--lang" not in command._option_string_actions:
+            _language_option(command, "the language of everything printed")
     return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for child in getattr(action, "choices", {}).values():
+            yield child
+            yield from _subcommands(child)
 
 
 # -- the boundary ---------------------------------------------------------------------------

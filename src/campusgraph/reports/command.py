@@ -263,7 +263,9 @@ async def run_report(settings: Settings, args: argparse.Namespace, err: Console)
             request=_Language(lang),
         )
         columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
+        with Progress(
+            *columns, console=err, transient=True, disable=not err.is_terminal
+        ) as progress:
             task = progress.add_task(message("cli_report_stage_find", lang), total=2)
             async with ctx.session() as session:
                 rows = _Rows(session, institution_id, args.institution, lang)
