@@ -40,7 +40,7 @@ PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
             "25 problems",
         ),
     },
-    "count_policy_lines": {
+    "count_ruleset_lines": {
         "ru": ("1 строка", "2 строки", "5 строк", "11 строк", "21 строка", "22 строки", "25 строк"),
         "en": ("1 line", "2 lines", "5 lines", "11 lines", "21 lines", "22 lines", "25 lines"),
     },

@@ -50,7 +50,7 @@ def _lint(path: str | None, dirs: list[Path], lang: str = "ru") -> int:
             for error in ruleset.errors:
                 print(f"  {error}")
         else:
-            lines = plural("count_policy_lines", len(ruleset.lines), lang)
+            lines = plural("count_ruleset_lines", len(ruleset.lines), lang)
             links = plural("count_role_links", len(ruleset.links), lang)
             print("✓ " + message("cli_lint_ok", lang, slug=slug, lines=lines, links=links))
     return FAILED if failed else OK
