@@ -261,7 +261,7 @@ CASES = [
         lambda w, lang: usage(
             lang,
             "",
-            "command",
+            "COMMAND",
             message("cli_argparse_choice", lang) % {"value": "sed", "choices": COMMANDS},
         ),
         {"ru": "недопустимое значение 'sed'", "en": "invalid choice: 'sed'"},

@@ -783,7 +783,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     _language_option(
         parser, "the language of everything printed (default: CAMPUSGRAPH_LANGUAGE, the locale)"
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
     port = port_number(lang)
 
     p = sub.add_parser("demo", help="migrate, seed demo data if empty, and serve")
@@ -810,7 +812,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("policy", help="rulesets: lint, matrix, diff, explain, test")
-    psub = p.add_subparsers(dest="policy_command", required=True, parser_class=Parser)
+    psub = p.add_subparsers(
+        dest="policy_command", metavar="COMMAND", required=True, parser_class=Parser
+    )
     q = psub.add_parser("lint", help="lint a ruleset folder (or all rulesets)")
     q.add_argument("path", nargs="?")
     q = psub.add_parser("matrix", help="role × object × action table in Markdown")
