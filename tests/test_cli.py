@@ -14,6 +14,7 @@ import ast
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -633,3 +634,29 @@ def test_every_key_the_command_says_is_in_both_catalogs() -> None:
     for what in ("group", "discipline", "department", "period"):
         for lang in LANGUAGES:
             assert f"cli_missing_{what}" in keys(lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_database_another_process_holds_is_one_line(lang: str, where: Where) -> None:
+    # given: a migrated database file that another process holds locked
+    path = where.tmp / f"held-{lang}.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+
+        # when: a migration is asked for
+        result = campusgraph(["db", "downgrade"], environment(url, lang))
+    finally:
+        holder.close()
+
+    # then: one line saying so and to try again, no traceback
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2
+    expected = CommandError("cli_db_busy", url=url, reason=Phrase("cli_db_reason_locked"))
+    assert result.stderr == f"campusgraph: {expected.text(lang)}\n"
+    assert {"ru": "файл занят другим процессом", "en": "another process holds the file"}[
+        lang
+    ] in result.stderr

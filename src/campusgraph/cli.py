@@ -180,10 +180,14 @@ def known_failure(error: BaseException, settings_url: str | None) -> CommandErro
                 return CommandError("cli_db_open", url=url)
             if "no such table" in text or ("does not exist" in text and "relation" in text):
                 return CommandError("cli_db_not_migrated", url=url)
+            from campusgraph.db.outage import is_unavailable
+
             if cause.connection_invalidated:
                 return CommandError(
                     "cli_db_unreachable", url=url, reason=_db_reason(cause.orig or cause)
                 )
+            if is_unavailable(cause):  # locked by another process, disk full, a restart
+                return CommandError("cli_db_busy", url=url, reason=_db_reason(cause.orig or cause))
         if isinstance(cause, invalid_argument):
             key, params = getattr(cause, "key", ""), getattr(cause, "params", {})
             return CommandError("cli_reason_only", reason=Phrase(key, **params))
@@ -205,6 +209,8 @@ def _db_reason(error: BaseException) -> Phrase:
         return Phrase("cli_db_reason_auth")
     if name == "InvalidCatalogNameError":
         return Phrase("cli_db_reason_no_database")
+    if "locked" in str(error) or "busy" in str(error):  # SQLite's BUSY / LOCKED
+        return Phrase("cli_db_reason_locked")
     if isinstance(error, OSError):
         return os_reason(error)
     return Phrase("cli_reason", reason=_one_line(str(error)) or name)
