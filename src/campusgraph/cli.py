@@ -627,7 +627,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         return OK
     target = Path(args.target) if args.target else SCHEMA_FILE
     target.write_text(text, encoding="utf-8")
-    print(message("cli_schema_written", args.lang, path=target))
+    print(message("cli_file_written", args.lang, path=target))
     return OK
 
 
