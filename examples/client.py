@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,14 @@ def call(
         headers["Authorization"] = f"Bearer {token}"
     body = {"query": (HERE / name).read_text(encoding="utf-8"), "variables": variables}
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload: dict[str, Any] = json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as error:  # refused before GraphQL: the body says why
+        payload = json.loads(error.read() or b"{}")
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise SystemExit(f"{url}: {reason} (is the server running?)") from None
     data = payload.get("data")
     if data is None:  # the request itself was refused (signed out, too costly …)
         raise SystemExit(f"{name}: {payload.get('errors')}")
@@ -56,17 +63,22 @@ def main() -> None:
                 "password": args.password,
             }
         },
-    )["login"]
+    )["login"] or {"errors": [{"message": "sign-in failed"}]}
     if login["errors"]:
         raise SystemExit(login["errors"][0]["message"])
+    if login["mustChangePassword"]:
+        raise SystemExit(f"{args.login} must change the one-time password first (changePassword)")
     token = login["token"]
-    viewer = call(args.url, "02-viewer.graphql", {}, token)["viewer"]
-    assignments = (viewer["employee"] or {}).get("teachingAssignments") or []
+    # Every looked-up object may be null (not there, or not yours to see): check each.
+    viewer = call(args.url, "02-viewer.graphql", {}, token)["viewer"] or {}
+    assignments = (viewer.get("employee") or {}).get("teachingAssignments") or []
     if not assignments:
         raise SystemExit(f"{args.login} teaches nothing here: sign in as a teacher")
     assignment = assignments[0]
     overview = call(args.url, "04-institution-overview.graphql", {}, token)["institution"]
-    current = next(y for y in overview["academicYears"] if y["isCurrent"])
+    current = next((y for y in (overview or {}).get("academicYears") or [] if y["isCurrent"]), None)
+    if current is None or not current["periods"]:
+        raise SystemExit("the institution has no current academic year with periods")
     period = current["periods"][0]
     journal = call(
         args.url,

@@ -635,7 +635,7 @@ async def test_the_command_line_shows_progress_and_fails_on_a_bad_file(
     done = _cli(db, "import", "students", str(good), "--institution", ARMAVIR)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Запись" in done.stderr
-    assert "Загружено строк: 200." in done.stdout
+    assert "Загружено: 200 строк." in done.stdout
     assert await _count(db, m.Student) == students + 200
     async with unscoped(db.factory) as s:
         event = (

@@ -614,7 +614,7 @@ async def test_the_command_writes_the_journal_and_refuses_in_russian(
     assert unknown.returncode == 2
     assert "нет отчёта «no_such_report»" in unknown.stderr
     assert bad_date.returncode == 2
-    assert "неверная дата «32.13»" in bad_date.stderr
+    assert "«32.13» — не дата" in bad_date.stderr
     assert refused.returncode == 3
     assert "отказано" in refused.stderr
     for run in (unknown, bad_date, refused):

@@ -49,6 +49,7 @@ from campusgraph.db.enums import (
     WorkKind,
 )
 from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import message, plural
 from campusgraph.security import hash_password
 from campusgraph.text import TRANSLIT
 from campusgraph.validators import format_snils, snils_checksum
@@ -81,6 +82,11 @@ class DemoAccount:
     login: str
     role: str
     title: str
+    #: The title for an English run of the command (names stay as they are: they are data).
+    title_en: str = ""
+
+    def title_in(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title
 
 
 @dataclass(slots=True)
@@ -96,11 +102,17 @@ class DemoSummary:
     per_institution: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def render(self) -> str:
+    def render(self, lang: str = "ru") -> str:
+        """What the demo command prints, in the run's language (Russian by default)."""
         if not self.seeded:
-            return "Демо-данные уже загружены (в базе есть регион); ничего не изменено."
-        header = ("Учреждение", "Логин", "Роль", "Кто")
-        rows = [(a.realm, a.login, a.role, a.title) for a in self.accounts]
+            return message("cli_demo_already", lang)
+        header = (
+            message("cli_demo_column_realm", lang),
+            message("cli_demo_column_login", lang),
+            message("cli_demo_column_role", lang),
+            message("cli_demo_column_who", lang),
+        )
+        rows = [(a.realm, a.login, a.role, a.title_in(lang)) for a in self.accounts]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
 
         def line(cells: tuple[str, str, str, str]) -> str:
@@ -109,10 +121,17 @@ class DemoSummary:
 
         rule = "  ".join("-" * w for w in widths) + "  " + "-" * 20
         out = [
-            f"Демо-данные загружены за {self.seconds:.1f} с: учреждений {len(self.institutions)}, "
-            f"обучающихся {self.students}, занятий {self.lessons}, отметок {self.marks}, "
-            f"записей посещаемости {self.attendance}.",
-            f"Пароль всех учётных записей: {DEMO_PASSWORD}",
+            message(
+                "cli_demo_seeded",
+                lang,
+                seconds=f"{self.seconds:.1f}",
+                institutions=plural("count_institutions", len(self.institutions), lang),
+                students=plural("count_students", self.students, lang),
+                lessons=plural("count_lessons", self.lessons, lang),
+                marks=plural("count_marks", self.marks, lang),
+                attendance=plural("count_attendance_records", self.attendance, lang),
+            ),
+            message("cli_demo_password", lang, password=DEMO_PASSWORD),
             "",
             line(header),
             rule,
@@ -440,6 +459,36 @@ ROLE_TITLES: dict[str, str] = {
     "authority": "Представитель органа управления образованием",
     "student": "Обучающийся",
     "parent": "Родитель",
+}
+
+#: The same titles for an English run of the demo command's summary.
+ROLE_TITLES_EN: dict[str, str] = {
+    "administrator": "Administrator",
+    "system_admin": "System administrator",
+    "hr_specialist": "HR specialist",
+    "hr_head": "Head of HR",
+    "director": "Director",
+    "deputy_director": "Deputy director",
+    "deputy_studies": "Deputy director for studies",
+    "deputy_methodology": "Deputy director for methodology",
+    "deputy_control": "Deputy director (journal control)",
+    "head_teacher": "Head teacher",
+    "methodist": "Methodologist",
+    "secretary": "Secretary",
+    "secretary_of_studies": "Secretary of studies",
+    "admission_secretary": "Admission secretary",
+    "department_head": "Head of department",
+    "schedule_dispatcher": "Timetable dispatcher",
+    "head_of_studies": "Head of studies",
+    "head_of_upbringing": "Head of pastoral work",
+    "commission_chair": "Chair of the subject commission",
+    "curator": "Curator",
+    "class_teacher": "Class teacher",
+    "teacher": "Teacher",
+    "subject_teacher": "Subject teacher",
+    "authority": "Representative of the education authority",
+    "student": "Student",
+    "parent": "Parent",
 }
 
 OTHER_STAFF: tuple[str, ...] = (
@@ -2181,21 +2230,21 @@ class _InstitutionSeed:
     def build(self, step: Step) -> None:
         self.institution()
         self.calendar()
-        step("календарь")
+        step("calendar")
         self.structure()
-        step("структура")
+        step("structure")
         self.students()
-        step("обучающиеся")
+        step("students")
         self.staff_and_accounts()
-        step("сотрудники")
+        step("staff")
         self.build_timetable()
         self.thematic_plans()
-        step("расписание")
+        step("timetable")
         self.lessons()
-        step("журнал")
+        step("journal")
         self.community()
         self.check_guarantees()
-        step("проверка")
+        step("check")
 
     def counts(self) -> dict[str, int]:
         return {name: len(batch) for name, batch in sorted(self.rows.by_table.items())}
@@ -3097,21 +3146,31 @@ class _InstitutionSeed:
                     if gid == g.id
                 )
                 who = ROLE_TITLES[role] if self.college or role != "teacher" else "Учитель"
-                title = f"{who}: {', '.join(names)} ({', '.join(groups)}) — {employee.fio}"
+                taught = f"{', '.join(names)} ({', '.join(groups)}) — {employee.fio}"
+                title = f"{who}: {taught}"
+                title_en = f"{ROLE_TITLES_EN[role]}: {taught}"
 
             elif role == spec.curating_role:
                 employee = self.demo_curator
                 title = f"{ROLE_TITLES[role]} {self.demo_group.name} — {employee.fio}"
+                title_en = f"{ROLE_TITLES_EN[role]} of {self.demo_group.name} — {employee.fio}"
             elif role == "student":
                 person_id = student.person_id
                 who = "Студент" if self.college else "Ученик"
                 if student.sex is Sex.FEMALE:
                     who = "Студентка" if self.college else "Ученица"
                 age = _age_on(student.birth, self.today)
-                title = f"{who} {self.demo_group.name} — {student.fio}, {age} лет"
+                title = (
+                    f"{who} {self.demo_group.name} — {student.fio}, {plural('count_years', age)}"
+                )
+                title_en = (
+                    f"Student of {self.demo_group.name} — {student.fio}, "
+                    f"{plural('count_years', age, 'en')} old"
+                )
             elif role == "parent":
                 person_id = self.demo_parent_person
                 title = f"Родитель — {self.demo_parent_fio} (ребёнок: {student.fio})"
+                title_en = f"Parent — {self.demo_parent_fio} (child: {student.fio})"
             elif role == "authority":
                 sex = Sex.FEMALE if self.rng.random() < 0.6 else Sex.MALE
                 surname, name, patronymic = self.adult_name(sex)
@@ -3127,9 +3186,14 @@ class _InstitutionSeed:
                     "Представитель управления образования Майского района — "
                     f"{_fio(surname, name, patronymic)}"
                 )
+                title_en = (
+                    "Representative of the Mayskiy district's education office — "
+                    f"{_fio(surname, name, patronymic)}"
+                )
             else:
                 employee = self.staff[role]
                 title = f"{ROLE_TITLES[role]} — {employee.fio}"
+                title_en = f"{ROLE_TITLES_EN[role]} — {employee.fio}"
             if employee is not None:
                 person_id = employee.person_id
             user_id = self.rows.add(
@@ -3154,7 +3218,7 @@ class _InstitutionSeed:
             self.users[role] = user_id
             if employee is not None:
                 employee.user_id = user_id
-            self.accounts.append(DemoAccount(spec.slug, role, role, title))
+            self.accounts.append(DemoAccount(spec.slug, role, role, title, title_en))
 
     # -- the weekly timetable -----------------------------------------------------------
 
@@ -3778,10 +3842,12 @@ def _step(bar: _Progress, task: int, stage: str) -> None:
 
 
 class _Progress:
-    """A rich progress bar per institution on stderr, or nothing."""
+    """A rich progress bar per institution on stderr, or nothing; its stage labels are the
+    catalog's ``cli_demo_stage_<stage>`` in the run's language."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, lang: str = "ru") -> None:
         self._bar: Any = None
+        self._lang = lang
         if enabled:
             from rich.console import Console
             from rich.progress import (
@@ -3815,9 +3881,10 @@ class _Progress:
             return 0
         return int(self._bar.add_task(name, total=total, stage=""))
 
-    def advance(self, task: int, amount: int, stage: str) -> None:
+    def advance(self, task: int, amount: int, stage: str, **fields: object) -> None:
         if self._bar is not None:
-            self._bar.update(task, advance=amount, stage=stage)
+            label = message(f"cli_demo_stage_{stage}", self._lang, **fields)
+            self._bar.update(task, advance=amount, stage=label)
 
 
 async def _next_ids(session: AsyncSession) -> dict[str, int]:
@@ -3869,10 +3936,10 @@ async def _write_institution(
     def advance(n: int) -> None:
         nonlocal written
         written += n
-        bar.advance(task, 0, f"запись {written * 100 // total}%")
+        bar.advance(task, 0, "writing", percent=written * 100 // total)
 
     await _flush(session, builder.rows, advance)
-    bar.advance(task, 1, "готово")
+    bar.advance(task, 1, "done")
     return counts
 
 
@@ -3900,7 +3967,7 @@ def _region_account(rows: _Rows, region_id: int, password_hash: str, today: dt.d
 
 
 async def _seed_region(
-    session: AsyncSession, *, today: dt.date, seed: int, progress: bool
+    session: AsyncSession, *, today: dt.date, seed: int, progress: bool, language: str = "ru"
 ) -> DemoSummary:
     ids = _Ids(await _next_ids(session))
     # One argon2 hash for every account: hashing is deliberately slow.
@@ -3911,7 +3978,7 @@ async def _seed_region(
     _region_account(region, region_id, password_hash, today)
     await _flush(session, region)
     snils_used: set[str] = set()
-    with _Progress(progress) as bar:
+    with _Progress(progress, language) as bar:
         for spec in INSTITUTIONS:
             task = bar.add(spec.slug, 8)  # seven stages of building, then the writing
             builder = _InstitutionSeed(
@@ -3938,6 +4005,7 @@ async def _seed_region(
             "authority",
             "authority",
             "Представитель регионального органа управления образованием (все учреждения)",
+            "Representative of the regional education authority (every institution)",
         )
     )
     if (await session.connection()).dialect.name == "postgresql":
@@ -3951,6 +4019,7 @@ async def seed_demo(
     today: dt.date | None = None,
     seed: int = 2026,
     progress: bool = False,
+    language: str = "ru",
 ) -> DemoSummary:
     """Seed the demo region in one transaction, unless the database already has a region.
 
@@ -3964,6 +4033,8 @@ async def seed_demo(
         if (await session.execute(select(m.Region.id).limit(1))).first() is not None:
             existing = await session.execute(select(m.Institution.slug, m.Institution.id))
             return DemoSummary(seeded=False, institutions=dict(existing.all()))
-        summary = await _seed_region(session, today=today, seed=seed, progress=progress)
+        summary = await _seed_region(
+            session, today=today, seed=seed, progress=progress, language=language
+        )
     summary.seconds = time.perf_counter() - started
     return summary

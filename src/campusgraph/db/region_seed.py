@@ -109,6 +109,7 @@ from campusgraph.db.enums import (
     WorkKind,
 )
 from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import message, plural
 from campusgraph.security import hash_password
 
 try:
@@ -228,18 +229,33 @@ class RegionSummary:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: float = 0.0
 
-    def render(self) -> str:
-        def n(table: str) -> str:
-            return f"{self.counts.get(table, 0):,}".replace(",", " ")
+    def render(self, lang: str = "ru") -> str:
+        """What ``campusgraph seed region`` prints, in the run's language."""
+
+        def n(key: str, table: str) -> str:
+            return plural(key, self.counts.get(table, 0), lang)
 
         first = self.institutions[0][0] if self.institutions else "—"
         return "\n".join(
             [
-                f"Регион {self.region}: учреждений {len(self.institutions)}, обучающихся "
-                f"{n('student')}, занятий {n('lesson')}, отметок {n('mark')}, записей "
-                f"посещаемости {n('attendance')} — за {self.seconds:.1f} с.",
-                f"Вход: учреждение {first} (и остальные {self.region}-NNN), логин teacher, "
-                f"пароль {DEMO_PASSWORD}; остальные роли — логин = имя роли.",
+                message(
+                    "cli_seed_summary",
+                    lang,
+                    region=self.region,
+                    institutions=plural("count_institutions", len(self.institutions), lang),
+                    students=n("count_students", "student"),
+                    lessons=n("count_lessons", "lesson"),
+                    marks=n("count_marks", "mark"),
+                    attendance=n("count_attendance_records", "attendance"),
+                    seconds=f"{self.seconds:.1f}",
+                ),
+                message(
+                    "cli_seed_sign_in",
+                    lang,
+                    first=first,
+                    region=self.region,
+                    password=DEMO_PASSWORD,
+                ),
             ]
         )
 
@@ -1179,9 +1195,10 @@ def _table_by_name(name: str) -> Table:
 class _Progress:
     """One rich bar over all groups of all institutions, with rows written; or nothing."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool, total: int, lang: str = "ru") -> None:
         self.bar: Any = None
         self.task = 0
+        self.lang = lang
         if enabled:
             from rich.console import Console
             from rich.progress import (
@@ -1197,13 +1214,26 @@ class _Progress:
                 TextColumn("{task.description:<20}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("групп · {task.fields[rows]} строк · {task.fields[marks]} отметок"),
+                TextColumn("{task.fields[written]}"),
                 TimeElapsedColumn(),
-                TextColumn("осталось"),
+                TextColumn(message("cli_seed_remaining", lang)),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
             )
-            self.task = int(self.bar.add_task("регион", total=total, rows="0", marks="0"))
+            self.task = int(
+                self.bar.add_task(
+                    message("cli_seed_region_task", lang), total=total, written=self._written(0, 0)
+                )
+            )
+
+    def _written(self, rows: int, marks: int) -> str:
+        """«групп · 43 строки · 5 отметок» after the bar's done/total of groups."""
+        return message(
+            "cli_seed_written",
+            self.lang,
+            rows=plural("count_rows", rows, self.lang),
+            marks=plural("count_marks", marks, self.lang),
+        )
 
     def __enter__(self) -> _Progress:
         if self.bar is not None:
@@ -1220,8 +1250,7 @@ class _Progress:
                 self.task,
                 description=description,
                 advance=advance,
-                rows=f"{rows:,}".replace(",", " "),
-                marks=f"{marks:,}".replace(",", " "),
+                written=self._written(rows, marks),
             )
 
 
@@ -1247,6 +1276,7 @@ async def seed_region(
     region: str = DEFAULT_REGION,
     progress: bool = False,
     password_hash: str | None = None,
+    language: str = "ru",
 ) -> RegionSummary:
     """Generate ``institutions`` institutions of ``students`` students each in a new
     region ``region`` (refused with :class:`RegionExists` if the slug is taken).
@@ -1293,7 +1323,7 @@ async def seed_region(
     per_institution = len(group_sizes(students))
     written = marks = 0
     try:
-        with _Progress(progress, institutions * per_institution) as bar:
+        with _Progress(progress, institutions * per_institution, language) as bar:
             for index in range(institutions):
                 builder = _Institution(
                     index,

@@ -13,7 +13,9 @@ current year's), ``--department`` by name; ``--student`` and ``--teacher`` take 
 (as the API shows them). Any of them also takes a global id.
 
 Exit codes: 0 written; 2 the command could not run (unknown report, institution, login or
-row, bad dates, a format not offered); 3 refused by the ruleset.
+row, bad dates, a format not offered); 3 refused by the ruleset. Failures are raised as
+:class:`~campusgraph.cli.CommandError` and said in one line, in the run's language, by the
+command's boundary.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from campusgraph.cli import REFUSED, USAGE, CommandError, parse_date
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.engine import create_engine, session_factory
 from campusgraph.db.tenancy import unscoped
-from campusgraph.i18n import message
+from campusgraph.i18n import message, plural
 from campusgraph.ids import from_global_id
 from campusgraph.policies.engine import Forbidden, PolicyRegistry
 from campusgraph.policies.reasons import forbidden_text
@@ -52,21 +55,12 @@ from campusgraph.security import new_token, token_digest
 from campusgraph.settings import Settings
 
 JOURNAL = "journal"
-USAGE, REFUSED = 2, 3
-
-
-class CommandError(Exception):
-    """Said to the user in one line, exit code ``code``."""
-
-    def __init__(self, text: str, code: int = USAGE) -> None:
-        super().__init__(text)
-        self.code = code
 
 
 def list_reports(lang: str) -> str:
     import campusgraph.reports.catalog  # noqa: F401  (fills REPORTS)
 
-    lines = [f"{JOURNAL:<28} {'Class journal' if lang == 'en' else 'Журнал учебных занятий'}"]
+    lines = [f"{JOURNAL:<28} {message('cli_report_journal_title', lang)}"]
     for name in ReportName:
         spec = REPORTS.get(name)
         if spec is not None:
@@ -75,21 +69,25 @@ def list_reports(lang: str) -> str:
     return "\n".join(lines)
 
 
-def _date(value: str | None, lang: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(message("cli_bad_date", lang, value=value)) from None
+def _date(value: str | dt.date | None) -> dt.date | None:
+    """A date the parser already read (``cli.date_argument``), or one given as text."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date(value)
 
 
-def _global(value: str, type_name: str) -> int | None:
+def _global(value: str, type_name: str, option: str | None = None) -> int | None:
+    """The key of a global id of ``type_name``; None for a name. A global id of another
+    type is refused (``option`` named), never read as a key of this one."""
     try:
         kind, pk = from_global_id(value)
     except ValueError:
         return None
-    return pk if kind == type_name else None
+    if kind != type_name:
+        raise CommandError(
+            "cli_id_wrong_type", value=value, got=kind, expected=type_name, option=option or ""
+        )
+    return pk
 
 
 class _Rows:
@@ -101,16 +99,13 @@ class _Rows:
         self.slug = slug
         self.lang = lang
 
-    def _missing(self, what_ru: str, what_en: str, value: str) -> CommandError:
-        what = what_en if self.lang == "en" else what_ru
-        return CommandError(
-            message("cli_unknown_row", self.lang, what=what, value=value, slug=self.slug)
-        )
+    def _missing(self, what: str, value: str) -> CommandError:
+        return CommandError(f"cli_missing_{what}", value=value, slug=self.slug)
 
-    async def _one(self, stmt: Any, what_ru: str, what_en: str, value: str) -> int:
+    async def _one(self, stmt: Any, what: str, value: str) -> int:
         found = (await self.session.execute(stmt)).all()
         if not found:
-            raise self._missing(what_ru, what_en, value)
+            raise self._missing(what, value)
         return int(found[0][0])
 
     async def current_year(self) -> int | None:
@@ -121,43 +116,43 @@ class _Rows:
 
     async def group(self, value: str) -> int:
         g = m.StudyGroup
-        pk = _global(value, "Group")
+        pk = _global(value, "Group", "--group")
         year = await self.current_year()
         stmt = select(g.id).where(g.institution_id == self.institution_id)
         stmt = stmt.where(g.id == pk) if pk is not None else stmt.where(g.name == value)
         stmt = stmt.order_by((g.academic_year_id == (year or -1)).desc(), g.id.desc())
-        return await self._one(stmt, "группа", "group", value)
+        return await self._one(stmt, "group", value)
 
     async def discipline(self, value: str) -> int:
         d = m.Discipline
-        pk = _global(value, "Discipline")
+        pk = _global(value, "Discipline", "--discipline")
         stmt = select(d.id).where(d.institution_id == self.institution_id)
         if pk is not None:
             stmt = stmt.where(d.id == pk)
         else:
             stmt = stmt.where((d.code == value) | (d.name == value) | (d.short_name == value))
-        return await self._one(stmt.order_by(d.id), "дисциплина", "discipline", value)
+        return await self._one(stmt.order_by(d.id), "discipline", value)
 
     async def department(self, value: str) -> int:
         d = m.Department
-        pk = _global(value, "Department")
+        pk = _global(value, "Department", "--department")
         stmt = select(d.id).where(d.institution_id == self.institution_id)
         stmt = stmt.where(d.id == pk) if pk is not None else stmt.where(d.name == value)
-        return await self._one(stmt.order_by(d.id), "отделение", "department", value)
+        return await self._one(stmt.order_by(d.id), "department", value)
 
     async def period(self, value: str) -> int:
         p = m.Period
-        pk = _global(value, "Period")
+        pk = _global(value, "Period", "--period")
         year = await self.current_year()
         stmt = select(p.id).where(p.institution_id == self.institution_id)
         stmt = stmt.where(p.id == pk) if pk is not None else stmt.where(p.name == value)
         stmt = stmt.order_by((p.academic_year_id == (year or -1)).desc(), p.starts_on.desc())
-        return await self._one(stmt, "период", "period", value)
+        return await self._one(stmt, "period", value)
 
-    async def by_global(self, value: str, type_name: str, what_ru: str, what_en: str) -> int:
-        pk = _global(value, type_name)
+    async def by_global(self, value: str, type_name: str, what: str) -> int:
+        pk = _global(value, type_name, f"--{what}")
         if pk is None:
-            raise self._missing(what_ru, what_en, value)
+            raise CommandError("cli_id_needed", value=value, option=f"--{what}", type=type_name)
         return pk
 
 
@@ -203,11 +198,7 @@ async def _close_session(factory: async_sessionmaker[AsyncSession], session_id: 
 async def _payload(args: argparse.Namespace, rows: _Rows, lang: str) -> tuple[str, dict[str, Any]]:
     if args.name == JOURNAL:
         if not (args.group and args.discipline and args.period):
-            raise CommandError(
-                "the journal needs --group, --discipline and --period"
-                if lang == "en"
-                else "для журнала укажите --group, --discipline и --period"
-            )
+            raise CommandError("cli_journal_needs")
         return JOURNAL, file_kinds.journal_payload(
             await rows.group(args.group),
             await rows.discipline(args.discipline),
@@ -220,18 +211,14 @@ async def _payload(args: argparse.Namespace, rows: _Rows, lang: str) -> tuple[st
         group_id=await rows.group(args.group) if args.group else None,
         discipline_id=await rows.discipline(args.discipline) if args.discipline else None,
         teacher_id=(
-            await rows.by_global(args.teacher, "Employee", "преподаватель", "teacher")
-            if args.teacher
-            else None
+            await rows.by_global(args.teacher, "Employee", "teacher") if args.teacher else None
         ),
         student_id=(
-            await rows.by_global(args.student, "Student", "обучающийся", "student")
-            if args.student
-            else None
+            await rows.by_global(args.student, "Student", "student") if args.student else None
         ),
         period_id=await rows.period(args.period) if args.period else None,
-        date_from=_date(args.date_from, lang),
-        date_to=_date(args.date_to, lang),
+        date_from=_date(args.date_from),
+        date_to=_date(args.date_to),
     )
     return "report", file_kinds.report_payload(name, of)
 
@@ -239,29 +226,23 @@ async def _payload(args: argparse.Namespace, rows: _Rows, lang: str) -> tuple[st
 async def run_report(settings: Settings, args: argparse.Namespace, err: Console) -> int:
     import campusgraph.reports.catalog  # noqa: F401  (fills REPORTS)
 
-    lang = args.lang or settings.language
+    lang = getattr(args, "lang", None) or settings.language
     if args.name != JOURNAL and args.name not in {n.value for n in REPORTS}:
-        raise CommandError(message("cli_report_unknown", lang, name=args.name))
+        raise CommandError("cli_report_unknown", name=args.name)
     if not args.institution or not args.login:
-        raise CommandError(
-            "give --institution SLUG and --as LOGIN"
-            if lang == "en"
-            else "укажите --institution SLUG и --as LOGIN"
-        )
-    _date(args.date_from, lang)
-    _date(args.date_to, lang)
+        raise CommandError("cli_report_needs_account")
+    _date(args.date_from)
+    _date(args.date_to)
     engine = create_engine(settings.database_url)
     factory = session_factory(engine)
     session_id: int | None = None
     try:
         institution_id = await _institution(factory, args.institution)
         if institution_id is None:
-            raise CommandError(message("cli_institution_unknown", lang, slug=args.institution))
+            raise CommandError("cli_institution_missing", slug=args.institution)
         session_id = await _open_session(factory, institution_id, args.login)
         if session_id is None:
-            raise CommandError(
-                message("cli_login_unknown", lang, slug=args.institution, login=args.login)
-            )
+            raise CommandError("cli_login_missing", slug=args.institution, login=args.login)
         from campusgraph.resolvers.auth import authenticate_session
 
         signed = await authenticate_session(factory, session_id, today=settings.today)
@@ -272,7 +253,7 @@ async def run_report(settings: Settings, args: argparse.Namespace, err: Console)
                 if problem is None
                 else (problem.message_en if lang == "en" else problem.message_ru)
             )
-            raise CommandError(message("cli_refused", lang, reason=reason), REFUSED)
+            raise CommandError("cli_refused", REFUSED, reason=reason)
         ctx = Context(
             settings=settings,
             factory=factory,
@@ -282,32 +263,37 @@ async def run_report(settings: Settings, args: argparse.Namespace, err: Console)
             request=_Language(lang),
         )
         columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("Поиск строк" if lang != "en" else "Finding rows", total=2)
+        with Progress(
+            *columns, console=err, transient=True, disable=not err.is_terminal
+        ) as progress:
+            task = progress.add_task(message("cli_report_stage_find", lang), total=2)
             async with ctx.session() as session:
                 rows = _Rows(session, institution_id, args.institution, lang)
                 kind, payload = await _payload(args, rows, lang)
-            progress.update(
-                task, advance=1, description="Построение файла" if lang != "en" else "Building"
-            )
+            progress.update(task, advance=1, description=message("cli_report_stage_build", lang))
             built = await build_file(ctx, kind, payload, FileFormat(args.format), source="cli")
             progress.update(task, advance=1)
     except Forbidden as refused:
         raise CommandError(
-            message("cli_refused", lang, reason=forbidden_text(refused.decision, lang)), REFUSED
+            "cli_refused", REFUSED, reason=forbidden_text(refused.decision, lang)
         ) from None
     except (ReportNotFound, JournalNotFound):
-        raise CommandError(message("not_found", lang)) from None
+        raise CommandError("cli_report_not_found") from None
     except BadReportOf as exc:
-        raise CommandError(message(exc.key, lang)) from None
+        raise CommandError("cli_reason_only", reason=message(exc.key, lang)) from None
     except FormatNotOffered as exc:
         formats = ", ".join(sorted(f.value.upper() for f in exc.offered))
         raise CommandError(
-            message("file_format_not_offered", lang, format=args.format.upper(), formats=formats)
+            "cli_reason_only",
+            reason=message(
+                "file_format_not_offered", lang, format=args.format.upper(), formats=formats
+            ),
         ) from None
     except GraphQLError as exc:  # the report's access said the API's way
         code = (exc.extensions or {}).get("code")
-        raise CommandError(exc.message, REFUSED if code == "FORBIDDEN" else USAGE) from None
+        raise CommandError(
+            "cli_reason_only", REFUSED if code == "FORBIDDEN" else USAGE, reason=exc.message
+        ) from None
     finally:
         if session_id is not None:
             await _close_session(factory, session_id)
@@ -318,7 +304,13 @@ async def run_report(settings: Settings, args: argparse.Namespace, err: Console)
         sys.stdout.buffer.flush()
         return 0
     await asyncio.to_thread(target.write_bytes, built.content)
-    err.print(message("cli_written", lang, path=target, rows=built.rows))
+    err.print(
+        message(
+            "cli_report_written", lang, path=target, rows=plural("count_rows", built.rows, lang)
+        ),
+        markup=False,
+        highlight=False,
+    )
     return 0
 
 
@@ -329,18 +321,10 @@ class _Language:
 
 def main(settings: Settings, args: argparse.Namespace) -> int:
     err = Console(stderr=True, soft_wrap=True)
-    lang = args.lang or settings.language
+    lang = getattr(args, "lang", None) or settings.language
     if args.list:
         print(list_reports(lang))
         return 0
     if not args.name:
-        err.print(
-            "campusgraph report: "
-            + ("give a NAME or --list" if lang == "en" else "укажите NAME или --list")
-        )
-        return USAGE
-    try:
-        return asyncio.run(run_report(settings, args, err))
-    except CommandError as exc:
-        err.print(f"campusgraph report: {exc}", markup=False, highlight=False)
-        return exc.code
+        raise CommandError("cli_report_needs_name")
+    return asyncio.run(run_report(settings, args, err))
