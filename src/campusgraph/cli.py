@@ -13,13 +13,23 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """One process, or ``workers`` processes sharing the port (campusgraph/workers.py).
+    Logging is configured here and, through ``log_config``, in every worker."""
     import uvicorn
 
     from campusgraph.app import create_app
+    from campusgraph.observability import logs, tracing
 
+    log_config = logs.configure(settings)
     print(f"campusgraph: http://{host}:{port}/graphql  ({settings.database_url})", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        tracing.configure(settings)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config)
+        return
+    from campusgraph import workers as multiprocess
+
+    multiprocess.serve(workers, host, port, log_config)
 
 
 def _migrate(settings: Settings) -> None:
@@ -53,8 +63,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings()
+    if args.workers < 1 or (args.workers > 1 and settings.is_sqlite):
+        from campusgraph.i18n import message
+
+        key = "cli_workers_sqlite" if args.workers > 1 else "cli_workers_count"
+        print(f"campusgraph: {message(key, settings.language)}", file=sys.stderr)
+        return 2
     _migrate(settings)
-    _serve(settings, args.host, args.port)
+    _serve(settings, args.host, args.port, args.workers)
     return 0
 
 
@@ -213,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="migrate and serve (no seeding)")
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the port (more than one: PostgreSQL only)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database migrations")

@@ -14,7 +14,6 @@ from campusgraph.schema.base import GraphQLInfo, signed_in
 from campusgraph.schema.errors import ErrorCode, MutationError
 from campusgraph.schema.viewer import Viewer, viewer_of
 
-
 log = logging.getLogger("campusgraph.auth")
 
 
