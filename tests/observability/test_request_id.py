@@ -106,9 +106,7 @@ async def test_refusals_are_logged_as_refusals_without_tracebacks(
         rid: [line for line in json_log.lines if line["request_id"] == rid]
         for rid in (refused["extensions"]["requestId"], invalid["extensions"]["requestId"])
     }
-    [denial] = [
-        line for line in by_request[refused["extensions"]["requestId"]] if "code" in line
-    ]
+    [denial] = [line for line in by_request[refused["extensions"]["requestId"]] if "code" in line]
     assert denial["level"] == "INFO"
     assert (denial["code"], denial["ruleset"], denial["object"], denial["action"]) == (
         "FORBIDDEN",
