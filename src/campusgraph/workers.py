@@ -31,17 +31,20 @@ class ReloadingWorkers(Multiprocess):
 
 
 def serve(workers: int, host: str, port: int, log_config: dict[str, Any]) -> None:
-    _multiprocess_metrics()
-    config = Config(
-        FACTORY, factory=True, workers=workers, host=host, port=port, log_config=log_config
-    )
-    ReloadingWorkers(config, sockets=[config.bind_socket()]).run()
-
-
-def _multiprocess_metrics() -> None:
-    """Workers keep their metrics in files of one fresh folder, which a scrape adds up
-    (observability/metrics.py); set before any worker starts (they inherit it)."""
+    """Workers keep their metrics in files of one folder, which a scrape adds up
+    (observability/metrics.py): the operator's ``PROMETHEUS_MULTIPROC_DIR``, else a
+    fresh one for this run, set before any worker starts (they inherit it)."""
+    import shutil
     import tempfile
 
+    made = None
     if not os.environ.get(MULTIPROCESS_ENV):
-        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="campusgraph-metrics-")
+        made = os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="campusgraph-metrics-")
+    try:
+        config = Config(
+            FACTORY, factory=True, workers=workers, host=host, port=port, log_config=log_config
+        )
+        ReloadingWorkers(config, sockets=[config.bind_socket()]).run()
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
