@@ -162,5 +162,7 @@ def test_workers_on_sqlite_are_refused_in_one_line(
     # then one line says why and what to do, and nothing was created
     err = capsys.readouterr().err
     assert status == 2
-    assert len(err.strip().splitlines()) == 1 and says in err and "postgresql+asyncpg" in err
+    assert len(err.strip().splitlines()) == 1
+    assert says in err
+    assert "postgresql+asyncpg" in err
     assert not Path("never-created.db").exists()

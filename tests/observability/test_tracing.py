@@ -53,13 +53,16 @@ async def test_a_request_is_a_span_and_each_stage_one_under_it(
     )
     assert len(exporter.get_finished_spans()) == 5
     request, operation = spans["POST /graphql"], spans["graphql.operation"]
-    assert operation.parent is not None and operation.parent.span_id == request.context.span_id
+    assert operation.parent is not None
+    assert operation.parent.span_id == request.context.span_id
     for stage in ("graphql.parse", "graphql.validate", "graphql.execute"):
         parent = spans[stage].parent
-        assert parent is not None and parent.span_id == operation.context.span_id
+        assert parent is not None
+        assert parent.span_id == operation.context.span_id
     # with the request id, the operation's name and type, the answer's status
     rid = response.headers["x-request-id"]
-    assert request.attributes is not None and operation.attributes is not None
+    assert request.attributes is not None
+    assert operation.attributes is not None
     assert request.attributes["campusgraph.request_id"] == rid
     assert request.attributes["http.response.status_code"] == 200
     assert operation.attributes["campusgraph.request_id"] == rid
