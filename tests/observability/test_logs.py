@@ -52,7 +52,9 @@ def _written(kind: str, rid: str | None, **extra: str) -> str:
 
 
 def test_a_json_line_has_the_request_id_and_the_records_fields() -> None:
-    line = json.loads(_written("json", "abc123", code="FORBIDDEN", ruleset="рег"))
+    line = json.loads(
+        _written("json", "abc123", code="FORBIDDEN", ruleset="рег", color_message="\x1b[1m")
+    )
     assert {k: line[k] for k in ("level", "logger", "request_id", "message")} == {
         "level": "INFO",
         "logger": "campusgraph.test",
@@ -61,6 +63,7 @@ def test_a_json_line_has_the_request_id_and_the_records_fields() -> None:
     }
     assert (line["code"], line["ruleset"]) == ("FORBIDDEN", "рег")
     assert "time" in line
+    assert "color_message" not in line  # uvicorn's coloured copy of the message
     # outside a request the id is "-"
     assert json.loads(_written("json", None))["request_id"] == "-"
 

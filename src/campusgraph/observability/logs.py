@@ -13,6 +13,7 @@ import logging
 import sys
 from typing import IO, Any, Literal
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from campusgraph.observability.request_id import RequestIdFilter
@@ -22,6 +23,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s
 #: The fields of a JSON line, in this order; a record's ``extra`` fields follow them.
 JSON_FIELDS = ("asctime", "levelname", "name", "request_id", "message")
 JSON_RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+#: Record attributes never written as fields: the logging module's own, and the copy of
+#: its message with terminal colours that uvicorn attaches.
+JSON_LEFT_OUT = [*RESERVED_ATTRS, "color_message"]
 
 
 def log_format(settings: Settings) -> Literal["json", "text"]:
