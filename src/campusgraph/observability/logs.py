@@ -36,7 +36,12 @@ def log_format(settings: Settings) -> Literal["json", "text"]:
 
 def formatter(kind: Literal["json", "text"]) -> logging.Formatter:
     if kind == "json":
-        return JsonFormatter(list(JSON_FIELDS), rename_fields=JSON_RENAMED, json_ensure_ascii=False)
+        return JsonFormatter(
+            list(JSON_FIELDS),
+            rename_fields=JSON_RENAMED,
+            reserved_attrs=JSON_LEFT_OUT,
+            json_ensure_ascii=False,
+        )
     return logging.Formatter(TEXT_FORMAT)
 
 
