@@ -10,8 +10,8 @@ header could be forged with — and replaced by a fresh one otherwise.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,7 +39,9 @@ def accepted(value: bytes | str | None) -> str | None:
 
 
 def new() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (uuid4's randomness, at a fifth of its cost: every request
+    pays it)."""
+    return os.urandom(16).hex()
 
 
 class RequestIdMiddleware:
