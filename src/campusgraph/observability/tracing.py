@@ -12,7 +12,6 @@ the CLI in each worker) installs an SDK provider exporting over OTLP (the standa
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ from campusgraph.settings import Settings
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
-log = logging.getLogger("campusgraph.tracing")
 
 TRACER_NAME = "campusgraph"
 
@@ -42,21 +40,21 @@ def configure(settings: Settings) -> None:
     installed a provider before (the API's default one records nothing)."""
     if not settings.tracing:
         return
-    from opentelemetry import trace
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
+    try:
+        from opentelemetry import trace
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    except ImportError as missing:
+        # Refused at startup in one line, rather than every request failing on import.
+        raise SystemExit(
+            f"campusgraph: CAMPUSGRAPH_TRACING needs the tracing extra ({missing.name} is "
+            "missing): pip install 'campusgraph[tracing]'"
+        ) from None
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     provider = TracerProvider(resource=Resource.create({"service.name": "campusgraph"}))
-    try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    except ImportError:
-        log.error(
-            "tracing is on but no OTLP exporter is installed: pip install campusgraph[tracing]"
-        )
-        return
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
 
