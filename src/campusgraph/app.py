@@ -223,10 +223,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     extensions["requestId"] = rid
                 code = extensions.get("code")
                 if code not in _LOGGED_WHERE_CLASSIFIED:
+                    path = error.get("path")
                     log.info(
-                        "refused %s at %s: %s",
+                        "refused %s%s: %s",
                         code,
-                        error.get("path"),
+                        f" at {'.'.join(map(str, path))}" if path else "",
                         error.get("message"),
                         extra={"code": code, "reason": extensions.get("reason")},
                     )

@@ -70,8 +70,12 @@ def config(settings: Settings) -> dict[str, Any]:
         "root": {"handlers": ["default"], "level": level},
         "loggers": {
             # uvicorn's loggers write through the root handler, not their own.
-            name: {"handlers": [], "level": level, "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "level": level, "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            # pycasbin prints its model at INFO whenever a ruleset is compiled.
+            "casbin": {"level": "WARNING"},
         },
     }
 
