@@ -281,7 +281,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 log.error("ruleset %s not loaded: %s", slug, exc, extra={"ruleset": slug})
         log.info("%d rulesets loaded", len(registry.available()) - len(failed))
         app.state.registry = registry
-        app.state.rulesets_failed = failed
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `kill -HUP <pid>` reloads rulesets (each built aside, linted and tested first).
@@ -321,8 +320,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         registry: PolicyRegistry = request.app.state.registry
-        failed: list[str] = request.app.state.rulesets_failed
-        loaded = len(registry.available()) - len(failed)
+        # Asked each time: a ruleset that failed at start loads on a later request once
+        # fixed on disk.
+        loaded = len(registry.loaded())
+        failed = sorted(set(registry.available()) - set(registry.loaded()))
         body: dict[str, Any] = {"status": "ok" if loaded else "unavailable", "rulesets": loaded}
         if failed:
             body["rulesetsFailed"] = failed

@@ -402,6 +402,10 @@ class PolicyRegistry:
     def available(self) -> list[str]:
         return rs_mod.available(self.dirs)
 
+    def loaded(self) -> list[str]:
+        """The rulesets compiled and serving (readiness counts them)."""
+        return list(self._compiled)
+
     @staticmethod
     def lint(slug: str, dirs: list[Path]) -> list[LintError]:
         return rs_mod.load(slug, dirs).errors
