@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL on /graphql, health on /healthz.
+"""The Starlette application: GraphQL on /graphql; /livez, /readyz (and /healthz, its old
+name) for probes; /metrics for Prometheus.
 
 The lifespan owns the engine, the session factory and the policy registry; each request
 gets a fresh :class:`~campusgraph.context.Context` built from its bearer token.
@@ -13,7 +14,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import GraphQLError
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from campusgraph import penalties, trusted_documents
@@ -39,6 +40,8 @@ from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
 from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message
 from campusgraph.middleware import DatabaseOutage, SecurityHeaders
+from campusgraph.observability import metrics, request_id, tracing
+from campusgraph.observability.operation import OPERATION, Observed, ObserveOperation
 from campusgraph.policies.engine import PolicyRegistry, RulesetError
 from campusgraph.policies.ruleset import search_dirs
 from campusgraph.resolvers.auth import authenticate
@@ -64,8 +67,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     the request's time limit."""
 
     def __init__(self, app_state: Any, settings: Settings) -> None:
+        schema = build_schema(settings)
+        # Which operation ran, for the request metrics; with tracing, a span per stage.
+        stages = (tracing.StageSpans,) if settings.tracing else ()
+        schema.extensions = (*schema.extensions, ObserveOperation, *stages)
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide="graphiql" if settings.mode != "production" else None,
             allow_queries_via_get=False,
         )
@@ -106,12 +113,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> ExecutionResult:
         caller = self._caller(request, context)
         await self.penalties.wait(caller)
-        result = await self._execute(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
-        if result.errors and any(
-            (e.extensions or {}).get("code") in penalties.REFUSALS for e in result.errors
-        ):
+        observed = Observed()
+        token = OPERATION.set(observed)
+        started = time.perf_counter()
+        codes = ["INTERNAL"]  # unless a result says otherwise
+        try:
+            result = await self._execute(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            codes = [str((e.extensions or {}).get("code")) for e in result.errors or ()]
+        finally:
+            OPERATION.reset(token)
+            kind = observed.type
+            metrics.REQUEST_SECONDS.labels(kind).observe(time.perf_counter() - started)
+            metrics.REQUESTS.labels(kind, metrics.outcome(codes)).inc()
+        if any(code in penalties.REFUSALS for code in codes):
             self.penalties.refused(caller)
         return result
 
@@ -167,6 +183,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     def _timed_out(self, language: str) -> ExecutionResult:
         seconds = f"{self.settings.request_timeout_seconds:g}"
+        log.warning("request stopped at its time limit (%s s)", seconds)
         text = message("request_timeout", language, seconds=seconds)
         return ExecutionResult(
             data=None, errors=[GraphQLError(text, extensions={"code": "TIMEOUT"})]
@@ -191,8 +208,51 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             return GraphQLError(text, extensions={"code": "DOCUMENT_NOT_TRUSTED"})
         return dataclasses.replace(request_data, query=registered)
 
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Every error names the request (``extensions.requestId``), and the client's
+        errors are logged at INFO with their code: a refusal is not a server failure.
+        (Unexpected errors, outages and ruleset refusals were logged where they were
+        classified: schema/errors.py.)"""
+        answer = await super().process_result(request, result)
+        errors = cast("list[dict[str, Any]] | None", answer.get("errors"))
+        if errors:
+            rid = request_id.current()
+            for error in errors:
+                extensions = error.setdefault("extensions", {})
+                if rid is not None:
+                    extensions["requestId"] = rid
+                code = extensions.get("code")
+                if code not in _LOGGED_WHERE_CLASSIFIED:
+                    path = error.get("path")
+                    log.info(
+                        "refused %s%s: %s",
+                        code,
+                        f" at {'.'.join(map(str, path))}" if path else "",
+                        error.get("message"),
+                        extra={"code": code, "reason": extensions.get("reason")},
+                    )
+        return answer
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+#: Error codes logged where they were decided (schema/errors.py, _timed_out).
+_LOGGED_WHERE_CLASSIFIED = frozenset({"INTERNAL", "UNAVAILABLE", "FORBIDDEN", "TIMEOUT"})
+
+
+def reload_rulesets(registry: PolicyRegistry) -> dict[str, str]:
+    """The operator's ``kill -HUP``: every loaded ruleset built aside, linted and tested,
+    then swapped in — or refused, keeping the one before. Each outcome is logged
+    (PolicyRegistry.reload_some); with several workers each worker reloads its own."""
+    log.info("SIGHUP: reloading the rulesets")
+    report = registry.reload_all()
+    refused = sorted(slug for slug, status in report.items() if status != "ok")
+    if refused:
+        log.error("SIGHUP: %d of %d rulesets refused: %s", len(refused), len(report), refused)
+    else:
+        log.info("SIGHUP: %d rulesets reloaded", len(report))
+    return report
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -201,25 +261,30 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        backend = "sqlite" if settings.is_sqlite else "postgresql"
+        metrics.count_statements(engine, backend)
         await refresh_statistics(engine)
         app.state.engine = engine
         app.state.factory = session_factory(engine)
         # Reports read off the loop on SQLite (Context.report_session); None: the factory.
         reader = create_reader_engine(settings.database_url)
+        if reader is not None:
+            metrics.count_statements(reader, backend)
         app.state.reader = session_factory(reader) if reader is not None else None
         registry = PolicyRegistry(search_dirs(settings.ruleset_dirs()))
+        failed: list[str] = []
         for slug in registry.available():
             try:
                 registry.get(slug)
             except RulesetError as exc:
-                log.error("ruleset %s not loaded: %s", slug, exc)
+                failed.append(slug)
+                log.error("ruleset %s not loaded: %s", slug, exc, extra={"ruleset": slug})
+        log.info("%d rulesets loaded", len(registry.available()) - len(failed))
         app.state.registry = registry
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `kill -HUP <pid>` reloads rulesets (each built aside, linted and tested first).
-            loop.add_signal_handler(
-                signal.SIGHUP, lambda: log.info("reload: %s", registry.reload_all())
-            )
+            loop.add_signal_handler(signal.SIGHUP, reload_rulesets, registry)
         try:
             yield
         finally:
@@ -229,7 +294,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await reader.dispose()
             await engine.dispose()
 
-    async def healthz(request: Request) -> Response:
+    async def livez(request: Request) -> Response:
+        """The process answers: no database, nothing that a restart would not fix."""
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        """Ready for traffic: the database answers a real read, and rulesets are loaded
+        (a ruleset that failed to load is named; its institution is refused, the others
+        are served)."""
         from sqlalchemy import text
 
         try:
@@ -247,7 +319,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 status_code=503,
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        return JSONResponse({"status": "ok"})
+        registry: PolicyRegistry = request.app.state.registry
+        # Asked each time: a ruleset that failed at start loads on a later request once
+        # fixed on disk.
+        loaded = len(registry.loaded())
+        failed = sorted(set(registry.available()) - set(registry.loaded()))
+        body: dict[str, Any] = {"status": "ok" if loaded else "unavailable", "rulesets": loaded}
+        if failed:
+            body["rulesetsFailed"] = failed
+        return JSONResponse(body, status_code=200 if loaded else 503)
+
+    async def metrics_page(request: Request) -> Response:
+        if not metrics.allowed(settings, request.headers.get("authorization")):
+            return Response(status_code=404)
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     async def files(request: Request) -> Response:
         from campusgraph.files_endpoint import serve_file
@@ -255,7 +341,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return await serve_file(request, settings)
 
     app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/files/{token}", files, methods=["GET"])],
+        routes=[
+            Route("/livez", livez),
+            Route("/readyz", readyz),
+            Route("/healthz", readyz),  # its name before /livez and /readyz
+            Route("/metrics", metrics_page, methods=["GET"]),
+            Route("/files/{token}", files, methods=["GET"]),
+        ],
         lifespan=lifespan,
         middleware=_middleware(settings),
     )
@@ -269,11 +361,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
+def worker_app() -> Starlette:
+    """The app of one worker of ``campusgraph serve --workers N`` (uvicorn's factory):
+    settings from the environment, tracing set up in this process."""
+    settings = get_settings()
+    tracing.configure(settings)
+    return create_app(settings)
+
+
 def _middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: security headers on every answer (a 503 and a preflight too), CORS
-    only for configured origins (so an outage answer still reaches a cross-origin page),
-    then the outage mapping next to the endpoint."""
-    stack = [Middleware(SecurityHeaders)]
+    """Outermost first: the request id (every answer and log line names it), its span
+    when tracing, security headers on every answer (a 503 and a preflight too), CORS only
+    for configured origins (so an outage answer still reaches a cross-origin page), then
+    the outage mapping next to the endpoint."""
+    stack = [Middleware(request_id.RequestIdMiddleware)]
+    if settings.tracing:
+        stack.append(Middleware(tracing.RequestSpan))
+    stack.append(Middleware(SecurityHeaders))
     origins = settings.cors_origin_list()
     if origins:
         stack.append(
@@ -281,8 +385,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
                 CORSMiddleware,
                 allow_origins=origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "accept-language"],
-                expose_headers=["retry-after"],
+                allow_headers=["authorization", "content-type", "accept-language", "x-request-id"],
+                expose_headers=["retry-after", "x-request-id"],
                 max_age=600,
             )
         )

@@ -499,25 +499,37 @@ def _free_port(host: str, port: int) -> int:
     return port + 1
 
 
-def _serve(settings: Settings, host: str, port: int, lang: str) -> None:
+def _serve(settings: Settings, host: str, port: int, lang: str, workers: int = 1) -> None:
+    """One process, or ``workers`` processes sharing the port (campusgraph/workers.py).
+    Logging is configured here and, through ``log_config``, in every worker."""
     import uvicorn
 
     from campusgraph.app import create_app
+    from campusgraph.observability import logs, tracing
 
+    log_config = logs.configure(settings)
     sock = bind(host, port)
     url = f"http://{host}:{port}/graphql"
+    listening = message("cli_listening", lang, url=url, db=_safe_url(settings.database_url))
+    if workers > 1:
+        from campusgraph import workers as multiprocess
+
+        print(f"{PROG}: {listening}", flush=True)
+        multiprocess.serve(workers, host, port, log_config, sock)
+        return
+    tracing.configure(settings)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             if self.started:  # listening now: the address works
-                print(
-                    f"{PROG}: "
-                    + message("cli_listening", lang, url=url, db=_safe_url(settings.database_url)),
-                    flush=True,
-                )
+                print(f"{PROG}: {listening}", flush=True)
 
-    config = uvicorn.Config(create_app(settings), log_level="info")
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any loopback
+    # peer as the client's address; who is a proxy is CAMPUSGRAPH_TRUSTED_PROXIES' to say
+    # (resolvers/throttle.py client_address), or a local process could spread sign-in
+    # guesses over invented addresses.
+    config = uvicorn.Config(create_app(settings), log_config=log_config, proxy_headers=False)
     try:
         Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: uvicorn re-raises it
@@ -581,9 +593,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = database_settings()
+    if args.workers > 1 and settings.is_sqlite:
+        raise CommandError("cli_workers_sqlite")
     bind(args.host, args.port).close()  # before migrating: say a taken port at once
     _migrate(settings, args.lang, quiet_if_current=True)
-    _serve(settings, args.host, args.port, args.lang)
+    _serve(settings, args.host, args.port, args.lang, args.workers)
     return OK
 
 
@@ -816,6 +830,12 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="migrate and serve (no seeding)")
     p.add_argument("--host", default=DEFAULT_HOST)
     p.add_argument("--port", type=port, default=DEFAULT_PORT)
+    p.add_argument(
+        "--workers",
+        type=positive_int(lang),
+        default=1,
+        help="processes serving the port (more than one: PostgreSQL only)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database migrations")

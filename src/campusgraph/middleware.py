@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
 from campusgraph.i18n import message, negotiate
+from campusgraph.observability import request_id
 
 log = logging.getLogger("campusgraph.http")
 
@@ -51,13 +52,17 @@ def _language(scope: Scope, default: str) -> str:
 
 
 def unavailable_body(language: str) -> bytes:
+    extensions = {"code": "UNAVAILABLE"}
+    rid = request_id.current()
+    if rid is not None:
+        extensions["requestId"] = rid
     return orjson.dumps(
         {
             "data": None,
             "errors": [
                 {
                     "message": message("unavailable", language),
-                    "extensions": {"code": "UNAVAILABLE"},
+                    "extensions": extensions,
                 }
             ],
         }

@@ -238,6 +238,42 @@ class Settings(BaseSettings):
         "e.g. `https://journal.example.ru`). Empty: no CORS headers at all, preflights "
         "refused.",
     )
+    #: How log lines look: ``json`` (one JSON object a line: time, level, logger,
+    #: request_id, message and the record's fields), ``text`` (one readable line), or
+    #: ``auto``: JSON in production, text in dev and demo.
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="Log lines as JSON objects (json), readable text (text), or JSON in "
+        "production and text in dev and demo (auto).",
+    )
+    #: The least severe level written, for the service's loggers and uvicorn's alike.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO",
+        description="The least severe log level written (the service's and uvicorn's "
+        "loggers alike).",
+    )
+    #: Serve Prometheus metrics at ``/metrics``. Who may read them: see ``metrics_token``.
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics at /metrics (open in dev and demo; in "
+        "production only with metrics_token).",
+    )
+    #: A bearer token a scrape must send (``Authorization: Bearer …``). Unset: /metrics is
+    #: open in dev and demo and answers 404 in production.
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token Prometheus sends to read /metrics; required for "
+        "/metrics in production (without it /metrics answers 404 there).",
+    )
+    #: OpenTelemetry spans of each request and of its operation's stages (parse, validate,
+    #: execute); needs the ``tracing`` extra. Where they go: the ``OTEL_EXPORTER_OTLP_*``
+    #: variables (OTLP over HTTP).
+    tracing: bool = Field(
+        default=False,
+        description="OpenTelemetry spans per request and per operation stage (parse, "
+        "validate, execute), exported over OTLP as the OTEL_EXPORTER_OTLP_* variables "
+        "say; needs `pip install campusgraph[tracing]`.",
+    )
     today: dt.date | None = Field(
         default=None,
         description="Pin today's date, `YYYY-MM-DD` (the demo and the test suite use a fixed date). "

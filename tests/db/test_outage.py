@@ -143,11 +143,21 @@ async def test_every_request_needing_the_database_answers_503_and_the_service_re
             health = await http.get("/healthz")
             assert health.status_code == 503
             assert health.headers["retry-after"].isdigit()
+            # and the outage answer names its request; the process is alive but not
+            # ready (readiness is the health probe under its new name)
+            outage_answer = await teacher.post(VIEWER)
+            [error] = outage_answer.json()["errors"]
+            assert error["extensions"]["requestId"] == outage_answer.headers["x-request-id"]
+            assert (await http.get("/livez")).status_code == 200
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json() == {"status": "unavailable"}
         finally:
             await outage.end()
 
         # when it is back, the same service (no restart) answers again
         assert (await http.get("/healthz")).status_code == 200
+        assert (await http.get("/readyz")).status_code == 200
         assert (await teacher.data(VIEWER))["viewer"]["institution"]["slug"] == ALTAI
         assert await client.login(ALTAI, "teacher")
         # and the refused mark was never written: the cell is still free (a create with

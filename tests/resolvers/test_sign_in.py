@@ -84,6 +84,7 @@ async def test_unknown_token_is_refused(client: Any) -> None:
     payload = await client.query(VIEWER, token="not-a-token")
     assert payload["data"] is None
     assert payload["errors"][0]["extensions"] == {
+        "requestId": payload["errors"][0]["extensions"]["requestId"],
         "code": "UNAUTHENTICATED",
         "reason": "TOKEN_UNKNOWN",
     }

@@ -128,6 +128,7 @@ async def test_the_budget_reads_first_from_the_request(make_client: Any) -> None
     assert few.get("errors") is None
     assert few["data"]["institution"]["groups"]["nodes"]
     assert many["errors"][0]["extensions"] == {
+        "requestId": many["errors"][0]["extensions"]["requestId"],
         "code": "QUERY_TOO_COSTLY",
         "cost": budget + 1 + 40,
         "budget": budget,

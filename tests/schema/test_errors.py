@@ -68,7 +68,10 @@ async def test_a_server_failure_is_masked_and_logged(
     # then he gets INTERNAL with a message in his language and no detail of the failure,
     # and the failure is in the server's log
     (error,) = payload["errors"]
-    assert error["extensions"] == {"code": "INTERNAL"}
+    assert error["extensions"] == {
+        "code": "INTERNAL",
+        "requestId": error["extensions"]["requestId"],
+    }
     assert "room" not in error["message"].lower()
     assert "Внутренняя ошибка" in error["message"]
     assert any("room" in str(record.exc_info[1]) for record in caplog.records if record.exc_info)

@@ -13,6 +13,7 @@ import dataclasses
 import enum
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,8 @@ from campusgraph.policies.vocabulary import (
     role_object,
     split_conditions,
 )
+
+log = logging.getLogger("campusgraph.policies")
 
 MODEL_PATH = Path(__file__).with_name("model.conf")
 
@@ -385,12 +388,23 @@ class PolicyRegistry:
             try:
                 self.reload(slug)
                 report[slug] = "ok"
+                log.info("ruleset %s reloaded", slug, extra={"ruleset": slug})
             except RulesetError as exc:
                 report[slug] = str(exc)
+                log.error(
+                    "ruleset %s not reloaded, the one loaded before stays: %s",
+                    slug,
+                    exc,
+                    extra={"ruleset": slug},
+                )
         return report
 
     def available(self) -> list[str]:
         return rs_mod.available(self.dirs)
+
+    def loaded(self) -> list[str]:
+        """The rulesets compiled and serving (readiness counts them)."""
+        return list(self._compiled)
 
     @staticmethod
     def lint(slug: str, dirs: list[Path]) -> list[LintError]:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import strawberry
 
+from campusgraph.observability.metrics import SIGN_IN_FAILURES
 from campusgraph.resolvers import auth
 from campusgraph.resolvers.throttle import client_address
 from campusgraph.schema.base import GraphQLInfo, signed_in
 from campusgraph.schema.errors import ErrorCode, MutationError
 from campusgraph.schema.viewer import Viewer, viewer_of
+
+log = logging.getLogger("campusgraph.auth")
+
+
+def sign_in_failed(reason: str, realm: str) -> None:
+    """Counted by reason and logged at INFO with the realm asked for (quoted: it is the
+    caller's text) — never the login or the password: the log is not where guesses
+    should be collected."""
+    SIGN_IN_FAILURES.labels(reason).inc()
+    log.info("sign-in refused: %s, realm %r", reason, realm[:64], extra={"reason": reason})
 
 
 @strawberry.input(description="Sign in to an institution (or a region, for authority accounts).")
@@ -59,6 +71,7 @@ class AuthMutations:
         )
         if result.token is None:
             assert result.problem is not None
+            sign_in_failed(result.problem.code, input.institution)
             text = result.problem.message_en if ctx.language == "en" else result.problem.message_ru
             code = (
                 ErrorCode.UNAUTHENTICATED if result.retry_after is None else ErrorCode.RATE_LIMITED

@@ -19,6 +19,8 @@ from campusgraph.db.enums import FinalMarkKind
 from campusgraph.db.outage import is_unavailable
 from campusgraph.i18n import message
 from campusgraph.middleware import report_unavailable
+from campusgraph.observability import request_id
+from campusgraph.observability.metrics import POLICY_DENIALS
 from campusgraph.policies.engine import Decision, Forbidden, Refusal
 from campusgraph.policies.reasons import (
     clause_text,
@@ -35,6 +37,7 @@ __all__ = [
     "ErrorReason",
     "MutationError",
     "RefusalDetails",
+    "Schema",
     "clause_text",
     "forbidden_text",
     "period_closed_reason",
@@ -233,6 +236,29 @@ def details_json(details: RefusalDetails | None) -> dict[str, Any] | None:
     }
 
 
+def denied(decision: Decision) -> None:
+    """A refusal by a ruleset, as the client is told of it: counted by ruleset, object and
+    action, and logged at INFO — a refusal is the service working, not failing."""
+    POLICY_DENIALS.labels(decision.ruleset, decision.object, decision.action).inc()
+    reason = forbidden_reason(decision).value
+    log.info(
+        "refused FORBIDDEN: %s %s:%s, %s (%s)",
+        decision.ruleset,
+        decision.object,
+        decision.action,
+        reason,
+        decision.rule,
+        extra={
+            "code": ErrorCode.FORBIDDEN.value,
+            "ruleset": decision.ruleset,
+            "object": decision.object,
+            "action": decision.action,
+            "reason": reason,
+            "rule": decision.rule,
+        },
+    )
+
+
 def forbidden_reason(decision: Decision) -> ErrorReason:
     if decision.refusal is not None:
         return ErrorReason[decision.refusal.reason.value]
@@ -286,6 +312,7 @@ class MutationError:
 
     @classmethod
     def forbidden(cls, decision: Decision, language: str = "ru") -> MutationError:
+        denied(decision)
         return cls(
             code=ErrorCode.FORBIDDEN,
             message=forbidden_text(decision, language),
@@ -343,6 +370,7 @@ class ErrorPolicy(SchemaExtension):
             )
         if isinstance(original, Forbidden):
             d = original.decision
+            denied(d)
             return GraphQLError(
                 forbidden_text(d, language),
                 nodes=error.nodes,
@@ -376,12 +404,28 @@ class ErrorPolicy(SchemaExtension):
                 extensions={"code": ErrorCode.UNAVAILABLE.value},
             )
         log.error("unexpected error at %s", error.path, exc_info=original)
+        rid = request_id.current()
         return GraphQLError(
-            message("internal", language),
+            message("internal", language)
+            if rid is None
+            else message("internal_request", language, request_id=rid),
             nodes=error.nodes,
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value},
         )
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema without its error log. Strawberry logs every error of a result
+    at ERROR with its traceback — a FORBIDDEN or a mistyped field too, and before
+    :class:`ErrorPolicy` has told them apart. Here ErrorPolicy logs an unexpected error at
+    ERROR with its traceback, an outage at WARNING, a ruleset's refusal at INFO
+    (:func:`denied`), and the endpoint every other refusal at INFO (app.py)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any | None = None
+    ) -> None:
+        return None
 
 
 class RequestStats(SchemaExtension):

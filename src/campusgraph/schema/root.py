@@ -26,7 +26,7 @@ from campusgraph.schema.analytics import AnalyticsQuery
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
-from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats
+from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats, Schema
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import RequestGate
@@ -280,7 +280,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
 
 
 def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=TYPES,
