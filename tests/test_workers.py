@@ -97,7 +97,12 @@ def test_two_workers_serve_log_count_and_reload(db: Database, tmp_path: Path) ->
             viewer = http.post(
                 "/graphql",
                 json={"query": VIEWER},
-                headers={"Authorization": f"Bearer {token}", "X-Request-Id": "workers-viewer"},
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "X-Request-Id": "workers-viewer",
+                    # a loopback peer claiming to forward for someone else: no trusted proxy
+                    "X-Forwarded-For": "203.0.113.7",
+                },
             ).json()
             scraped = http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
 
@@ -126,6 +131,16 @@ def test_two_workers_serve_log_count_and_reload(db: Database, tmp_path: Path) ->
             "access lines",
             log,
         )
+
+        # and the forwarded address was not believed (only CAMPUSGRAPH_TRUSTED_PROXIES names
+        # proxies): the access line names the real peer
+        (viewed,) = [
+            x
+            for x in _lines(log)
+            if x.get("request_id") == "workers-viewer" and x["logger"] == "uvicorn.access"
+        ]
+        assert "203.0.113.7" not in viewed["message"]
+        assert viewed["message"].startswith("127.0.0.1:")
 
         # when the operator sends the parent SIGHUP, then each worker reloads its rulesets
         server.send_signal(signal.SIGHUP)
