@@ -165,6 +165,30 @@ async def test_the_docs_show_a_fields_description_and_the_explorer_is_there(
     assert watch.errors == []
 
 
+async def test_the_ides_dialogs_keep_to_the_pages_csp(
+    page: Page, live_app: LiveServer, watch: Watch
+) -> None:
+    """GraphiQL's dialogs add <style> elements while open, which a CSP without
+    'unsafe-inline' refuses (a console error each): ide.js applies them as constructed
+    stylesheets instead."""
+    # given the IDE, offline
+    await open_ide(page, live_app, watch)
+    for button in ("Open settings dialog", "Open short keys dialog"):
+        # when a dialog is opened
+        await page.get_by_label(button).click()
+        dialog = page.get_by_role("dialog")
+        await dialog.wait_for()
+        # then its scroll lock applies (a rule of its style element), and goes when it closes
+        body = page.locator("body")
+        assert await body.evaluate("b => getComputedStyle(b).overflow") == "hidden"
+        await page.keyboard.press("Escape")
+        await dialog.wait_for(state="detached")
+        assert await page.evaluate("document.adoptedStyleSheets.length") == 0
+    # and the console stayed clean
+    assert watch.errors == []
+    assert watch.outside == []
+
+
 async def test_the_ides_files_are_the_apps_own(
     page: Page, live_app: LiveServer, watch: Watch
 ) -> None:
