@@ -19,7 +19,9 @@ from campusgraph.policies.targets import target_of
 from campusgraph.resolvers import applicants as ap
 from campusgraph.resolvers import reads
 from campusgraph.schema.base import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Node,
     expect_id,
@@ -101,9 +103,12 @@ class ApplicantQueries:
     async def applicants(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        speciality: strawberry.ID | None = None,
+        first: First = None,
+        after: After = None,
+        speciality: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only those applying for this speciality."),
+        ] = None,
         enrolled: Annotated[
             bool | None,
             strawberry.argument(

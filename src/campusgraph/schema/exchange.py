@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -30,19 +30,33 @@ from campusgraph.exchange.importer import ImportRefused, import_sheet, uses_pers
 from campusgraph.exchange.lists import SPECS, ListKind
 from campusgraph.i18n import message
 from campusgraph.schema.base import GraphQLInfo, signed_in
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
 
 #: Largest ``content`` accepted, in characters.
 MAX_CONTENT = 20_000_000
 
-ListKindType = strawberry.enum(
-    ListKind, name="ListKind", description="A list that is imported and exported."
+ListKindType = described(
+    strawberry.enum(ListKind, name="ListKind", description="A list that is imported and exported."),
+    {
+        "STAFF": "Employees with their positions.",
+        "STUDENTS": "Students with their groups.",
+        "PARENTS": "Parents linked to their children.",
+        "DISCIPLINES": "Disciplines of the institution.",
+    },
 )
-FileFormatType = strawberry.enum(
-    FileFormat,
-    name="FileFormat",
-    description="CSV (UTF-8, «;»-separated as Russian Excel writes it; «,» is read too) or XLSX.",
+FileFormatType = described(
+    strawberry.enum(
+        FileFormat,
+        name="FileFormat",
+        description="CSV (UTF-8, «;»-separated as Russian Excel writes it; «,» is read too) "
+        "or XLSX.",
+    ),
+    {
+        "CSV": "A CSV table, UTF-8.",
+        "XLSX": "An Excel workbook (its first sheet).",
+    },
 )
 
 
@@ -238,7 +252,12 @@ class ExchangeQueries:
         "refuses it.",
     )
     async def export_list(
-        self, info: GraphQLInfo, kind: ListKind, format: FileFormat = FileFormat.CSV
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[ListKind, strawberry.argument(description="Which list.")],
+        format: Annotated[
+            FileFormat, strawberry.argument(description="The file's format; CSV by default.")
+        ] = FileFormat.CSV,
     ) -> ExportedFile | None:
         ctx = info.context
         viewer = ctx.viewer

@@ -6,7 +6,7 @@ attributes match these types: no per-cell object is built."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -25,13 +25,31 @@ from campusgraph.resolvers import diary as diary_mod
 from campusgraph.resolvers import journal_rules, reads
 from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode
 from campusgraph.schema.people import Student
 from campusgraph.schema.structure import Period
 
-ComplianceKind = strawberry.enum(
-    compliance_mod.ComplianceKind,
-    description="A journal deadline the compliance report checks.",
+ComplianceKind = described(
+    strawberry.enum(
+        compliance_mod.ComplianceKind,
+        description="A journal deadline the compliance report checks.",
+    ),
+    {
+        "LESSON_TOPIC": "A lesson's topic, entered within `lesson_topic_days` working days "
+        "after it.",
+        "LESSON_EMPTY": "A lesson's marks and attendance, entered within `mark_entry_days` "
+        "working days after it.",
+        "ABSENCE_REASON": "An absence's reason, entered within `absence_reason_days` working days.",
+        "FINAL_MARK": "Final marks, set within `final_mark_days_after_period` working days "
+        "after the period's end.",
+        "STUDENT_CARD": "The student card, filled within `student_card_days` working days "
+        "after enrolment (where the ruleset sets it).",
+        "EXPULSION_ORDER": "The expulsion order, issued within `expulsion_order_days` working "
+        "days after the expulsion's date (where the ruleset sets it).",
+        "ATTESTATION_MARK": "Attestation marks, set within `attestation_mark_days` working "
+        "days after the exam's day (where the ruleset sets it).",
+    },
 )
 
 
@@ -188,9 +206,15 @@ class JournalRulesQuery:
     async def suggested_final_mark(
         self,
         info: GraphQLInfo,
-        student: strawberry.ID,
-        discipline: strawberry.ID,
-        period: strawberry.ID,
+        student: Annotated[
+            strawberry.ID, strawberry.argument(description="The student (his global id).")
+        ],
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period (its global id).")
+        ],
     ) -> FinalMarkSuggestion | None:
         return await resolve_suggestion(info, student, discipline, period)
 

@@ -20,7 +20,9 @@ from campusgraph.resolvers import movement as mv
 from campusgraph.resolvers import reads
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Node,
     signed_in,
@@ -173,9 +175,12 @@ class MovementQueries:
     async def movement_orders(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        kind: MovementKind | None = None,
+        first: First = None,
+        after: After = None,
+        kind: Annotated[
+            MovementKind | None,
+            strawberry.argument(description="Only orders of this kind; omitted: all."),
+        ] = None,
         from_: Annotated[
             dt.date | None,
             strawberry.argument(name="from", description="Effective on or after this day."),

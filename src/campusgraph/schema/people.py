@@ -12,7 +12,17 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import ParentKind, Sex, StudentStatus
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.reads import Page
-from campusgraph.schema.base import Connection, GraphQLInfo, Node, to_global_id
+from campusgraph.schema.base import (
+    After,
+    Connection,
+    DateFrom,
+    DateTo,
+    First,
+    GraphQLInfo,
+    Node,
+    OnDate,
+    to_global_id,
+)
 from campusgraph.schema.structure import Group
 
 if TYPE_CHECKING:
@@ -88,7 +98,7 @@ class Student(Node):
         )
 
     @strawberry.field(description="The group the student is in on a date (default: today).")
-    async def group(self, info: GraphQLInfo, on: dt.date | None = None) -> Group | None:
+    async def group(self, info: GraphQLInfo, on: OnDate = None) -> Group | None:
         when = on or info.context.viewer.today  # type: ignore[union-attr]
         row = await info.context.loaders.group_by_student(when).load(self._pk)
         return Group.of(row[0]) if row else None
@@ -140,10 +150,10 @@ class Student(Node):
     async def marks(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Mark, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Mark
 
@@ -154,10 +164,10 @@ class Student(Node):
     async def attendance(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Attendance, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Attendance
 
@@ -168,7 +178,12 @@ class Student(Node):
 
     @strawberry.field(description="Final marks, optionally of one period.")
     async def final_marks(
-        self, info: GraphQLInfo, period: strawberry.ID | None = None
+        self,
+        info: GraphQLInfo,
+        period: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this period's (its global id); omitted: all."),
+        ] = None,
     ) -> list[Annotated[FinalMark, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.base import expect_id
         from campusgraph.schema.teaching import FinalMark

@@ -16,9 +16,16 @@ from campusgraph.resolvers import reads
 from campusgraph.resolvers.loaders import rows_to_entities
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import (
+    After,
     Connection,
+    DateFrom,
+    DateTo,
+    First,
     GraphQLInfo,
     Node,
+    OnDate,
+    OptionalDateFrom,
+    OptionalDateTo,
     expect_id,
     to_global_id,
     within_dates,
@@ -297,7 +304,7 @@ class Group(Node):
 
     @strawberry.field(description="Students in the group on a date (default: today).")
     async def students(
-        self, info: GraphQLInfo, on: dt.date | None = None
+        self, info: GraphQLInfo, on: OnDate = None
     ) -> list[Annotated[Student, strawberry.lazy(PeopleModule)]]:
         from campusgraph.schema.people import Student
 
@@ -372,11 +379,14 @@ class Group(Node):
     async def lessons(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        discipline: strawberry.ID | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        discipline: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this discipline's lessons (its global id)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Lesson, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Lesson
 
@@ -394,7 +404,14 @@ class Group(Node):
         "read."
     )
     async def journal(
-        self, info: GraphQLInfo, discipline: strawberry.ID, period: strawberry.ID
+        self,
+        info: GraphQLInfo,
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period (its global id).")
+        ],
     ) -> Annotated[Journal, strawberry.lazy(JournalModule)] | None:
         from campusgraph.schema.journal import resolve_journal
 
@@ -405,7 +422,11 @@ class Group(Node):
         "pick for a lesson. Null when there is none or it is not yours to see."
     )
     async def thematic_plan(
-        self, info: GraphQLInfo, discipline: strawberry.ID
+        self,
+        info: GraphQLInfo,
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
     ) -> Annotated[ThematicPlan, strawberry.lazy(JournalRulesModule)] | None:
         from campusgraph.schema.journal_rules import resolve_thematic_plan
 
@@ -476,7 +497,12 @@ class Institution(Node):
 
     @strawberry.field
     async def disciplines(
-        self, info: GraphQLInfo, kind: DisciplineKind | None = None
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[
+            DisciplineKind | None,
+            strawberry.argument(description="Only disciplines of this kind; omitted: all."),
+        ] = None,
     ) -> list[Discipline]:
         stmt = self._own(m.Discipline).order_by(m.Discipline.code, m.Discipline.name)
         if kind is not None:
@@ -489,7 +515,14 @@ class Institution(Node):
         return [AcademicYear.of(r) for r in await _list(info, "academic_year", stmt)]
 
     @strawberry.field(description="Periods, optionally of one kind, of the current year first.")
-    async def periods(self, info: GraphQLInfo, kind: PeriodKind | None = None) -> list[Period]:
+    async def periods(
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[
+            PeriodKind | None,
+            strawberry.argument(description="Only periods of this kind; omitted: all."),
+        ] = None,
+    ) -> list[Period]:
         stmt = self._own(m.Period).order_by(m.Period.starts_on, m.Period.kind)
         if kind is not None:
             stmt = stmt.where(m.Period.kind == kind)
@@ -504,10 +537,18 @@ class Institution(Node):
     async def groups(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        name_contains: str | None = None,
-        study_year: int | None = None,
+        first: First = None,
+        after: After = None,
+        name_contains: Annotated[
+            str | None,
+            strawberry.argument(description="Only groups whose name contains this text."),
+        ] = None,
+        study_year: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Only groups of this course (year of study), 1..{STUDY_YEARS}."
+            ),
+        ] = None,
     ) -> Connection[Group]:
         g = m.StudyGroup
         stmt = self._own(g).order_by(g.study_year, g.name, g.id)
@@ -529,7 +570,9 @@ class Institution(Node):
     async def compliance(
         self,
         info: GraphQLInfo,
-        period: strawberry.ID,
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period checked (its global id).")
+        ],
         group: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="One group (class): the report at its level."),
@@ -559,7 +602,7 @@ class Institution(Node):
 
     @strawberry.field(description="Days off, optionally between two dates.")
     async def days_off(
-        self, info: GraphQLInfo, date_from: dt.date | None = None, date_to: dt.date | None = None
+        self, info: GraphQLInfo, date_from: OptionalDateFrom = None, date_to: OptionalDateTo = None
     ) -> list[Annotated[DayOff, strawberry.lazy("campusgraph.schema.timetable")]]:
         from campusgraph.policies.scopes import SqlAnchors
         from campusgraph.schema.timetable import DayOff

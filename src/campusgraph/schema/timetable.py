@@ -238,10 +238,20 @@ class TimetableQueries:
     async def timetable(
         self,
         info: GraphQLInfo,
-        group: strawberry.ID | None = None,
-        teacher: strawberry.ID | None = None,
-        room: strawberry.ID | None = None,
-        on: dt.date | None = None,
+        group: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A group's week (its global id).")
+        ] = None,
+        teacher: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A teacher's week (an Employee's global id)."),
+        ] = None,
+        room: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A room's week (its global id).")
+        ] = None,
+        on: Annotated[
+            dt.date | None,
+            strawberry.argument(description="A day of the week shown; omitted: today."),
+        ] = None,
     ) -> TimetableWeek:
         ctx = info.context
         lang = ctx.language

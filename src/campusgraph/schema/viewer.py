@@ -98,7 +98,10 @@ class Viewer:
         date_to: Annotated[
             dt.date, strawberry.argument(name="to", description="Last day, inclusive.")
         ],
-        child: strawberry.ID | None = None,
+        child: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Whose diary (a Student's global id)."),
+        ] = None,
     ) -> Diary | None:
         return await resolve_diary(info, date_from, date_to, child)
 
@@ -112,10 +115,28 @@ class Viewer:
     async def can(
         self,
         info: GraphQLInfo,
-        object: str,
-        action: str,
-        id: strawberry.ID | None = None,
-        on: strawberry.ID | None = None,
+        object: Annotated[
+            str,
+            strawberry.argument(
+                description="The object as the ruleset names it: `mark`, `lesson`, `student` …"
+            ),
+        ],
+        action: Annotated[
+            str,
+            strawberry.argument(
+                description="The action as the ruleset names it: `read`, `create`, `update` …"
+            ),
+        ],
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The row acted on (its global id); omitted: a new row."
+            ),
+        ] = None,
+        on: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="For a new row: the row it joins (its global id)."),
+        ] = None,
     ) -> Permission | None:
         return await resolve_can(info, object, action, id, on)
 
