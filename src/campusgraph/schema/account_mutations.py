@@ -48,9 +48,11 @@ class IssueCredentialsInput:
 
 @strawberry.type(description="A login and its one-time password: shown once, never stored.")
 class IssuedCredential:
-    person: strawberry.ID
-    login: str
-    one_time_password: str
+    person: strawberry.ID = strawberry.field(description="The person's card (global id).")
+    login: str = strawberry.field(description="The new login.")
+    one_time_password: str = strawberry.field(
+        description="Its one-time password: hand it over, it is not kept."
+    )
 
 
 @strawberry.type(

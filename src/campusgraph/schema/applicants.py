@@ -37,17 +37,21 @@ from campusgraph.schema.structure import Speciality
 
 @strawberry.type(description="An applicant of the admission campaign (абитуриент).")
 class Applicant(Node):
-    surname: str
-    name: str
-    patronymic: str | None
-    full_name: str
-    birth_date: dt.date
-    citizenship: str
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(description="Patronymic (отчество), if any.")
+    full_name: str = strawberry.field(
+        description="Surname, name and patronymic: «Иванов Иван Иванович»."
+    )
+    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    citizenship: str = strawberry.field(description="Citizenship, as written in the application.")
     education_level: str = strawberry.field(
         description="Education the applicant has: «основное общее», «среднее общее» …"
     )
-    funding_source: FundingSource
-    study_form: StudyForm
+    funding_source: FundingSource = strawberry.field(
+        description="The place applied for: budget or contract."
+    )
+    study_form: StudyForm = strawberry.field(description="The form of study applied for.")
     applied_on: dt.date = strawberry.field(description="The day the documents were handed in.")
     average_grade: float | None = strawberry.field(
         description="Average grade of the certificate, 3.000–5.000."

@@ -278,8 +278,8 @@ def forbidden_extensions(decision: Decision, language: str = "ru") -> dict[str, 
 
 @strawberry.type(description="Why a mutation did not happen. Policy denials name the rule.")
 class MutationError:
-    code: ErrorCode
-    message: str
+    code: ErrorCode = strawberry.field(description="What kind of failure.")
+    message: str = strawberry.field(description="What went wrong, in the reader's language.")
     field: str | None = strawberry.field(
         default=None, description="The input field at fault, as a dotted path."
     )

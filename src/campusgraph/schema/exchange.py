@@ -129,7 +129,9 @@ class ImportProblem:
 class ImportReport:
     imported: int = strawberry.field(description="Rows written: all of them, or 0.")
     rows: int = strawberry.field(description="Rows with data in the file.")
-    dry_run: bool
+    dry_run: bool = strawberry.field(
+        description="True: nothing was saved, the report says what an import would do."
+    )
     problems: list[ImportProblem] = strawberry.field(
         description="Every bad cell; empty when the file can be (or was) imported."
     )
@@ -143,10 +145,10 @@ class ImportListPayload:
 
 @strawberry.type(description="An exported list.")
 class ExportedFile:
-    filename: str
-    content_type: str
+    filename: str = strawberry.field(description="A file name to save it under.")
+    content_type: str = strawberry.field(description="Its media type (CSV or XLSX).")
     content: str = strawberry.field(description="The file's bytes, base64.")
-    rows: int
+    rows: int = strawberry.field(description="Rows written, the header aside.")
     personal_data: bool = strawberry.field(
         description="Whether personal-data columns were filled (for the rows your role may "
         "read them of)."

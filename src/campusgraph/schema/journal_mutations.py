@@ -594,8 +594,8 @@ async def _period_target(ctx: Context, input: Any) -> Target | None:
 
 @strawberry.type(description="A teacher let fill the journal of one lesson he covers.")
 class Substitution:
-    id: strawberry.ID
-    granted_at: dt.datetime
+    id: strawberry.ID = strawberry.field(description="The substitution's global id.")
+    granted_at: dt.datetime = strawberry.field(description="When it was granted.")
     _lesson_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
 

@@ -76,14 +76,14 @@ class MovementOrderItem:
     "academic leave, return, expulsion or graduation. Group membership is derived from these."
 )
 class MovementOrder(Node):
-    kind: MovementKind
+    kind: MovementKind = strawberry.field(description="What it orders.")
     number: str = strawberry.field(description="The order's number in the book of orders.")
-    signed_on: dt.date
+    signed_on: dt.date = strawberry.field(description="The day it was signed.")
     effective_on: dt.date = strawberry.field(
         description="The day the movement takes effect: the first day in the new group, "
         "or the first day out of the old one."
     )
-    note: str | None
+    note: str | None = strawberry.field(description="A note, if any.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -299,12 +299,12 @@ class PromotedGroup:
         description="Its group one course (grade) up in the new year; null when it graduated."
     )
     students: int = strawberry.field(description="Students moved up or graduated.")
-    graduated: bool
+    graduated: bool = strawberry.field(description="True: the group graduated (no successor).")
 
 
 @strawberry.type(description="What a promotion did: groups moved up or graduated, by two orders.")
 class Promotion:
-    groups: list[PromotedGroup]
+    groups: list[PromotedGroup] = strawberry.field(description="Each group of the old year.")
     _transfer_order_id: strawberry.Private[int | None]
     _graduation_order_id: strawberry.Private[int | None]
 

@@ -18,12 +18,14 @@ from campusgraph.schema.mutations import ValidationFailed, guarded, institution_
 
 @strawberry.type(description="A loaded ruleset: the regulation that governs access.")
 class RulesetInfo:
-    slug: str
-    title: str
-    source: str | None
+    slug: str = strawberry.field(description="The ruleset's id.")
+    title: str = strawberry.field(description="Its title.")
+    source: str | None = strawberry.field(
+        description="The regulation it encodes, as its metadata names it."
+    )
     extends: list[str] = strawberry.field(description="Parent rulesets, nearest last.")
     lines: int = strawberry.field(description="Number of policy lines, inherited included.")
-    roles: list[str]
+    roles: list[str] = strawberry.field(description="The roles it defines.")
 
 
 def _info(info: GraphQLInfo, slug: str) -> RulesetInfo:
@@ -48,8 +50,8 @@ class ReloadRulesetsInput:
 
 @strawberry.type(description="Per ruleset: `ok`, or why the old version was kept.")
 class RulesetReloadResult:
-    slug: str
-    status: str
+    slug: str = strawberry.field(description="The ruleset.")
+    status: str = strawberry.field(description="`ok`, or why the old version was kept.")
 
 
 @strawberry.type(description="The result of `reloadRulesets`.")

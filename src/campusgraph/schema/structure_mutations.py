@@ -134,7 +134,7 @@ async def run_delete(
 
 @strawberry.type(description="A staff position (должность).")
 class Position(Node):
-    name: str
+    name: str = strawberry.field(description="The position's name.")
 
     @classmethod
     def of(cls, row: m.Position) -> Position:

@@ -44,9 +44,9 @@ from campusgraph.schema.teaching import TimetableEntry
 
 @strawberry.type(description="One slot of the bell schedule (звонки): a numbered lesson time.")
 class BellSlot(Node):
-    number: int
-    starts_at: dt.time
-    ends_at: dt.time
+    number: int = strawberry.field(description="The lesson's number in the day (1, 2, …).")
+    starts_at: dt.time = strawberry.field(description="When it starts.")
+    ends_at: dt.time = strawberry.field(description="When it ends.")
 
     @classmethod
     def of(cls, row: m.BellSlot) -> BellSlot:
@@ -60,8 +60,8 @@ class BellSlot(Node):
 
 @strawberry.type(description="A day off (holiday) with its reason.")
 class DayOff(Node):
-    date: dt.date
-    reason: str
+    date: dt.date = strawberry.field(description="The day.")
+    reason: str = strawberry.field(description="Why: a holiday's name, a closure …")
 
     @classmethod
     def of(cls, row: m.DayOff) -> DayOff:
@@ -73,9 +73,11 @@ class DayOff(Node):
     "`fromDate` itself has none."
 )
 class DayTransfer(Node):
-    from_date: dt.date
-    to_date: dt.date
-    reason: str | None
+    from_date: dt.date = strawberry.field(
+        description="The day whose lessons move (it has none itself)."
+    )
+    to_date: dt.date = strawberry.field(description="The day they are held on.")
+    reason: str | None = strawberry.field(description="Why, if said.")
 
     @classmethod
     def of(cls, row: m.DayTransfer) -> DayTransfer:
@@ -96,8 +98,8 @@ class DayTransfer(Node):
 class TimetableCell:
     slot: int = strawberry.field(description="Bell number.")
     starts_at: dt.time | None = strawberry.field(description="From the bell schedule.")
-    ends_at: dt.time | None
-    entry: TimetableEntry
+    ends_at: dt.time | None = strawberry.field(description="From the bell schedule.")
+    entry: TimetableEntry = strawberry.field(description="The timetable entry held.")
     _subgroup_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The subgroup the entry is for; null for the whole group.")
@@ -112,7 +114,7 @@ class TimetableCell:
 
 @strawberry.type(description="A day of the weekly grid with the entries held that day.")
 class TimetableDay:
-    date: dt.date
+    date: dt.date = strawberry.field(description="The day.")
     weekday: int = strawberry.field(description="ISO weekday: 1 = Monday.")
     day_off: str | None = strawberry.field(description="The reason, when the day is a day off.")
     lessons_of: dt.date | None = strawberry.field(
@@ -121,14 +123,14 @@ class TimetableDay:
     moved_to: dt.date | None = strawberry.field(
         description="A transfer: this day's lessons are held on that date instead."
     )
-    cells: list[TimetableCell]
+    cells: list[TimetableCell] = strawberry.field(description="Its entries, by slot.")
 
 
 @strawberry.type(description="The timetable of one group, teacher or room for one week.")
 class TimetableWeek:
     week_start: dt.date = strawberry.field(description="Monday.")
     week_end: dt.date = strawberry.field(description="Sunday.")
-    days: list[TimetableDay]
+    days: list[TimetableDay] = strawberry.field(description="Monday to Sunday.")
 
     @classmethod
     def of(cls, grid: tt.Grid) -> TimetableWeek:

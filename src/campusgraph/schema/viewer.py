@@ -17,13 +17,13 @@ from campusgraph.schema.structure import Institution
 
 @strawberry.type(description="A role the viewer holds, with its title from the ruleset.")
 class Role:
-    name: str
-    title: str
+    name: str = strawberry.field(description="The role as the ruleset names it: «teacher».")
+    title: str = strawberry.field(description="Its title in the regulation's words.")
 
 
 @strawberry.type(description="Who is signed in.")
 class Viewer:
-    login: str
+    login: str = strawberry.field(description="Your login.")
     ruleset: str = strawberry.field(description="Slug of the ruleset deciding your access.")
     must_change_password: bool = strawberry.field(
         default=False,
@@ -47,7 +47,7 @@ class Viewer:
             out.append(Role(name=name, title=str(title)))
         return out
 
-    @strawberry.field
+    @strawberry.field(description="The institution signed in to; null for a region's authority.")
     async def institution(self, info: GraphQLInfo) -> Institution | None:
         if self._institution_id is None:
             return None
