@@ -5,7 +5,6 @@ breaking-allowed.toml lists the breaks that are meant, with a reason)."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 from graphql import (
@@ -24,9 +23,6 @@ from tests.support.schema_contract import (
     compare,
     latest_release,
 )
-
-#: The fields, arguments and enum values released without a description, still owed.
-UNDESCRIBED = Path(__file__).with_name("undescribed.txt")
 
 
 def test_committed_schema_matches_the_code() -> None:
@@ -90,37 +86,5 @@ def _undescribed(schema: GraphQLSchema) -> set[str]:
 
 def test_every_field_argument_and_enum_value_is_described() -> None:
     """GraphiQL's docs are the frontend developer's manual: every field, argument, input
-    field and enum value says what it is. The older ones still owed are listed in
-    UNDESCRIBED (one per line), which may only shrink: a new item without a description
-    fails here, and so does a listed one that has gained its description (strike it)."""
-    owed = {
-        line.strip()
-        for line in UNDESCRIBED.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
-    undescribed = _undescribed(build_sdl(sdl()))
-    assert sorted(undescribed - owed) == [], "describe these (strawberry description=…)"
-    assert sorted(owed - undescribed) == [], f"described now: strike them from {UNDESCRIBED}"
-
-
-def test_every_field_argument_and_enum_value_added_since_the_release_is_described() -> None:
-    """A field a frontend developer meets for the first time in GraphiQL says what it is:
-    everything added after the released contract carries a description (the release's own
-    undescribed items are older debt, listed in UNDESCRIBED and described as they are
-    touched)."""
-    released = build_sdl(latest_release().read_text(encoding="utf-8"))
-    assert sorted(_undescribed(build_sdl(sdl())) - _all_items(released)) == []
-
-
-def _all_items(schema: GraphQLSchema) -> set[str]:
-    """Every field, argument, input field and enum value of ``schema`` by the names
-    :func:`_undescribed` uses."""
-    items: set[str] = set()
-    for name, gtype in schema.type_map.items():
-        if isinstance(gtype, (GraphQLObjectType, GraphQLInputObjectType, GraphQLInterfaceType)):
-            for fname, field in gtype.fields.items():
-                items.add(f"{name}.{fname}")
-                items.update(f"{name}.{fname}({a})" for a in (getattr(field, "args", None) or {}))
-        elif isinstance(gtype, GraphQLEnumType):
-            items.update(f"{name}.{v}" for v in gtype.values)
-    return items
+    field and enum value says what it is (the IDE shows an empty line for one that does not)."""
+    assert sorted(_undescribed(build_sdl(sdl()))) == [], "describe these (description=…)"

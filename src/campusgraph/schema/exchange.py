@@ -106,8 +106,8 @@ def export_action(ctx: Context, obj: str) -> str:
     description="Import a list: every row is checked first; any bad row, and nothing is written."
 )
 class ImportListInput:
-    kind: ListKind
-    format: FileFormat = FileFormat.CSV
+    kind: ListKind = strawberry.field(description="Which list.")
+    format: FileFormat = strawberry.field(default=FileFormat.CSV, description="The file's format.")
     content: str = strawberry.field(
         description="The file: its text for CSV, base64 of its bytes for XLSX."
     )
@@ -139,7 +139,10 @@ class ImportReport:
 
 @strawberry.type(description="The result of `importList`.")
 class ImportListPayload:
-    report: ImportReport | None = None
+    report: ImportReport | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

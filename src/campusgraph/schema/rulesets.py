@@ -56,7 +56,10 @@ class RulesetReloadResult:
 
 @strawberry.type(description="The result of `reloadRulesets`.")
 class ReloadRulesetsPayload:
-    results: list[RulesetReloadResult] | None = None
+    results: list[RulesetReloadResult] | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -68,7 +71,10 @@ class SwitchRulesetInput:
 
 @strawberry.type(description="The result of `switchRuleset`.")
 class SwitchRulesetPayload:
-    ruleset: RulesetInfo | None = None
+    ruleset: RulesetInfo | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
