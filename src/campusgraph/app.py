@@ -22,13 +22,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from campusgraph import penalties, trusted_documents
+from campusgraph import ide, penalties, trusted_documents
 from campusgraph.context import Context
 from campusgraph.db.engine import (
     create_engine,
@@ -38,7 +38,7 @@ from campusgraph.db.engine import (
 )
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
 from campusgraph.deadline import DEADLINE
-from campusgraph.i18n import message
+from campusgraph.i18n import message, negotiate
 from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.observability import metrics, request_id, tracing
 from campusgraph.observability.operation import OPERATION, Observed, ObserveOperation
@@ -86,6 +86,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if settings.trusted_documents is not None
             else None
         )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """Our GraphiQL page, whose every file is served by this app (campusgraph.ide),
+        instead of Strawberry's, which loads them from a CDN."""
+        language = negotiate(request.headers.get("accept-language"), self.settings.language)
+        return HTMLResponse(ide.page(language, request.scope.get("root_path", "")))
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
@@ -358,6 +364,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         from campusgraph.screens import screens_app
 
         app.mount("/screens", screens_app(), name="screens")
+    if endpoint.graphql_ide:
+        app.add_route(f"{ide.PREFIX}/{{digest}}/{{name:path}}", ide.serve_asset, methods=["GET"])
     return app
 
 

@@ -147,27 +147,29 @@ def _sha256(source: bytes) -> bytes:
     return b"'sha256-" + base64.b64encode(hashlib.sha256(source).digest()) + b"'"
 
 
-#: What GraphiQL's own stylesheet loads, which its page does not show: it ``@import``s
-#: Google Fonts' CSS (``@graphiql/react/font/roboto.css`` and ``fira-code.css``), which
-#: loads the font files from gstatic.
-GRAPHIQL_STYLE_IMPORTS = (b"https://fonts.googleapis.com/css2",)
-GRAPHIQL_FONTS = (b"https://fonts.gstatic.com",)
+#: GraphiQL's stylesheet embeds its fonts (Roboto, Fira Code) as ``data:`` URLs.
+GRAPHIQL_STYLESHEET = b"graphiql.min.css"
+
+
+def _sources(urls: list[bytes]) -> list[bytes]:
+    """CSP sources for the URLs a page loads: a same-origin path is ``'self'`` (a source
+    cannot name a path without a host), any other URL itself, in full."""
+    own = [u for u in urls if u.startswith(b"/") and not u.startswith(b"//")]
+    return ([b"'self'"] if own else []) + [u for u in urls if u not in own]
 
 
 def page_csp(html: bytes) -> bytes:
     """The Content-Security-Policy of an HTML page that allows exactly what the page
-    loads: its external scripts and stylesheets by full URL, its inline script and style
-    blocks by hash, fetches to its own origin (the IDE posts to /graphql), data: images
-    (its icon), and — when it links GraphiQL's stylesheet — the fonts that stylesheet
-    imports. Derived from the page served, so an IDE upgrade cannot silently break it or
-    widen it."""
-    scripts = _SCRIPT_SRC.findall(html) + [_sha256(s) for s in _INLINE_SCRIPT.findall(html)]
+    loads: its external scripts and stylesheets (``'self'`` for its own origin's, others by
+    full URL), its inline script and style blocks by hash, fetches to its own origin (the
+    IDE posts to /graphql), data: images (its icon), and — when it links GraphiQL's
+    stylesheet — the data: fonts embedded there. Derived from the page served, so an IDE
+    upgrade cannot silently break it or widen it."""
+    scripts = _sources(_SCRIPT_SRC.findall(html))
+    scripts += [_sha256(s) for s in _INLINE_SCRIPT.findall(html)]
     sheets = [href for link in _STYLESHEET.findall(html) for href in _HREF.findall(link)]
-    styles = sheets + [_sha256(s) for s in _INLINE_STYLE.findall(html)]
-    fonts: tuple[bytes, ...] = ()
-    if any(b"/graphiql@" in sheet for sheet in sheets):
-        styles += GRAPHIQL_STYLE_IMPORTS
-        fonts = GRAPHIQL_FONTS
+    styles = _sources(sheets) + [_sha256(s) for s in _INLINE_STYLE.findall(html)]
+    fonts = (b"data:",) if any(GRAPHIQL_STYLESHEET in sheet for sheet in sheets) else ()
     directives: Iterable[bytes] = (
         b"default-src 'none'",
         b"script-src " + b" ".join(scripts) if scripts else b"script-src 'none'",

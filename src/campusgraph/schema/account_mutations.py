@@ -48,9 +48,11 @@ class IssueCredentialsInput:
 
 @strawberry.type(description="A login and its one-time password: shown once, never stored.")
 class IssuedCredential:
-    person: strawberry.ID
-    login: str
-    one_time_password: str
+    person: strawberry.ID = strawberry.field(description="The person's card (global id).")
+    login: str = strawberry.field(description="The new login.")
+    one_time_password: str = strawberry.field(
+        description="Its one-time password: hand it over, it is not kept."
+    )
 
 
 @strawberry.type(
@@ -95,13 +97,13 @@ class ResetPasswordPayload:
 
 @strawberry.input(description="Change your own password (required after a one-time one).")
 class ChangePasswordInput:
-    old_password: str
-    new_password: str
+    old_password: str = strawberry.field(description="Your current (or one-time) password.")
+    new_password: str = strawberry.field(description="The new password.")
 
 
 @strawberry.type(description="The result of `changePassword`.")
 class ChangePasswordPayload:
-    ok: bool = False
+    ok: bool = strawberry.field(default=False, description="True when the password was changed.")
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -115,7 +117,9 @@ class RevokeSessionsInput:
 
 @strawberry.type(description="The result of `revokeSessions`.")
 class RevokeSessionsPayload:
-    revoked: int | None = None
+    revoked: int | None = strawberry.field(
+        default=None, description="Sessions ended; null when the change did not happen."
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

@@ -19,7 +19,9 @@ from campusgraph.policies.targets import target_of
 from campusgraph.resolvers import applicants as ap
 from campusgraph.resolvers import reads
 from campusgraph.schema.base import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Node,
     expect_id,
@@ -35,17 +37,21 @@ from campusgraph.schema.structure import Speciality
 
 @strawberry.type(description="An applicant of the admission campaign (абитуриент).")
 class Applicant(Node):
-    surname: str
-    name: str
-    patronymic: str | None
-    full_name: str
-    birth_date: dt.date
-    citizenship: str
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(description="Patronymic (отчество), if any.")
+    full_name: str = strawberry.field(
+        description="Surname, name and patronymic: «Иванов Иван Иванович»."
+    )
+    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    citizenship: str = strawberry.field(description="Citizenship, as written in the application.")
     education_level: str = strawberry.field(
         description="Education the applicant has: «основное общее», «среднее общее» …"
     )
-    funding_source: FundingSource
-    study_form: StudyForm
+    funding_source: FundingSource = strawberry.field(
+        description="The place applied for: budget or contract."
+    )
+    study_form: StudyForm = strawberry.field(description="The form of study applied for.")
     applied_on: dt.date = strawberry.field(description="The day the documents were handed in.")
     average_grade: float | None = strawberry.field(
         description="Average grade of the certificate, 3.000–5.000."
@@ -101,9 +107,12 @@ class ApplicantQueries:
     async def applicants(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        speciality: strawberry.ID | None = None,
+        first: First = None,
+        after: After = None,
+        speciality: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only those applying for this speciality."),
+        ] = None,
         enrolled: Annotated[
             bool | None,
             strawberry.argument(
@@ -130,15 +139,25 @@ class ApplicantQueries:
 
 @strawberry.input(description="A new applicant (the fields of Armavir's regulation, п. 4.8).")
 class CreateApplicantInput:
-    surname: str
-    name: str
-    patronymic: str | None = None
-    birth_date: dt.date
-    citizenship: str = "Российская Федерация"
-    education_level: str
-    funding_source: FundingSource
-    study_form: StudyForm
-    speciality: strawberry.ID | None = None
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(
+        default=None, description="Patronymic (отчество), if any."
+    )
+    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    citizenship: str = strawberry.field(
+        default="Российская Федерация", description="Citizenship, as written in the application."
+    )
+    education_level: str = strawberry.field(
+        description="Education the applicant has: «основное общее», «среднее общее» …"
+    )
+    funding_source: FundingSource = strawberry.field(
+        description="The place applied for: budget or contract."
+    )
+    study_form: StudyForm = strawberry.field(description="The form of study applied for.")
+    speciality: strawberry.ID | None = strawberry.field(
+        default=None, description="The speciality applied for (global id)."
+    )
     applied_on: dt.date = strawberry.field(description="The day the documents were handed in.")
     average_grade: float | None = strawberry.field(
         default=None, description="3.000–5.000, at most three decimals."
@@ -148,24 +167,51 @@ class CreateApplicantInput:
 
 @strawberry.input(description="Change an applicant: only the fields given change.")
 class UpdateApplicantInput:
-    applicant: strawberry.ID
-    surname: str | None = UNSET
-    name: str | None = UNSET
-    patronymic: str | None = UNSET
-    birth_date: dt.date | None = UNSET
-    citizenship: str | None = UNSET
-    education_level: str | None = UNSET
-    funding_source: FundingSource | None = UNSET
-    study_form: StudyForm | None = UNSET
-    speciality: strawberry.ID | None = UNSET
-    applied_on: dt.date | None = UNSET
-    average_grade: float | None = UNSET
+    applicant: strawberry.ID = strawberry.field(description="The applicant to change (global id).")
+    surname: str | None = strawberry.field(
+        default=UNSET, description="Surname (фамилия); omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=UNSET, description="Given name (имя); omitted: unchanged."
+    )
+    patronymic: str | None = strawberry.field(
+        default=UNSET, description="Patronymic (отчество), if any; omitted: unchanged."
+    )
+    birth_date: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of birth; omitted: unchanged."
+    )
+    citizenship: str | None = strawberry.field(
+        default=UNSET, description="Citizenship, as written in the application; omitted: unchanged."
+    )
+    education_level: str | None = strawberry.field(
+        default=UNSET,
+        description="Education the applicant has: «основное общее», «среднее общее» …; omitted: unchanged.",
+    )
+    funding_source: FundingSource | None = strawberry.field(
+        default=UNSET, description="The place applied for: budget or contract; omitted: unchanged."
+    )
+    study_form: StudyForm | None = strawberry.field(
+        default=UNSET, description="The form of study applied for; omitted: unchanged."
+    )
+    speciality: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The speciality applied for (global id); omitted: unchanged."
+    )
+    applied_on: dt.date | None = strawberry.field(
+        default=UNSET, description="The day the documents were handed in; omitted: unchanged."
+    )
+    average_grade: float | None = strawberry.field(
+        default=UNSET,
+        description="Average grade of the certificate, 3.000–5.000; omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `createApplicant` / `updateApplicant`.")
 class ApplicantPayload:
-    applicant: Applicant | None = None
+    applicant: Applicant | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -175,22 +221,30 @@ class ApplicantPayload:
     "create and `movement_order` create."
 )
 class EnrolApplicantInput:
-    applicant: strawberry.ID
-    group: strawberry.ID
-    order_number: str
+    applicant: strawberry.ID = strawberry.field(description="The applicant enrolled (global id).")
+    group: strawberry.ID = strawberry.field(description="The group he joins (global id).")
+    order_number: str = strawberry.field(description="The enrolment order's number.")
     order_date: dt.date = strawberry.field(description="The day the order was signed.")
     effective_on: dt.date | None = strawberry.field(
         default=None, description="The first day in the group; default: the order's date."
     )
     sex: Sex = strawberry.field(description="The applicant list does not hold it; the card does.")
-    record_book_number: str | None = None
+    record_book_number: str | None = strawberry.field(
+        default=None, description="The record book's number, if issued."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `enrolApplicant`.")
 class EnrolApplicantPayload:
-    applicant: Applicant | None = None
-    student: Student | None = None
+    applicant: Applicant | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
+    student: Student | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

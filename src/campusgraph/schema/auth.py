@@ -28,15 +28,21 @@ def sign_in_failed(reason: str, realm: str) -> None:
 @strawberry.input(description="Sign in to an institution (or a region, for authority accounts).")
 class LoginInput:
     institution: str = strawberry.field(description="Slug of the institution or region.")
-    login: str
-    password: str
+    login: str = strawberry.field(description="Your login.")
+    password: str = strawberry.field(
+        description="Your password (or the one-time password handed to you)."
+    )
 
 
 @strawberry.type(description="The result of `login`: a token and the viewer, or errors.")
 class LoginPayload:
     token: str | None = strawberry.field(description="Bearer token: `Authorization: Bearer …`.")
-    expires_at: dt.datetime | None
-    must_change_password: bool
+    expires_at: dt.datetime | None = strawberry.field(
+        description="When the token expires; null when no token was issued."
+    )
+    must_change_password: bool = strawberry.field(
+        description="True after a one-time password: `changePassword` before anything else."
+    )
     viewer: Viewer | None = strawberry.field(
         description="Who signed in; null while the password must be changed."
     )
@@ -50,7 +56,7 @@ class LoginPayload:
 
 @strawberry.type(description="The result of `logout`.")
 class LogoutPayload:
-    ok: bool
+    ok: bool = strawberry.field(description="True when the session was ended.")
     errors: list[MutationError]
 
 

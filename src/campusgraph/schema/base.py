@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -70,6 +70,35 @@ def holds(
     return day < last if last_exclusive else day <= last
 
 
+#: The arguments many fields share, described once (GraphiQL's docs show each argument's
+#: description where the field is).
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="At most this many items; omitted: the server's page size (200 unless "
+        "configured), which is also the most allowed."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The items after this cursor: the `endCursor` of the previous page (or an "
+        "edge's `cursor`) of this same list."
+    ),
+]
+DateFrom = Annotated[dt.date, strawberry.argument(description="The first day, included.")]
+DateTo = Annotated[dt.date, strawberry.argument(description="The last day, included.")]
+OptionalDateFrom = Annotated[
+    dt.date | None, strawberry.argument(description="The first day, included; omitted: no bound.")
+]
+OptionalDateTo = Annotated[
+    dt.date | None, strawberry.argument(description="The last day, included; omitted: no bound.")
+]
+OnDate = Annotated[
+    dt.date | None, strawberry.argument(description="The day asked about; omitted: today.")
+]
+
+
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Global, opaque id.")
@@ -77,16 +106,25 @@ class Node:
 
 @strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null for an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item (the next page's `after`); null "
+        "for an empty page."
+    )
 
 
 @strawberry.type(description="An item of a connection with its cursor.")
 class Edge(Generic[N]):
-    cursor: str
-    node: N
+    cursor: str = strawberry.field(
+        description="Opaque position of the item: pass it as `after` for the items after it."
+    )
+    node: N = strawberry.field(description="The item.")
 
 
 @strawberry.type(
@@ -95,9 +133,9 @@ class Edge(Generic[N]):
     "cursors, is refused with VALIDATION."
 )
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
-    nodes: list[N]
-    page_info: PageInfo
+    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[N] = strawberry.field(description="The page's items (as `edges { node }`).")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
     _page: strawberry.Private[Page | None] = None
 
     @strawberry.field(description="Total number of items the viewer may see (one more query).")

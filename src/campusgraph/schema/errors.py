@@ -49,16 +49,40 @@ log = logging.getLogger("campusgraph.errors")
 
 @strawberry.enum(description="Machine-readable error codes.")
 class ErrorCode(enum.Enum):
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    FORBIDDEN = "FORBIDDEN"
-    NOT_FOUND = "NOT_FOUND"
-    VALIDATION = "VALIDATION"
-    CONFLICT = "CONFLICT"
-    INTERNAL = "INTERNAL"
-    UNAVAILABLE = "UNAVAILABLE"
+    UNAUTHENTICATED = strawberry.enum_value(
+        "UNAUTHENTICATED",
+        description="No valid session: sign in (`login`) and send the token as "
+        "`Authorization: Bearer …`.",
+    )
+    FORBIDDEN = strawberry.enum_value(
+        "FORBIDDEN",
+        description="Your ruleset does not allow it; `reason`, `ruleset` and `clause` say why.",
+    )
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="No such object, or none you may see."
+    )
+    VALIDATION = strawberry.enum_value(
+        "VALIDATION", description="The input is wrong; `field` names the part at fault."
+    )
+    CONFLICT = strawberry.enum_value(
+        "CONFLICT",
+        description="It contradicts what is stored (a duplicate, a changed version): "
+        "re-read and try again.",
+    )
+    INTERNAL = strawberry.enum_value(
+        "INTERNAL", description="A fault of the service; the message hides its details."
+    )
+    UNAVAILABLE = strawberry.enum_value(
+        "UNAVAILABLE",
+        description="The database cannot be reached; the answer is HTTP 503 with `Retry-After`.",
+    )
     #: Refused unchecked: too many attempts (sign-in throttling) or a full queue; the
     #: payload says when to try again.
-    RATE_LIMITED = "RATE_LIMITED"
+    RATE_LIMITED = strawberry.enum_value(
+        "RATE_LIMITED",
+        description="Refused unchecked: too many attempts, or a full queue; the answer "
+        "says when to try again (a sign-in's `retryAfter`).",
+    )
 
 
 #: A filesystem path: absolute (POSIX, two parts at least, not inside a URL or a word
@@ -280,8 +304,8 @@ def forbidden_extensions(decision: Decision, language: str = "ru") -> dict[str, 
 
 @strawberry.type(description="Why a mutation did not happen. Policy denials name the rule.")
 class MutationError:
-    code: ErrorCode
-    message: str
+    code: ErrorCode = strawberry.field(description="What kind of failure.")
+    message: str = strawberry.field(description="What went wrong, in the reader's language.")
     field: str | None = strawberry.field(
         default=None, description="The input field at fault, as a dotted path."
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -30,19 +30,33 @@ from campusgraph.exchange.importer import ImportRefused, import_sheet, uses_pers
 from campusgraph.exchange.lists import SPECS, ListKind
 from campusgraph.i18n import message
 from campusgraph.schema.base import GraphQLInfo, signed_in
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded, institution_target
 
 #: Largest ``content`` accepted, in characters.
 MAX_CONTENT = 20_000_000
 
-ListKindType = strawberry.enum(
-    ListKind, name="ListKind", description="A list that is imported and exported."
+ListKindType = described(
+    strawberry.enum(ListKind, name="ListKind", description="A list that is imported and exported."),
+    {
+        "STAFF": "Employees with their positions.",
+        "STUDENTS": "Students with their groups.",
+        "PARENTS": "Parents linked to their children.",
+        "DISCIPLINES": "Disciplines of the institution.",
+    },
 )
-FileFormatType = strawberry.enum(
-    FileFormat,
-    name="FileFormat",
-    description="CSV (UTF-8, «;»-separated as Russian Excel writes it; «,» is read too) or XLSX.",
+FileFormatType = described(
+    strawberry.enum(
+        FileFormat,
+        name="FileFormat",
+        description="CSV (UTF-8, «;»-separated as Russian Excel writes it; «,» is read too) "
+        "or XLSX.",
+    ),
+    {
+        "CSV": "A CSV table, UTF-8.",
+        "XLSX": "An Excel workbook (its first sheet).",
+    },
 )
 
 
@@ -92,8 +106,8 @@ def export_action(ctx: Context, obj: str) -> str:
     description="Import a list: every row is checked first; any bad row, and nothing is written."
 )
 class ImportListInput:
-    kind: ListKind
-    format: FileFormat = FileFormat.CSV
+    kind: ListKind = strawberry.field(description="Which list.")
+    format: FileFormat = strawberry.field(default=FileFormat.CSV, description="The file's format.")
     content: str = strawberry.field(
         description="The file: its text for CSV, base64 of its bytes for XLSX."
     )
@@ -115,7 +129,9 @@ class ImportProblem:
 class ImportReport:
     imported: int = strawberry.field(description="Rows written: all of them, or 0.")
     rows: int = strawberry.field(description="Rows with data in the file.")
-    dry_run: bool
+    dry_run: bool = strawberry.field(
+        description="True: nothing was saved, the report says what an import would do."
+    )
     problems: list[ImportProblem] = strawberry.field(
         description="Every bad cell; empty when the file can be (or was) imported."
     )
@@ -123,16 +139,19 @@ class ImportReport:
 
 @strawberry.type(description="The result of `importList`.")
 class ImportListPayload:
-    report: ImportReport | None = None
+    report: ImportReport | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="An exported list.")
 class ExportedFile:
-    filename: str
-    content_type: str
+    filename: str = strawberry.field(description="A file name to save it under.")
+    content_type: str = strawberry.field(description="Its media type (CSV or XLSX).")
     content: str = strawberry.field(description="The file's bytes, base64.")
-    rows: int
+    rows: int = strawberry.field(description="Rows written, the header aside.")
     personal_data: bool = strawberry.field(
         description="Whether personal-data columns were filled (for the rows your role may "
         "read them of)."
@@ -238,7 +257,12 @@ class ExchangeQueries:
         "refuses it.",
     )
     async def export_list(
-        self, info: GraphQLInfo, kind: ListKind, format: FileFormat = FileFormat.CSV
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[ListKind, strawberry.argument(description="Which list.")],
+        format: Annotated[
+            FileFormat, strawberry.argument(description="The file's format; CSV by default.")
+        ] = FileFormat.CSV,
     ) -> ExportedFile | None:
         ctx = info.context
         viewer = ctx.viewer

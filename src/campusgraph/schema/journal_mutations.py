@@ -191,8 +191,8 @@ def _domain_target(
 
 @strawberry.input(description="Homework for one student of the lesson.")
 class IndividualHomeworkInput:
-    student: strawberry.ID
-    text: str
+    student: strawberry.ID = strawberry.field(description="The student (global id).")
+    text: str = strawberry.field(description="His homework.")
 
 
 @strawberry.input(
@@ -200,21 +200,29 @@ class IndividualHomeworkInput:
     "the right to assign teachers: `teaching_assignment` create)."
 )
 class CreateLessonInput:
-    group: strawberry.ID
-    discipline: strawberry.ID
-    date: dt.date
+    group: strawberry.ID = strawberry.field(description="Its group (global id).")
+    discipline: strawberry.ID = strawberry.field(description="Its discipline (global id).")
+    date: dt.date = strawberry.field(description="Its date.")
     slot: int = strawberry.field(description="Bell number, from 1.")
-    subgroup: strawberry.ID | None = None
-    room: strawberry.ID | None = None
-    topic: str | None = None
+    subgroup: strawberry.ID | None = strawberry.field(
+        default=None, description="The subgroup taught, where the group is split (global id)."
+    )
+    room: strawberry.ID | None = strawberry.field(
+        default=None, description="The room, if set (global id)."
+    )
+    topic: str | None = strawberry.field(default=None, description="Its topic, once written.")
     plan_topic: strawberry.ID | None = strawberry.field(
         default=None,
         description="A topic of the thematic plan (`ThematicPlanTopic`); its title becomes "
         "the topic unless `topic` is given.",
     )
-    lesson_type: LessonType | None = None
-    homework: str | None = None
-    individual_homework: list[IndividualHomeworkInput] | None = None
+    lesson_type: LessonType | None = strawberry.field(
+        default=None, description="The kind of lesson."
+    )
+    homework: str | None = strawberry.field(default=None, description="The homework set, if any.")
+    individual_homework: list[IndividualHomeworkInput] | None = strawberry.field(
+        default=None, description="Homework for particular students, beside the group's."
+    )
     teacher: strawberry.ID | None = strawberry.field(
         default=None, description="An `Employee`; default: you."
     )
@@ -226,42 +234,70 @@ class CreateLessonInput:
     "one. Moving it to another date moves its works, marks and attendance along."
 )
 class UpdateLessonInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
     expected_version: int | None = strawberry.field(
         default=None, description="The lesson's version you saw; a different one: CONFLICT."
     )
-    date: dt.date | None = strawberry.UNSET
-    slot: int | None = strawberry.UNSET
-    subgroup: strawberry.ID | None = strawberry.UNSET
-    room: strawberry.ID | None = strawberry.UNSET
-    topic: str | None = strawberry.UNSET
-    plan_topic: strawberry.ID | None = strawberry.UNSET
-    lesson_type: LessonType | None = strawberry.UNSET
-    homework: str | None = strawberry.UNSET
+    date: dt.date | None = strawberry.field(
+        default=strawberry.UNSET, description="Its date; omitted: unchanged."
+    )
+    slot: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its bell slot (lesson number in the day); omitted: unchanged.",
+    )
+    subgroup: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The subgroup taught (global id); omitted: unchanged."
+    )
+    room: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The room (global id); omitted: unchanged."
+    )
+    topic: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Its topic, once written; omitted: unchanged."
+    )
+    plan_topic: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A topic of the thematic plan taken as the lesson's topic (global id); omitted: unchanged.",
+    )
+    lesson_type: LessonType | None = strawberry.field(
+        default=strawberry.UNSET, description="The kind of lesson; omitted: unchanged."
+    )
+    homework: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The homework set, if any; omitted: unchanged."
+    )
     individual_homework: list[IndividualHomeworkInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces all individual homework of the lesson."
     )
-    teacher: strawberry.ID | None = strawberry.UNSET
+    teacher: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Who teaches it (global id); omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Delete a lesson that has no marks and no absences.")
 class DeleteLessonInput:
-    id: strawberry.ID
-    expected_version: int | None = None
+    id: strawberry.ID = strawberry.field(description="The one to delete (global id).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The `version` you read: refused with CONFLICT if the row changed since; omitted: not checked.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a lesson.")
 class LessonPayload:
-    lesson: Lesson | None = None
+    lesson: Lesson | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="The result of a journal delete: the id deleted, or why not.")
 class JournalDeletePayload:
-    deleted_id: strawberry.ID | None = None
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of what was deleted; null when nothing was."
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -373,24 +409,27 @@ def _existing(obj: str, type_name: str) -> Callable[[Context, Any], Awaitable[Ta
 
 @strawberry.input(description="A graded work in a lesson: one journal column.")
 class AddWorkInput:
-    lesson: strawberry.ID
-    kind: WorkKind
+    lesson: strawberry.ID = strawberry.field(description="The lesson it is given at (global id).")
+    kind: WorkKind = strawberry.field(description="The kind of work.")
     number: int | None = strawberry.field(
         default=None, description="Number of the work (контрольная работа № 3)."
     )
-    title: str | None = None
+    title: str | None = strawberry.field(default=None, description="Its title, if any.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Remove a work that has no marks.")
 class RemoveWorkInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The work to remove (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of adding a work.")
 class WorkPayload:
-    work: Work | None = None
+    work: Work | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -410,10 +449,12 @@ async def _add_work_target(ctx: Context, input: AddWorkInput) -> Target | None:
     "«fail» where the discipline is assessed by a credit (зачёт)."
 )
 class SetMarkInput:
-    work: strawberry.ID
-    student: strawberry.ID
-    value: str
-    comment: str | None = None
+    work: strawberry.ID = strawberry.field(description="The work marked (global id).")
+    student: strawberry.ID = strawberry.field(description="The student (global id).")
+    value: str = strawberry.field(
+        description="«2»..«5», or pass / fail where the work is a credit."
+    )
+    comment: str | None = strawberry.field(default=None, description="A comment, if any.")
     expected_version: int | None = strawberry.field(
         default=None,
         description="The mark's version you saw; null when you saw no mark (then a mark "
@@ -424,14 +465,20 @@ class SetMarkInput:
 
 @strawberry.input(description="Delete a mark.")
 class DeleteMarkInput:
-    id: strawberry.ID
-    expected_version: int | None = None
+    id: strawberry.ID = strawberry.field(description="The one to delete (global id).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The `version` you read: refused with CONFLICT if the row changed since; omitted: not checked.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of giving or changing a mark.")
 class MarkPayload:
-    mark: Mark | None = None
+    mark: Mark | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -457,9 +504,11 @@ async def _mark_target(ctx: Context, input: SetMarkInput) -> Target | None:
     "(the default) again."
 )
 class SetAttendanceInput:
-    lesson: strawberry.ID
-    student: strawberry.ID
-    status: AttendanceStatus | None
+    lesson: strawberry.ID = strawberry.field(description="The lesson (global id).")
+    student: strawberry.ID = strawberry.field(description="The student (global id).")
+    status: AttendanceStatus | None = strawberry.field(
+        description="Absent or late; null: present (clears the entry)."
+    )
     expected_version: int | None = strawberry.field(
         default=None, description="The entry's version you saw; null when you saw none."
     )
@@ -468,16 +517,22 @@ class SetAttendanceInput:
 
 @strawberry.input(description="Why a student was absent; null: the reason is not known.")
 class SetAbsenceReasonInput:
-    lesson: strawberry.ID
-    student: strawberry.ID
-    reason: AbsenceReason | None
-    expected_version: int | None = None
+    lesson: strawberry.ID = strawberry.field(description="The lesson (global id).")
+    student: strawberry.ID = strawberry.field(description="The student (global id).")
+    reason: AbsenceReason | None = strawberry.field(description="The reason; null clears it.")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The `version` you read: refused with CONFLICT if the row changed since; omitted: not checked.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of an attendance change (null attendance: present).")
 class AttendancePayload:
-    attendance: Attendance | None = None
+    attendance: Attendance | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -509,11 +564,11 @@ def _attendance_target(obj: str) -> Callable[[Context, Any], Awaitable[Target | 
     "period."
 )
 class SetFinalMarkInput:
-    student: strawberry.ID
-    discipline: strawberry.ID
-    period: strawberry.ID
-    kind: FinalMarkKind
-    value: str
+    student: strawberry.ID = strawberry.field(description="The student (global id).")
+    discipline: strawberry.ID = strawberry.field(description="The discipline (global id).")
+    period: strawberry.ID = strawberry.field(description="The period (global id).")
+    kind: FinalMarkKind = strawberry.field(description="Which final mark.")
+    value: str = strawberry.field(description="The mark: «2»..«5», or pass / fail for a credit.")
     expected_version: int | None = strawberry.field(
         default=None, description="The final mark's version you saw; null when you saw none."
     )
@@ -522,8 +577,11 @@ class SetFinalMarkInput:
 
 @strawberry.input(description="Delete a final mark given in error.")
 class DeleteFinalMarkInput:
-    id: strawberry.ID
-    expected_version: int | None = None
+    id: strawberry.ID = strawberry.field(description="The one to delete (global id).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The `version` you read: refused with CONFLICT if the row changed since; omitted: not checked.",
+    )
     client_mutation_id: str | None = None
 
 
@@ -541,7 +599,10 @@ class ApproveFinalMarkInput:
 
 @strawberry.type(description="The result of giving or changing a final mark.")
 class FinalMarkPayload:
-    final_mark: FinalMark | None = None
+    final_mark: FinalMark | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -564,19 +625,22 @@ async def _final_mark_target(ctx: Context, input: SetFinalMarkInput) -> Target |
 
 @strawberry.input(description="Close a period: nobody changes its journal entries any more.")
 class ClosePeriodInput:
-    period: strawberry.ID
+    period: strawberry.ID = strawberry.field(description="The period to close (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Reopen a closed period for changes.")
 class ReopenPeriodInput:
-    period: strawberry.ID
+    period: strawberry.ID = strawberry.field(description="The period to reopen (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of closing or reopening a period.")
 class ClosePeriodPayload:
-    period: Period | None = None
+    period: Period | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -594,8 +658,8 @@ async def _period_target(ctx: Context, input: Any) -> Target | None:
 
 @strawberry.type(description="A teacher let fill the journal of one lesson he covers.")
 class Substitution:
-    id: strawberry.ID
-    granted_at: dt.datetime
+    id: strawberry.ID = strawberry.field(description="The substitution's global id.")
+    granted_at: dt.datetime = strawberry.field(description="When it was granted.")
     _lesson_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
 
@@ -625,14 +689,17 @@ class Substitution:
 
 @strawberry.input(description="Let a teacher fill the journal of a lesson he covers.")
 class GrantSubstitutionInput:
-    lesson: strawberry.ID
+    lesson: strawberry.ID = strawberry.field(description="The lesson covered (global id).")
     teacher: strawberry.ID = strawberry.field(description="The substitute (`Employee`).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of granting a substitution.")
 class SubstitutionPayload:
-    substitution: Substitution | None = None
+    substitution: Substitution | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 

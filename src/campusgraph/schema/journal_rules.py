@@ -6,7 +6,7 @@ attributes match these types: no per-cell object is built."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -25,13 +25,31 @@ from campusgraph.resolvers import diary as diary_mod
 from campusgraph.resolvers import journal_rules, reads
 from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode
 from campusgraph.schema.people import Student
 from campusgraph.schema.structure import Period
 
-ComplianceKind = strawberry.enum(
-    compliance_mod.ComplianceKind,
-    description="A journal deadline the compliance report checks.",
+ComplianceKind = described(
+    strawberry.enum(
+        compliance_mod.ComplianceKind,
+        description="A journal deadline the compliance report checks.",
+    ),
+    {
+        "LESSON_TOPIC": "A lesson's topic, entered within `lesson_topic_days` working days "
+        "after it.",
+        "LESSON_EMPTY": "A lesson's marks and attendance, entered within `mark_entry_days` "
+        "working days after it.",
+        "ABSENCE_REASON": "An absence's reason, entered within `absence_reason_days` working days.",
+        "FINAL_MARK": "Final marks, set within `final_mark_days_after_period` working days "
+        "after the period's end.",
+        "STUDENT_CARD": "The student card, filled within `student_card_days` working days "
+        "after enrolment (where the ruleset sets it).",
+        "EXPULSION_ORDER": "The expulsion order, issued within `expulsion_order_days` working "
+        "days after the expulsion's date (where the ruleset sets it).",
+        "ATTESTATION_MARK": "Attestation marks, set within `attestation_mark_days` working "
+        "days after the exam's day (where the ruleset sets it).",
+    },
 )
 
 
@@ -188,9 +206,15 @@ class JournalRulesQuery:
     async def suggested_final_mark(
         self,
         info: GraphQLInfo,
-        student: strawberry.ID,
-        discipline: strawberry.ID,
-        period: strawberry.ID,
+        student: Annotated[
+            strawberry.ID, strawberry.argument(description="The student (his global id).")
+        ],
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period (its global id).")
+        ],
     ) -> FinalMarkSuggestion | None:
         return await resolve_suggestion(info, student, discipline, period)
 
@@ -202,10 +226,12 @@ class JournalRulesQuery:
 
 @strawberry.type(description="A graded work of a diary lesson, with the student's mark.")
 class DiaryWork:
-    id: strawberry.ID
-    kind: WorkKind
-    number: int | None
-    title: str | None
+    id: strawberry.ID = strawberry.field(description="The work's global id.")
+    kind: WorkKind = strawberry.field(description="The kind of work.")
+    number: int | None = strawberry.field(
+        description="Its number among the lesson's works, if numbered."
+    )
+    title: str | None = strawberry.field(description="Its title, if any.")
     mark: str | None = strawberry.field(description="The student's mark; null = none.")
     mark_id: strawberry.ID | None = strawberry.field(
         description="The `Mark` (what `deleteMark` takes); null = none."
@@ -218,43 +244,47 @@ class DiaryWork:
 
 @strawberry.type(description="A lesson in the diary, seen for one student.")
 class DiaryLesson:
-    id: strawberry.ID
-    date: dt.date
+    id: strawberry.ID = strawberry.field(description="The lesson's global id.")
+    date: dt.date = strawberry.field(description="The lesson's date.")
     slot: int = strawberry.field(description="Bell number.")
-    discipline_id: strawberry.ID
-    discipline_name: str | None
+    discipline_id: strawberry.ID = strawberry.field(description="Its discipline's global id.")
+    discipline_name: str | None = strawberry.field(description="Its discipline's name.")
     teacher_name: str | None = strawberry.field(description="«Иванов И.И.».")
-    topic: str | None
-    lesson_type: LessonType
+    topic: str | None = strawberry.field(description="The lesson's topic, once written.")
+    lesson_type: LessonType = strawberry.field(description="The kind of lesson.")
     homework: str | None = strawberry.field(description="Homework of the whole group.")
     individual_homework: str | None = strawberry.field(
         description="Homework given to this student only."
     )
     attendance: AttendanceStatus | None = strawberry.field(description="Null = present.")
-    absence_reason: AbsenceReason | None
+    absence_reason: AbsenceReason | None = strawberry.field(
+        description="Why the student was absent, where he was and a reason is given."
+    )
     attendance_version: int | None = strawberry.field(
         description="The attendance entry's version (`expectedVersion` of `setAttendance` and "
         "`setAbsenceReason`, which take this lesson's `id` and the diary's student); null = "
         "present, no entry."
     )
-    works: list[DiaryWork]
+    works: list[DiaryWork] = strawberry.field(
+        description="Its graded works, with the student's marks."
+    )
 
 
 @strawberry.type(description="One day of the diary.")
 class DiaryDay:
-    date: dt.date
-    lessons: list[DiaryLesson]
+    date: dt.date = strawberry.field(description="The day.")
+    lessons: list[DiaryLesson] = strawberry.field(description="Its lessons, in order.")
 
 
 @strawberry.type(description="A final mark (period, semester, year, exam …) in the diary.")
 class DiaryFinalMark:
-    id: strawberry.ID
-    discipline_id: strawberry.ID
-    discipline_name: str | None
-    period_id: strawberry.ID
-    period_name: str
-    kind: FinalMarkKind
-    value: str
+    id: strawberry.ID = strawberry.field(description="The final mark's global id.")
+    discipline_id: strawberry.ID = strawberry.field(description="Its discipline's global id.")
+    discipline_name: str | None = strawberry.field(description="Its discipline's name.")
+    period_id: strawberry.ID = strawberry.field(description="Its period's global id.")
+    period_name: str = strawberry.field(description="Its period's name.")
+    kind: FinalMarkKind = strawberry.field(description="Which final mark.")
+    value: str = strawberry.field(description="The mark: «2»..«5», or pass / fail for a credit.")
     date: dt.date = strawberry.field(description="The period's last day.")
     version: int = strawberry.field(
         description="Pass as `expectedVersion` of `setFinalMark` or `deleteFinalMark`."
@@ -267,11 +297,13 @@ class DiaryFinalMark:
     "marks of periods overlapping the range. Every row passes the viewer's ruleset."
 )
 class Diary:
-    student: Student
-    date_from: dt.date = strawberry.field(name="from")
-    date_to: dt.date = strawberry.field(name="to")
+    student: Student = strawberry.field(description="Whose diary.")
+    date_from: dt.date = strawberry.field(description="The first day, as asked.", name="from")
+    date_to: dt.date = strawberry.field(description="The last day, as asked.", name="to")
     days: list[DiaryDay] = strawberry.field(description="Days with lessons, in order.")
-    final_marks: list[DiaryFinalMark]
+    final_marks: list[DiaryFinalMark] = strawberry.field(
+        description="Final marks of the periods overlapping the range."
+    )
 
 
 async def resolve_diary(
@@ -308,23 +340,29 @@ async def resolve_diary(
 
 @strawberry.type(description="One overdue entry of the compliance report.")
 class ComplianceExample:
-    kind: ComplianceKind  # type: ignore[valid-type]
+    kind: ComplianceKind = strawberry.field(description="Which deadline it missed.")  # type: ignore[valid-type]
     date: dt.date = strawberry.field(
         description="The lesson's date (the period's end for final marks, the exam's day for "
         "attestation marks, the enrolment date for student cards, the expulsion's effective date "
         "for expulsion orders)."
     )
     deadline: dt.date = strawberry.field(description="The last day it was due.")
-    group_id: strawberry.ID
-    group_name: str
-    discipline_name: str | None
+    group_id: strawberry.ID = strawberry.field(description="Its group.")
+    group_name: str = strawberry.field(description="Its group's name.")
+    discipline_name: str | None = strawberry.field(
+        description="Its discipline's name, where it has one."
+    )
     teacher_name: str | None = strawberry.field(
         description="Who answers for it: the lesson's teacher; for absence reasons the "
         "curator; for attestation marks the exam's teacher; for a student card or an expulsion "
         "order who entered it."
     )
-    student_name: str | None
-    lesson_id: strawberry.ID | None
+    student_name: str | None = strawberry.field(
+        description="Its student's full name, where it is about a student."
+    )
+    lesson_id: strawberry.ID | None = strawberry.field(
+        description="Its lesson, where it is about a lesson."
+    )
     done_on: dt.date | None = strawberry.field(
         description="The day it was done after its deadline (a card or an order entered, an "
         "attestation mark set); null: not done yet.",
@@ -336,10 +374,18 @@ class ComplianceExample:
 
 @strawberry.type(description="Overdue entries by check.")
 class ComplianceCounts:
-    lesson_topic: int
-    lesson_empty: int
-    absence_reason: int
-    final_mark: int
+    lesson_topic: int = strawberry.field(
+        description="Lessons without a topic past `rules.deadlines.lesson_topic_days`."
+    )
+    lesson_empty: int = strawberry.field(
+        description="Lessons with no mark and no attendance past `rules.deadlines.mark_entry_days`."
+    )
+    absence_reason: int = strawberry.field(
+        description="Absences without a reason past `rules.deadlines.absence_reason_days`."
+    )
+    final_mark: int = strawberry.field(
+        description="Final marks missing past `rules.deadlines.final_mark_days_after_period`."
+    )
     student_card: int = strawberry.field(
         description="Student cards entered after `rules.deadlines.student_card_days`."
     )
@@ -350,13 +396,13 @@ class ComplianceCounts:
         description="Attestation marks not set by `rules.deadlines.attestation_mark_days` "
         "working days after the exam of the timetable."
     )
-    total: int
+    total: int = strawberry.field(description="All of them.")
 
 
 @strawberry.type(description="One deadline of the regulation, checked up to today.")
 class ComplianceCheck:
-    kind: ComplianceKind  # type: ignore[valid-type]
-    title: str
+    kind: ComplianceKind = strawberry.field(description="Which deadline.")  # type: ignore[valid-type]
+    title: str = strawberry.field(description="The deadline in words, in the reader's language.")
     rule: str = strawberry.field(description="Key path in ruleset.toml, e.g. `rules.deadlines.…`.")
     days: int = strawberry.field(description="Working days allowed (0 = the same day).")
     from_ruleset: bool = strawberry.field(
@@ -369,15 +415,15 @@ class ComplianceCheck:
         description="The regulation's clause the deadline comes from, as the ruleset cites it "
         "(`rules.deadlines.*_clause`); null: the ruleset cites none."
     )
-    count: int
+    count: int = strawberry.field(description="Entries past this deadline.")
     examples: list[ComplianceExample] = strawberry.field(description="The oldest few.")
 
 
 @strawberry.type(description="One group's or one teacher's share of the compliance report.")
 class ComplianceBreakdown:
     id: strawberry.ID = strawberry.field(description="The Group or Employee id.")
-    name: str
-    counts: ComplianceCounts
+    name: str = strawberry.field(description="The group's name, or the teacher's short name.")
+    counts: ComplianceCounts = strawberry.field(description="Its overdue entries by check.")
     examples: list[ComplianceExample] = strawberry.field(description="The oldest few per check.")
 
 
@@ -389,11 +435,13 @@ class ComplianceBreakdown:
     "per group and per teacher."
 )
 class ComplianceReport:
-    period: Period
-    today: dt.date
-    ruleset: str
-    total: int
-    checks: list[ComplianceCheck]
+    period: Period = strawberry.field(description="The period checked.")
+    today: dt.date = strawberry.field(description="The day it was checked up to.")
+    ruleset: str = strawberry.field(
+        description="The ruleset whose deadlines were applied (its slug)."
+    )
+    total: int = strawberry.field(description="Overdue entries, every check.")
+    checks: list[ComplianceCheck] = strawberry.field(description="Each deadline with its count.")
     by_group: list[ComplianceBreakdown] = strawberry.field(description="Most overdue first.")
     by_teacher: list[ComplianceBreakdown] = strawberry.field(description="Most overdue first.")
 
@@ -430,11 +478,11 @@ async def resolve_compliance(
 
 @strawberry.type(description="A topic of the thematic plan, to offer when a lesson is written.")
 class ThematicPlanTopic:
-    id: strawberry.ID
-    position: int
-    title: str
-    hours: int
-    lesson_type: LessonType
+    id: strawberry.ID = strawberry.field(description="The topic's global id.")
+    position: int = strawberry.field(description="Its place in the plan (1, 2, …).")
+    title: str = strawberry.field(description="The topic.")
+    hours: int = strawberry.field(description="Academic hours planned for it.")
+    lesson_type: LessonType = strawberry.field(description="The kind of lesson planned.")
 
 
 @strawberry.type(
@@ -446,8 +494,8 @@ class ThematicPlan:
         "`deleteThematicPlan` take."
     )
     group_id: strawberry.ID = strawberry.field(description="The group it is taught to.")
-    academic_year_id: strawberry.ID
-    discipline_id: strawberry.ID
+    academic_year_id: strawberry.ID = strawberry.field(description="Its academic year's global id.")
+    discipline_id: strawberry.ID = strawberry.field(description="Its discipline's global id.")
     hours: int = strawberry.field(description="Total hours of the topics.")
     topics: list[ThematicPlanTopic] = strawberry.field(description="In plan order.")
 

@@ -20,7 +20,9 @@ from campusgraph.resolvers import movement as mv
 from campusgraph.resolvers import reads
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Node,
     signed_in,
@@ -74,14 +76,14 @@ class MovementOrderItem:
     "academic leave, return, expulsion or graduation. Group membership is derived from these."
 )
 class MovementOrder(Node):
-    kind: MovementKind
+    kind: MovementKind = strawberry.field(description="What it orders.")
     number: str = strawberry.field(description="The order's number in the book of orders.")
-    signed_on: dt.date
+    signed_on: dt.date = strawberry.field(description="The day it was signed.")
     effective_on: dt.date = strawberry.field(
         description="The day the movement takes effect: the first day in the new group, "
         "or the first day out of the old one."
     )
-    note: str | None
+    note: str | None = strawberry.field(description="A note, if any.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -173,9 +175,12 @@ class MovementQueries:
     async def movement_orders(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        kind: MovementKind | None = None,
+        first: First = None,
+        after: After = None,
+        kind: Annotated[
+            MovementKind | None,
+            strawberry.argument(description="Only orders of this kind; omitted: all."),
+        ] = None,
         from_: Annotated[
             dt.date | None,
             strawberry.argument(name="from", description="Effective on or after this day."),
@@ -201,7 +206,7 @@ class MovementQueries:
 
 @strawberry.input(description="One student of a movement order.")
 class MovementOrderItemInput:
-    student: strawberry.ID
+    student: strawberry.ID = strawberry.field(description="The student moved (global id).")
     from_group: strawberry.ID | None = strawberry.field(
         default=None,
         description="Transfer, leave, expulsion, graduation: the group he is in on the "
@@ -216,32 +221,40 @@ class MovementOrderItemInput:
 
 @strawberry.input(description="A movement order to enter in the movement book.")
 class IssueMovementOrderInput:
-    kind: MovementKind
-    number: str
-    signed_on: dt.date
+    kind: MovementKind = strawberry.field(description="What it orders.")
+    number: str = strawberry.field(description="The order's number.")
+    signed_on: dt.date = strawberry.field(description="The day it was signed.")
     effective_on: dt.date = strawberry.field(
         description="Not before `signedOn`, within a year of it, after every closed year."
     )
-    note: str | None = None
-    items: list[MovementOrderItemInput]
+    note: str | None = strawberry.field(default=None, description="A note, if any.")
+    items: list[MovementOrderItemInput] = strawberry.field(
+        description="One item per student moved."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `issueMovementOrder`.")
 class IssueMovementOrderPayload:
-    order: MovementOrder | None = None
+    order: MovementOrder | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Close an academic year and all its periods for edits.")
 class CloseAcademicYearInput:
-    year: strawberry.ID
+    year: strawberry.ID = strawberry.field(description="The academic year to close (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `closeAcademicYear`.")
 class CloseAcademicYearPayload:
-    academic_year: AcademicYear | None = None
+    academic_year: AcademicYear | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     closed_at: dt.datetime | None = strawberry.field(
         default=None, description="When the year (and its open periods) were closed."
     )
@@ -250,19 +263,21 @@ class CloseAcademicYearPayload:
 
 @strawberry.input(description="A period of a new academic year.")
 class AcademicPeriodInput:
-    kind: PeriodKind
-    number: int
-    name: str
-    starts_on: dt.date
-    ends_on: dt.date
+    kind: PeriodKind = strawberry.field(description="Quarter, half-year, semester or year.")
+    number: int = strawberry.field(description="Its number within the year.")
+    name: str = strawberry.field(description="«1 четверть», «1 семестр».")
+    starts_on: dt.date = strawberry.field(description="The period's first day.")
+    ends_on: dt.date = strawberry.field(description="The period's last day.")
 
 
 @strawberry.input(description="A new academic year with its periods.")
 class OpenAcademicYearInput:
     name: str = strawberry.field(description="«2027/2028».")
-    starts_on: dt.date
-    ends_on: dt.date
-    periods: list[AcademicPeriodInput] = strawberry.field(default_factory=list)
+    starts_on: dt.date = strawberry.field(description="The year's first day.")
+    ends_on: dt.date = strawberry.field(description="The year's last day.")
+    periods: list[AcademicPeriodInput] = strawberry.field(
+        description="Its periods, in order.", default_factory=list
+    )
     promote: bool = strawberry.field(
         default=False,
         description="Promote the groups of the previous (closed) year into this one: needs "
@@ -280,10 +295,18 @@ class OpenAcademicYearInput:
 
 @strawberry.input(description="Promote the groups of a closed year into an open later one.")
 class PromoteGroupsInput:
-    from_year: strawberry.ID
-    to_year: strawberry.ID
-    transfer_order_number: str | None = None
-    graduation_order_number: str | None = None
+    from_year: strawberry.ID = strawberry.field(
+        description="The academic year the groups leave (global id)."
+    )
+    to_year: strawberry.ID = strawberry.field(
+        description="The academic year they move into (global id)."
+    )
+    transfer_order_number: str | None = strawberry.field(
+        default=None, description="The number of the order moving groups up, if any."
+    )
+    graduation_order_number: str | None = strawberry.field(
+        default=None, description="The number of the graduation order, if any."
+    )
     client_mutation_id: str | None = None
 
 
@@ -294,12 +317,12 @@ class PromotedGroup:
         description="Its group one course (grade) up in the new year; null when it graduated."
     )
     students: int = strawberry.field(description="Students moved up or graduated.")
-    graduated: bool
+    graduated: bool = strawberry.field(description="True: the group graduated (no successor).")
 
 
 @strawberry.type(description="What a promotion did: groups moved up or graduated, by two orders.")
 class Promotion:
-    groups: list[PromotedGroup]
+    groups: list[PromotedGroup] = strawberry.field(description="Each group of the old year.")
     _transfer_order_id: strawberry.Private[int | None]
     _graduation_order_id: strawberry.Private[int | None]
 
@@ -334,14 +357,23 @@ class Promotion:
 
 @strawberry.type(description="The result of `openAcademicYear`.")
 class OpenAcademicYearPayload:
-    academic_year: AcademicYear | None = None
-    promotion: Promotion | None = None
+    academic_year: AcademicYear | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
+    promotion: Promotion | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="The result of `promoteGroups`.")
 class PromoteGroupsPayload:
-    promotion: Promotion | None = None
+    promotion: Promotion | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

@@ -12,7 +12,17 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import ParentKind, Sex, StudentStatus
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.reads import Page
-from campusgraph.schema.base import Connection, GraphQLInfo, Node, to_global_id
+from campusgraph.schema.base import (
+    After,
+    Connection,
+    DateFrom,
+    DateTo,
+    First,
+    GraphQLInfo,
+    Node,
+    OnDate,
+    to_global_id,
+)
 from campusgraph.schema.structure import Group
 
 if TYPE_CHECKING:
@@ -37,34 +47,52 @@ def _short(p: m.Person) -> str:
 )
 class StudentPersonal:
     snils: str | None = strawberry.field(description="СНИЛС, «123-456-789 01».")
-    birth_date: dt.date | None
-    address: str | None
-    registration_address: str | None
+    birth_date: dt.date | None = strawberry.field(description="Date of birth.")
+    address: str | None = strawberry.field(description="Home address.")
+    registration_address: str | None = strawberry.field(
+        description="Registered address (адрес регистрации), if other."
+    )
 
 
 @strawberry.type(
     description="Health and military registration: only where the ruleset grants `student.health`."
 )
 class StudentHealth:
-    health_group: str | None
-    health_notes: str | None
-    disability: str | None
-    military_registration: str | None
+    health_group: str | None = strawberry.field(
+        description="Health group (группа здоровья), if recorded."
+    )
+    health_notes: str | None = strawberry.field(description="Health notes, if any.")
+    disability: str | None = strawberry.field(
+        description="Disability (инвалидность, ОВЗ), if recorded."
+    )
+    military_registration: str | None = strawberry.field(
+        description="Military registration (воинский учёт), if recorded."
+    )
 
 
 @strawberry.type(description="A student card (карточка обучающегося).")
 class Student(Node):
-    surname: str
-    name: str
-    patronymic: str | None
-    full_name: str
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(description="Patronymic (отчество), if any.")
+    full_name: str = strawberry.field(
+        description="Surname, name and patronymic: «Иванов Иван Иванович»."
+    )
     short_name: str = strawberry.field(description="Surname and initials: «Иванов И. И.».")
-    sex: Sex | None
-    status: StudentStatus
-    citizenship: str
-    record_book_number: str | None
-    enrolment_order_number: str | None
-    enrolment_date: dt.date | None
+    sex: Sex | None = strawberry.field(description="Sex, if recorded.")
+    status: StudentStatus = strawberry.field(
+        description="Studying, on leave, expelled or graduated."
+    )
+    citizenship: str = strawberry.field(description="Citizenship.")
+    record_book_number: str | None = strawberry.field(
+        description="The record book's number (номер зачётной книжки), if any."
+    )
+    enrolment_order_number: str | None = strawberry.field(
+        description="The enrolment order's number, if recorded."
+    )
+    enrolment_date: dt.date | None = strawberry.field(
+        description="The day of enrolment, if recorded."
+    )
     _pk: strawberry.Private[int]
     _birth_date: strawberry.Private[dt.date | None]
 
@@ -88,7 +116,7 @@ class Student(Node):
         )
 
     @strawberry.field(description="The group the student is in on a date (default: today).")
-    async def group(self, info: GraphQLInfo, on: dt.date | None = None) -> Group | None:
+    async def group(self, info: GraphQLInfo, on: OnDate = None) -> Group | None:
         when = on or info.context.viewer.today  # type: ignore[union-attr]
         row = await info.context.loaders.group_by_student(when).load(self._pk)
         return Group.of(row[0]) if row else None
@@ -101,7 +129,7 @@ class Student(Node):
 
         return await memberships_of(info, self._pk)
 
-    @strawberry.field
+    @strawberry.field(description="Parents and guardians, those you may see.")
     async def parents(self, info: GraphQLInfo) -> list[Parent]:
         rows = await info.context.loaders.parents_by_student.load(self._pk)
         return [Parent.of(r[0], r[1], r[3]) for r in rows]
@@ -140,10 +168,10 @@ class Student(Node):
     async def marks(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Mark, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Mark
 
@@ -154,10 +182,10 @@ class Student(Node):
     async def attendance(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Attendance, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Attendance
 
@@ -168,7 +196,12 @@ class Student(Node):
 
     @strawberry.field(description="Final marks, optionally of one period.")
     async def final_marks(
-        self, info: GraphQLInfo, period: strawberry.ID | None = None
+        self,
+        info: GraphQLInfo,
+        period: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this period's (its global id); omitted: all."),
+        ] = None,
     ) -> list[Annotated[FinalMark, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.base import expect_id
         from campusgraph.schema.teaching import FinalMark
@@ -213,20 +246,22 @@ async def _dated_page(
     description="Personal data of a parent: only where the ruleset grants `parent.personal`."
 )
 class ParentPersonal:
-    snils: str | None
-    address: str | None
+    snils: str | None = strawberry.field(description="СНИЛС (insurance number): «123-456-789 01».")
+    address: str | None = strawberry.field(description="Home address.")
 
 
 @strawberry.type(description="A parent or legal guardian.")
 class Parent(Node):
-    surname: str
-    name: str
-    patronymic: str | None
-    full_name: str
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(description="Patronymic (отчество), if any.")
+    full_name: str = strawberry.field(
+        description="Surname, name and patronymic: «Иванов Иван Иванович»."
+    )
     kind: ParentKind | None = strawberry.field(
         description="Mother, father or guardian (of the student it was reached from)."
     )
-    phone: str | None
+    phone: str | None = strawberry.field(description="Phone, if recorded.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -242,7 +277,7 @@ class Parent(Node):
             _pk=row.id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="His or her children at the institution, those you may see.")
     async def children(self, info: GraphQLInfo) -> list[Student]:
         rows = await info.context.loaders.children_by_parent.load(self._pk)
         return [Student.of(r[0], r[1]) for r in rows]
@@ -257,28 +292,34 @@ class Parent(Node):
     description="Personal data of an employee: only where the ruleset grants `employee.personal`."
 )
 class EmployeePersonal:
-    snils: str | None
-    address: str | None
-    birth_date: dt.date | None
+    snils: str | None = strawberry.field(description="СНИЛС (insurance number): «123-456-789 01».")
+    address: str | None = strawberry.field(description="Home address.")
+    birth_date: dt.date | None = strawberry.field(description="Date of birth.")
 
 
 @strawberry.type(description="A position an employee holds.")
 class EmployeePosition:
-    name: str
-    is_main: bool
+    name: str = strawberry.field(description="The position's name.")
+    is_main: bool = strawberry.field(description="His main position (not a combined one).")
 
 
 @strawberry.type(description="An employee card.")
 class Employee(Node):
-    surname: str
-    name: str
-    patronymic: str | None
-    full_name: str
-    short_name: str
-    category: str | None
-    diploma_speciality: str | None
-    hired_on: dt.date | None
-    dismissed_on: dt.date | None
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(description="Patronymic (отчество), if any.")
+    full_name: str = strawberry.field(
+        description="Surname, name and patronymic: «Иванов Иван Иванович»."
+    )
+    short_name: str = strawberry.field(description="Surname and initials: «Иванов И. И.».")
+    category: str | None = strawberry.field(description="Qualification category, if any.")
+    diploma_speciality: str | None = strawberry.field(
+        description="The speciality of his diploma, if recorded."
+    )
+    hired_on: dt.date | None = strawberry.field(description="Date of hiring, if recorded.")
+    dismissed_on: dt.date | None = strawberry.field(
+        description="Date of dismissal; null while employed."
+    )
     _pk: strawberry.Private[int]
     _birth_date: strawberry.Private[dt.date | None]
 
@@ -299,7 +340,7 @@ class Employee(Node):
             _birth_date=p.birth_date,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The positions he holds.")
     async def positions(self, info: GraphQLInfo) -> list[EmployeePosition]:
         rows = await info.context.loaders.positions_by_employee.load(self._pk)
         return [EmployeePosition(name=r[0], is_main=r[2]) for r in rows]

@@ -117,29 +117,48 @@ def _personal_on_create(card: str) -> Any:
 
 @strawberry.input(description="A new student card (карточка обучающегося).")
 class CreateStudentCardInput:
-    surname: str
-    name: str
-    patronymic: str | None = None
-    birth_date: dt.date
-    sex: Sex
-    citizenship: str = "Российская Федерация"
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(
+        default=None, description="Patronymic (отчество), if any."
+    )
+    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    sex: Sex = strawberry.field(description="Sex, if recorded.")
+    citizenship: str = strawberry.field(default="Российская Федерация", description="Citizenship.")
     snils: str | None = strawberry.field(
         default=None, description="«123-456-789 01» or 11 digits; the checksum is verified."
     )
-    address: str | None = None
-    registration_address: str | None = None
-    record_book_number: str | None = None
-    enrolment_order_number: str | None = None
-    enrolment_date: dt.date | None = None
-    funding_source: FundingSource = FundingSource.BUDGET
-    study_form: StudyForm = StudyForm.FULL_TIME
-    education_level: str | None = None
+    address: str | None = strawberry.field(default=None, description="Home address.")
+    registration_address: str | None = strawberry.field(
+        default=None, description="Registered address (адрес регистрации), if other."
+    )
+    record_book_number: str | None = strawberry.field(
+        default=None, description="The record book's number (номер зачётной книжки), if any."
+    )
+    enrolment_order_number: str | None = strawberry.field(
+        default=None, description="The enrolment order's number, if recorded."
+    )
+    enrolment_date: dt.date | None = strawberry.field(
+        default=None, description="The day of enrolment, if recorded."
+    )
+    funding_source: FundingSource = strawberry.field(
+        default=FundingSource.BUDGET, description="Budget or contract place."
+    )
+    study_form: StudyForm = strawberry.field(
+        default=StudyForm.FULL_TIME, description="Form of study."
+    )
+    education_level: str | None = strawberry.field(
+        default=None, description="Education received before enrolment, if recorded."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `createStudentCard`.")
 class CreateStudentCardPayload:
-    student: Student | None = None
+    student: Student | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -149,34 +168,78 @@ class CreateStudentCardPayload:
     "health and military registration `student.health` update."
 )
 class UpdateStudentCardInput:
-    student: strawberry.ID
-    surname: str | None = UNSET
-    name: str | None = UNSET
-    patronymic: str | None = UNSET
-    birth_date: dt.date | None = UNSET
-    sex: Sex | None = UNSET
-    citizenship: str | None = UNSET
-    record_book_number: str | None = UNSET
-    enrolment_order_number: str | None = UNSET
-    enrolment_date: dt.date | None = UNSET
-    funding_source: FundingSource | None = UNSET
-    study_form: StudyForm | None = UNSET
-    education_level: str | None = UNSET
+    student: strawberry.ID = strawberry.field(description="The student to change (global id).")
+    surname: str | None = strawberry.field(
+        default=UNSET, description="Surname (фамилия); omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=UNSET, description="Given name (имя); omitted: unchanged."
+    )
+    patronymic: str | None = strawberry.field(
+        default=UNSET, description="Patronymic (отчество), if any; omitted: unchanged."
+    )
+    birth_date: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of birth; omitted: unchanged."
+    )
+    sex: Sex | None = strawberry.field(
+        default=UNSET, description="Sex, if recorded; omitted: unchanged."
+    )
+    citizenship: str | None = strawberry.field(
+        default=UNSET, description="Citizenship; omitted: unchanged."
+    )
+    record_book_number: str | None = strawberry.field(
+        default=UNSET,
+        description="The record book's number (номер зачётной книжки), if any; omitted: unchanged.",
+    )
+    enrolment_order_number: str | None = strawberry.field(
+        default=UNSET, description="The enrolment order's number, if recorded; omitted: unchanged."
+    )
+    enrolment_date: dt.date | None = strawberry.field(
+        default=UNSET, description="The day of enrolment, if recorded; omitted: unchanged."
+    )
+    funding_source: FundingSource | None = strawberry.field(
+        default=UNSET, description="Budget or contract place; omitted: unchanged."
+    )
+    study_form: StudyForm | None = strawberry.field(
+        default=UNSET, description="Form of study; omitted: unchanged."
+    )
+    education_level: str | None = strawberry.field(
+        default=UNSET, description="Education received before enrolment; omitted: unchanged."
+    )
     snils: str | None = strawberry.field(
         default=UNSET, description="«123-456-789 01» or 11 digits; the checksum is verified."
     )
-    address: str | None = UNSET
-    registration_address: str | None = UNSET
-    health_group: str | None = UNSET
-    health_notes: str | None = UNSET
-    disability: str | None = UNSET
-    military_registration: str | None = UNSET
+    address: str | None = strawberry.field(
+        default=UNSET, description="Home address; omitted: unchanged."
+    )
+    registration_address: str | None = strawberry.field(
+        default=UNSET,
+        description="Registered address (адрес регистрации), if other; omitted: unchanged.",
+    )
+    health_group: str | None = strawberry.field(
+        default=UNSET,
+        description="Health group (группа здоровья), if recorded; omitted: unchanged.",
+    )
+    health_notes: str | None = strawberry.field(
+        default=UNSET, description="Health notes, if any; omitted: unchanged."
+    )
+    disability: str | None = strawberry.field(
+        default=UNSET,
+        description="Disability (инвалидность, ОВЗ), if recorded; omitted: unchanged.",
+    )
+    military_registration: str | None = strawberry.field(
+        default=UNSET,
+        description="Military registration (воинский учёт), if recorded; omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `updateStudentCard`.")
 class UpdateStudentCardPayload:
-    student: Student | None = None
+    student: Student | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -187,7 +250,7 @@ class UpdateStudentCardPayload:
     description="A position held, by its name in the institution's list of positions."
 )
 class EmployeePositionInput:
-    name: str
+    name: str = strawberry.field(description="The position's name.")
     is_main: bool = strawberry.field(
         default=False, description="The main position; default: the first one listed."
     )
@@ -195,22 +258,30 @@ class EmployeePositionInput:
 
 @strawberry.input(description="A new employee card (личная карточка сотрудника).")
 class CreateEmployeeCardInput:
-    surname: str
-    name: str
-    patronymic: str | None = None
-    sex: Sex | None = None
-    birth_date: dt.date | None = None
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(
+        default=None, description="Patronymic (отчество), if any."
+    )
+    sex: Sex | None = strawberry.field(default=None, description="Sex, if recorded.")
+    birth_date: dt.date | None = strawberry.field(default=None, description="Date of birth.")
     positions: list[EmployeePositionInput] = strawberry.field(
         description="At least one; each must be in the institution's list of positions."
     )
     category: str | None = strawberry.field(
         default=None, description="Qualification category: «высшая», «первая» …"
     )
-    diploma_speciality: str | None = None
-    hired_on: dt.date | None = None
-    dismissed_on: dt.date | None = None
-    phone: str | None = None
-    email: str | None = None
+    diploma_speciality: str | None = strawberry.field(
+        default=None, description="The speciality of his diploma, if recorded."
+    )
+    hired_on: dt.date | None = strawberry.field(
+        default=None, description="Date of hiring, if recorded."
+    )
+    dismissed_on: dt.date | None = strawberry.field(
+        default=None, description="Date of dismissal; null while employed."
+    )
+    phone: str | None = strawberry.field(default=None, description="Phone, if any.")
+    email: str | None = strawberry.field(default=None, description="E-mail, if any.")
     snils: str | None = strawberry.field(
         default=None, description="Needs `employee.personal` create; the checksum is verified."
     )
@@ -222,7 +293,10 @@ class CreateEmployeeCardInput:
 
 @strawberry.type(description="The result of `createEmployeeCard` / `updateEmployeeCard`.")
 class EmployeeCardPayload:
-    employee: Employee | None = None
+    employee: Employee | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -232,21 +306,37 @@ class EmployeeCardPayload:
     "day; a later one refuses sign-in from its day."
 )
 class UpdateEmployeeCardInput:
-    employee: strawberry.ID
-    surname: str | None = UNSET
-    name: str | None = UNSET
-    patronymic: str | None = UNSET
-    sex: Sex | None = UNSET
-    birth_date: dt.date | None = UNSET
+    employee: strawberry.ID = strawberry.field(description="The employee to change (global id).")
+    surname: str | None = strawberry.field(
+        default=UNSET, description="Surname (фамилия); omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=UNSET, description="Given name (имя); omitted: unchanged."
+    )
+    patronymic: str | None = strawberry.field(
+        default=UNSET, description="Patronymic (отчество), if any; omitted: unchanged."
+    )
+    sex: Sex | None = strawberry.field(default=UNSET, description="Sex; omitted: unchanged.")
+    birth_date: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of birth; omitted: unchanged."
+    )
     positions: list[EmployeePositionInput] | None = strawberry.field(
         default=UNSET, description="Replaces the positions held."
     )
-    category: str | None = UNSET
-    diploma_speciality: str | None = UNSET
-    hired_on: dt.date | None = UNSET
-    dismissed_on: dt.date | None = UNSET
-    phone: str | None = UNSET
-    email: str | None = UNSET
+    category: str | None = strawberry.field(
+        default=UNSET, description="Qualification category, if any; omitted: unchanged."
+    )
+    diploma_speciality: str | None = strawberry.field(
+        default=UNSET, description="The speciality of his diploma, if recorded; omitted: unchanged."
+    )
+    hired_on: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of hiring, if recorded; omitted: unchanged."
+    )
+    dismissed_on: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of dismissal; null while employed; omitted: unchanged."
+    )
+    phone: str | None = strawberry.field(default=UNSET, description="Phone; omitted: unchanged.")
+    email: str | None = strawberry.field(default=UNSET, description="E-mail; omitted: unchanged.")
     snils: str | None = strawberry.field(default=UNSET, description="Needs `employee.personal`.")
     address: str | None = strawberry.field(default=UNSET, description="Needs `employee.personal`.")
     client_mutation_id: str | None = None
@@ -263,14 +353,20 @@ def _positions(items: list[EmployeePositionInput] | None) -> list[pw.PositionCho
     description="A new parent (legal guardian) card; link children with `linkParent`."
 )
 class CreateParentCardInput:
-    surname: str
-    name: str
-    patronymic: str | None = None
-    sex: Sex | None = None
-    birth_date: dt.date | None = None
-    phone: str | None = None
-    email: str | None = None
-    work_place: str | None = None
+    surname: str = strawberry.field(description="Surname (фамилия).")
+    name: str = strawberry.field(description="Given name (имя).")
+    patronymic: str | None = strawberry.field(
+        default=None, description="Patronymic (отчество), if any."
+    )
+    sex: Sex | None = strawberry.field(default=None, description="Sex, if recorded.")
+    birth_date: dt.date | None = strawberry.field(
+        default=None, description="Date of birth, if recorded."
+    )
+    phone: str | None = strawberry.field(default=None, description="Phone, if recorded.")
+    email: str | None = strawberry.field(default=None, description="E-mail, if any.")
+    work_place: str | None = strawberry.field(
+        default=None, description="Place of work, if recorded."
+    )
     snils: str | None = strawberry.field(
         default=None, description="Needs `parent.personal` create; the checksum is verified."
     )
@@ -282,21 +378,36 @@ class CreateParentCardInput:
 
 @strawberry.type(description="The result of `createParentCard` / `updateParentCard`.")
 class ParentCardPayload:
-    parent: Parent | None = None
+    parent: Parent | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Change a parent card: only the fields given change.")
 class UpdateParentCardInput:
-    parent: strawberry.ID
-    surname: str | None = UNSET
-    name: str | None = UNSET
-    patronymic: str | None = UNSET
-    sex: Sex | None = UNSET
-    birth_date: dt.date | None = UNSET
-    phone: str | None = UNSET
-    email: str | None = UNSET
-    work_place: str | None = UNSET
+    parent: strawberry.ID = strawberry.field(description="The parent to change (global id).")
+    surname: str | None = strawberry.field(
+        default=UNSET, description="Surname (фамилия); omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=UNSET, description="Given name (имя); omitted: unchanged."
+    )
+    patronymic: str | None = strawberry.field(
+        default=UNSET, description="Patronymic (отчество), if any; omitted: unchanged."
+    )
+    sex: Sex | None = strawberry.field(default=UNSET, description="Sex; omitted: unchanged.")
+    birth_date: dt.date | None = strawberry.field(
+        default=UNSET, description="Date of birth; omitted: unchanged."
+    )
+    phone: str | None = strawberry.field(
+        default=UNSET, description="Phone, if recorded; omitted: unchanged."
+    )
+    email: str | None = strawberry.field(default=UNSET, description="E-mail; omitted: unchanged.")
+    work_place: str | None = strawberry.field(
+        default=UNSET, description="Place of work; omitted: unchanged."
+    )
     snils: str | None = strawberry.field(default=UNSET, description="Needs `parent.personal`.")
     address: str | None = strawberry.field(default=UNSET, description="Needs `parent.personal`.")
     client_mutation_id: str | None = None
@@ -308,23 +419,29 @@ class UpdateParentCardInput:
     "a parent of that student."
 )
 class LinkParentInput:
-    parent: strawberry.ID
-    student: strawberry.ID
-    kind: ParentKind
+    parent: strawberry.ID = strawberry.field(description="The parent (global id).")
+    student: strawberry.ID = strawberry.field(description="The child (global id).")
+    kind: ParentKind = strawberry.field(description="Mother, father or guardian.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Remove a parent ↔ student link (the cards stay).")
 class UnlinkParentInput:
-    parent: strawberry.ID
-    student: strawberry.ID
+    parent: strawberry.ID = strawberry.field(description="The parent (global id).")
+    student: strawberry.ID = strawberry.field(description="The child (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of `linkParent` / `unlinkParent`.")
 class ParentLinkPayload:
-    parent: Parent | None = None
-    student: Student | None = None
+    parent: Parent | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
+    student: Student | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

@@ -21,8 +21,8 @@ from campusgraph.schema.errors import (
 
 @strawberry.type(description="A policy decision with the line and clause that made it.")
 class Permission:
-    allowed: bool
-    ruleset: str
+    allowed: bool = strawberry.field(description="Whether you may.")
+    ruleset: str = strawberry.field(description="The ruleset that decided (its slug).")
     rule: str = strawberry.field(description="The policy line, or 'default deny'.")
     clause: str = strawberry.field(
         description="The regulation clause the decision rests on (for a denial with no "

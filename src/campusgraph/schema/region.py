@@ -10,13 +10,13 @@ from campusgraph.schema.base import GraphQLInfo, signed_in, to_global_id
 
 @strawberry.type(description="Aggregates of one institution: no personal data, no single marks.")
 class InstitutionSummary:
-    institution_id: strawberry.ID
-    slug: str
-    name: str
-    groups: int
+    institution_id: strawberry.ID = strawberry.field(description="The institution's global id.")
+    slug: str = strawberry.field(description="Its slug.")
+    name: str = strawberry.field(description="Its name.")
+    groups: int = strawberry.field(description="Its groups (classes).")
     students: int = strawberry.field(description="Students in a group today.")
     average_mark: float | None = strawberry.field(description="Mean of all numeric current marks.")
-    absences: int
+    absences: int = strawberry.field(description="Absences recorded.")
 
 
 @strawberry.type(description="Region queries.")

@@ -23,15 +23,25 @@ from campusgraph.reports.of import BadReportOf
 from campusgraph.reports.registry import ReportName as ReportNameEnum
 from campusgraph.resolvers.journal import JournalNotFound
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode
 from campusgraph.schema.reports import ReportOfInput, report_of
 
 
-@strawberry.enum(description="The format of a report's file.")
 class ReportFormat(enum.Enum):
     XLSX = "xlsx"
     CSV = "csv"
     PDF = "pdf"
+
+
+described(
+    strawberry.enum(ReportFormat, description="The format of a report's file."),
+    {
+        "XLSX": "An Excel workbook: the printed form.",
+        "CSV": "A CSV table: UTF-8 with a BOM, «;»-separated.",
+        "PDF": "A PDF of the printed form (only for reports that have one).",
+    },
+)
 
 
 @strawberry.type(

@@ -21,9 +21,34 @@ from campusgraph.reports.of import BadReportOf, ReportOf
 from campusgraph.reports.registry import REPORTS
 from campusgraph.reports.registry import ReportName as ReportNameEnum
 from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in
+from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode
 
-ReportName = strawberry.enum(ReportNameEnum, description="A report, by name.")
+ReportName = described(
+    strawberry.enum(ReportNameEnum, description="A report, by name."),
+    {
+        "GROUP_RESULTS": "A group's results for a period (итоги успеваемости группы).",
+        "ACHIEVEMENT_QUALITY": "Achievement and quality of knowledge (успеваемость и "
+        "качество знаний).",
+        "STUDENT_AVERAGE": "A student's average mark (средний балл обучающегося).",
+        "MARK_SUMMARY_SHEET": "The summary sheet of marks (сводная ведомость отметок).",
+        "EXAM_SHEET": "An exam sheet (экзаменационная ведомость).",
+        "CREDIT_SHEET": "A credit sheet (зачётная ведомость).",
+        "ATTENDANCE_SUMMARY_SHEET": "The summary sheet of attendance (сводная ведомость "
+        "посещаемости).",
+        "CURATOR_PRELIMINARY": "The curator's preliminary report (предварительный отчёт куратора).",
+        "CURATOR_PERIOD": "The curator's report for a period (отчёт куратора за период).",
+        "PARENT_LETTER": "A letter to a student's parents (информационное письмо родителям).",
+        "TEACHER_REPORT": "A teacher's report on a discipline for a period (отчёт преподавателя).",
+        "STUDY_CERTIFICATE": "A certificate of study (справка об обучении).",
+        "CLASS_OCCUPANCY": "Room occupancy (занятость аудиторий).",
+        "STUDENT_MOVEMENT": "Student movement (движение контингента).",
+        "TEACHER_HOURS": "Hours planned and given by teachers (часы по плану и выданные).",
+        "USER_ACTIVITY": "Users' activity (активность пользователей).",
+        "JOURNAL_FILLING": "How the journal is filled in (заполнение электронного журнала).",
+        "HR_LIST": "The list of employees (список сотрудников).",
+    },
+)
 
 
 @strawberry.input(

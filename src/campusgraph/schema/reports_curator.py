@@ -17,12 +17,20 @@ from campusgraph.db.enums import AbsenceReason, FinalMarkKind
 from campusgraph.reports.curator import RiskReason
 from campusgraph.reports.registry import ReportName as Name
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
+from campusgraph.schema.enums import described
 from campusgraph.schema.reports import report_query
 
-strawberry.enum(
-    RiskReason,
-    description="Why a student is at risk: an average below 3, a failing mark, or absent "
-    "from at least a quarter of the discipline's lessons.",
+described(
+    strawberry.enum(
+        RiskReason,
+        description="Why a student is at risk: an average below 3, a failing mark, or absent "
+        "from at least a quarter of the discipline's lessons.",
+    ),
+    {
+        "LOW_AVERAGE": "His average mark is below 3.",
+        "FAILING_MARKS": "He has failing marks («2»).",
+        "ABSENCES": "He missed at least a quarter of the discipline's lessons.",
+    },
 )
 
 _HOURS = (

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.extensions import (
@@ -140,7 +140,11 @@ class CoreQuery:
         permission_classes=signed_in,
         description="Any object by global id; null when it does not exist or is not yours to see.",
     )
-    async def node(self, info: GraphQLInfo, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: GraphQLInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(
@@ -148,7 +152,16 @@ class CoreQuery:
         description="Several objects by global id, in the order asked; each fails alone: null "
         "where `node(id:)` would be null, null with an error at its index for a malformed id.",
     )
-    async def nodes(self, info: GraphQLInfo, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: GraphQLInfo,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description="Global ids; beyond the server's page size, the rest are not looked up."
+            ),
+        ],
+    ) -> list[Node | None]:
         found = await asyncio.gather(
             *(resolve_node(info, gid) for gid in ids[: info.context.settings.max_page_size]),
             return_exceptions=True,
@@ -186,9 +199,15 @@ class CoreQuery:
     async def journal(
         self,
         info: GraphQLInfo,
-        group: strawberry.ID,
-        discipline: strawberry.ID,
-        period: strawberry.ID,
+        group: Annotated[
+            strawberry.ID, strawberry.argument(description="The group (its global id).")
+        ],
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period (its global id).")
+        ],
     ) -> Journal | None:
         return await resolve_journal(info, group, discipline, period)
 

@@ -18,12 +18,14 @@ from campusgraph.schema.mutations import ValidationFailed, guarded, institution_
 
 @strawberry.type(description="A loaded ruleset: the regulation that governs access.")
 class RulesetInfo:
-    slug: str
-    title: str
-    source: str | None
+    slug: str = strawberry.field(description="The ruleset's id.")
+    title: str = strawberry.field(description="Its title.")
+    source: str | None = strawberry.field(
+        description="The regulation it encodes, as its metadata names it."
+    )
     extends: list[str] = strawberry.field(description="Parent rulesets, nearest last.")
     lines: int = strawberry.field(description="Number of policy lines, inherited included.")
-    roles: list[str]
+    roles: list[str] = strawberry.field(description="The roles it defines.")
 
 
 def _info(info: GraphQLInfo, slug: str) -> RulesetInfo:
@@ -48,13 +50,16 @@ class ReloadRulesetsInput:
 
 @strawberry.type(description="Per ruleset: `ok`, or why the old version was kept.")
 class RulesetReloadResult:
-    slug: str
-    status: str
+    slug: str = strawberry.field(description="The ruleset.")
+    status: str = strawberry.field(description="`ok`, or why the old version was kept.")
 
 
 @strawberry.type(description="The result of `reloadRulesets`.")
 class ReloadRulesetsPayload:
-    results: list[RulesetReloadResult] | None = None
+    results: list[RulesetReloadResult] | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
@@ -66,7 +71,10 @@ class SwitchRulesetInput:
 
 @strawberry.type(description="The result of `switchRuleset`.")
 class SwitchRulesetPayload:
-    ruleset: RulesetInfo | None = None
+    ruleset: RulesetInfo | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 

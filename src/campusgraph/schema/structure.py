@@ -16,9 +16,16 @@ from campusgraph.resolvers import reads
 from campusgraph.resolvers.loaders import rows_to_entities
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import (
+    After,
     Connection,
+    DateFrom,
+    DateTo,
+    First,
     GraphQLInfo,
     Node,
+    OnDate,
+    OptionalDateFrom,
+    OptionalDateTo,
     expect_id,
     to_global_id,
     within_dates,
@@ -47,7 +54,7 @@ async def _list(info: GraphQLInfo, obj: str, stmt: Any) -> list[Any]:
 
 @strawberry.type(description="A department (отделение) of a college.")
 class Department(Node):
-    name: str
+    name: str = strawberry.field(description="The department's name.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -58,8 +65,10 @@ class Department(Node):
 @strawberry.type(description="A speciality or profession a college trains for.")
 class Speciality(Node):
     code: str = strawberry.field(description="ФГОС code, e.g. «09.02.07».")
-    name: str
-    qualification: str | None
+    name: str = strawberry.field(description="The speciality's name.")
+    qualification: str | None = strawberry.field(
+        description="The qualification it gives, if recorded."
+    )
 
     @classmethod
     def of(cls, row: m.Speciality) -> Speciality:
@@ -73,9 +82,9 @@ class Speciality(Node):
 
 @strawberry.type(description="An educational program (ППССЗ, ППКРС, ООП НОО …).")
 class EducationalProgram(Node):
-    name: str
-    level: str
-    duration_years: int
+    name: str = strawberry.field(description="The program's name.")
+    level: str = strawberry.field(description="Its level of education.")
+    duration_years: int = strawberry.field(description="Its length in years.")
 
     @classmethod
     def of(cls, row: m.EducationalProgram) -> EducationalProgram:
@@ -89,10 +98,14 @@ class EducationalProgram(Node):
 
 @strawberry.type(description="A discipline: subject, УД, МДК, ПМ or practice.")
 class Discipline(Node):
-    code: str | None
-    name: str
-    short_name: str | None
-    kind: DisciplineKind
+    code: str | None = strawberry.field(
+        description="Its code in the curriculum (ОП.01, МДК.01.01 …), if any."
+    )
+    name: str = strawberry.field(description="The discipline's full name.")
+    short_name: str | None = strawberry.field(
+        description="A short name for narrow columns, if any."
+    )
+    kind: DisciplineKind = strawberry.field(description="Subject, УД, МДК, ПМ or practice.")
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -118,13 +131,13 @@ class Discipline(Node):
 
 @strawberry.type(description="One discipline in one term of a year of study.")
 class CurriculumItem:
-    study_year: int
+    study_year: int = strawberry.field(description="The year of study (course, grade).")
     term: int = strawberry.field(description="Number of the period within the year.")
-    hours: int
-    attestation_form: AttestationForm
+    hours: int = strawberry.field(description="Academic hours planned.")
+    attestation_form: AttestationForm = strawberry.field(description="How it is attested.")
     _discipline_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         row = await info.context.loaders.entity_by_id("discipline", m.Discipline).load(
             self._discipline_id
@@ -134,9 +147,11 @@ class CurriculumItem:
 
 @strawberry.type(description="A curriculum (учебный план).")
 class Curriculum(Node):
-    name: str
-    admission_year: int
-    period_kind: PeriodKind
+    name: str = strawberry.field(description="The curriculum's name.")
+    admission_year: int = strawberry.field(description="The year of admission it is for.")
+    period_kind: PeriodKind = strawberry.field(
+        description="The periods its terms are counted in (semesters, quarters …)."
+    )
     _pk: strawberry.Private[int]
 
     @classmethod
@@ -166,11 +181,11 @@ class Curriculum(Node):
 
 @strawberry.type(description="A quarter, half-year, semester or year.")
 class Period(Node):
-    kind: PeriodKind
-    number: int
-    name: str
-    starts_on: dt.date
-    ends_on: dt.date
+    kind: PeriodKind = strawberry.field(description="Quarter, half-year, semester or year.")
+    number: int = strawberry.field(description="Its number within the year.")
+    name: str = strawberry.field(description="«1 четверть», «1 семестр».")
+    starts_on: dt.date = strawberry.field(description="The period's first day.")
+    ends_on: dt.date = strawberry.field(description="The period's last day.")
     closed_at: dt.datetime | None = strawberry.field(
         description="When the period was closed for edits; null while open."
     )
@@ -202,9 +217,9 @@ class Period(Node):
 
 @strawberry.type(description="An academic year with its periods.")
 class AcademicYear(Node):
-    name: str
-    starts_on: dt.date
-    ends_on: dt.date
+    name: str = strawberry.field(description="«2025/2026».")
+    starts_on: dt.date = strawberry.field(description="The year's first day.")
+    ends_on: dt.date = strawberry.field(description="The year's last day.")
     is_current: bool = strawberry.field(
         description="The year the institution works in now, as its administrator set it "
         "(`updateAcademicYear`, `openAcademicYear`): one year at a time, kept while the next "
@@ -223,7 +238,7 @@ class AcademicYear(Node):
             _pk=row.id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The year's periods, in order.")
     async def periods(self, info: GraphQLInfo) -> list[Period]:
         rows = await info.context.loaders.periods_by_year.load(self._pk)
         return [Period.of(r[0]) for r in rows]
@@ -231,8 +246,8 @@ class AcademicYear(Node):
 
 @strawberry.type(description="A room (аудитория, кабинет).")
 class Room(Node):
-    name: str
-    capacity: int | None
+    name: str = strawberry.field(description="The room's name or number.")
+    capacity: int | None = strawberry.field(description="Seats, if recorded.")
 
     @classmethod
     def of(cls, row: m.Room) -> Room:
@@ -241,7 +256,7 @@ class Room(Node):
 
 @strawberry.type(description="A subgroup of a group, for one discipline.")
 class Subgroup(Node):
-    name: str
+    name: str = strawberry.field(description="The subgroup's name.")
 
     @classmethod
     def of(cls, row: m.Subgroup) -> Subgroup:
@@ -274,9 +289,11 @@ class Subgroup(Node):
 
 @strawberry.type(description="A college group or a school class.")
 class Group(Node):
-    name: str
+    name: str = strawberry.field(description="The group's or class's name: «ИС-21», «5А».")
     study_year: int = strawberry.field(description="Course (college) or grade (school).")
-    admission_year: int | None
+    admission_year: int | None = strawberry.field(
+        description="The year its students were admitted, if recorded."
+    )
     _pk: strawberry.Private[int]
     _department_id: strawberry.Private[int | None]
     _speciality_id: strawberry.Private[int | None]
@@ -297,7 +314,7 @@ class Group(Node):
 
     @strawberry.field(description="Students in the group on a date (default: today).")
     async def students(
-        self, info: GraphQLInfo, on: dt.date | None = None
+        self, info: GraphQLInfo, on: OnDate = None
     ) -> list[Annotated[Student, strawberry.lazy(PeopleModule)]]:
         from campusgraph.schema.people import Student
 
@@ -316,7 +333,7 @@ class Group(Node):
         )
         return Employee.of(rows[0][0], rows[0][1]) if rows else None
 
-    @strawberry.field
+    @strawberry.field(description="Its department (college), if any.")
     async def department(self, info: GraphQLInfo) -> Department | None:
         if self._department_id is None:
             return None
@@ -325,7 +342,7 @@ class Group(Node):
         )
         return Department.of(row[0]) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The speciality it trains for (college), if any.")
     async def speciality(self, info: GraphQLInfo) -> Speciality | None:
         if self._speciality_id is None:
             return None
@@ -334,7 +351,7 @@ class Group(Node):
         )
         return Speciality.of(row[0]) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The curriculum it follows, if set.")
     async def curriculum(self, info: GraphQLInfo) -> Curriculum | None:
         if self._curriculum_id is None:
             return None
@@ -343,7 +360,7 @@ class Group(Node):
         )
         return Curriculum.of(row[0]) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Its subgroups for disciplines taught in parts.")
     async def subgroups(self, info: GraphQLInfo) -> list[Subgroup]:
         rows = await info.context.loaders.subgroups_by_group.load(self._pk)
         return [Subgroup.of(r[0]) for r in rows]
@@ -372,11 +389,14 @@ class Group(Node):
     async def lessons(
         self,
         info: GraphQLInfo,
-        date_from: dt.date,
-        date_to: dt.date,
-        discipline: strawberry.ID | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        date_from: DateFrom,
+        date_to: DateTo,
+        discipline: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this discipline's lessons (its global id)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Annotated[Lesson, strawberry.lazy(TeachingModule)]]:
         from campusgraph.schema.teaching import Lesson
 
@@ -394,7 +414,14 @@ class Group(Node):
         "read."
     )
     async def journal(
-        self, info: GraphQLInfo, discipline: strawberry.ID, period: strawberry.ID
+        self,
+        info: GraphQLInfo,
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period (its global id).")
+        ],
     ) -> Annotated[Journal, strawberry.lazy(JournalModule)] | None:
         from campusgraph.schema.journal import resolve_journal
 
@@ -405,7 +432,11 @@ class Group(Node):
         "pick for a lesson. Null when there is none or it is not yours to see."
     )
     async def thematic_plan(
-        self, info: GraphQLInfo, discipline: strawberry.ID
+        self,
+        info: GraphQLInfo,
+        discipline: Annotated[
+            strawberry.ID, strawberry.argument(description="The discipline (its global id).")
+        ],
     ) -> Annotated[ThematicPlan, strawberry.lazy(JournalRulesModule)] | None:
         from campusgraph.schema.journal_rules import resolve_thematic_plan
 
@@ -414,10 +445,12 @@ class Group(Node):
 
 @strawberry.type(description="The institution (образовательная организация) you are signed in to.")
 class Institution(Node):
-    slug: str
-    name: str
-    short_name: str
-    kind: InstitutionKind
+    slug: str = strawberry.field(
+        description="Its short id, as signed in with: «altai-college-2016»."
+    )
+    name: str = strawberry.field(description="Its full name.")
+    short_name: str = strawberry.field(description="Its short name.")
+    kind: InstitutionKind = strawberry.field(description="School or college.")
     ruleset: str = strawberry.field(description="Slug of the ruleset that governs access here.")
     address: str | None = strawberry.field(description="Postal address, as on the licence.")
     license: str | None = strawberry.field(
@@ -454,48 +487,60 @@ class Institution(Node):
         through one session, and each Institution lists its own rows, not the region's."""
         return select(model).where(model.institution_id == self._pk)
 
-    @strawberry.field
+    @strawberry.field(description="Departments (college).")
     async def departments(self, info: GraphQLInfo) -> list[Department]:
         rows = await _list(info, "department", self._own(m.Department).order_by(m.Department.name))
         return [Department.of(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Specialities and professions (college).")
     async def specialities(self, info: GraphQLInfo) -> list[Speciality]:
         rows = await _list(info, "speciality", self._own(m.Speciality).order_by(m.Speciality.code))
         return [Speciality.of(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Educational programs.")
     async def programs(self, info: GraphQLInfo) -> list[EducationalProgram]:
         stmt = self._own(m.EducationalProgram).order_by(m.EducationalProgram.name)
         return [EducationalProgram.of(r) for r in await _list(info, "program", stmt)]
 
-    @strawberry.field
+    @strawberry.field(description="Curricula, by name.")
     async def curricula(self, info: GraphQLInfo) -> list[Curriculum]:
         stmt = self._own(m.Curriculum).order_by(m.Curriculum.name)
         return [Curriculum.of(r) for r in await _list(info, "curriculum", stmt)]
 
-    @strawberry.field
+    @strawberry.field(description="Disciplines, by code and name.")
     async def disciplines(
-        self, info: GraphQLInfo, kind: DisciplineKind | None = None
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[
+            DisciplineKind | None,
+            strawberry.argument(description="Only disciplines of this kind; omitted: all."),
+        ] = None,
     ) -> list[Discipline]:
         stmt = self._own(m.Discipline).order_by(m.Discipline.code, m.Discipline.name)
         if kind is not None:
             stmt = stmt.where(m.Discipline.kind == kind)
         return [Discipline.of(r) for r in await _list(info, "discipline", stmt)]
 
-    @strawberry.field
+    @strawberry.field(description="Academic years, newest first.")
     async def academic_years(self, info: GraphQLInfo) -> list[AcademicYear]:
         stmt = self._own(m.AcademicYear).order_by(m.AcademicYear.starts_on.desc())
         return [AcademicYear.of(r) for r in await _list(info, "academic_year", stmt)]
 
     @strawberry.field(description="Periods, optionally of one kind, of the current year first.")
-    async def periods(self, info: GraphQLInfo, kind: PeriodKind | None = None) -> list[Period]:
+    async def periods(
+        self,
+        info: GraphQLInfo,
+        kind: Annotated[
+            PeriodKind | None,
+            strawberry.argument(description="Only periods of this kind; omitted: all."),
+        ] = None,
+    ) -> list[Period]:
         stmt = self._own(m.Period).order_by(m.Period.starts_on, m.Period.kind)
         if kind is not None:
             stmt = stmt.where(m.Period.kind == kind)
         return [Period.of(r) for r in await _list(info, "period", stmt)]
 
-    @strawberry.field
+    @strawberry.field(description="Rooms, by name.")
     async def rooms(self, info: GraphQLInfo) -> list[Room]:
         stmt = self._own(m.Room).order_by(m.Room.name)
         return [Room.of(r) for r in await _list(info, "room", stmt)]
@@ -504,10 +549,18 @@ class Institution(Node):
     async def groups(
         self,
         info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        name_contains: str | None = None,
-        study_year: int | None = None,
+        first: First = None,
+        after: After = None,
+        name_contains: Annotated[
+            str | None,
+            strawberry.argument(description="Only groups whose name contains this text."),
+        ] = None,
+        study_year: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Only groups of this course (year of study), 1..{STUDY_YEARS}."
+            ),
+        ] = None,
     ) -> Connection[Group]:
         g = m.StudyGroup
         stmt = self._own(g).order_by(g.study_year, g.name, g.id)
@@ -529,7 +582,9 @@ class Institution(Node):
     async def compliance(
         self,
         info: GraphQLInfo,
-        period: strawberry.ID,
+        period: Annotated[
+            strawberry.ID, strawberry.argument(description="The period checked (its global id).")
+        ],
         group: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="One group (class): the report at its level."),
@@ -559,7 +614,7 @@ class Institution(Node):
 
     @strawberry.field(description="Days off, optionally between two dates.")
     async def days_off(
-        self, info: GraphQLInfo, date_from: dt.date | None = None, date_to: dt.date | None = None
+        self, info: GraphQLInfo, date_from: OptionalDateFrom = None, date_to: OptionalDateTo = None
     ) -> list[Annotated[DayOff, strawberry.lazy("campusgraph.schema.timetable")]]:
         from campusgraph.policies.scopes import SqlAnchors
         from campusgraph.schema.timetable import DayOff

@@ -106,13 +106,15 @@ def anchored_target(obj: str, type_name: str) -> Callable[[Context, Any], Awaita
 
 @strawberry.input(description="Delete one object by id.")
 class DeleteInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The one to delete (global id).")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of a delete: the id deleted, or why not.")
 class DeletePayload:
-    deleted_id: strawberry.ID | None = None
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global id of what was deleted; null when nothing was."
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -134,7 +136,7 @@ async def run_delete(
 
 @strawberry.type(description="A staff position (должность).")
 class Position(Node):
-    name: str
+    name: str = strawberry.field(description="The position's name.")
 
     @classmethod
     def of(cls, row: m.Position) -> Position:
@@ -189,7 +191,7 @@ INSTITUTION_OPTIONAL = ("address", "license", "accreditation", "phone", "email",
 
 @strawberry.input(description="A new department (отделение).")
 class CreateDepartmentInput:
-    name: str
+    name: str = strawberry.field(description="The department's name.")
     head: strawberry.ID | None = strawberry.field(
         default=None, description="Employee who heads the department."
     )
@@ -198,8 +200,10 @@ class CreateDepartmentInput:
 
 @strawberry.input(description="Change a department; only the fields given change.")
 class UpdateDepartmentInput:
-    id: strawberry.ID
-    name: str | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The department's name; omitted: unchanged."
+    )
     head: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Employee id; null removes the head."
     )
@@ -208,7 +212,10 @@ class UpdateDepartmentInput:
 
 @strawberry.type(description="The result of creating or changing a department.")
 class DepartmentPayload:
-    department: Department | None = None
+    department: Department | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -216,96 +223,143 @@ class DepartmentPayload:
 @strawberry.input(description="A new speciality or profession.")
 class CreateSpecialityInput:
     code: str = strawberry.field(description="ФГОС code, e.g. «09.02.07».")
-    name: str
-    qualification: str | None = None
+    name: str = strawberry.field(description="The speciality's name.")
+    qualification: str | None = strawberry.field(
+        default=None, description="The qualification it gives, if recorded."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a speciality; only the fields given change.")
 class UpdateSpecialityInput:
-    id: strawberry.ID
-    code: str | None = None
-    name: str | None = None
-    qualification: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    code: str | None = strawberry.field(
+        default=None, description="ФГОС code, e.g. «09.02.07»; omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="The speciality's name; omitted: unchanged."
+    )
+    qualification: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The qualification it gives, if recorded; omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a speciality.")
 class SpecialityPayload:
-    speciality: Speciality | None = None
+    speciality: Speciality | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new educational program (ППССЗ, ППКРС, ООП …).")
 class CreateEducationalProgramInput:
-    name: str
+    name: str = strawberry.field(description="The program's name.")
     level: str = strawberry.field(description="ППССЗ, ППКРС, НОО, ООО, СОО …")
-    duration_years: int = 4
-    speciality: strawberry.ID | None = None
+    duration_years: int = strawberry.field(default=4, description="Its length in years.")
+    speciality: strawberry.ID | None = strawberry.field(
+        default=None, description="The speciality it trains for, if any (global id)."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change an educational program; only the fields given change.")
 class UpdateEducationalProgramInput:
-    id: strawberry.ID
-    name: str | None = None
-    level: str | None = None
-    duration_years: int | None = None
-    speciality: strawberry.ID | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The program's name; omitted: unchanged."
+    )
+    level: str | None = strawberry.field(
+        default=None, description="Its level of education; omitted: unchanged."
+    )
+    duration_years: int | None = strawberry.field(
+        default=None, description="Its length in years; omitted: unchanged."
+    )
+    speciality: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The speciality it trains for (global id); omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing an educational program.")
 class EducationalProgramPayload:
-    program: EducationalProgram | None = None
+    program: EducationalProgram | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="One discipline of a curriculum in one term of a year of study.")
 class CurriculumItemInput:
-    discipline: strawberry.ID
+    discipline: strawberry.ID = strawberry.field(description="The discipline (global id).")
     study_year: int = strawberry.field(description="Year of study (course or grade).")
     term: int = strawberry.field(description="Number of the period within the year.")
-    hours: int
-    attestation_form: AttestationForm
+    hours: int = strawberry.field(description="Academic hours planned.")
+    attestation_form: AttestationForm = strawberry.field(description="How it is attested.")
 
 
 @strawberry.input(description="A new curriculum (учебный план) with its items.")
 class CreateCurriculumInput:
-    name: str
-    admission_year: int
+    name: str = strawberry.field(description="The curriculum's name.")
+    admission_year: int = strawberry.field(description="The year of admission it is for.")
     period_kind: PeriodKind = strawberry.field(description="What a term of the plan is.")
-    program: strawberry.ID | None = None
-    items: list[CurriculumItemInput] = strawberry.field(default_factory=list)
+    program: strawberry.ID | None = strawberry.field(
+        default=None, description="The educational program it belongs to, if any (global id)."
+    )
+    items: list[CurriculumItemInput] = strawberry.field(
+        description="Disciplines by year of study and term.", default_factory=list
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a curriculum; `items`, when given, replace all items.")
 class UpdateCurriculumInput:
-    id: strawberry.ID
-    name: str | None = None
-    admission_year: int | None = None
-    period_kind: PeriodKind | None = None
-    program: strawberry.ID | None = strawberry.UNSET
-    items: list[CurriculumItemInput] | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The curriculum's name; omitted: unchanged."
+    )
+    admission_year: int | None = strawberry.field(
+        default=None, description="The year of admission it is for; omitted: unchanged."
+    )
+    period_kind: PeriodKind | None = strawberry.field(
+        default=None,
+        description="The periods its terms are counted in (semesters, quarters …); omitted: unchanged.",
+    )
+    program: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The educational program it belongs to (global id); omitted: unchanged.",
+    )
+    items: list[CurriculumItemInput] | None = strawberry.field(
+        default=None, description="Disciplines by year of study and term; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a curriculum.")
 class CurriculumPayload:
-    curriculum: Curriculum | None = None
+    curriculum: Curriculum | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new discipline: subject, УД, МДК (with its ПМ), ПМ or practice.")
 class CreateDisciplineInput:
-    name: str
-    kind: DisciplineKind
+    name: str = strawberry.field(description="The discipline's full name.")
+    kind: DisciplineKind = strawberry.field(description="Subject, УД, МДК, ПМ or practice.")
     code: str | None = strawberry.field(default=None, description="«ОП.01», «МДК.01.01» …")
-    short_name: str | None = None
+    short_name: str | None = strawberry.field(
+        default=None, description="A short name for narrow columns, if any."
+    )
     parent: strawberry.ID | None = strawberry.field(
         default=None, description="The professional module (ПМ) of an МДК or a practice."
     )
@@ -314,59 +368,108 @@ class CreateDisciplineInput:
 
 @strawberry.input(description="Change a discipline; only the fields given change.")
 class UpdateDisciplineInput:
-    id: strawberry.ID
-    name: str | None = None
-    kind: DisciplineKind | None = None
-    code: str | None = strawberry.UNSET
-    short_name: str | None = strawberry.UNSET
-    parent: strawberry.ID | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The discipline's full name; omitted: unchanged."
+    )
+    kind: DisciplineKind | None = strawberry.field(
+        default=None, description="Subject, УД, МДК, ПМ or practice; omitted: unchanged."
+    )
+    code: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its code in the curriculum (ОП.01, МДК.01.01 …), if any; omitted: unchanged.",
+    )
+    short_name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A short name for narrow columns, if any; omitted: unchanged.",
+    )
+    parent: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The professional module (ПМ) of an МДК or a practice (global id); omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a discipline.")
 class DisciplinePayload:
-    discipline: Discipline | None = None
+    discipline: Discipline | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new group (class).")
 class CreateGroupInput:
-    name: str
+    name: str = strawberry.field(description="The group's or class's name: «ИС-21», «5А».")
     study_year: int = strawberry.field(description="Course (college) or grade (school).")
-    academic_year: strawberry.ID
-    department: strawberry.ID | None = None
-    speciality: strawberry.ID | None = None
-    curriculum: strawberry.ID | None = None
-    admission_year: int | None = None
+    academic_year: strawberry.ID = strawberry.field(
+        description="The academic year it is formed in (global id)."
+    )
+    department: strawberry.ID | None = strawberry.field(
+        default=None, description="Its department (college), if any (global id)."
+    )
+    speciality: strawberry.ID | None = strawberry.field(
+        default=None, description="The speciality it trains for (college), if any (global id)."
+    )
+    curriculum: strawberry.ID | None = strawberry.field(
+        default=None, description="The curriculum it follows, if set (global id)."
+    )
+    admission_year: int | None = strawberry.field(
+        default=None, description="The year its students were admitted, if recorded."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a group; only the fields given change.")
 class UpdateGroupInput:
-    id: strawberry.ID
-    name: str | None = None
-    study_year: int | None = None
-    academic_year: strawberry.ID | None = None
-    department: strawberry.ID | None = strawberry.UNSET
-    speciality: strawberry.ID | None = strawberry.UNSET
-    curriculum: strawberry.ID | None = strawberry.UNSET
-    admission_year: int | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The group's or class's name: «ИС-21», «5А»; omitted: unchanged."
+    )
+    study_year: int | None = strawberry.field(
+        default=None, description="Course (college) or grade (school); omitted: unchanged."
+    )
+    academic_year: strawberry.ID | None = strawberry.field(
+        default=None, description="The academic year (global id); omitted: unchanged."
+    )
+    department: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Its department (college), if any (global id); omitted: unchanged.",
+    )
+    speciality: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The speciality it trains for (college), if any (global id); omitted: unchanged.",
+    )
+    curriculum: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The curriculum it follows, if set (global id); omitted: unchanged.",
+    )
+    admission_year: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The year its students were admitted, if recorded; omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a group.")
 class GroupPayload:
-    group: Group | None = None
+    group: Group | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new subgroup of a group, for one discipline, with its members.")
 class CreateSubgroupInput:
-    group: strawberry.ID
-    name: str
-    discipline: strawberry.ID | None = None
+    group: strawberry.ID = strawberry.field(description="The group split (global id).")
+    name: str = strawberry.field(description="The subgroup's name.")
+    discipline: strawberry.ID | None = strawberry.field(
+        default=None, description="The discipline the group is split for (global id)."
+    )
     members: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Students of the group."
     )
@@ -375,60 +478,82 @@ class CreateSubgroupInput:
 
 @strawberry.input(description="Change a subgroup; `members`, when given, replace all members.")
 class UpdateSubgroupInput:
-    id: strawberry.ID
-    name: str | None = None
-    discipline: strawberry.ID | None = strawberry.UNSET
-    members: list[strawberry.ID] | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The subgroup's name; omitted: unchanged."
+    )
+    discipline: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The discipline the group is split for (global id); omitted: unchanged.",
+    )
+    members: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Students of the subgroup (global id); omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a subgroup.")
 class SubgroupPayload:
-    subgroup: Subgroup | None = None
+    subgroup: Subgroup | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new room (аудитория, кабинет).")
 class CreateRoomInput:
-    name: str
-    capacity: int | None = None
-    note: str | None = None
+    name: str = strawberry.field(description="The room's name or number.")
+    capacity: int | None = strawberry.field(default=None, description="Seats, if recorded.")
+    note: str | None = strawberry.field(default=None, description="A note, if any.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a room; only the fields given change.")
 class UpdateRoomInput:
-    id: strawberry.ID
-    name: str | None = None
-    capacity: int | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="The room's name or number; omitted: unchanged."
+    )
+    capacity: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Seats, if recorded; omitted: unchanged."
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A note; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a room.")
 class RoomPayload:
-    room: Room | None = None
+    room: Room | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new staff position.")
 class CreatePositionInput:
-    name: str
+    name: str = strawberry.field(description="The position's name.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Rename a staff position.")
 class UpdatePositionInput:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str = strawberry.field(description="The position's name.")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a position.")
 class PositionPayload:
-    position: Position | None = None
+    position: Position | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 

@@ -54,7 +54,7 @@ async def _student(info: GraphQLInfo, pk: int) -> Student | None:
 
 @strawberry.type(description="Teacher × discipline × group (or subgroup).")
 class TeachingAssignment(Node):
-    hours: int | None
+    hours: int | None = strawberry.field(description="Academic hours assigned, if set.")
     _discipline_id: strawberry.Private[int]
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
@@ -84,21 +84,21 @@ class TeachingAssignment(Node):
 
         return await resolve_thematic_plan(info, self._group_id, self._discipline_id, self._year_id)
 
-    @strawberry.field
+    @strawberry.field(description="The discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="The group.")
     async def group(self, info: GraphQLInfo) -> Group | None:
         return await _group(info, self._group_id)
 
-    @strawberry.field
+    @strawberry.field(description="The teacher.")
     async def teacher(
         self, info: GraphQLInfo
     ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
         return await _employee(info, self._teacher_id)
 
-    @strawberry.field
+    @strawberry.field(description="The subgroup, where taught in parts.")
     async def subgroup(self, info: GraphQLInfo) -> Subgroup | None:
         if self._subgroup_id is None:
             return None
@@ -110,11 +110,11 @@ class TeachingAssignment(Node):
 
 @strawberry.type(description="A weekly slot of the timetable.")
 class TimetableEntry(Node):
-    kind: TimetableKind
+    kind: TimetableKind = strawberry.field(description="Lesson, exam or state exam.")
     weekday: int = strawberry.field(description="ISO weekday: 1 = Monday.")
     slot: int = strawberry.field(description="Bell number.")
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: dt.date = strawberry.field(description="The first day it applies.")
+    valid_to: dt.date = strawberry.field(description="The last day it applies.")
     _discipline_id: strawberry.Private[int]
     _group_id: strawberry.Private[int]
     _teacher_id: strawberry.Private[int]
@@ -142,21 +142,21 @@ class TimetableEntry(Node):
             _room_id=r.room_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="The group.")
     async def group(self, info: GraphQLInfo) -> Group | None:
         return await _group(info, self._group_id)
 
-    @strawberry.field
+    @strawberry.field(description="The teacher.")
     async def teacher(
         self, info: GraphQLInfo
     ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
         return await _employee(info, self._teacher_id)
 
-    @strawberry.field
+    @strawberry.field(description="The room, if set.")
     async def room(self, info: GraphQLInfo) -> Room | None:
         if self._room_id is None:
             return None
@@ -166,10 +166,12 @@ class TimetableEntry(Node):
 
 @strawberry.type(description="A graded work within a lesson (one journal column).")
 class Work(Node):
-    kind: WorkKind
-    number: int | None
-    title: str | None
-    date: dt.date
+    kind: WorkKind = strawberry.field(description="The kind of work.")
+    number: int | None = strawberry.field(
+        description="Its number among the lesson's works, if numbered."
+    )
+    title: str | None = strawberry.field(description="Its title, if any.")
+    date: dt.date = strawberry.field(description="Its lesson's date.")
 
     @classmethod
     def of(cls, r: m.Work) -> Work:
@@ -180,12 +182,14 @@ class Work(Node):
 
 @strawberry.type(description="A lesson: date, slot, topic, type and homework.")
 class Lesson(Node):
-    date: dt.date
-    slot: int
-    topic: str | None
-    lesson_type: LessonType
-    homework: str | None
-    version: int
+    date: dt.date = strawberry.field(description="Its date.")
+    slot: int = strawberry.field(description="Its bell slot (lesson number in the day).")
+    topic: str | None = strawberry.field(description="Its topic, once written.")
+    lesson_type: LessonType = strawberry.field(description="The kind of lesson.")
+    homework: str | None = strawberry.field(description="The homework set, if any.")
+    version: int = strawberry.field(
+        description="Pass as `expectedVersion` of `updateLesson` or `deleteLesson`."
+    )
     _pk: strawberry.Private[int]
     _discipline_id: strawberry.Private[int]
     _group_id: strawberry.Private[int]
@@ -207,20 +211,20 @@ class Lesson(Node):
             _teacher_id=r.teacher_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Its graded works (journal columns).")
     async def works(self, info: GraphQLInfo) -> list[Work]:
         rows = await info.context.loaders.works_by_lesson.load(self._pk)
         return [Work.of(r[0]) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Its discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="Its group.")
     async def group(self, info: GraphQLInfo) -> Group | None:
         return await _group(info, self._group_id)
 
-    @strawberry.field
+    @strawberry.field(description="Who teaches it.")
     async def teacher(
         self, info: GraphQLInfo
     ) -> Annotated[Employee, strawberry.lazy(PeopleModule)] | None:
@@ -229,11 +233,13 @@ class Lesson(Node):
 
 @strawberry.type(description="A current mark: 2–5, or pass/fail where the form is a credit.")
 class Mark(Node):
-    value: str
-    comment: str | None
-    date: dt.date
+    value: str = strawberry.field(
+        description="«2»..«5», or pass / fail where the work is a credit."
+    )
+    comment: str | None = strawberry.field(description="The teacher's comment, if any.")
+    date: dt.date = strawberry.field(description="Its work's date.")
     version: int = strawberry.field(description="Pass as expectedVersion when changing it.")
-    updated_at: dt.datetime
+    updated_at: dt.datetime = strawberry.field(description="When it was last set.")
     _student_id: strawberry.Private[int]
     _discipline_id: strawberry.Private[int]
     _work_id: strawberry.Private[int]
@@ -260,11 +266,11 @@ class Mark(Node):
     async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
         return await history_of(info, "mark", self._pk)
 
-    @strawberry.field
+    @strawberry.field(description="Its discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="Whose mark.")
     async def student(
         self, info: GraphQLInfo
     ) -> Annotated[Student, strawberry.lazy(PeopleModule)] | None:
@@ -278,9 +284,11 @@ class Mark(Node):
 
 @strawberry.type(description="An absence or lateness at a lesson.")
 class Attendance(Node):
-    status: AttendanceStatus
-    reason: AbsenceReason | None
-    date: dt.date
+    status: AttendanceStatus = strawberry.field(description="Absent or late.")
+    reason: AbsenceReason | None = strawberry.field(
+        description="Why he was absent; null: no reason given (yet)."
+    )
+    date: dt.date = strawberry.field(description="The lesson's date.")
     version: int = strawberry.field(
         description="Pass as expectedVersion to `setAttendance` or `setAbsenceReason`."
     )
@@ -317,11 +325,11 @@ class Attendance(Node):
     async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
         return await history_of(info, "attendance", self._pk)
 
-    @strawberry.field
+    @strawberry.field(description="The lesson's discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="Who was absent or late.")
     async def student(
         self, info: GraphQLInfo
     ) -> Annotated[Student, strawberry.lazy(PeopleModule)] | None:
@@ -330,9 +338,11 @@ class Attendance(Node):
 
 @strawberry.type(description="A period, semester, year, exam or attestation mark.")
 class FinalMark(Node):
-    kind: FinalMarkKind
-    value: str
-    version: int
+    kind: FinalMarkKind = strawberry.field(description="Which final mark.")
+    value: str = strawberry.field(description="The mark: «2»..«5», or pass / fail for a credit.")
+    version: int = strawberry.field(
+        description="Pass as `expectedVersion` of `setFinalMark` or `deleteFinalMark`."
+    )
     needs_approval: bool = strawberry.field(
         description="Given other than the ruleset's final-mark rule suggests: waits for the "
         "agreement of the rule's `approvalBy` role (`approveFinalMark`)."
@@ -373,11 +383,11 @@ class FinalMark(Node):
     async def history(self, info: GraphQLInfo) -> list[AuditEntry]:
         return await history_of(info, "final_mark", self._pk)
 
-    @strawberry.field
+    @strawberry.field(description="Its discipline.")
     async def discipline(self, info: GraphQLInfo) -> Discipline | None:
         return await _discipline(info, self._discipline_id)
 
-    @strawberry.field
+    @strawberry.field(description="Its period.")
     async def period(self, info: GraphQLInfo) -> Period | None:
         row = await info.context.loaders.entity_by_id("period", m.Period).load(self._period_id)
         return Period.of(row[0]) if row else None

@@ -44,9 +44,9 @@ from campusgraph.schema.teaching import TimetableEntry
 
 @strawberry.type(description="One slot of the bell schedule (звонки): a numbered lesson time.")
 class BellSlot(Node):
-    number: int
-    starts_at: dt.time
-    ends_at: dt.time
+    number: int = strawberry.field(description="The lesson's number in the day (1, 2, …).")
+    starts_at: dt.time = strawberry.field(description="When it starts.")
+    ends_at: dt.time = strawberry.field(description="When it ends.")
 
     @classmethod
     def of(cls, row: m.BellSlot) -> BellSlot:
@@ -60,8 +60,8 @@ class BellSlot(Node):
 
 @strawberry.type(description="A day off (holiday) with its reason.")
 class DayOff(Node):
-    date: dt.date
-    reason: str
+    date: dt.date = strawberry.field(description="The day.")
+    reason: str = strawberry.field(description="Why: a holiday's name, a closure …")
 
     @classmethod
     def of(cls, row: m.DayOff) -> DayOff:
@@ -73,9 +73,11 @@ class DayOff(Node):
     "`fromDate` itself has none."
 )
 class DayTransfer(Node):
-    from_date: dt.date
-    to_date: dt.date
-    reason: str | None
+    from_date: dt.date = strawberry.field(
+        description="The day whose lessons move (it has none itself)."
+    )
+    to_date: dt.date = strawberry.field(description="The day they are held on.")
+    reason: str | None = strawberry.field(description="Why, if said.")
 
     @classmethod
     def of(cls, row: m.DayTransfer) -> DayTransfer:
@@ -96,8 +98,8 @@ class DayTransfer(Node):
 class TimetableCell:
     slot: int = strawberry.field(description="Bell number.")
     starts_at: dt.time | None = strawberry.field(description="From the bell schedule.")
-    ends_at: dt.time | None
-    entry: TimetableEntry
+    ends_at: dt.time | None = strawberry.field(description="From the bell schedule.")
+    entry: TimetableEntry = strawberry.field(description="The timetable entry held.")
     _subgroup_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The subgroup the entry is for; null for the whole group.")
@@ -112,7 +114,7 @@ class TimetableCell:
 
 @strawberry.type(description="A day of the weekly grid with the entries held that day.")
 class TimetableDay:
-    date: dt.date
+    date: dt.date = strawberry.field(description="The day.")
     weekday: int = strawberry.field(description="ISO weekday: 1 = Monday.")
     day_off: str | None = strawberry.field(description="The reason, when the day is a day off.")
     lessons_of: dt.date | None = strawberry.field(
@@ -121,14 +123,14 @@ class TimetableDay:
     moved_to: dt.date | None = strawberry.field(
         description="A transfer: this day's lessons are held on that date instead."
     )
-    cells: list[TimetableCell]
+    cells: list[TimetableCell] = strawberry.field(description="Its entries, by slot.")
 
 
 @strawberry.type(description="The timetable of one group, teacher or room for one week.")
 class TimetableWeek:
     week_start: dt.date = strawberry.field(description="Monday.")
     week_end: dt.date = strawberry.field(description="Sunday.")
-    days: list[TimetableDay]
+    days: list[TimetableDay] = strawberry.field(description="Monday to Sunday.")
 
     @classmethod
     def of(cls, grid: tt.Grid) -> TimetableWeek:
@@ -238,10 +240,20 @@ class TimetableQueries:
     async def timetable(
         self,
         info: GraphQLInfo,
-        group: strawberry.ID | None = None,
-        teacher: strawberry.ID | None = None,
-        room: strawberry.ID | None = None,
-        on: dt.date | None = None,
+        group: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A group's week (its global id).")
+        ] = None,
+        teacher: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="A teacher's week (an Employee's global id)."),
+        ] = None,
+        room: Annotated[
+            strawberry.ID | None, strawberry.argument(description="A room's week (its global id).")
+        ] = None,
+        on: Annotated[
+            dt.date | None,
+            strawberry.argument(description="A day of the week shown; omitted: today."),
+        ] = None,
     ) -> TimetableWeek:
         ctx = info.context
         lang = ctx.language
@@ -340,8 +352,8 @@ class TimetableQueries:
 @strawberry.input(description="A new academic year.")
 class CreateAcademicYearInput:
     name: str = strawberry.field(description="«2027/2028».")
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: dt.date = strawberry.field(description="The year's first day.")
+    ends_on: dt.date = strawberry.field(description="The year's last day.")
     is_current: bool = strawberry.field(
         default=False, description="Make it the current year (the others stop being current)."
     )
@@ -350,17 +362,29 @@ class CreateAcademicYearInput:
 
 @strawberry.input(description="Change an academic year; only the fields given change.")
 class UpdateAcademicYearInput:
-    id: strawberry.ID
-    name: str | None = None
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
-    is_current: bool | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    name: str | None = strawberry.field(
+        default=None, description="«2025/2026»; omitted: unchanged."
+    )
+    starts_on: dt.date | None = strawberry.field(
+        default=None, description="The year's first day; omitted: unchanged."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        default=None, description="The year's last day; omitted: unchanged."
+    )
+    is_current: bool | None = strawberry.field(
+        default=None,
+        description="The year the institution works in now, as its administrator set it (`updateAcademicYear`, `openAcademicYear`): one year at a time, kept while the next year's periods are prepared; omitted: unchanged.",
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing an academic year.")
 class AcademicYearPayload:
-    academic_year: AcademicYear | None = None
+    academic_year: AcademicYear | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -369,89 +393,123 @@ class AcademicYearPayload:
     description="A new period: its bounds lie inside its year, periods of one kind do not overlap."
 )
 class CreatePeriodInput:
-    academic_year: strawberry.ID
-    kind: PeriodKind
-    number: int
-    name: str
-    starts_on: dt.date
-    ends_on: dt.date
+    academic_year: strawberry.ID = strawberry.field(
+        description="The academic year it belongs to (global id)."
+    )
+    kind: PeriodKind = strawberry.field(description="Quarter, half-year, semester or year.")
+    number: int = strawberry.field(description="Its number within the year.")
+    name: str = strawberry.field(description="«1 четверть», «1 семестр».")
+    starts_on: dt.date = strawberry.field(description="The period's first day.")
+    ends_on: dt.date = strawberry.field(description="The period's last day.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change an open period; only the fields given change.")
 class UpdatePeriodInput:
-    id: strawberry.ID
-    number: int | None = None
-    name: str | None = None
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    number: int | None = strawberry.field(
+        default=None, description="Its number within the year; omitted: unchanged."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="«1 четверть», «1 семестр»; omitted: unchanged."
+    )
+    starts_on: dt.date | None = strawberry.field(
+        default=None, description="The period's first day; omitted: unchanged."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        default=None, description="The period's last day; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a period.")
 class PeriodPayload:
-    period: Period | None = None
+    period: Period | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new slot of the bell schedule; slots do not overlap.")
 class CreateBellSlotInput:
-    number: int
-    starts_at: dt.time
-    ends_at: dt.time
+    number: int = strawberry.field(description="The lesson's number in the day (1, 2, …).")
+    starts_at: dt.time = strawberry.field(description="When it starts.")
+    ends_at: dt.time = strawberry.field(description="When it ends.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a bell slot; only the fields given change.")
 class UpdateBellSlotInput:
-    id: strawberry.ID
-    number: int | None = None
-    starts_at: dt.time | None = None
-    ends_at: dt.time | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    number: int | None = strawberry.field(
+        default=None, description="The lesson's number in the day (1, 2, …); omitted: unchanged."
+    )
+    starts_at: dt.time | None = strawberry.field(
+        default=None, description="When it starts; omitted: unchanged."
+    )
+    ends_at: dt.time | None = strawberry.field(
+        default=None, description="When it ends; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a bell slot.")
 class BellSlotPayload:
-    bell_slot: BellSlot | None = None
+    bell_slot: BellSlot | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A new day off with its reason.")
 class CreateDayOffInput:
-    date: dt.date
-    reason: str
+    date: dt.date = strawberry.field(description="The day.")
+    reason: str = strawberry.field(description="Why: a holiday's name, a closure …")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a day off.")
 class UpdateDayOffInput:
-    id: strawberry.ID
-    date: dt.date | None = None
-    reason: str | None = None
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    date: dt.date | None = strawberry.field(
+        default=None, description="The day; omitted: unchanged."
+    )
+    reason: str | None = strawberry.field(
+        default=None, description="Why: a holiday's name, a closure …; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating or changing a day off.")
 class DayOffPayload:
-    day_off: DayOff | None = None
+    day_off: DayOff | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Move a working day: the lessons of `fromDate` are held on `toDate`.")
 class CreateDayTransferInput:
-    from_date: dt.date
-    to_date: dt.date
-    reason: str | None = None
+    from_date: dt.date = strawberry.field(
+        description="The day whose lessons move (it has none itself)."
+    )
+    to_date: dt.date = strawberry.field(description="The day they are held on.")
+    reason: str | None = strawberry.field(default=None, description="Why, if said.")
     client_mutation_id: str | None = None
 
 
 @strawberry.type(description="The result of creating a day transfer.")
 class DayTransferPayload:
-    day_transfer: DayTransfer | None = None
+    day_transfer: DayTransfer | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
@@ -649,34 +707,62 @@ class CalendarMutations:
     "state exam sits on one date (`validFrom` = `validTo`, weekday taken from it)."
 )
 class CreateTimetableEntryInput:
-    group: strawberry.ID
-    discipline: strawberry.ID
+    group: strawberry.ID = strawberry.field(description="The group (global id).")
+    discipline: strawberry.ID = strawberry.field(description="The discipline (global id).")
     teacher: strawberry.ID = strawberry.field(description="Employee id.")
     slot: int = strawberry.field(description="Number of an existing bell slot.")
-    valid_from: dt.date
-    valid_to: dt.date
+    valid_from: dt.date = strawberry.field(description="The first day it applies.")
+    valid_to: dt.date = strawberry.field(description="The last day it applies.")
     weekday: int | None = strawberry.field(default=None, description="ISO: 1 = Monday … 7.")
-    subgroup: strawberry.ID | None = None
-    room: strawberry.ID | None = None
-    kind: TimetableKind = TimetableKind.LESSON
-    note: str | None = None
+    subgroup: strawberry.ID | None = strawberry.field(
+        default=None, description="The subgroup, where the group is split (global id)."
+    )
+    room: strawberry.ID | None = strawberry.field(
+        default=None, description="The room, if set (global id)."
+    )
+    kind: TimetableKind = strawberry.field(
+        default=TimetableKind.LESSON, description="Lesson, exam or state exam."
+    )
+    note: str | None = strawberry.field(default=None, description="A note, if any.")
     client_mutation_id: str | None = None
 
 
 @strawberry.input(description="Change a timetable entry; only the fields given change.")
 class UpdateTimetableEntryInput:
-    id: strawberry.ID
-    group: strawberry.ID | None = None
-    discipline: strawberry.ID | None = None
-    teacher: strawberry.ID | None = None
-    slot: int | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    weekday: int | None = None
-    subgroup: strawberry.ID | None = strawberry.UNSET
-    room: strawberry.ID | None = strawberry.UNSET
-    kind: TimetableKind | None = None
-    note: str | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="The one to change (global id).")
+    group: strawberry.ID | None = strawberry.field(
+        default=None, description="The group (global id); omitted: unchanged."
+    )
+    discipline: strawberry.ID | None = strawberry.field(
+        default=None, description="The discipline (global id); omitted: unchanged."
+    )
+    teacher: strawberry.ID | None = strawberry.field(
+        default=None, description="The teacher (global id); omitted: unchanged."
+    )
+    slot: int | None = strawberry.field(
+        default=None, description="Bell number; omitted: unchanged."
+    )
+    valid_from: dt.date | None = strawberry.field(
+        default=None, description="The first day it applies; omitted: unchanged."
+    )
+    valid_to: dt.date | None = strawberry.field(
+        default=None, description="The last day it applies; omitted: unchanged."
+    )
+    weekday: int | None = strawberry.field(
+        default=None, description="ISO weekday: 1 = Monday; omitted: unchanged."
+    )
+    subgroup: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The subgroup (global id); omitted: unchanged."
+    )
+    room: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The room, if set (global id); omitted: unchanged."
+    )
+    kind: TimetableKind | None = strawberry.field(
+        default=None, description="Lesson, exam or state exam; omitted: unchanged."
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A note; omitted: unchanged."
+    )
     client_mutation_id: str | None = None
 
 
@@ -685,15 +771,18 @@ class UpdateTimetableEntryInput:
     "clash, with the field (input.room / input.teacher / input.group) and the other entry."
 )
 class TimetableEntryPayload:
-    entry: TimetableEntry | None = None
+    entry: TimetableEntry | None = strawberry.field(
+        default=None,
+        description="As the change left it; null when it did not happen (see `errors`).",
+    )
     client_mutation_id: str | None = None
     errors: list[MutationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="Create lessons from the timetable for a range of dates.")
 class GenerateLessonsInput:
-    from_: dt.date = strawberry.field(name="from")
-    to: dt.date
+    from_: dt.date = strawberry.field(description="The first day, included.", name="from")
+    to: dt.date = strawberry.field(description="The last day, included.")
     group: strawberry.ID | None = strawberry.field(
         default=None, description="One group; default: every group of the year you may."
     )
@@ -702,7 +791,7 @@ class GenerateLessonsInput:
 
 @strawberry.type(description="The result of `generateLessons`.")
 class GenerateLessonsPayload:
-    created: int = 0
+    created: int = strawberry.field(default=0, description="Lessons created.")
     dates: list[dt.date] = strawberry.field(
         default_factory=list, description="The dates that got at least one new lesson."
     )

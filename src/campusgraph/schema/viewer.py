@@ -17,13 +17,13 @@ from campusgraph.schema.structure import Institution
 
 @strawberry.type(description="A role the viewer holds, with its title from the ruleset.")
 class Role:
-    name: str
-    title: str
+    name: str = strawberry.field(description="The role as the ruleset names it: «teacher».")
+    title: str = strawberry.field(description="Its title in the regulation's words.")
 
 
 @strawberry.type(description="Who is signed in.")
 class Viewer:
-    login: str
+    login: str = strawberry.field(description="Your login.")
     ruleset: str = strawberry.field(description="Slug of the ruleset deciding your access.")
     must_change_password: bool = strawberry.field(
         default=False,
@@ -47,7 +47,7 @@ class Viewer:
             out.append(Role(name=name, title=str(title)))
         return out
 
-    @strawberry.field
+    @strawberry.field(description="The institution signed in to; null for a region's authority.")
     async def institution(self, info: GraphQLInfo) -> Institution | None:
         if self._institution_id is None:
             return None
@@ -98,7 +98,10 @@ class Viewer:
         date_to: Annotated[
             dt.date, strawberry.argument(name="to", description="Last day, inclusive.")
         ],
-        child: strawberry.ID | None = None,
+        child: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Whose diary (a Student's global id)."),
+        ] = None,
     ) -> Diary | None:
         return await resolve_diary(info, date_from, date_to, child)
 
@@ -112,10 +115,28 @@ class Viewer:
     async def can(
         self,
         info: GraphQLInfo,
-        object: str,
-        action: str,
-        id: strawberry.ID | None = None,
-        on: strawberry.ID | None = None,
+        object: Annotated[
+            str,
+            strawberry.argument(
+                description="The object as the ruleset names it: `mark`, `lesson`, `student` …"
+            ),
+        ],
+        action: Annotated[
+            str,
+            strawberry.argument(
+                description="The action as the ruleset names it: `read`, `create`, `update` …"
+            ),
+        ],
+        id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The row acted on (its global id); omitted: a new row."
+            ),
+        ] = None,
+        on: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="For a new row: the row it joins (its global id)."),
+        ] = None,
     ) -> Permission | None:
         return await resolve_can(info, object, action, id, on)
 
