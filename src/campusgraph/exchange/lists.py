@@ -17,6 +17,7 @@ from typing import Any
 
 from campusgraph.db.enums import DisciplineKind, FundingSource, ParentKind, Sex, StudyForm
 from campusgraph.exchange.formats import DATE_FORMAT, Cell, cell_text
+from campusgraph.validators import parse_date
 
 
 class ListKind(enum.StrEnum):
@@ -253,7 +254,7 @@ EXTRA_LIMITS: dict[tuple[ListKind, str], int] = {
 
 # -- reading one cell -------------------------------------------------------------------------
 
-_DATE_SPELLINGS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+_DATE_SPELLINGS = ("DD.MM.YYYY", "YYYY-MM-DD", "DD/MM/YYYY", "DD-MM-YYYY")
 
 
 class BadCell(ValueError):
@@ -273,12 +274,8 @@ def parse_cell(column: Column, cell: Cell) -> Any:
         text = cell_text(cell)
         if not text:
             return None
-        for spelling in _DATE_SPELLINGS:
-            try:
-                return dt.datetime.strptime(text, spelling).date()
-            except ValueError:
-                continue
-        raise BadCell("import_bad_date")
+        # Raises DateProblem: a date that does not exist is told from a malformed one.
+        return parse_date(text, _DATE_SPELLINGS)
     if column.kind is ColumnKind.SNILS and isinstance(cell, int):
         return f"{cell:011d}"
     text = cell_text(cell)
