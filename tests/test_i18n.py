@@ -9,6 +9,7 @@ it is what a reader expects to see, so a wrong rule or a wrong form fails here.
 from __future__ import annotations
 
 import ast
+import enum
 import string
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from babel.messages.pofile import read_po
 
 from campusgraph import i18n
 from campusgraph.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog_path, message, negotiate, plural
+from campusgraph.policies.vocabulary import ReportLevel
+from campusgraph.reports.registry import ReportName
 
 #: The counts whose Russian forms differ in every way a rule can get wrong: one, few, many,
 #: the teens, and 21 / 22 / 25 (where only the last digit decides).
@@ -163,6 +166,50 @@ def test_every_key_the_code_names_is_in_the_catalogs() -> None:
     for language in LANGUAGES:
         missing = {key: where for key, where in used.items() if key not in i18n.keys(language)}
         assert missing == {}, language
+
+
+def _key_tables() -> dict[str, str]:
+    """The values of every ``*_KEYS`` dict literal in src/: tables that name a message per
+    enum member or code (``REASON_KEYS = {AbsenceReason.EXCUSED: "report_absence_…"}``)."""
+    found: dict[str, str] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            target = (
+                node.targets[0]
+                if isinstance(node, ast.Assign)
+                else node.target
+                if isinstance(node, ast.AnnAssign)
+                else None
+            )
+            if not (isinstance(target, ast.Name) and target.id.endswith("_KEYS")):
+                continue
+            if isinstance(node.value, ast.Dict):
+                for value in node.value.values:
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                        found[value.value] = f"{path.relative_to(SOURCE)}:{value.lineno}"
+    return found
+
+
+def test_every_key_a_key_table_names_is_in_the_catalogs() -> None:
+    tables = _key_tables()
+    assert len(tables) > 20
+    for language in LANGUAGES:
+        missing = {key: where for key, where in tables.items() if key not in i18n.keys(language)}
+        assert missing == {}, language
+
+
+#: Keys the code builds from an enum's value: (the enum, the key's pattern).
+DERIVED_KEYS: list[tuple[type[enum.Enum], str]] = [
+    (ReportName, "report_title_{}"),
+    (ReportLevel, "report_level_{}"),
+]
+
+
+@pytest.mark.parametrize(("kind", "pattern"), DERIVED_KEYS)
+def test_every_member_of_an_enum_has_its_derived_key(kind: type[enum.Enum], pattern: str) -> None:
+    for language in LANGUAGES:
+        missing = [m for m in kind if pattern.format(m.value) not in i18n.keys(language)]
+        assert missing == [], (language, pattern)
 
 
 def test_an_unknown_key_is_a_programming_error() -> None:
