@@ -130,6 +130,7 @@ KEY_CALLS: dict[str, int] = {
     "Refused": 1,  # schema.gate: (code, key)
     "problem": 1,  # resolvers.auth: (code, key)
     "_refused": 1,
+    "_complex": 0,  # schema.gate: what a limit limits
 }
 
 
