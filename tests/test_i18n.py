@@ -9,7 +9,6 @@ it is what a reader expects to see, so a wrong rule or a wrong form fails here.
 from __future__ import annotations
 
 import ast
-import enum
 import string
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from campusgraph import i18n
+from campusgraph.db.enums import WorkKind
 from campusgraph.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog_path, message, negotiate, plural
-from campusgraph.policies.vocabulary import ReportLevel
+from campusgraph.policies.vocabulary import OBJECTS, Action, ReportLevel, Scope
 from campusgraph.reports.registry import ReportName
 
 #: The counts whose Russian forms differ in every way a rule can get wrong: one, few, many,
@@ -32,6 +32,10 @@ PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
     "count_days": {
         "ru": ("1 день", "2 дня", "5 дней", "11 дней", "21 день", "22 дня", "25 дней"),
         "en": ("1 day", "2 days", "5 days", "11 days", "21 days", "22 days", "25 days"),
+    },
+    "count_ruleset_lines": {
+        "ru": ("1 строка", "2 строки", "5 строк", "11 строк", "21 строка", "22 строки", "25 строк"),
+        "en": ("1 line", "2 lines", "5 lines", "11 lines", "21 lines", "22 lines", "25 lines"),
     },
 }
 
@@ -131,6 +135,7 @@ KEY_CALLS: dict[str, int] = {
     "problem": 1,  # resolvers.auth: (code, key)
     "_refused": 1,
     "_complex": 0,  # schema.gate: what a limit limits
+    "UnreadableFile": 0,
 }
 
 
@@ -199,18 +204,25 @@ def test_every_key_a_key_table_names_is_in_the_catalogs() -> None:
         assert missing == {}, language
 
 
-#: Keys the code builds from an enum's value: (the enum, the key's pattern).
-DERIVED_KEYS: list[tuple[type[enum.Enum], str]] = [
-    (ReportName, "report_title_{}"),
-    (ReportLevel, "report_level_{}"),
+#: Keys the code builds from a value: (the values, the key's pattern).
+DERIVED_KEYS: list[tuple[str, list[str], str]] = [
+    ("report titles", [m.value for m in ReportName], "report_title_{}"),
+    ("report levels", [m.value for m in ReportLevel], "report_level_{}"),
+    ("work kinds", [m.value for m in WorkKind], "work_kind_{}"),
+    ("actions", [m.value for m in Action], "action_{}"),
+    ("objects", list(OBJECTS), "object_{}"),
+    ("scopes", [m.value for m in Scope], "scope_{}"),
+    ("matrix scopes", [m.value for m in Scope], "matrix_scope_{}"),
+    ("weekdays", [str(n) for n in range(1, 8)], "weekday_{}"),
+    ("months", [str(n) for n in range(1, 13)], "month_in_{}"),
 ]
 
 
-@pytest.mark.parametrize(("kind", "pattern"), DERIVED_KEYS)
-def test_every_member_of_an_enum_has_its_derived_key(kind: type[enum.Enum], pattern: str) -> None:
+@pytest.mark.parametrize(("family", "values", "pattern"), DERIVED_KEYS)
+def test_every_value_has_its_derived_key(family: str, values: list[str], pattern: str) -> None:
     for language in LANGUAGES:
-        missing = [m for m in kind if pattern.format(m.value) not in i18n.keys(language)]
-        assert missing == [], (language, pattern)
+        missing = [v for v in values if pattern.format(v) not in i18n.keys(language)]
+        assert missing == [], (family, language)
 
 
 def test_an_unknown_key_is_a_programming_error() -> None:

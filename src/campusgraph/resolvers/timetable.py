@@ -39,7 +39,6 @@ from campusgraph.resolvers import reads
 from campusgraph.resolvers.audit import record, snapshot
 from campusgraph.resolvers.structure_writes import Invalid
 
-
 #: Finer kinds first: a group without a curriculum studies in the finest kind of its year.
 KIND_ORDER = (PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.SEMESTER, PeriodKind.YEAR)
 
