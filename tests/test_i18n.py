@@ -37,6 +37,27 @@ PLURALS: dict[str, dict[str, tuple[str, ...]]] = {
         "ru": ("1 строка", "2 строки", "5 строк", "11 строк", "21 строка", "22 строки", "25 строк"),
         "en": ("1 line", "2 lines", "5 lines", "11 lines", "21 lines", "22 lines", "25 lines"),
     },
+    # genitive, after «из» («выполнено 3 из 21 оценочной работы»)
+    "count_graded_works_of": {
+        "ru": (
+            "1 оценочной работы",
+            "2 оценочных работ",
+            "5 оценочных работ",
+            "11 оценочных работ",
+            "21 оценочной работы",
+            "22 оценочных работ",
+            "25 оценочных работ",
+        ),
+        "en": (
+            "1 graded work",
+            "2 graded works",
+            "5 graded works",
+            "11 graded works",
+            "21 graded works",
+            "22 graded works",
+            "25 graded works",
+        ),
+    },
 }
 
 SOURCE = Path(i18n.__file__).parent

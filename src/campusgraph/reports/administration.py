@@ -114,10 +114,6 @@ def _dates_line(span: Span, lang: str) -> str:
     return message("report_dates_b", lang, a=a, b=b)
 
 
-def _t(lang: str, ru: str, en: str) -> str:
-    return en if lang == "en" else ru
-
-
 def _scope_groups(access: ReportAccess, column: Any) -> Any:
     """The level's groups as a condition on ``column`` (a group id column); True-ish for
     the institution and the teacher levels."""

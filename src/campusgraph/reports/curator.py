@@ -84,10 +84,6 @@ KIND_KEYS = {
 }
 
 
-def _t(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
-
-
 def _mark_text(value: str, lang: str) -> str:
     return message(MARK_KEYS[value], lang) if value in MARK_KEYS else value
 

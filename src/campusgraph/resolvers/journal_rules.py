@@ -32,7 +32,7 @@ from typing import Any
 import holidays
 
 from campusgraph.db.enums import GRADED_WORK_KINDS, LessonType, WorkKind
-from campusgraph.i18n import message
+from campusgraph.i18n import message, plural
 from campusgraph.policies.rule_keys import rule_table
 from campusgraph.policies.ruleset import Ruleset
 
@@ -547,7 +547,7 @@ def suggest_final_mark(
         language,
         counted=_counted_text(applicable.counted, language),
         works=applicable.works,
-        planned=planned,
+        planned=plural("count_graded_works_of", planned, language),
         share=_percent(applicable.share),
         need=_percent(applicable.min_share),
     )
