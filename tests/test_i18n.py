@@ -157,6 +157,7 @@ KEY_CALLS: dict[str, int] = {
     "_refused": 1,
     "_complex": 0,  # schema.gate: what a limit limits
     "UnreadableFile": 0,
+    "ManifestError": 0,
 }
 
 
