@@ -327,6 +327,15 @@ DATE_SCALAR = ScalarDefinition(
 )
 
 
+def _date_problem(error: BaseException | None) -> DateProblem | None:
+    """The DateProblem behind an error, however deep graphql-core wrapped it."""
+    for _ in range(4):
+        if error is None or isinstance(error, DateProblem):
+            return error
+        error = error.original_error if isinstance(error, GraphQLError) else None
+    return None
+
+
 def _language(extension: SchemaExtension) -> str:
     ctx = extension.execution_context.context
     return getattr(ctx, "language", "ru") if ctx is not None else "ru"
@@ -379,12 +388,13 @@ class ErrorPolicy(SchemaExtension):
                 path=error.path,
                 extensions=forbidden_extensions(d, language),
             )
-        if isinstance(original, DateProblem):
+        problem = _date_problem(error)
+        if problem is not None:
             # A Date argument, written in the query (a validation error, the same object)
             # or sent as a variable (graphql-core wraps it, keeping the problem).
             code = "GRAPHQL_VALIDATION" if isinstance(error, DateNotRead) else "BAD_USER_INPUT"
             return GraphQLError(
-                original.text(language),
+                problem.text(language),
                 nodes=error.nodes,
                 source=error.source,
                 positions=error.positions,
