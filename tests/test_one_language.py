@@ -63,6 +63,16 @@ query ($of: ReportOfInput!) {
 CREATE_ROOM = """
 mutation { createRoom(input: {name: "  ", capacity: -3}) { room { id } errors { field message } } }
 """
+ISSUE_CREDENTIALS = """
+mutation { issueCredentials(input: {people: ["Student:garbage", "Um9vbTox"]}) {
+  errors { field message }
+} }
+"""
+MODULE_COURSE = """
+mutation { createDiscipline(input: {name: "Курс без модуля", kind: MDK}) {
+  errors { field message }
+} }
+"""
 CHANGE_PASSWORD = """
 mutation { changePassword(input: {oldPassword: "demo", newPassword: "x"}) {
   errors { field message }
@@ -95,6 +105,8 @@ PROBES: list[tuple[str, str | None, str, dict[str, Any] | None]] = [
     ("report header", "deputy_director", REPORT_HEADER, {"group": "<group>"}),
     ("analytics columns", "deputy_director", ANALYTICS, None),
     ("validation", "administrator", CREATE_ROOM, None),
+    ("credentials", "administrator", ISSUE_CREDENTIALS, None),
+    ("module course", "administrator", MODULE_COURSE, None),
     ("password", "teacher", CHANGE_PASSWORD, None),
     (
         "import",
@@ -206,10 +218,26 @@ async def test_an_impossible_date_is_told_from_a_malformed_one(sign_in: Any) -> 
         said = {(p["row"], p["message"]) for p in problems if p["value"] in ("31.02.2010", "вчера")}
         # then: the first does not exist (and why), the second is not a date at all
         assert said == {
-            (2, message("date_no_such_day", language, value="31.02.2010", month_in=message(
-                "month_in_2", language), year=2010, days=message_days(28, language))),
-            (3, message("date_malformed", language, value="вчера", expected=message(
-                "date_spelling_dd_dot_mm_dot_yyyy", language))),
+            (
+                2,
+                message(
+                    "date_no_such_day",
+                    language,
+                    value="31.02.2010",
+                    month_in=message("month_in_2", language),
+                    year=2010,
+                    days=message_days(28, language),
+                ),
+            ),
+            (
+                3,
+                message(
+                    "date_malformed",
+                    language,
+                    value="вчера",
+                    expected=message("date_spelling_dd_dot_mm_dot_yyyy", language),
+                ),
+            ),
         }, problems
     assert (2, "31.02.2010: такой даты нет (в феврале 2010 года 28 дней)") in {
         (p["row"], p["message"])
