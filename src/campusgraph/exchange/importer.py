@@ -206,12 +206,9 @@ def _rows(run: _Run, sheet: Sheet, mapping: dict[int, Column]) -> list[Row]:
             row.raw[column.key] = cell_text(cell)
             try:
                 row.values[column.key] = parse_cell(column, cell)
-            except DateProblem as exc:
+            except (DateProblem, BadCell) as exc:
                 row.values[column.key] = None
                 run.add(row, column.key, exc.text(run.lang))
-            except BadCell as exc:
-                row.values[column.key] = None
-                run.add(row, column.key, run.msg(exc.key, **exc.kwargs))
         for column in run.spec.columns:
             blank = row.values.get(column.key) is None
             if column.required and blank and not column.may_be_blank:

@@ -17,6 +17,7 @@ from typing import Any
 
 from campusgraph.db.enums import DisciplineKind, FundingSource, ParentKind, Sex, StudyForm
 from campusgraph.exchange.formats import DATE_FORMAT, Cell, cell_text
+from campusgraph.i18n import message
 from campusgraph.validators import parse_date
 
 
@@ -109,8 +110,16 @@ def choice_text(kind: ColumnKind, value: Any) -> str:
     return CHOICES[kind][value][0]
 
 
-def choices_hint(kind: ColumnKind) -> str:
-    return ", ".join(f"«{spellings[0]}»" for spellings in CHOICES[kind].values())
+def choices_hint(kind: ColumnKind, language: str = "ru") -> str:
+    """The spellings a column takes, as a reader of ``language`` would type them: the
+    first (Russian) spelling, or in English the first in Latin letters («male»)."""
+
+    def shown(spellings: tuple[str, ...]) -> str:
+        if language == "en":
+            return next((s for s in spellings if s.isascii()), spellings[0])
+        return spellings[0]
+
+    return ", ".join(f"«{shown(spellings)}»" for spellings in CHOICES[kind].values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +274,12 @@ class BadCell(ValueError):
         self.key = key
         self.kwargs = kwargs
 
+    def text(self, language: str) -> str:
+        fields = dict(self.kwargs)
+        if isinstance(fields.get("choices"), ColumnKind):
+            fields["choices"] = choices_hint(fields["choices"], language)
+        return message(self.key, language, **fields)
+
 
 def parse_cell(column: Column, cell: Cell) -> Any:
     """The cell's value for the card, None when blank; raises :class:`BadCell`."""
@@ -287,7 +302,7 @@ def parse_cell(column: Column, cell: Cell) -> Any:
         return [n.strip() for n in re.split(r"[;\n]", text) if n.strip()]
     found = _READ[column.kind].get(_norm(text))
     if found is None:
-        raise BadCell("import_bad_choice", choices=choices_hint(column.kind))
+        raise BadCell("import_bad_choice", choices=column.kind)
     return found
 
 
