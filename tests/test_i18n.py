@@ -202,13 +202,9 @@ def _key_tables() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in sorted(SOURCE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            target = (
-                node.targets[0]
-                if isinstance(node, ast.Assign)
-                else node.target
-                if isinstance(node, ast.AnnAssign)
-                else None
-            )
+            if not isinstance(node, ast.Assign | ast.AnnAssign):
+                continue
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
             if not (isinstance(target, ast.Name) and target.id.endswith("_KEYS")):
                 continue
             if isinstance(node.value, ast.Dict):

@@ -276,8 +276,9 @@ class BadCell(ValueError):
 
     def text(self, language: str) -> str:
         fields = dict(self.kwargs)
-        if isinstance(fields.get("choices"), ColumnKind):
-            fields["choices"] = choices_hint(fields["choices"], language)
+        kind = fields.get("choices")
+        if isinstance(kind, ColumnKind):
+            fields["choices"] = choices_hint(kind, language)
         return message(self.key, language, **fields)
 
 
