@@ -685,7 +685,7 @@ def table_attendance_summary(
         title=spec.title(lang),
         institution=None,
         subtitle=[
-            (message("report_group_2", lang)) + data.group_name,
+            (message("report_line_group", lang)) + data.group_name,
             _dates_line(data.date_from, data.date_to, lang),
         ],
         columns=columns,
@@ -801,7 +801,7 @@ def table_curator_preliminary(
         Column("average", message("report_average", lang), CellKind.DECIMAL),
         Column("failing", message("report_failing_marks", lang), CellKind.INTEGER),
         Column("lessons", message("report_lessons", lang), CellKind.INTEGER),
-        Column("absences", message("report_absences_2", lang), CellKind.INTEGER),
+        Column("absences", message("report_column_absences_count", lang), CellKind.INTEGER),
         Column("reasons", message("report_at_risk_because", lang)),
     ]
     rows: list[list[Cell]] = [
@@ -821,7 +821,7 @@ def table_curator_preliminary(
         title=REPORT_SPECS[ReportName.CURATOR_PRELIMINARY].title(lang),
         institution=None,
         subtitle=[
-            (message("report_group_2", lang)) + data.group_name,
+            (message("report_line_group", lang)) + data.group_name,
             _dates_line(data.date_from, data.date_to, lang),
             (
                 message(
@@ -919,7 +919,7 @@ def table_curator_period(data: CuratorPeriod, access: ReportAccess, lang: str) -
         Column("student", message("report_column_student", lang)),
         *(Column(f"d{n}", r.discipline_name, CellKind.TEXT) for n, r in enumerate(disciplines, 1)),
         Column("average", message("report_average", lang), CellKind.DECIMAL),
-        Column("absences", message("report_absences_2", lang), CellKind.INTEGER),
+        Column("absences", message("report_column_absences_count", lang), CellKind.INTEGER),
         Column("hours_missed", message("report_hours_missed", lang), CellKind.INTEGER),
         Column("unexcused", message("report_unexcused", lang), CellKind.INTEGER),
         Column("achieving", message("report_achieving", lang)),
@@ -960,9 +960,9 @@ def table_curator_period(data: CuratorPeriod, access: ReportAccess, lang: str) -
         ),
         (message("report_brackets_average_current_marks_where", lang)),
     ]
-    subtitle = [(message("report_group_2", lang)) + data.group_name]
+    subtitle = [(message("report_line_group", lang)) + data.group_name]
     if data.period_name:
-        subtitle.append((message("report_period_2", lang)) + data.period_name)
+        subtitle.append((message("report_line_period", lang)) + data.period_name)
     subtitle.append(_dates_line(data.date_from, data.date_to, lang))
     return ReportTable(
         title=REPORT_SPECS[ReportName.CURATOR_PERIOD].title(lang),
@@ -1101,9 +1101,9 @@ def table_parent_letter(data: ParentLetter, access: ReportAccess, lang: str) -> 
     en = lang == "en"
     columns = [
         Column("discipline", message("report_discipline", lang)),
-        Column("marks", message("report_marks_3", lang)),
+        Column("marks", message("report_column_marks_list", lang)),
         Column("average", message("report_average", lang), CellKind.DECIMAL),
-        Column("absences", message("report_absences_3", lang), CellKind.INTEGER),
+        Column("absences", message("report_column_absences_list", lang), CellKind.INTEGER),
     ]
     rows: list[list[Cell]] = [
         [
@@ -1332,7 +1332,7 @@ def table_teacher_report(data: TeacherReport, access: ReportAccess, lang: str) -
     ]
     subtitle = []
     if data.teacher_name:
-        subtitle.append((message("report_teacher_2", lang)) + data.teacher_name)
+        subtitle.append((message("report_line_teacher", lang)) + data.teacher_name)
     subtitle.append(_dates_line(data.date_from, data.date_to, lang))
     footer = []
     if data.suppressed_below is not None:
@@ -1438,7 +1438,7 @@ def table_study_certificate(data: StudyCertificate, access: ReportAccess, lang: 
         Column("discipline", message("report_discipline", lang)),
         Column("period", message("report_period", lang)),
         Column("kind", message("report_kind", lang)),
-        Column("value", message("report_mark_2", lang)),
+        Column("value", message("report_column_final_mark", lang)),
         Column("date", message("report_date", lang), CellKind.DATE),
     ]
     rows: list[list[Cell]] = [

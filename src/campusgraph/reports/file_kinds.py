@@ -149,7 +149,7 @@ def journal_table(data: JournalData, details: InstitutionDetails, lang: str) -> 
     homework under the table, as on the journal's facing page."""
     columns = [
         Column("number", message("report_column_no", lang), CellKind.INTEGER),
-        Column("student", message("report_student_2", lang)),
+        Column("student", message("journal_file_column_student", lang)),
         *(
             Column(f"lesson{i}", lesson.date.strftime("%d.%m"))
             for i, lesson in enumerate(data.lessons)

@@ -398,11 +398,13 @@ def group_results_table(data: GroupResults, access: ReportAccess, lang: str) -> 
     for d in data.disciplines:
         columns += [
             Column(
-                f"{d.id}.marks", f"{d.name}: {message('report_marks_2', lang)}", CellKind.INTEGER
+                f"{d.id}.marks",
+                f"{d.name}: {message('report_column_discipline_marks', lang)}",
+                CellKind.INTEGER,
             ),
             Column(
                 f"{d.id}.average",
-                f"{d.name}: {message('report_average_2', lang)}",
+                f"{d.name}: {message('report_column_discipline_average', lang)}",
                 CellKind.DECIMAL,
             ),
             Column(f"{d.id}.final", f"{d.name}: {message('report_final', lang)}"),
@@ -536,7 +538,7 @@ def achievement_quality_table(
         Column("group", message("report_group", lang)),
         Column("discipline", message("report_discipline", lang)),
         Column("students", message("report_students", lang), CellKind.INTEGER),
-        Column("achieving", message("report_no_2", lang), CellKind.INTEGER),
+        Column("achieving", message("report_column_no_failing", lang), CellKind.INTEGER),
         Column("good", message("report_only_4_and_5", lang), CellKind.INTEGER),
         Column("achievement", message("report_achievement", lang), CellKind.PERCENT),
         Column("quality", message("report_quality", lang), CellKind.PERCENT),
@@ -811,7 +813,7 @@ def _sheet_table(name: ReportName) -> Any:
         counted = ", ".join(f"«{_mark_text(c.value, lang)}» — {c.count}" for c in data.totals)
         teachers = ", ".join(data.teachers) or "—"
         footer = [
-            f"{message('report_all_2', lang)}: {counted}; "
+            f"{message('report_in_all', lang)}: {counted}; "
             f"{message('report_not_given', lang)} — {data.not_set}",
             f"{message('report_average', lang)}: {_number(data.average, lang) or '—'}",
             f"{message('report_teacher', lang)}: {teachers} ____________",

@@ -743,7 +743,7 @@ async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
                     (
                         "date" if q.first < starts_on or q.first > ends_on else "until",
                         message(
-                            "timetable_dates_outside_group_s_academic_2",
+                            "timetable_dates_outside_group_year_on_generate",
                             language,
                             year_name=year_name,
                             starts_on=_d(starts_on, language),
@@ -835,7 +835,7 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
                 (
                     "input.to",
                     message(
-                        "timetable_at_most_max_range_days_2",
+                        "timetable_range_too_long_at_once",
                         language,
                         max_range_days=MAX_RANGE_DAYS,
                     ),
@@ -847,7 +847,7 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
         if group_id is not None:
             group = await _get(session, m.StudyGroup, group_id)
             if group is None:
-                raise Invalid([("input.group", message("timetable_not_found_2", language))])
+                raise Invalid([("input.group", message("timetable_group_not_found", language))])
             year = await _get(session, m.AcademicYear, group.academic_year_id)
         else:
             year = (
