@@ -1,17 +1,22 @@
-"""СНИЛС checksum, validation and formatting; the spellings of contacts."""
+"""СНИЛС checksum, validation and formatting; the spellings of contacts; typed dates (a day
+that does not exist told from a malformed spelling)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from campusgraph.validators import (
+    DateProblem,
     format_snils,
     is_valid_email,
     is_valid_phone,
     is_valid_snils,
     is_valid_website,
+    parse_date,
     snils_checksum,
 )
 
@@ -108,3 +113,69 @@ def test_contacts_are_accepted_as_people_write_them_and_refused_when_unusable() 
             ],
         )
     )
+
+
+# -- dates typed by people ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31.01.2010", dt.date(2010, 1, 31)),
+        ("1.2.2010", dt.date(2010, 2, 1)),
+        (" 29.02.2012 ", dt.date(2012, 2, 29)),
+        ("29.02.2000", dt.date(2000, 2, 29)),
+        ("2010-02-28", dt.date(2010, 2, 28)),
+    ],
+)
+def test_a_real_date_is_read_in_any_accepted_spelling(text: str, expected: dt.date) -> None:
+    assert parse_date(text, ("DD.MM.YYYY", "YYYY-MM-DD")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ru", "en"),
+    [
+        (
+            "31.02.2010",
+            "31.02.2010: такой даты нет (в феврале 2010 года 28 дней)",
+            "31.02.2010: no such date (February 2010 has 28 days)",
+        ),
+        (
+            "29.02.1900",
+            "29.02.1900: такой даты нет (в феврале 1900 года 28 дней)",
+            "29.02.1900: no such date (February 1900 has 28 days)",
+        ),
+        (
+            "32.01.2010",
+            "32.01.2010: такой даты нет (в январе 2010 года 31 день)",
+            "32.01.2010: no such date (January 2010 has 31 days)",
+        ),
+        (
+            "31.04.2010",
+            "31.04.2010: такой даты нет (в апреле 2010 года 30 дней)",
+            "31.04.2010: no such date (April 2010 has 30 days)",
+        ),
+        (
+            "00.05.2010",
+            "00.05.2010: такой даты нет (в мае 2010 года 31 день)",
+            "00.05.2010: no such date (May 2010 has 31 days)",
+        ),
+        (
+            "10.13.2010",
+            "10.13.2010: такой даты нет (месяца 13 нет: их 12)",
+            "10.13.2010: no such date (there is no month 13: there are 12)",
+        ),
+    ],
+)
+def test_a_date_that_does_not_exist_says_why(text: str, ru: str, en: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        parse_date(text)
+    assert (caught.value.text("ru"), caught.value.text("en")) == (ru, en)
+
+
+@pytest.mark.parametrize("text", ["31.02.10", "вчера", "31/02", "", "2010-02-31T00:00"])
+def test_a_malformed_date_says_the_expected_spelling(text: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        parse_date(text)
+    assert caught.value.text("ru") == f"«{text}» — не дата: ожидается ДД.ММ.ГГГГ"
+    assert caught.value.text("en") == f"«{text}» is not a date: expected DD.MM.YYYY"

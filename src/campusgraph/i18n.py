@@ -67,7 +67,8 @@ def message(key: str, language: str = DEFAULT_LANGUAGE, **kwargs: object) -> str
     text = translations(_language(language)).gettext(key)
     if text == key and key not in keys(_language(language)):
         raise KeyError(key)
-    return text.format(**kwargs) if kwargs else text
+    # Always formatted, so a literal brace is written {{ }} in every entry alike.
+    return text.format(**kwargs)
 
 
 def plural(key: str, count: int, language: str = DEFAULT_LANGUAGE, **kwargs: object) -> str:
@@ -87,12 +88,13 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
     """The language to answer in, from an ``Accept-Language`` header (RFC 9110 §12.5.4).
 
     Ranges are taken by their weight (``q``), then in the order given; a range names a
-    language by its primary subtag (``en-GB`` is English); ``q=0`` excludes it; ``*`` is
-    the default. A header naming none of :data:`LANGUAGES` gets ``default``.
+    language by its primary subtag (``en-GB`` is English); ``q=0`` excludes it (a weight
+    that is not a qvalue too); ``*`` is the default unless it was excluded. A header naming none of :data:`LANGUAGES` gets ``default``.
     """
     if not accept_language:
         return default
     ranges: list[tuple[float, int, str]] = []
+    excluded: set[str] = set()
     for index, part in enumerate(accept_language.split(",")):
         tag, _, params = part.strip().partition(";")
         weight = 1.0
@@ -103,12 +105,18 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
                     weight = float(value)
                 except ValueError:
                     weight = 0.0
+                if not 0.0 <= weight <= 1.0:  # not a qvalue: the range is ignored
+                    weight = 0.0
         primary = tag.strip().split("-")[0].lower()
         if primary and weight > 0:
             ranges.append((-weight, index, primary))
+        elif primary:
+            excluded.add(primary)
     for _, _, primary in sorted(ranges):
         if primary in LANGUAGES:
             return primary
         if primary == "*":
-            return default
+            # Any language: the default, unless the header excluded it (``ru;q=0, *``).
+            allowed = [lang for lang in (default, *LANGUAGES) if lang not in excluded]
+            return allowed[0] if allowed else default
     return default

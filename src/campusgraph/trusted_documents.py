@@ -21,9 +21,20 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from campusgraph.i18n import DEFAULT_LANGUAGE, message
+
 
 class ManifestError(ValueError):
-    """The registry cannot be read, or a hash in it does not match its text."""
+    """The registry cannot be read, or a hash in it does not match its text; ``key`` names
+    the message (``str()`` is the default language's, :meth:`text` any other's)."""
+
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(message(key, DEFAULT_LANGUAGE, **fields))
+        self.key = key
+        self.fields = fields
+
+    def text(self, language: str) -> str:
+        return message(self.key, language, **self.fields)
 
 
 def document_hash(text: str) -> str:
@@ -39,23 +50,33 @@ def from_folder(folder: Path) -> dict[str, str]:
 
 
 def from_manifest(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise ManifestError("manifest_missing", path=path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ManifestError(f"{path}: {error}") from error
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ManifestError(
+            "manifest_unreadable", path=path, detail=type(error).__name__
+        ) from error
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ManifestError(
+            "manifest_not_json", path=path, line=error.lineno, column=error.colno
+        ) from error
     pairs: Iterable[tuple[Any, Any]]
     if isinstance(raw, Mapping) and isinstance(raw.get("operations"), list):
         pairs = ((op.get("id"), op.get("body")) for op in raw["operations"])
     elif isinstance(raw, Mapping):
         pairs = raw.items()
     else:
-        raise ManifestError(f"{path}: expected a JSON object")
+        raise ManifestError("manifest_not_object", path=path)
     documents = {}
     for digest, text in pairs:
         if not isinstance(digest, str) or not isinstance(text, str):
-            raise ManifestError(f"{path}: every entry needs a sha256 and a document text")
+            raise ManifestError("manifest_entry_shape", path=path)
         if document_hash(text) != digest.lower():
-            raise ManifestError(f"{path}: {digest} is not the sha256 of its document")
+            raise ManifestError("manifest_hash_mismatch", path=path, digest=digest)
         documents[digest.lower()] = text
     return documents
 
@@ -66,7 +87,7 @@ def load(path: Path) -> dict[str, str]:
         return from_folder(path)
     if path.is_file():
         return from_manifest(path)
-    raise ManifestError(f"{path}: no such file or folder")
+    raise ManifestError("manifest_missing", path=path)
 
 
 def manifest(folders: Iterable[Path]) -> str:

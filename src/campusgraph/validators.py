@@ -11,8 +11,13 @@ refused everywhere.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
+from typing import Any
 from urllib.parse import urlsplit
+
+from campusgraph.i18n import message, plural
 
 _FORMATTED = re.compile(r"^(\d{3})-(\d{3})-(\d{3}) (\d{2})$")
 _PLAIN = re.compile(r"^\d{11}$")
@@ -101,3 +106,60 @@ def is_valid_website(value: str) -> bool:
         return False
     labels = host.split(".")
     return len(labels) >= 2 and all(labels)
+
+
+#: How a date may be spelled where people type one: (pattern, order of day/month/year),
+#: the first spelling being the one a message asks for.
+DATE_SPELLINGS: dict[str, tuple[re.Pattern[str], str]] = {
+    "DD.MM.YYYY": (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), "dmy"),
+    "YYYY-MM-DD": (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), "ymd"),
+    "DD/MM/YYYY": (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), "dmy"),
+    "DD-MM-YYYY": (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), "dmy"),
+}
+
+
+def parse_date(text: str, spellings: tuple[str, ...] = ("DD.MM.YYYY",)) -> dt.date:
+    """The date ``text`` spells in one of ``spellings`` (keys of :data:`DATE_SPELLINGS`).
+
+    Raises :class:`DateProblem`: a date that is spelled right but does not exist
+    («31.02.2010») is told apart from one that is not spelled as a date at all — the first
+    needs the calendar, the second the expected format.
+    """
+    for spelling in spellings:
+        pattern, order = DATE_SPELLINGS[spelling]
+        match = pattern.match(text.strip())
+        if match is None:
+            continue
+        parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+        year, month, day = parts["y"], parts["m"], parts["d"]
+        if not 1 <= month <= 12:
+            raise DateProblem("date_no_such_month", value=text, month=month)
+        if year < 1:
+            raise DateProblem("date_no_such_year", value=text)
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days:
+            raise DateProblem("date_no_such_day", value=text, month=month, year=year, days=days)
+        return dt.date(year, month, day)
+    raise DateProblem("date_malformed", value=text, expected=spellings[0])
+
+
+class DateProblem(ValueError):
+    """Why a typed date cannot be read; :meth:`text` says it in a language."""
+
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.fields = fields
+
+    def text(self, language: str) -> str:
+        f = dict(self.fields)
+        if self.key == "date_no_such_day":
+            f["days"] = plural("count_days", int(f["days"]), language)
+            f["month_in"] = message(f"month_in_{f['month']}", language)
+        if self.key == "date_malformed":
+            f["expected"] = message(f"date_spelling_{_spelling_key(str(f['expected']))}", language)
+        return message(self.key, language, **f)
+
+
+def _spelling_key(spelling: str) -> str:
+    return spelling.lower().replace(".", "_dot_").replace("-", "_dash_").replace("/", "_slash_")

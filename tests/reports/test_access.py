@@ -51,6 +51,7 @@ import campusgraph.reports.catalog  # noqa: F401 — every report registers itse
 from campusgraph.db import models as m
 from campusgraph.db.enums import InstitutionKind
 from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.engine import CompiledRuleset, PolicyRegistry
 from campusgraph.policies.facts import membership_current
@@ -160,8 +161,6 @@ def _no_table(data: Any, access: ReportAccess, lang: str) -> ReportTable:
 def _probe(name: ReportName, levels: frozenset[ReportLevel], personal: str | None) -> ReportSpec:
     return ReportSpec(
         name=name,
-        title_ru="Проба: " + ("обучающиеся уровня" if personal else "численность по группам"),
-        title_en="Probe: " + ("the level's students" if personal else "students per group"),
         levels=levels,
         personal=personal,
         build=_list_students if personal else _count_students,
@@ -825,8 +824,8 @@ async def test_a_level_the_report_does_not_offer_is_validation(
     student = demo.rows[ALTAI][ReportLevel.STUDENT]["student"]
     error = refused(await probe(deputy, NARROW_NAME, student=student), "VALIDATION")
     assert error["message"] == (
-        "Отчёт «Проба: численность по группам» не строится на уровне «student»; "
-        "возможные уровни: group, institution."
+        f"Отчёт «{message(f'report_title_{NARROW_NAME.value}')}» не строится на уровне "
+        "«обучающийся»; возможные уровни: группа, образовательная организация."
     )
 
 

@@ -841,7 +841,7 @@ def test_each_table_prints_its_row_under_its_headers_in_both_languages(
     cyrillic = re.compile("[а-яА-ЯёЁ]")
     assert all(cyrillic.search(c.title) for c in ru.columns)
     assert not any(cyrillic.search(c.title) for c in en.columns)
-    assert (ru.title, en.title) == (spec.title_ru, spec.title_en)
+    assert (ru.title, en.title) == (spec.title("ru"), spec.title("en"))
 
 
 def _counts(start: int, end: int, **moved: int) -> dict[str, int]:

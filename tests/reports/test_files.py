@@ -34,6 +34,7 @@ from campusgraph import cli
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
+from campusgraph.i18n import message
 from campusgraph.ids import from_global_id, to_global_id
 from campusgraph.policies.engine import PolicyRegistry
 from campusgraph.policies.ruleset import search_dirs
@@ -115,8 +116,6 @@ def _students_table(data: tuple[str, int, Any], access: ReportAccess, lang: str)
 
 STUDENTS_SPEC = ReportSpec(
     name=STAND_IN,
-    title_ru="Численность группы",
-    title_en="Group size",
     levels=frozenset({ReportLevel.GROUP, ReportLevel.INSTITUTION}),
     personal=None,
     build=_count_students,
@@ -645,7 +644,7 @@ async def test_the_command_lists_the_reports_and_runs_one_as_the_account_given(
     # then: the listing names the report; the file has the group's count; the director,
     # who may read but not export, is refused
     assert listed == 0
-    assert f"{STAND_IN.value:<28} Численность группы (PDF)" in listing
+    assert f"{STAND_IN.value:<28} {message(f'report_title_{STAND_IN.value}')} (PDF)" in listing
     assert written == 0
     rows = list(csv.reader(io.StringIO(output.read_text("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Группа", "Обучающихся", "Доля от группы"]

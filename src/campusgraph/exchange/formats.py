@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from campusgraph.i18n import message
+
 #: A cell as read: text from CSV; text, numbers and dates from XLSX.
 Cell = str | int | float | dt.date | None
 DATE_FORMAT = "%d.%m.%Y"
@@ -37,15 +39,16 @@ class FileFormat(enum.StrEnum):
 
 
 class UnreadableFile(Exception):
-    """The file is not a CSV/XLSX table we can read; ``reason`` is shown to the user."""
+    """The file is not a CSV/XLSX table we can read; ``reason`` is shown to the user
+    (``key`` names it in the catalogs)."""
 
-    def __init__(self, reason_ru: str, reason_en: str) -> None:
-        super().__init__(reason_en)
-        self.reason_ru = reason_ru
-        self.reason_en = reason_en
+    def __init__(self, key: str, **fields: object) -> None:
+        super().__init__(message(key, "en", **fields))
+        self.key = key
+        self.fields = fields
 
     def reason(self, language: str) -> str:
-        return self.reason_en if language == "en" else self.reason_ru
+        return message(self.key, language, **self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +75,13 @@ def read_csv(data: bytes | str) -> Sheet:
     text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     if not first.strip():
-        raise UnreadableFile("в первой строке нет заголовков столбцов", "no header row")
+        raise UnreadableFile("unreadable_no_header")
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise UnreadableFile(f"ошибка формата CSV ({exc})", f"bad CSV ({exc})") from None
+        raise UnreadableFile("unreadable_bad_csv", detail=exc) from None
     headers = [h.strip() for h in records[0]]
     rows: list[tuple[int, list[Cell]]] = []
     for number, record in enumerate(records[1:], start=2):
@@ -107,9 +110,7 @@ def read_xlsx(data: bytes) -> Sheet:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile(
-            "это не файл Excel (XLSX)", f"not an Excel (XLSX) file ({type(exc).__name__})"
-        ) from None
+        raise UnreadableFile("unreadable_not_xlsx", detail=type(exc).__name__) from None
     try:
         sheet = book.worksheets[0]
         headers: list[str] | None = None
@@ -118,9 +119,7 @@ def read_xlsx(data: bytes) -> Sheet:
             cells = [_xlsx_cell(v) for v in values]
             if headers is None:
                 if number != 1 or all(_blank(c) for c in cells):
-                    raise UnreadableFile(
-                        "в первой строке листа нет заголовков столбцов", "no header row"
-                    )
+                    raise UnreadableFile("unreadable_no_sheet_header")
                 headers = ["" if c is None else str(c).strip() for c in cells]
                 continue
             if all(_blank(c) for c in cells):
@@ -129,7 +128,7 @@ def read_xlsx(data: bytes) -> Sheet:
     finally:
         book.close()
     if headers is None:
-        raise UnreadableFile("лист пуст", "the sheet is empty")
+        raise UnreadableFile("unreadable_empty_sheet")
     return Sheet(headers, rows)
 
 
@@ -137,7 +136,7 @@ def read(data: bytes | str, fmt: FileFormat) -> Sheet:
     if fmt is FileFormat.CSV:
         return read_csv(data)
     if isinstance(data, str):
-        raise UnreadableFile("XLSX передаётся как двоичные данные", "XLSX must be binary")
+        raise UnreadableFile("unreadable_xlsx_not_binary")
     return read_xlsx(data)
 
 

@@ -52,7 +52,7 @@ from campusgraph.i18n import message
 from campusgraph.policies.facts import Viewer
 from campusgraph.resolvers import people_writes as pw
 from campusgraph.resolvers.audit import record
-from campusgraph.validators import format_snils, snils_problem
+from campusgraph.validators import DateProblem, format_snils, snils_problem
 
 #: Rows one file may carry.
 MAX_ROWS = 20_000
@@ -206,9 +206,9 @@ def _rows(run: _Run, sheet: Sheet, mapping: dict[int, Column]) -> list[Row]:
             row.raw[column.key] = cell_text(cell)
             try:
                 row.values[column.key] = parse_cell(column, cell)
-            except BadCell as exc:
+            except (DateProblem, BadCell) as exc:
                 row.values[column.key] = None
-                run.add(row, column.key, run.msg(exc.key, **exc.kwargs))
+                run.add(row, column.key, exc.text(run.lang))
         for column in run.spec.columns:
             blank = row.values.get(column.key) is None
             if column.required and blank and not column.may_be_blank:

@@ -17,6 +17,8 @@ from typing import Any
 
 from campusgraph.db.enums import DisciplineKind, FundingSource, ParentKind, Sex, StudyForm
 from campusgraph.exchange.formats import DATE_FORMAT, Cell, cell_text
+from campusgraph.i18n import message
+from campusgraph.validators import parse_date
 
 
 class ListKind(enum.StrEnum):
@@ -108,8 +110,16 @@ def choice_text(kind: ColumnKind, value: Any) -> str:
     return CHOICES[kind][value][0]
 
 
-def choices_hint(kind: ColumnKind) -> str:
-    return ", ".join(f"«{spellings[0]}»" for spellings in CHOICES[kind].values())
+def choices_hint(kind: ColumnKind, language: str = "ru") -> str:
+    """The spellings a column takes, as a reader of ``language`` would type them: the
+    first (Russian) spelling, or in English the first in Latin letters («male»)."""
+
+    def shown(spellings: tuple[str, ...]) -> str:
+        if language == "en":
+            return next((s for s in spellings if s.isascii()), spellings[0])
+        return spellings[0]
+
+    return ", ".join(f"«{shown(spellings)}»" for spellings in CHOICES[kind].values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +263,7 @@ EXTRA_LIMITS: dict[tuple[ListKind, str], int] = {
 
 # -- reading one cell -------------------------------------------------------------------------
 
-_DATE_SPELLINGS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+_DATE_SPELLINGS = ("DD.MM.YYYY", "YYYY-MM-DD", "DD/MM/YYYY", "DD-MM-YYYY")
 
 
 class BadCell(ValueError):
@@ -264,6 +274,13 @@ class BadCell(ValueError):
         self.key = key
         self.kwargs = kwargs
 
+    def text(self, language: str) -> str:
+        fields = dict(self.kwargs)
+        kind = fields.get("choices")
+        if isinstance(kind, ColumnKind):
+            fields["choices"] = choices_hint(kind, language)
+        return message(self.key, language, **fields)
+
 
 def parse_cell(column: Column, cell: Cell) -> Any:
     """The cell's value for the card, None when blank; raises :class:`BadCell`."""
@@ -273,12 +290,8 @@ def parse_cell(column: Column, cell: Cell) -> Any:
         text = cell_text(cell)
         if not text:
             return None
-        for spelling in _DATE_SPELLINGS:
-            try:
-                return dt.datetime.strptime(text, spelling).date()
-            except ValueError:
-                continue
-        raise BadCell("import_bad_date")
+        # Raises DateProblem: a date that does not exist is told from a malformed one.
+        return parse_date(text, _DATE_SPELLINGS)
     if column.kind is ColumnKind.SNILS and isinstance(cell, int):
         return f"{cell:011d}"
     text = cell_text(cell)
@@ -290,7 +303,7 @@ def parse_cell(column: Column, cell: Cell) -> Any:
         return [n.strip() for n in re.split(r"[;\n]", text) if n.strip()]
     found = _READ[column.kind].get(_norm(text))
     if found is None:
-        raise BadCell("import_bad_choice", choices=choices_hint(column.kind))
+        raise BadCell("import_bad_choice", choices=column.kind)
     return found
 
 

@@ -15,117 +15,37 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from campusgraph.i18n import DEFAULT_LANGUAGE, LANGUAGES, message, plural
+from campusgraph.i18n import keys as catalog_keys
 from campusgraph.policies.ruleset import PolicyLine, Ruleset
 from campusgraph.policies.vocabulary import (
-    ACTION_TITLES_RU,
     OBJECTS,
     Action,
+    action_title,
     granted_role,
     object_spec,
 )
 
-SCOPE_TITLES: dict[str, dict[str, str]] = {
-    "ru": {
-        "institution": "вся организация",
-        "region": "организации региона",
-        "department": "своё отделение",
-        "curated_group": "курируемая группа",
-        "taught": "свои группы и дисциплины",
-        "substitute": "замещаемые занятия",
-        "own_child": "свои дети",
-        "self": "свои данные",
-        "author": "свои записи",
-        "general": "общие (не одной группы)",
-    },
-    "en": {
-        "institution": "whole institution",
-        "region": "institutions of the region",
-        "department": "own department",
-        "curated_group": "curated group",
-        "taught": "groups and disciplines taught",
-        "substitute": "substituted lessons",
-        "own_child": "own children",
-        "self": "own data",
-        "author": "own entries",
-        "general": "general (of no one group)",
-    },
-}
 
-CONDITION_TITLES: dict[str, dict[str, str]] = {
-    "ru": {
-        "always": "всегда",
-        "period_open": "период не закрыт",
-        "final_not_set": "итоговая отметка не выставлена",
-        "attestation_not_set": "отметка аттестации не выставлена",
-    },
-    "en": {
-        "always": "always",
-        "period_open": "period not closed",
-        "final_not_set": "no final mark yet",
-        "attestation_not_set": "no attestation mark yet",
-    },
-}
+class _Words:
+    """The matrix's words in one language, from the catalogs (``matrix_<word>``)."""
 
-_WORDS: dict[str, dict[str, str]] = {
-    "ru": {
-        "source": "Источник",
-        "ruleset": "Регламент",
-        "extends": "наследует",
-        "kind": "тип",
-        "legend": (
-            "Запрет сильнее разрешения; всё, что не разрешено ни одной строкой, запрещено. "
-            "✓ — разрешено, ✗ — запрещено; в ячейке: охват·условие [основание]."
-        ),
-        "roles": "Роли",
-        "role": "Роль",
-        "title": "Название",
-        "inherits": "Наследует",
-        "description": "Описание",
-        "overview": "Сводная матрица",
-        "object": "Объект",
-        "action": "Действие",
-        "scope": "Охват",
-        "condition": "Условие",
-        "effect": "Решение",
-        "clause": "Основание",
-        "via": "Через",
-        "allow": "разрешено",
-        "deny": "запрещено",
-        "none": "Ни одна строка не даёт этой роли прав.",
-        "no_clause": "без основания",
-        "common": "общее",
-        "abstract": "абстрактная роль",
-    },
-    "en": {
-        "source": "Source",
-        "ruleset": "Ruleset",
-        "extends": "extends",
-        "kind": "kind",
-        "legend": (
-            "Deny beats allow; whatever no line allows is denied. "
-            "✓ allowed, ✗ denied; a cell reads scope·condition [clause]."
-        ),
-        "roles": "Roles",
-        "role": "Role",
-        "title": "Title",
-        "inherits": "Inherits",
-        "description": "Description",
-        "overview": "Overview",
-        "object": "Object",
-        "action": "Action",
-        "scope": "Scope",
-        "condition": "Condition",
-        "effect": "Effect",
-        "clause": "Clause",
-        "via": "Via",
-        "allow": "allow",
-        "deny": "deny",
-        "none": "No line grants this role anything.",
-        "no_clause": "no clause",
-        "common": "common",
-        "abstract": "abstract role",
-    },
-}
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __getitem__(self, word: str) -> str:
+        return message(f"matrix_{word}", self.lang)
+
+    def scope(self, scope: str) -> str:
+        return _known(f"matrix_scope_{scope}", self.lang, scope)
+
+    def condition(self, condition: str) -> str:
+        return _known(f"matrix_condition_{condition}", self.lang, condition)
+
+
+def _known(key: str, lang: str, fallback: str) -> str:
+    return message(key, lang) if key in catalog_keys(lang) else fallback
+
 
 _REF = re.compile(r"(?:п\.|разд\.)\s*\d[\d.]*(?:\s*[–-]\s*\d[\d.]*)?")
 
@@ -137,7 +57,7 @@ def _esc(text: str) -> str:
 
 def short_clause(clause: str, lang: str = "ru") -> str:
     """A compact reference to the clause: ``п. 4.3``, ``разд. 6``, ``общее`` or ``без основания``."""
-    words = _WORDS[_lang(lang)]
+    words = _Words(_lang(lang))
     text = clause.strip()
     if text.lower().startswith("no clause"):
         return words["no_clause"]
@@ -151,25 +71,23 @@ def short_clause(clause: str, lang: str = "ru") -> str:
 
 
 def _lang(lang: str) -> str:
-    return lang if lang in _WORDS else "ru"
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _object_title(obj: str, lang: str, ruleset: Ruleset | None = None) -> str:
     role = granted_role(obj)
     if role is not None and ruleset is not None and role in ruleset.roles:
         name = _role_title(ruleset, role, lang)
-        title = f"Роль «{name}»" if lang == "ru" else f"Role «{name}»"
-        return f"{title} (`{obj}`)"
+        return f"{message('matrix_role_named', lang, name=name)} (`{obj}`)"
     spec = object_spec(obj)
     if spec is None:
         return f"`{obj}`"
-    title = spec.title_ru if lang == "ru" else spec.title_en
-    return f"{title} (`{obj}`)"
+    return f"{spec.title(lang)} (`{obj}`)"
 
 
 def _action_title(act: str, lang: str) -> str:
     if lang == "ru" and act in Action.__members__.values():
-        return f"{ACTION_TITLES_RU[Action(act)]} (`{act}`)"
+        return f"{action_title(act, lang)} (`{act}`)"
     return f"`{act}`"
 
 
@@ -281,7 +199,7 @@ def _cell(lines: list[EffectiveLine], lang: str) -> str:
 def matrix_markdown(ruleset: Ruleset, lang: str = "ru") -> str:
     """The permission matrix of ``ruleset`` as Markdown (``lang`` is ``"ru"`` or ``"en"``)."""
     lang = _lang(lang)
-    w = _WORDS[lang]
+    w = _Words(lang)
     meta = ruleset.meta
     title = str(meta.get("title" if lang == "ru" else "title_en") or ruleset.title)
     out: list[str] = [f"# {title}", ""]
@@ -341,8 +259,8 @@ def matrix_markdown(ruleset: Ruleset, lang: str = "ru") -> str:
         }
         for eff in sorted(lines, key=lambda e: (order[(e.line.obj, e.line.act)], e.line.scope)):
             ln = eff.line
-            scope = SCOPE_TITLES[lang].get(ln.scope, ln.scope)
-            cond = CONDITION_TITLES[lang].get(ln.cond, ln.cond)
+            scope = w.scope(ln.scope)
+            cond = w.condition(ln.cond)
             effect = ("✗ " + w["deny"]) if ln.effect == "deny" else ("✓ " + w["allow"])
             via = f"`{eff.via}`" if eff.via else ""
             out.append(
@@ -378,10 +296,9 @@ def diff_markdown(a: Ruleset, b: Ruleset, lang: str = "ru") -> str:
     effective lines only in A, only in B, and (role, object, action) pairs whose scope,
     condition or effect changed; then the roles only one side has, and ``[rules]``."""
     lang = _lang(lang)
-    ru = lang == "ru"
-    w = _WORDS[lang]
+    w = _Words(lang)
     out: list[str] = [
-        f"# {'Сравнение регламентов' if ru else 'Ruleset diff'}: `{a.slug}` → `{b.slug}`",
+        f"# {message('matrix_ruleset_diff', lang)}: `{a.slug}` → `{b.slug}`",
         "",
         f"- **A:** {a.title} (`{a.slug}`)",
         f"- **B:** {b.title} (`{b.slug}`)",
@@ -393,14 +310,16 @@ def diff_markdown(a: Ruleset, b: Ruleset, lang: str = "ru") -> str:
     only_b = [r for r in roles_b if r not in roles_a]
 
     out += [f"## {w['roles']}", ""]
-    out.append(f"- {'Общие' if ru else 'Shared'}: " + (", ".join(f"`{r}`" for r in shared) or "—"))
+    out.append(
+        f"- {message('matrix_shared', lang)}: " + (", ".join(f"`{r}`" for r in shared) or "—")
+    )
     for label, rs, names in (("A", a, only_a), ("B", b, only_b)):
         items = [
-            f"`{r}` ({_esc(_role_title(rs, r, lang))}, {len(effective_lines(rs, r))} "
-            f"{'строк' if ru else 'lines'})"
+            f"`{r}` ({_esc(_role_title(rs, r, lang))}, "
+            f"{plural('count_ruleset_lines', len(effective_lines(rs, r)), lang)})"
             for r in names
         ]
-        out.append(f"- {'Только в' if ru else 'Only in'} {label}: " + (", ".join(items) or "—"))
+        out.append(f"- {message('matrix_only', lang)} {label}: " + (", ".join(items) or "—"))
     out.append("")
 
     only_in_a: list[tuple[str, EffectiveLine]] = []
@@ -439,9 +358,9 @@ def diff_markdown(a: Ruleset, b: Ruleset, lang: str = "ru") -> str:
             )
         return [*lines, ""]
 
-    out += [f"## {'Только в' if ru else 'Only in'} A (`{a.slug}`)", "", *table(only_in_a)]
-    out += [f"## {'Только в' if ru else 'Only in'} B (`{b.slug}`)", "", *table(only_in_b)]
-    title = "Изменены охват, условие или решение" if ru else "Changed scope, condition or effect"
+    out += [f"## {message('matrix_only', lang)} A (`{a.slug}`)", "", *table(only_in_a)]
+    out += [f"## {message('matrix_only', lang)} B (`{b.slug}`)", "", *table(only_in_b)]
+    title = message("matrix_changed_scope_condition_or_effect", lang)
     out += [f"## {title}", ""]
     if changed:
         out.append(f"| {w['role']} | {w['object']} | {w['action']} | A | B |")
@@ -455,9 +374,9 @@ def diff_markdown(a: Ruleset, b: Ruleset, lang: str = "ru") -> str:
     rules_a = _flatten(a.meta.get("rules", {}))
     rules_b = _flatten(b.meta.get("rules", {}))
     keys = sorted(k for k in set(rules_a) | set(rules_b) if rules_a.get(k) != rules_b.get(k))
-    out += [f"## {'Правила' if ru else 'Rules'} (`[rules]`)", ""]
+    out += [f"## {message('matrix_rules', lang)} (`[rules]`)", ""]
     if keys:
-        out.append(f"| {'Ключ' if ru else 'Key'} | A | B |")
+        out.append(f"| {message('matrix_key', lang)} | A | B |")
         out.append("|---|---|---|")
         for key in keys:
             va = "—" if key not in rules_a else f"`{rules_a[key]!r}`"

@@ -10,7 +10,7 @@ import datetime as dt
 from campusgraph.i18n import message
 from campusgraph.policies.engine import Decision, Reason
 from campusgraph.policies.facts import ClosedPeriod
-from campusgraph.policies.vocabulary import ACTION_TITLES_RU, Action, Scope, object_spec
+from campusgraph.policies.vocabulary import Scope, action_title, object_spec
 
 
 def _kind_title(kind: str, language: str) -> str:
@@ -64,10 +64,8 @@ def reason_text(decision: Decision, language: str) -> str:
 
 def _no_line(decision: Decision, language: str) -> str:
     spec = object_spec(decision.object)
-    obj = decision.object if spec is None else spec.title_en if language == "en" else spec.title_ru
-    action: str = decision.action
-    if language != "en" and action in Action.__members__.values():
-        action = ACTION_TITLES_RU[Action(action)]
+    obj = decision.object if spec is None else spec.title(language)
+    action = action_title(decision.action, language)
     return message("refusal_no_line", language, action=action, object=obj)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from campusgraph.i18n import message
+
 
 class Anchor(enum.StrEnum):
     INSTITUTION = "institution"
@@ -109,12 +111,18 @@ class Action(enum.StrEnum):
 class ObjectSpec:
     name: str
     anchors: frozenset[Anchor]
-    title_ru: str
-    title_en: str
+
+    def title(self, language: str) -> str:
+        """What the object is called on screen: ``object_<name>`` in the catalogs, or for
+        a role grant ``object_role_grant`` with the role's name."""
+        role = granted_role(self.name)
+        if role is not None:
+            return message("object_role_grant", language, role=role)
+        return message(f"object_{self.name}", language)
 
 
-def _obj(name: str, anchors: set[Anchor], ru: str, en: str) -> ObjectSpec:
-    return ObjectSpec(name, frozenset(anchors | {A.INSTITUTION}), ru, en)
+def _obj(name: str, anchors: set[Anchor]) -> ObjectSpec:
+    return ObjectSpec(name, frozenset(anchors | {A.INSTITUTION}))
 
 
 _JOURNAL_CELL = {A.GROUP, A.DISCIPLINE, A.STUDENT, A.LESSON, A.DATE, A.AUTHOR}
@@ -122,107 +130,87 @@ _JOURNAL_CELL = {A.GROUP, A.DISCIPLINE, A.STUDENT, A.LESSON, A.DATE, A.AUTHOR}
 OBJECTS: dict[str, ObjectSpec] = {
     o.name: o
     for o in [
-        _obj("institution", set(), "Образовательная организация", "Institution"),
-        _obj("ruleset", set(), "Регламент доступа", "Ruleset"),
-        _obj("region_report", set(), "Сводные данные региона", "Region aggregates"),
-        _obj("academic_year", set(), "Учебный год", "Academic year"),
-        _obj("period", set(), "Учебный период", "Period"),
-        _obj("calendar", set(), "Календарь: выходные и переносы, звонки", "Calendar"),
-        _obj("room", set(), "Аудитория", "Room"),
-        _obj("position", set(), "Должность", "Position"),
-        _obj("department", set(), "Отделение", "Department"),
-        _obj("speciality", set(), "Специальность", "Speciality"),
-        _obj("program", set(), "Образовательная программа", "Educational program"),
-        _obj("curriculum", set(), "Учебный план", "Curriculum"),
-        _obj("discipline", set(), "Дисциплина", "Discipline"),
-        _obj("group", {A.GROUP}, "Группа (класс)", "Group"),
-        _obj("subgroup", {A.GROUP}, "Подгруппа", "Subgroup"),
-        _obj("student", {A.STUDENT, A.PERSON}, "Карточка обучающегося", "Student card"),
+        _obj("institution", set()),
+        _obj("ruleset", set()),
+        _obj("region_report", set()),
+        _obj("academic_year", set()),
+        _obj("period", set()),
+        _obj("calendar", set()),
+        _obj("room", set()),
+        _obj("position", set()),
+        _obj("department", set()),
+        _obj("speciality", set()),
+        _obj("program", set()),
+        _obj("curriculum", set()),
+        _obj("discipline", set()),
+        _obj("group", {A.GROUP}),
+        _obj("subgroup", {A.GROUP}),
+        _obj("student", {A.STUDENT, A.PERSON}),
         _obj(
             "student.personal",
             {A.STUDENT, A.PERSON},
-            "Персональные данные обучающегося (СНИЛС, адрес)",
-            "Student personal data",
         ),
         _obj(
             "student.health",
             {A.STUDENT, A.PERSON},
-            "Здоровье и воинский учёт обучающегося",
-            "Student health and military registration",
         ),
-        _obj("parent", {A.STUDENT, A.PERSON}, "Карточка родителя", "Parent card"),
+        _obj("parent", {A.STUDENT, A.PERSON}),
         _obj(
             "parent.personal",
             {A.STUDENT, A.PERSON},
-            "Персональные данные родителя",
-            "Parent personal data",
         ),
-        _obj("employee", {A.PERSON}, "Карточка сотрудника", "Employee card"),
-        _obj(
-            "employee.personal", {A.PERSON}, "Персональные данные сотрудника", "Employee personal"
-        ),
-        _obj("applicant", set(), "Абитуриент", "Applicant"),
-        _obj("account", {A.PERSON}, "Учётная запись", "User account"),
-        _obj("role_assignment", {A.PERSON}, "Назначение ролей", "Role assignment"),
+        _obj("employee", {A.PERSON}),
+        _obj("employee.personal", {A.PERSON}),
+        _obj("applicant", set()),
+        _obj("account", {A.PERSON}),
+        _obj("role_assignment", {A.PERSON}),
         _obj(
             "teaching_assignment",
             {A.GROUP, A.DISCIPLINE},
-            "Педагогическая нагрузка",
-            "Teaching assignment",
         ),
-        _obj("curatorship", {A.GROUP}, "Кураторство", "Curatorship"),
+        _obj("curatorship", {A.GROUP}),
         _obj(
             "substitution",
             {A.GROUP, A.DISCIPLINE, A.LESSON},
-            "Замена преподавателя",
-            "Substitution",
         ),
-        _obj("thematic_plan", {A.GROUP, A.DISCIPLINE}, "Тематическое планирование", "Plan"),
-        _obj("timetable", {A.GROUP, A.DISCIPLINE}, "Расписание", "Timetable"),
-        _obj("journal", {A.GROUP, A.DISCIPLINE}, "Электронный журнал группы", "Group journal"),
+        _obj("thematic_plan", {A.GROUP, A.DISCIPLINE}),
+        _obj("timetable", {A.GROUP, A.DISCIPLINE}),
+        _obj("journal", {A.GROUP, A.DISCIPLINE}),
         _obj(
             "lesson",
             {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE},
-            "Занятие: тема, домашнее задание",
-            "Lesson",
         ),
-        _obj("work", {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE}, "Работа на занятии", "Work"),
-        _obj("mark", _JOURNAL_CELL, "Отметка", "Mark"),
-        _obj("attendance", _JOURNAL_CELL, "Посещаемость", "Attendance"),
-        _obj("attendance.reason", _JOURNAL_CELL, "Причина пропуска", "Absence reason"),
+        _obj("work", {A.GROUP, A.DISCIPLINE, A.LESSON, A.DATE}),
+        _obj("mark", _JOURNAL_CELL),
+        _obj("attendance", _JOURNAL_CELL),
+        _obj("attendance.reason", _JOURNAL_CELL),
         _obj(
             "final_mark",
             {A.GROUP, A.DISCIPLINE, A.STUDENT, A.DATE, A.AUTHOR},
-            "Итоговая отметка",
-            "Final mark",
         ),
-        _obj("movement_order", set(), "Приказ о движении", "Movement order"),
-        _obj("message", {A.AUTHOR, A.PERSON}, "Сообщение", "Message"),
-        _obj("announcement", {A.GROUP, A.GENERAL}, "Объявление, событие", "Announcement"),
-        _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}, "Портфолио", "Portfolio"),
+        _obj("movement_order", set()),
+        _obj("message", {A.AUTHOR, A.PERSON}),
+        _obj("announcement", {A.GROUP, A.GENERAL}),
+        _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}),
         # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and
         # subject to the teachers working in that class, a student to his parents and his
         # teachers): one object per level, anchored at it, so a line's scope decides who
         # sees which level and lint refuses a scope the level has no anchor for
         # (``report.institution, taught``). ``report`` is the class's (group's) level.
-        _obj("report", {A.GROUP}, "Отчёт по группе (классу)", "Report on a group"),
+        _obj("report", {A.GROUP}),
         _obj(
             "report.institution",
             set(),
-            "Отчёт по организации в целом",
-            "Report on the whole institution",
         ),
         _obj(
             "report.subject",
             {A.GROUP, A.DISCIPLINE},
-            "Отчёт по группе и дисциплине (классу и предмету)",
-            "Report on a group's discipline",
         ),
-        _obj("report.student", {A.STUDENT}, "Отчёт по обучающемуся", "Report on a student"),
+        _obj("report.student", {A.STUDENT}),
         # A teacher's own report (altai п. 4.6 «отчет преподавателя»): anchored at the
         # teacher's person, so ``self`` is his own and ``institution`` everyone's.
-        _obj("report.teacher", {A.PERSON}, "Отчёт по преподавателю", "Report on a teacher"),
-        _obj("audit", set(), "Журнал аудита", "Audit trail"),
+        _obj("report.teacher", {A.PERSON}),
+        _obj("audit", set()),
     ]
 }
 
@@ -251,25 +239,11 @@ REPORT_OBJECTS: dict[ReportLevel, str] = {
 }
 
 
-#: How each action reads in Russian, for the permission matrix and error messages.
-ACTION_TITLES_RU: dict[Action, str] = {
-    Action.READ: "просмотр",
-    Action.CREATE: "создание",
-    Action.UPDATE: "изменение",
-    Action.DELETE: "удаление",
-    Action.CLOSE: "закрытие",
-    Action.REOPEN: "открытие",
-    Action.APPROVE: "утверждение",
-    Action.ISSUE_CREDENTIALS: "выдача логинов и паролей",
-    Action.REVOKE_SESSIONS: "отзыв сеансов",
-    Action.EXPORT: "выгрузка",
-    Action.IMPORT: "загрузка",
-    Action.GRANT: "предоставление",
-    Action.RESET_PASSWORD: "сброс пароля",
-    Action.SWITCH: "смена",
-    Action.RELOAD: "перезагрузка",
-    Action.AGGREGATE: "агрегирование",
-}
+def action_title(action: str, language: str) -> str:
+    """How an action reads (``action_<action>`` in the catalogs: «выгрузка» in Russian; in
+    English the action's own name, as rulesets spell it); an unknown action as given."""
+    key = f"action_{action}"
+    return message(key, language) if action in Action.__members__.values() else action
 
 
 #: Role grants are objects of their own, one per role of the ruleset: ``role.teacher``.
@@ -302,7 +276,7 @@ def object_spec(obj: str) -> ObjectSpec | None:
     role = granted_role(obj)
     if role is None:
         return None
-    return ObjectSpec(obj, ROLE_ANCHORS, f"Предоставление роли «{role}»", f"Grant of role {role}")
+    return ObjectSpec(obj, ROLE_ANCHORS)
 
 
 def scope_fits(scope: Scope, anchors: frozenset[Anchor]) -> bool:

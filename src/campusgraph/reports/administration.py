@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import MovementKind
+from campusgraph.i18n import message
 from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.access import ReportAccess
 from campusgraph.reports.of import BadReportOf
@@ -110,11 +111,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def _dates_line(span: Span, lang: str) -> str:
     a, b = span.date_from.strftime("%d.%m.%Y"), span.date_to.strftime("%d.%m.%Y")
-    return f"Dates: {a} – {b}" if lang == "en" else f"Период: {a} – {b}"
-
-
-def _t(lang: str, ru: str, en: str) -> str:
-    return en if lang == "en" else ru
+    return message("report_dates_b", lang, a=a, b=b)
 
 
 def _scope_groups(access: ReportAccess, column: Any) -> Any:
@@ -239,22 +236,23 @@ async def build_class_occupancy(ctx: Context, access: ReportAccess) -> ClassOccu
 
 def class_occupancy_table(data: ClassOccupancyData, access: ReportAccess, lang: str) -> ReportTable:
     return ReportTable(
-        title=_t(lang, "Занятость аудиторий", "Class occupancy"),
+        title=message("report_title_class_occupancy", lang),
         institution=data.span.institution,
         subtitle=[
             _dates_line(data.span, lang),
-            _t(
+            message(
+                "report_working_days_working_days_bell",
                 lang,
-                f"Рабочих дней: {data.working_days}; пар (уроков) в день: {data.slots_per_day}",
-                f"Working days: {data.working_days}; bell slots a day: {data.slots_per_day}",
+                working_days=data.working_days,
+                slots_per_day=data.slots_per_day,
             ),
         ],
         columns=[
-            Column("room", _t(lang, "Аудитория", "Room")),
-            Column("capacity", _t(lang, "Мест", "Seats"), CellKind.INTEGER),
-            Column("available", _t(lang, "Доступно слотов", "Slots available"), CellKind.INTEGER),
-            Column("used", _t(lang, "Занято слотов", "Slots used"), CellKind.INTEGER),
-            Column("share", _t(lang, "Занятость, %", "Occupancy, %"), CellKind.PERCENT),
+            Column("room", message("report_room", lang)),
+            Column("capacity", message("report_seats", lang), CellKind.INTEGER),
+            Column("available", message("report_slots_available", lang), CellKind.INTEGER),
+            Column("used", message("report_slots_used", lang), CellKind.INTEGER),
+            Column("share", message("report_occupancy", lang), CellKind.PERCENT),
         ],
         rows=[[r.room, r.capacity, r.available_slots, r.used_slots, r.share] for r in data.rows],
     )
@@ -439,34 +437,34 @@ def _group_key(row: GroupMovement) -> tuple[str, int]:
 def student_movement_table(
     data: StudentMovementData, access: ReportAccess, lang: str
 ) -> ReportTable:
-    titles = {
-        "at_start": ("На начало", "At start"),
-        "enrolled": ("Зачислено", "Enrolled"),
-        "transferred_in": ("Переведено в группу", "Transferred in"),
-        "returned": ("Вышли из академ. отпуска", "Returned from leave"),
-        "transferred_out": ("Переведено из группы", "Transferred out"),
-        "academic_leave": ("Академ. отпуск", "Academic leave"),
-        "expelled": ("Отчислено", "Expelled"),
-        "graduated": ("Выпущено", "Graduated"),
-        "at_end": ("На конец", "At end"),
+    TITLE_KEYS = {
+        "at_start": "report_movement_at_start",
+        "enrolled": "report_movement_enrolled",
+        "transferred_in": "report_movement_transferred_in",
+        "returned": "report_movement_returned",
+        "transferred_out": "report_movement_transferred_out",
+        "academic_leave": "report_movement_academic_leave",
+        "expelled": "report_movement_expelled",
+        "graduated": "report_movement_graduated",
+        "at_end": "report_movement_at_end",
     }
     footer: list[str] = []
     if data.suppressed:
         footer.append(
-            _t(
+            message(
+                "report_values_below_suppress_below_suppressed",
                 lang,
-                f"Значения меньше {access.suppress_below} скрыты (защита малых групп).",
-                f"Values below {access.suppress_below} are suppressed (small-cell protection).",
+                suppress_below=access.suppress_below,
             )
         )
     return ReportTable(
-        title=_t(lang, "Движение контингента", "Student movement"),
+        title=message("report_title_student_movement", lang),
         institution=data.span.institution,
         subtitle=[_dates_line(data.span, lang)],
-        columns=[Column("group", _t(lang, "Группа", "Group"))]
-        + [Column(k, _t(lang, *titles[k]), CellKind.INTEGER) for k in MOVEMENT_KEYS],
+        columns=[Column("group", message("report_group", lang))]
+        + [Column(k, message(TITLE_KEYS[k], lang), CellKind.INTEGER) for k in MOVEMENT_KEYS],
         rows=[[r.group, *(getattr(r.figures, k) for k in MOVEMENT_KEYS)] for r in data.rows],
-        totals=[_t(lang, "Итого", "Total"), *(getattr(data.totals, k) for k in MOVEMENT_KEYS)],
+        totals=[message("report_total", lang), *(getattr(data.totals, k) for k in MOVEMENT_KEYS)],
         footer=footer,
         landscape=True,
     )
@@ -628,22 +626,22 @@ async def _names(
 
 def teacher_hours_table(data: TeacherHoursData, access: ReportAccess, lang: str) -> ReportTable:
     return ReportTable(
-        title=_t(lang, "Часы по плану и выданные", "Planned and given hours"),
+        title=message("report_title_teacher_hours", lang),
         institution=data.span.institution,
         subtitle=[_dates_line(data.span, lang)],
         columns=[
-            Column("teacher", _t(lang, "Преподаватель", "Teacher")),
-            Column("group", _t(lang, "Группа", "Group")),
-            Column("discipline", _t(lang, "Дисциплина", "Discipline")),
-            Column("planned", _t(lang, "По плану, ч", "Planned, h"), CellKind.INTEGER),
-            Column("given", _t(lang, "Выдано, ч", "Given, h"), CellKind.INTEGER),
-            Column("difference", _t(lang, "Разница, ч", "Difference, h"), CellKind.INTEGER),
+            Column("teacher", message("report_teacher", lang)),
+            Column("group", message("report_group", lang)),
+            Column("discipline", message("report_discipline", lang)),
+            Column("planned", message("report_planned_h", lang), CellKind.INTEGER),
+            Column("given", message("report_given_h", lang), CellKind.INTEGER),
+            Column("difference", message("report_difference_h", lang), CellKind.INTEGER),
         ],
         rows=[
             [r.teacher, r.group, r.discipline, r.planned, r.given, r.difference] for r in data.rows
         ],
         totals=[
-            _t(lang, "Итого", "Total"),
+            message("report_total", lang),
             None,
             None,
             data.planned,
@@ -749,16 +747,16 @@ async def build_user_activity(ctx: Context, access: ReportAccess) -> UserActivit
 
 def user_activity_table(data: UserActivityData, access: ReportAccess, lang: str) -> ReportTable:
     return ReportTable(
-        title=_t(lang, "Активность пользователей", "User activity"),
+        title=message("report_title_user_activity", lang),
         institution=data.span.institution,
         subtitle=[_dates_line(data.span, lang)],
         columns=[
-            Column("login", _t(lang, "Логин", "Login")),
-            Column("person", _t(lang, "ФИО", "Name")),
-            Column("roles", _t(lang, "Роли", "Roles")),
-            Column("sign_ins", _t(lang, "Входов", "Sign-ins"), CellKind.INTEGER),
-            Column("changes", _t(lang, "Изменений", "Changes"), CellKind.INTEGER),
-            Column("last_sign_in", _t(lang, "Последний вход", "Last sign-in"), CellKind.DATE),
+            Column("login", message("report_login", lang)),
+            Column("person", message("report_name", lang)),
+            Column("roles", message("report_roles", lang)),
+            Column("sign_ins", message("report_sign_ins", lang), CellKind.INTEGER),
+            Column("changes", message("report_changes", lang), CellKind.INTEGER),
+            Column("last_sign_in", message("report_last_sign", lang), CellKind.DATE),
         ],
         rows=[
             [
@@ -771,7 +769,7 @@ def user_activity_table(data: UserActivityData, access: ReportAccess, lang: str)
             ]
             for r in data.rows
         ],
-        totals=[_t(lang, "Итого", "Total"), None, None, data.sign_ins, data.changes, None],
+        totals=[message("report_total", lang), None, None, data.sign_ins, data.changes, None],
     )
 
 
@@ -902,27 +900,27 @@ async def build_journal_filling(ctx: Context, access: ReportAccess) -> JournalFi
 
 def journal_filling_table(data: JournalFillingData, access: ReportAccess, lang: str) -> ReportTable:
     return ReportTable(
-        title=_t(lang, "Заполнение электронного журнала", "Journal filling"),
+        title=message("report_title_journal_filling", lang),
         institution=data.span.institution,
         subtitle=[_dates_line(data.span, lang)],
         columns=[
-            Column("group", _t(lang, "Группа", "Group")),
-            Column("discipline", _t(lang, "Дисциплина", "Discipline")),
-            Column("teacher", _t(lang, "Преподаватель", "Teacher")),
-            Column("lessons", _t(lang, "Занятий", "Lessons"), CellKind.INTEGER),
-            Column("without_topic", _t(lang, "Без темы", "Without topic"), CellKind.INTEGER),
-            Column("without_homework", _t(lang, "Без д/з", "Without homework"), CellKind.INTEGER),
-            Column("marks", _t(lang, "Отметок", "Marks"), CellKind.INTEGER),
-            Column("students", _t(lang, "Обучающихся", "Students"), CellKind.INTEGER),
+            Column("group", message("report_group", lang)),
+            Column("discipline", message("report_discipline", lang)),
+            Column("teacher", message("report_teacher", lang)),
+            Column("lessons", message("report_lessons", lang), CellKind.INTEGER),
+            Column("without_topic", message("report_without_topic", lang), CellKind.INTEGER),
+            Column("without_homework", message("report_without_homework", lang), CellKind.INTEGER),
+            Column("marks", message("report_marks", lang), CellKind.INTEGER),
+            Column("students", message("report_students", lang), CellKind.INTEGER),
             Column(
                 "marks_per_student",
-                _t(lang, "Отметок на обучающегося", "Marks per student"),
+                message("report_marks_per_student", lang),
                 CellKind.DECIMAL,
             ),
-            Column("last_entry", _t(lang, "Последняя запись", "Last entry"), CellKind.DATE),
+            Column("last_entry", message("report_last_entry", lang), CellKind.DATE),
             Column(
                 "days_since",
-                _t(lang, "Дней без записей", "Days since last entry"),
+                message("report_days_since_last_entry", lang),
                 CellKind.INTEGER,
             ),
         ],
@@ -1033,15 +1031,15 @@ async def build_hr_list(ctx: Context, access: ReportAccess) -> HrListData:
 
 def hr_list_table(data: HrListData, access: ReportAccess, lang: str) -> ReportTable:
     columns = [
-        Column("full_name", _t(lang, "ФИО", "Name")),
-        Column("positions", _t(lang, "Должность", "Position")),
-        Column("category", _t(lang, "Категория", "Category")),
-        Column("hired_on", _t(lang, "Дата приёма", "Hired on"), CellKind.DATE),
+        Column("full_name", message("report_name", lang)),
+        Column("positions", message("report_position", lang)),
+        Column("category", message("report_category", lang)),
+        Column("hired_on", message("report_hired_on", lang), CellKind.DATE),
     ]
     if data.contacts_shown:
         columns += [
-            Column("email", _t(lang, "Эл. почта", "Email")),
-            Column("phone", _t(lang, "Телефон", "Phone")),
+            Column("email", message("report_email", lang)),
+            Column("phone", message("report_phone", lang)),
         ]
 
     def cells(r: HrRow) -> list[Any]:
@@ -1054,14 +1052,10 @@ def hr_list_table(data: HrListData, access: ReportAccess, lang: str) -> ReportTa
         return out + ([r.email, r.phone] if data.contacts_shown else [])
 
     return ReportTable(
-        title=_t(lang, "Список сотрудников", "Staff list"),
+        title=message("report_title_hr_list", lang),
         institution=data.span.institution,
         subtitle=[
-            _t(
-                lang,
-                f"На {data.span.date_to.strftime('%d.%m.%Y')}",
-                f"As of {data.span.date_to.strftime('%d.%m.%Y')}",
-            )
+            message("report_as_strftime", lang, strftime=data.span.date_to.strftime("%d.%m.%Y"))
         ],
         columns=columns,
         rows=[cells(r) for r in data.rows],
@@ -1075,8 +1069,6 @@ L = ReportLevel
 report(
     ReportSpec(
         name=ReportName.CLASS_OCCUPANCY,
-        title_ru="Занятость аудиторий",
-        title_en="Class occupancy",
         levels=frozenset({L.INSTITUTION}),
         personal=None,
         build=build_class_occupancy,
@@ -1086,8 +1078,6 @@ report(
 report(
     ReportSpec(
         name=ReportName.STUDENT_MOVEMENT,
-        title_ru="Движение контингента",
-        title_en="Student movement",
         levels=frozenset({L.INSTITUTION, L.DEPARTMENT, L.GROUP}),
         personal=None,
         build=build_student_movement,
@@ -1097,8 +1087,6 @@ report(
 report(
     ReportSpec(
         name=ReportName.TEACHER_HOURS,
-        title_ru="Часы по плану и выданные",
-        title_en="Planned and given hours",
         levels=frozenset({L.INSTITUTION, L.DEPARTMENT, L.TEACHER}),
         personal=None,
         build=build_teacher_hours,
@@ -1108,8 +1096,6 @@ report(
 report(
     ReportSpec(
         name=ReportName.USER_ACTIVITY,
-        title_ru="Активность пользователей",
-        title_en="User activity",
         levels=frozenset({L.INSTITUTION}),
         personal="account",
         build=build_user_activity,
@@ -1119,8 +1105,6 @@ report(
 report(
     ReportSpec(
         name=ReportName.JOURNAL_FILLING,
-        title_ru="Заполнение электронного журнала",
-        title_en="Journal filling",
         levels=frozenset({L.INSTITUTION, L.DEPARTMENT, L.GROUP, L.SUBJECT, L.TEACHER}),
         personal=None,
         build=build_journal_filling,
@@ -1130,8 +1114,6 @@ report(
 report(
     ReportSpec(
         name=ReportName.HR_LIST,
-        title_ru="Список сотрудников",
-        title_en="Staff list",
         levels=frozenset({L.INSTITUTION}),
         personal="employee",
         build=build_hr_list,

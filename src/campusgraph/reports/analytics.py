@@ -58,6 +58,7 @@ from sqlalchemy import (
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
+from campusgraph.i18n import message
 from campusgraph.policies.engine import Forbidden
 from campusgraph.policies.scopes import SqlAnchors
 from campusgraph.reports import downloads
@@ -125,14 +126,14 @@ ENTITY_TYPES: dict[Dimension, str] = {
     Dimension.STUDENT: "Student",
 }
 
-MEASURE_TITLES: dict[Measure, tuple[str, str]] = {
-    Measure.AVERAGE_MARK: ("Средний балл", "Average mark"),
-    Measure.MARK_COUNT: ("Количество отметок", "Marks"),
-    Measure.ABSENCES: ("Пропуски", "Absences"),
-    Measure.HOURS_MISSED: ("Пропущено часов", "Hours missed"),
-    Measure.ACHIEVEMENT_PERCENT: ("Успеваемость, %", "Achievement, %"),
-    Measure.QUALITY_PERCENT: ("Качество знаний, %", "Quality, %"),
-    Measure.WORKS_DONE_SHARE: ("Выполнено работ, %", "Works done, %"),
+MEASURE_KEYS: dict[Measure, str] = {
+    Measure.AVERAGE_MARK: "analytics_measure_average_mark",
+    Measure.MARK_COUNT: "analytics_measure_mark_count",
+    Measure.ABSENCES: "analytics_measure_absences",
+    Measure.HOURS_MISSED: "analytics_measure_hours_missed",
+    Measure.ACHIEVEMENT_PERCENT: "analytics_measure_achievement_percent",
+    Measure.QUALITY_PERCENT: "analytics_measure_quality_percent",
+    Measure.WORKS_DONE_SHARE: "analytics_measure_works_done_share",
 }
 
 MEASURE_KINDS: dict[Measure, CellKind] = {
@@ -145,27 +146,27 @@ MEASURE_KINDS: dict[Measure, CellKind] = {
     Measure.WORKS_DONE_SHARE: CellKind.PERCENT,
 }
 
-DIMENSION_TITLES: dict[Dimension, tuple[str, str]] = {
-    Dimension.INSTITUTION: ("Образовательная организация", "Institution"),
-    Dimension.DEPARTMENT: ("Отделение", "Department"),
-    Dimension.GROUP: ("Группа (класс)", "Group"),
-    Dimension.DISCIPLINE: ("Дисциплина (предмет)", "Discipline"),
-    Dimension.TEACHER: ("Преподаватель", "Teacher"),
-    Dimension.PERIOD: ("Учебный период", "Period"),
-    Dimension.MONTH: ("Месяц", "Month"),
-    Dimension.WEEK: ("Неделя (с понедельника)", "Week (from Monday)"),
-    Dimension.STUDENT: ("Обучающийся", "Student"),
-    Dimension.FUNDING_SOURCE: ("Источник финансирования", "Funding source"),
-    Dimension.ABSENCE_REASON: ("Причина пропуска", "Absence reason"),
+DIMENSION_KEYS: dict[Dimension, str] = {
+    Dimension.INSTITUTION: "analytics_dimension_institution",
+    Dimension.DEPARTMENT: "analytics_dimension_department",
+    Dimension.GROUP: "analytics_dimension_group",
+    Dimension.DISCIPLINE: "analytics_dimension_discipline",
+    Dimension.TEACHER: "analytics_dimension_teacher",
+    Dimension.PERIOD: "analytics_dimension_period",
+    Dimension.MONTH: "analytics_dimension_month",
+    Dimension.WEEK: "analytics_dimension_week",
+    Dimension.STUDENT: "analytics_dimension_student",
+    Dimension.FUNDING_SOURCE: "analytics_dimension_funding_source",
+    Dimension.ABSENCE_REASON: "analytics_dimension_absence_reason",
 }
 
-VALUE_LABELS: dict[str, tuple[str, str]] = {
-    "budget": ("бюджет", "budget"),
-    "contract": ("договор", "contract"),
-    "excused": ("уважительная", "excused"),
-    "unexcused": ("неуважительная", "unexcused"),
-    "illness": ("болезнь", "illness"),
-    "": ("не указана", "not given"),
+VALUE_KEYS: dict[str, str] = {
+    "budget": "analytics_value_budget",
+    "contract": "analytics_value_contract",
+    "excused": "analytics_value_excused",
+    "unexcused": "analytics_value_unexcused",
+    "illness": "analytics_value_illness",
+    "": "analytics_value_none",
 }
 
 
@@ -781,12 +782,12 @@ def key_label(key: Key, lang: str) -> str | None:
     if key.dimension in ENTITY_TYPES or key.value is None:
         return None
     value = str(key.value)
-    pair = VALUE_LABELS.get(value)
-    if pair is not None and key.dimension in (
+    label = VALUE_KEYS.get(value)
+    if label is not None and key.dimension in (
         Dimension.FUNDING_SOURCE,
         Dimension.ABSENCE_REASON,
     ):
-        return pair[1] if lang == "en" else pair[0]
+        return message(label, lang)
     return value
 
 
@@ -795,16 +796,15 @@ def key_label(key: Key, lang: str) -> str | None:
 
 def table(result: AnalyticsResult, lang: str) -> ReportTable:
     """The analytics table as printed: a column per dimension, per measure, and students."""
-    en = lang == "en"
     request = result.request
     columns: list[Column] = [
-        Column(d.value, DIMENSION_TITLES[d][1 if en else 0], CellKind.TEXT) for d in request.by
+        Column(d.value, message(DIMENSION_KEYS[d], lang), CellKind.TEXT) for d in request.by
     ]
     columns += [
-        Column(ms.value, MEASURE_TITLES[ms][1 if en else 0], MEASURE_KINDS[ms])
+        Column(ms.value, message(MEASURE_KEYS[ms], lang), MEASURE_KINDS[ms])
         for ms in request.measures
     ]
-    columns.append(Column("students", "Students" if en else "Обучающихся", CellKind.INTEGER))
+    columns.append(Column("students", message("report_students", lang), CellKind.INTEGER))
     rows: list[Sequence[Cell]] = []
     for row in result.rows:
         cells: list[Cell] = [key_label(k, lang) for k in row.keys]
@@ -819,14 +819,15 @@ def table(result: AnalyticsResult, lang: str) -> ReportTable:
         rows.append(cells)
     footer: list[str] = []
     if result.suppressed_cells:
-        minimum = "fewer students than the minimum" if en else "менее минимального числа"
         footer.append(
-            f"Suppressed cells (over {minimum}): {result.suppressed_cells}"
-            if en
-            else f"Скрыто ячеек (по {minimum} обучающихся): {result.suppressed_cells}"
+            message(
+                "report_suppressed_cells_over_minimum_suppressed",
+                lang,
+                suppressed_cells=result.suppressed_cells,
+            )
         )
     return ReportTable(
-        title="Analytics" if en else "Конструктор отчётов",
+        title=message("analytics_title", lang),
         institution=None,
         subtitle=[],
         columns=columns,

@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import AbsenceReason, AttendanceStatus, FinalMarkKind, TimetableKind
+from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.access import ReportAccess, level_students
@@ -66,29 +67,25 @@ REASONS: tuple[AbsenceReason | None, ...] = (
     AbsenceReason.ILLNESS,
     None,
 )
-REASON_TITLES = {
-    AbsenceReason.EXCUSED: ("уважительная", "excused"),
-    AbsenceReason.UNEXCUSED: ("неуважительная", "unexcused"),
-    AbsenceReason.ILLNESS: ("по болезни", "illness"),
-    None: ("причина не указана", "no reason given"),
+REASON_KEYS = {
+    AbsenceReason.EXCUSED: "report_absence_reason_excused",
+    AbsenceReason.UNEXCUSED: "report_absence_reason_unexcused",
+    AbsenceReason.ILLNESS: "report_absence_reason_illness",
+    None: "report_absence_reason_none",
 }
-MARK_TITLES = {"pass": ("зачёт", "pass"), "fail": ("незачёт", "fail")}
-KIND_TITLES = {
-    FinalMarkKind.PERIOD: ("за период", "period"),
-    FinalMarkKind.SEMESTER: ("семестровая", "semester"),
-    FinalMarkKind.YEAR: ("годовая", "year"),
-    FinalMarkKind.EXAM: ("экзамен", "exam"),
-    FinalMarkKind.ATTESTATION: ("промежуточная аттестация", "attestation"),
-    FinalMarkKind.FINAL: ("итоговая", "final"),
+MARK_KEYS = {"pass": "report_final_mark_pass", "fail": "report_final_mark_fail"}
+KIND_KEYS = {
+    FinalMarkKind.PERIOD: "report_final_mark_kind_period",
+    FinalMarkKind.SEMESTER: "report_final_mark_kind_semester",
+    FinalMarkKind.YEAR: "report_final_mark_kind_year",
+    FinalMarkKind.EXAM: "report_final_mark_kind_exam",
+    FinalMarkKind.ATTESTATION: "report_final_mark_kind_attestation",
+    FinalMarkKind.FINAL: "report_final_mark_kind_final",
 }
-
-
-def _t(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
 
 
 def _mark_text(value: str, lang: str) -> str:
-    return _t(MARK_TITLES[value], lang) if value in MARK_TITLES else value
+    return message(MARK_KEYS[value], lang) if value in MARK_KEYS else value
 
 
 def _date_text(day: dt.date, lang: str) -> str:
@@ -96,9 +93,9 @@ def _date_text(day: dt.date, lang: str) -> str:
 
 
 def _dates_line(first: dt.date, last: dt.date, lang: str) -> str:
-    if lang == "en":
-        return f"From {first.isoformat()} to {last.isoformat()}"
-    return f"С {first:%d.%m.%Y} по {last:%d.%m.%Y}"
+    return message(
+        "report_from_to", lang, first=_date_text(first, lang), last=_date_text(last, lang)
+    )
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -185,10 +182,10 @@ class RiskReason(enum.StrEnum):
     ABSENCES = "absences"
 
 
-RISK_TITLES = {
-    RiskReason.LOW_AVERAGE: ("средний балл ниже 3", "average below 3"),
-    RiskReason.FAILING_MARKS: ("неудовлетворительные отметки", "failing marks"),
-    RiskReason.ABSENCES: ("пропуски (не менее четверти занятий)", "absent from ≥ 1/4 of lessons"),
+RISK_KEYS = {
+    RiskReason.LOW_AVERAGE: "report_risk_low_average",
+    RiskReason.FAILING_MARKS: "report_risk_failing_marks",
+    RiskReason.ABSENCES: "report_risk_absences",
 }
 
 
@@ -666,44 +663,37 @@ def table_attendance_summary(
     data: AttendanceSummarySheet, access: ReportAccess, lang: str
 ) -> ReportTable:
     spec = REPORT_SPECS[ReportName.ATTENDANCE_SUMMARY_SHEET]
-    en = lang == "en"
     columns = [
-        Column("n", "No." if en else "№", CellKind.INTEGER),
-        Column("student", "Student" if en else "Обучающийся"),
-        Column("lessons", "Lessons" if en else "Занятий", CellKind.INTEGER),
-        Column("hours", "Hours" if en else "Часов", CellKind.INTEGER),
+        Column("n", message("report_column_no", lang), CellKind.INTEGER),
+        Column("student", message("report_column_student", lang)),
+        Column("lessons", message("report_lessons", lang), CellKind.INTEGER),
+        Column("hours", message("report_hours", lang), CellKind.INTEGER),
         *(
             Column(
                 f"absent_{r or 'none'}",
-                ("Absent: " if en else "Пропуски: ") + _t(REASON_TITLES[r], lang),
+                (message("report_absent", lang)) + message(REASON_KEYS[r], lang),
                 CellKind.INTEGER,
             )
             for r in REASONS
         ),
-        Column("absences", "Absences" if en else "Всего пропусков", CellKind.INTEGER),
-        Column("hours_missed", "Hours missed" if en else "Пропущено часов", CellKind.INTEGER),
-        Column("late", "Late" if en else "Опозданий", CellKind.INTEGER),
+        Column("absences", message("report_absences", lang), CellKind.INTEGER),
+        Column("hours_missed", message("report_hours_missed", lang), CellKind.INTEGER),
+        Column("late", message("report_late", lang), CellKind.INTEGER),
     ]
     rows = [[n, r.student_name, *_attendance_cells(r)] for n, r in enumerate(data.rows, 1)]
     return ReportTable(
         title=spec.title(lang),
         institution=None,
         subtitle=[
-            ("Group: " if en else "Группа: ") + data.group_name,
+            (message("report_line_group", lang)) + data.group_name,
             _dates_line(data.date_from, data.date_to, lang),
         ],
         columns=columns,
         rows=rows,
-        totals=[None, "Total" if en else "Итого", *_attendance_cells(data.totals)],
-        footer=[_HOURS_NOTE[1] if en else _HOURS_NOTE[0]],
+        totals=[None, message("report_total", lang), *_attendance_cells(data.totals)],
+        footer=[message("report_hours_note", lang)],
         landscape=True,
     )
-
-
-_HOURS_NOTE = (
-    "Часы: продолжительность звонка в академических часах по 45 минут (пара — 2 часа).",
-    "Hours: the bell slot's length in academic hours of 45 minutes (a 90-minute pair is 2).",
-)
 
 
 # =====================================================================================
@@ -804,16 +794,15 @@ async def build_curator_preliminary(ctx: Context, access: ReportAccess) -> Curat
 def table_curator_preliminary(
     data: CuratorPreliminary, access: ReportAccess, lang: str
 ) -> ReportTable:
-    en = lang == "en"
     columns = [
-        Column("student", "Student" if en else "Обучающийся"),
-        Column("discipline", "Discipline" if en else "Дисциплина"),
-        Column("marks", "Marks" if en else "Отметок", CellKind.INTEGER),
-        Column("average", "Average" if en else "Средний балл", CellKind.DECIMAL),
-        Column("failing", "Failing marks" if en else "Отметок «2»", CellKind.INTEGER),
-        Column("lessons", "Lessons" if en else "Занятий", CellKind.INTEGER),
-        Column("absences", "Absences" if en else "Пропусков", CellKind.INTEGER),
-        Column("reasons", "At risk because" if en else "Основание"),
+        Column("student", message("report_column_student", lang)),
+        Column("discipline", message("report_discipline", lang)),
+        Column("marks", message("report_marks", lang), CellKind.INTEGER),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
+        Column("failing", message("report_failing_marks", lang), CellKind.INTEGER),
+        Column("lessons", message("report_lessons", lang), CellKind.INTEGER),
+        Column("absences", message("report_column_absences_count", lang), CellKind.INTEGER),
+        Column("reasons", message("report_at_risk_because", lang)),
     ]
     rows: list[list[Cell]] = [
         [
@@ -824,7 +813,7 @@ def table_curator_preliminary(
             r.failing_marks,
             r.lessons,
             r.absences,
-            "; ".join(_t(RISK_TITLES[x], lang) for x in r.reasons),
+            "; ".join(message(RISK_KEYS[x], lang) for x in r.reasons),
         ]
         for r in data.at_risk
     ]
@@ -832,12 +821,15 @@ def table_curator_preliminary(
         title=REPORT_SPECS[ReportName.CURATOR_PRELIMINARY].title(lang),
         institution=None,
         subtitle=[
-            ("Group: " if en else "Группа: ") + data.group_name,
+            (message("report_line_group", lang)) + data.group_name,
             _dates_line(data.date_from, data.date_to, lang),
             (
-                f"Students: {data.students}, at risk: {data.students_at_risk}"
-                if en
-                else f"Обучающихся: {data.students}, в группе риска: {data.students_at_risk}"
+                message(
+                    "report_students_students_at_risk_students",
+                    lang,
+                    students=data.students,
+                    students_at_risk=data.students_at_risk,
+                )
             ),
         ],
         columns=columns,
@@ -921,18 +913,17 @@ async def build_curator_period(ctx: Context, access: ReportAccess) -> CuratorPer
 
 
 def table_curator_period(data: CuratorPeriod, access: ReportAccess, lang: str) -> ReportTable:
-    en = lang == "en"
     disciplines = data.students[0].results if data.students else []
-    yes, no = ("yes", "no") if en else ("да", "нет")
+    yes, no = message("report_yes", lang), message("report_no_answer", lang)
     columns = [
-        Column("student", "Student" if en else "Обучающийся"),
+        Column("student", message("report_column_student", lang)),
         *(Column(f"d{n}", r.discipline_name, CellKind.TEXT) for n, r in enumerate(disciplines, 1)),
-        Column("average", "Average" if en else "Средний балл", CellKind.DECIMAL),
-        Column("absences", "Absences" if en else "Пропусков", CellKind.INTEGER),
-        Column("hours_missed", "Hours missed" if en else "Пропущено часов", CellKind.INTEGER),
-        Column("unexcused", "Unexcused" if en else "Без уважит. причины", CellKind.INTEGER),
-        Column("achieving", "Achieving" if en else "Успевает"),
-        Column("quality", "Only 4 and 5" if en else "На «4» и «5»"),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
+        Column("absences", message("report_column_absences_count", lang), CellKind.INTEGER),
+        Column("hours_missed", message("report_hours_missed", lang), CellKind.INTEGER),
+        Column("unexcused", message("report_unexcused", lang), CellKind.INTEGER),
+        Column("achieving", message("report_achieving", lang)),
+        Column("quality", message("report_only_4_and_5_2", lang)),
     ]
 
     def result(r: DisciplineResult) -> str:
@@ -956,22 +947,22 @@ def table_curator_period(data: CuratorPeriod, access: ReportAccess, lang: str) -
     t = data.totals
     footer = [
         (
-            f"Students: {t.students}; achieving: {t.achieving} ({t.achievement_percent} %); "
-            f"quality: {t.quality} ({t.quality_percent} %); not attested: {t.not_attested}"
-            if en
-            else f"Обучающихся: {t.students}; успевают: {t.achieving} "
-            f"({t.achievement_percent} %); качество знаний: {t.quality} ({t.quality_percent} %); "
-            f"не аттестовано: {t.not_attested}"
+            message(
+                "report_students_students_achieving_achieving_achievement",
+                lang,
+                students=t.students,
+                achieving=t.achieving,
+                achievement_percent=t.achievement_percent,
+                quality=t.quality,
+                quality_percent=t.quality_percent,
+                not_attested=t.not_attested,
+            )
         ),
-        (
-            "In brackets: the average of current marks where no final mark is set."
-            if en
-            else "В скобках — средний балл текущих отметок, где итоговая не выставлена."
-        ),
+        (message("report_brackets_average_current_marks_where", lang)),
     ]
-    subtitle = [("Group: " if en else "Группа: ") + data.group_name]
+    subtitle = [(message("report_line_group", lang)) + data.group_name]
     if data.period_name:
-        subtitle.append(("Period: " if en else "Период: ") + data.period_name)
+        subtitle.append((message("report_line_period", lang)) + data.period_name)
     subtitle.append(_dates_line(data.date_from, data.date_to, lang))
     return ReportTable(
         title=REPORT_SPECS[ReportName.CURATOR_PERIOD].title(lang),
@@ -980,7 +971,7 @@ def table_curator_period(data: CuratorPeriod, access: ReportAccess, lang: str) -
         columns=columns,
         rows=rows,
         totals=[
-            "Total" if en else "Итого",
+            message("report_total", lang),
             *("" for _ in disciplines),
             t.average,
             t.absences,
@@ -1109,10 +1100,10 @@ async def build_parent_letter(ctx: Context, access: ReportAccess) -> ParentLette
 def table_parent_letter(data: ParentLetter, access: ReportAccess, lang: str) -> ReportTable:
     en = lang == "en"
     columns = [
-        Column("discipline", "Discipline" if en else "Дисциплина"),
-        Column("marks", "Marks" if en else "Отметки"),
-        Column("average", "Average" if en else "Средний балл", CellKind.DECIMAL),
-        Column("absences", "Absences" if en else "Пропуски", CellKind.INTEGER),
+        Column("discipline", message("report_discipline", lang)),
+        Column("marks", message("report_column_marks_list", lang)),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
+        Column("absences", message("report_column_absences_list", lang), CellKind.INTEGER),
     ]
     rows: list[list[Cell]] = [
         [
@@ -1129,38 +1120,36 @@ def table_parent_letter(data: ParentLetter, access: ReportAccess, lang: str) -> 
         for d in data.disciplines
     ]
     reasons = ", ".join(
-        f"{_t(REASON_TITLES[b.reason], lang)}: {b.absences}" for b in data.by_reason if b.absences
+        f"{message(REASON_KEYS[b.reason], lang)}: {b.absences}"
+        for b in data.by_reason
+        if b.absences
     )
-    if en:
-        subtitle = [
-            f"Dear parents of {data.student_name}"
-            + (f", group {data.group_name}" if data.group_name else ""),
-            _dates_line(data.date_from, data.date_to, lang),
-        ]
-        footer = [
-            f"Absences: {data.absences} ({data.hours_missed} h){'; ' + reasons if reasons else ''}; "
-            f"late: {data.late}.",
-            f"Curator: {data.curator_name or '—'}  ____________",
-        ]
-    else:
-        subtitle = [
-            f"Уважаемые родители обучающегося {data.student_name}"
-            + (f", группа {data.group_name}" if data.group_name else ""),
-            "сообщаем об успеваемости и посещаемости вашего ребёнка.",
-            _dates_line(data.date_from, data.date_to, lang),
-        ]
-        footer = [
-            f"Пропущено занятий: {data.absences} ({data.hours_missed} ч.)"
-            f"{' — ' + reasons if reasons else ''}; опозданий: {data.late}.",
-            f"Куратор (классный руководитель): {data.curator_name or '—'}  ____________",
-        ]
+    greeting = message("letter_greeting", lang, student=data.student_name)
+    if data.group_name:
+        greeting += message("letter_greeting_group", lang, group=data.group_name)
+    subtitle = [
+        greeting,
+        message("letter_intro", lang),
+        _dates_line(data.date_from, data.date_to, lang),
+    ]
+    footer = [
+        message(
+            "letter_absences",
+            lang,
+            absences=data.absences,
+            hours=data.hours_missed,
+            reasons=message("letter_reasons", lang, reasons=reasons) if reasons else "",
+            late=data.late,
+        ),
+        message("letter_curator", lang, curator=data.curator_name or "—"),
+    ]
     return ReportTable(
         title=REPORT_SPECS[ReportName.PARENT_LETTER].title(lang),
         institution=data.institution.details(),
         subtitle=subtitle,
         columns=columns,
         rows=rows,
-        totals=["Total" if en else "Итого", "", data.average, data.absences],
+        totals=[message("report_total", lang), "", data.average, data.absences],
         footer=footer,
     )
 
@@ -1312,19 +1301,18 @@ async def _plan_hours(
 
 
 def table_teacher_report(data: TeacherReport, access: ReportAccess, lang: str) -> ReportTable:
-    en = lang == "en"
     columns = [
-        Column("group", "Group" if en else "Группа"),
-        Column("discipline", "Discipline" if en else "Дисциплина"),
-        Column("planned", "Lessons planned" if en else "Занятий по расписанию", CellKind.INTEGER),
-        Column("given", "Lessons given" if en else "Проведено занятий", CellKind.INTEGER),
-        Column("hours", "Hours given" if en else "Проведено часов", CellKind.INTEGER),
-        Column("plan_hours", "Thematic plan, hours" if en else "Часов по КТП", CellKind.INTEGER),
-        Column("students", "Students" if en else "Обучающихся", CellKind.INTEGER),
-        Column("marks", "Marks" if en else "Отметок", CellKind.INTEGER),
-        Column("average", "Average" if en else "Средний балл", CellKind.DECIMAL),
-        Column("achievement", "Achievement, %" if en else "Успеваемость, %", CellKind.PERCENT),
-        Column("quality", "Quality, %" if en else "Качество знаний, %", CellKind.PERCENT),
+        Column("group", message("report_group", lang)),
+        Column("discipline", message("report_discipline", lang)),
+        Column("planned", message("report_lessons_planned", lang), CellKind.INTEGER),
+        Column("given", message("report_lessons_given", lang), CellKind.INTEGER),
+        Column("hours", message("report_hours_given", lang), CellKind.INTEGER),
+        Column("plan_hours", message("report_thematic_plan_hours", lang), CellKind.INTEGER),
+        Column("students", message("report_students", lang), CellKind.INTEGER),
+        Column("marks", message("report_marks", lang), CellKind.INTEGER),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
+        Column("achievement", message("report_achievement", lang), CellKind.PERCENT),
+        Column("quality", message("report_quality", lang), CellKind.PERCENT),
     ]
     rows: list[list[Cell]] = [
         [
@@ -1344,14 +1332,16 @@ def table_teacher_report(data: TeacherReport, access: ReportAccess, lang: str) -
     ]
     subtitle = []
     if data.teacher_name:
-        subtitle.append(("Teacher: " if en else "Преподаватель: ") + data.teacher_name)
+        subtitle.append((message("report_line_teacher", lang)) + data.teacher_name)
     subtitle.append(_dates_line(data.date_from, data.date_to, lang))
     footer = []
     if data.suppressed_below is not None:
         footer.append(
-            f"Figures over fewer than {data.suppressed_below} students are not shown."
-            if en
-            else f"Показатели по менее чем {data.suppressed_below} обучающимся не показаны."
+            message(
+                "report_figures_over_fewer_than_suppressed",
+                lang,
+                suppressed_below=data.suppressed_below,
+            )
         )
     return ReportTable(
         title=REPORT_SPECS[ReportName.TEACHER_REPORT].title(lang),
@@ -1443,21 +1433,20 @@ async def build_study_certificate(ctx: Context, access: ReportAccess) -> StudyCe
 
 
 def table_study_certificate(data: StudyCertificate, access: ReportAccess, lang: str) -> ReportTable:
-    en = lang == "en"
     columns = [
-        Column("n", "No." if en else "№", CellKind.INTEGER),
-        Column("discipline", "Discipline" if en else "Дисциплина"),
-        Column("period", "Period" if en else "Период"),
-        Column("kind", "Kind" if en else "Вид оценки"),
-        Column("value", "Mark" if en else "Оценка"),
-        Column("date", "Date" if en else "Дата", CellKind.DATE),
+        Column("n", message("report_column_no", lang), CellKind.INTEGER),
+        Column("discipline", message("report_discipline", lang)),
+        Column("period", message("report_period", lang)),
+        Column("kind", message("report_kind", lang)),
+        Column("value", message("report_column_final_mark", lang)),
+        Column("date", message("report_date", lang), CellKind.DATE),
     ]
     rows: list[list[Cell]] = [
         [
             n,
             x.discipline_name,
             x.period_name,
-            _t(KIND_TITLES[x.kind], lang),
+            message(KIND_KEYS[x.kind], lang),
             _mark_text(x.value, lang),
             x.date,
         ]
@@ -1465,35 +1454,45 @@ def table_study_certificate(data: StudyCertificate, access: ReportAccess, lang: 
     ]
     since = "—" if data.studies_from is None else _date_text(data.studies_from, lang)
     until = (
-        ("to date" if en else "по настоящее время")
+        message("certificate_until_now", lang)
         if data.studies_to is None
-        else _date_text(data.studies_to, lang)
+        else message("certificate_until", lang, date=_date_text(data.studies_to, lang))
     )
     order = data.enrolment_order_number or "—"
     order_date = "—" if data.enrolment_date is None else _date_text(data.enrolment_date, lang)
-    if en:
-        subtitle = [
-            f"This is to certify that {data.full_name}"
-            + (f", born {_date_text(data.birth_date, lang)}," if data.birth_date else "")
-            + f" studies (studied) at {data.institution.name}",
-            f"Group: {data.group_name or '—'}; speciality: {data.speciality or '—'}; "
-            f"programme: {data.program or '—'}",
-            f"Enrolment order No. {order} of {order_date}; studies from {since} {until}.",
-        ]
-        footer = [f"Issued on {_date_text(data.issued_on, lang)}.", "Signature ____________"]
-    else:
-        subtitle = [
-            f"Дана {data.full_name}"
-            + (f", {_date_text(data.birth_date, lang)} г. р.," if data.birth_date else "")
-            + f" в том, что он(а) обучается (обучался) в {data.institution.name}",
-            f"Группа: {data.group_name or '—'}; специальность: {data.speciality or '—'}; "
-            f"образовательная программа: {data.program or '—'}",
-            f"Приказ о зачислении № {order} от {order_date}; период обучения: с {since} {until}.",
-        ]
-        footer = [
-            f"Дата выдачи: {_date_text(data.issued_on, lang)}.",
-            "Подпись ____________   М. П.",
-        ]
+    born = (
+        message("certificate_born", lang, date=_date_text(data.birth_date, lang))
+        if data.birth_date
+        else ""
+    )
+    subtitle = [
+        message(
+            "certificate_who",
+            lang,
+            name=data.full_name,
+            born=born,
+            institution=data.institution.name,
+        ),
+        message(
+            "certificate_study",
+            lang,
+            group=data.group_name or "—",
+            speciality=data.speciality or "—",
+            program=data.program or "—",
+        ),
+        message(
+            "certificate_order",
+            lang,
+            order=order,
+            order_date=order_date,
+            since=since,
+            until=until,
+        ),
+    ]
+    footer = [
+        message("certificate_issued", lang, date=_date_text(data.issued_on, lang)),
+        message("certificate_signature", lang),
+    ]
     return ReportTable(
         title=REPORT_SPECS[ReportName.STUDY_CERTIFICATE].title(lang),
         institution=data.institution.details(),
@@ -1513,8 +1512,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
     for spec in (
         ReportSpec(
             name=ReportName.ATTENDANCE_SUMMARY_SHEET,
-            title_ru="Сводная ведомость учёта посещаемости",
-            title_en="Attendance summary sheet",
             levels=frozenset({ReportLevel.GROUP}),
             personal="student",
             build=build_attendance_summary,
@@ -1523,8 +1520,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
         ),
         ReportSpec(
             name=ReportName.CURATOR_PRELIMINARY,
-            title_ru="Предварительный отчёт куратора (классного руководителя)",
-            title_en="Curator's preliminary report",
             levels=frozenset({ReportLevel.GROUP}),
             personal="student",
             build=build_curator_preliminary,
@@ -1532,8 +1527,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
         ),
         ReportSpec(
             name=ReportName.CURATOR_PERIOD,
-            title_ru="Отчёт куратора (классного руководителя) за учебный период",
-            title_en="Curator's report for the period",
             levels=frozenset({ReportLevel.GROUP}),
             personal="student",
             build=build_curator_period,
@@ -1541,8 +1534,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
         ),
         ReportSpec(
             name=ReportName.PARENT_LETTER,
-            title_ru="Информационное письмо для родителей",
-            title_en="Information letter to parents",
             levels=frozenset({ReportLevel.STUDENT}),
             personal="student",
             build=build_parent_letter,
@@ -1551,8 +1542,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
         ),
         ReportSpec(
             name=ReportName.TEACHER_REPORT,
-            title_ru="Отчёт преподавателя по дисциплине за период",
-            title_en="Teacher's report per discipline and period",
             levels=frozenset({ReportLevel.TEACHER, ReportLevel.SUBJECT}),
             personal=None,
             build=build_teacher_report,
@@ -1560,8 +1549,6 @@ REPORT_SPECS: dict[ReportName, ReportSpec] = {
         ),
         ReportSpec(
             name=ReportName.STUDY_CERTIFICATE,
-            title_ru="Справка об обучении",
-            title_en="Certificate of study",
             levels=frozenset({ReportLevel.STUDENT}),
             personal="student",
             build=build_study_certificate,

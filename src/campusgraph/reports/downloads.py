@@ -254,7 +254,7 @@ async def build_file(
     if fmt not in offered(kind, payload):
         raise FormatNotOffered(offered(kind, payload))
     table = await KINDS[kind](ctx, payload, ctx.language)
-    content = await asyncio.to_thread(render, table, fmt)
+    content = await asyncio.to_thread(render, table, fmt, ctx.language)
     async with ctx.session(write=True) as session:
         await record(
             session,

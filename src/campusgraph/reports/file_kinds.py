@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import AttendanceStatus, FinalMarkKind
+from campusgraph.i18n import message
 from campusgraph.reports.access import ReportNotFound
 from campusgraph.reports.downloads import SPREADSHEETS, register_kind
 from campusgraph.reports.files import FileFormat
@@ -128,14 +129,17 @@ async def _check_journal(ctx: Context, payload: Mapping[str, Any]) -> None:
     await _require_journal(ctx, group_id, discipline_id)
 
 
-ABSENCE_MARKS = {AttendanceStatus.ABSENT: "н", AttendanceStatus.LATE: "оп"}
-FINAL_LABELS_RU = {
-    FinalMarkKind.PERIOD: "период",
-    FinalMarkKind.SEMESTER: "семестр",
-    FinalMarkKind.YEAR: "год",
-    FinalMarkKind.EXAM: "экзамен",
-    FinalMarkKind.ATTESTATION: "аттестация",
-    FinalMarkKind.FINAL: "итоговая",
+ABSENCE_KEYS = {
+    AttendanceStatus.ABSENT: "journal_file_absent",
+    AttendanceStatus.LATE: "journal_file_late",
+}
+FINAL_KEYS = {
+    FinalMarkKind.PERIOD: "journal_file_final_period",
+    FinalMarkKind.SEMESTER: "journal_file_final_semester",
+    FinalMarkKind.YEAR: "journal_file_final_year",
+    FinalMarkKind.EXAM: "journal_file_final_exam",
+    FinalMarkKind.ATTESTATION: "journal_file_final_attestation",
+    FinalMarkKind.FINAL: "journal_file_final_final",
 }
 
 
@@ -143,16 +147,15 @@ def journal_table(data: JournalData, details: InstitutionDetails, lang: str) -> 
     """One row per student: per lesson his marks (several works: «5/4») and «н» / «оп»
     for an absence or lateness, his average and final marks; the lessons' topics and
     homework under the table, as on the journal's facing page."""
-    en = lang == "en"
     columns = [
-        Column("number", "No." if en else "№", CellKind.INTEGER),
-        Column("student", "Student" if en else "ФИО обучающегося"),
+        Column("number", message("report_column_no", lang), CellKind.INTEGER),
+        Column("student", message("journal_file_column_student", lang)),
         *(
             Column(f"lesson{i}", lesson.date.strftime("%d.%m"))
             for i, lesson in enumerate(data.lessons)
         ),
-        Column("average", "Average" if en else "Средний балл", CellKind.DECIMAL),
-        Column("final", "Final marks" if en else "Итоговые отметки"),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
+        Column("final", message("report_final_marks", lang)),
     ]
     lesson_of_column = [c.lesson_index for c in data.columns]
     rows: list[list[Any]] = []
@@ -163,9 +166,9 @@ def journal_table(data: JournalData, details: InstitutionDetails, lang: str) -> 
                 cells[lesson_of_column[col]].append(value)
         for index, status in enumerate(row.attendance):
             if status is not None:
-                cells[index].append(ABSENCE_MARKS[status])
+                cells[index].append(message(ABSENCE_KEYS[status], lang))
         finals = "; ".join(
-            f"{f.kind.value if en else FINAL_LABELS_RU[f.kind]}: {f.value}" for f in row.final_marks
+            f"{message(FINAL_KEYS[f.kind], lang)}: {f.value}" for f in row.final_marks
         )
         rows.append(
             [
@@ -180,16 +183,16 @@ def journal_table(data: JournalData, details: InstitutionDetails, lang: str) -> 
     dates = f"{period.starts_on:%d.%m.%Y} – {period.ends_on:%d.%m.%Y}"
     footer = [
         f"{lesson.date:%d.%m.%Y}: {lesson.topic or '—'}"
-        + (f"; {'homework' if en else 'д/з'}: {lesson.homework}" if lesson.homework else "")
+        + (f"; {message('report_homework', lang)}: {lesson.homework}" if lesson.homework else "")
         for lesson in data.lessons
     ]
     return ReportTable(
-        title="Class journal" if en else "Журнал учебных занятий",
+        title=message("journal_file_title", lang),
         institution=details,
         subtitle=[
-            f"{'Group' if en else 'Группа'}: {data.group.name}",
-            f"{'Discipline' if en else 'Дисциплина'}: {data.discipline.name}",
-            f"{'Period' if en else 'Период'}: {period.name} ({dates})",
+            f"{message('report_group', lang)}: {data.group.name}",
+            f"{message('report_discipline', lang)}: {data.discipline.name}",
+            f"{message('report_period', lang)}: {period.name} ({dates})",
         ],
         columns=columns,
         rows=rows,

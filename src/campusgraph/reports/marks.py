@@ -40,9 +40,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import FinalMarkKind
+from campusgraph.i18n import message
 from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.access import ReportAccess, level_students
-from campusgraph.reports.registry import ReportName, ReportSpec, report
+from campusgraph.reports.registry import REPORTS, ReportName, ReportSpec, report
 from campusgraph.reports.table import Cell, CellKind, Column, InstitutionDetails, ReportTable
 
 NUMERIC_MARKS = ("2", "3", "4", "5")
@@ -62,10 +63,6 @@ SHEET_KINDS = {
 
 _CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
-
-
-def _t(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
 
 
 # =====================================================================================
@@ -118,15 +115,15 @@ class Header:
     def lines(self, lang: str, *more: str) -> list[str]:
         out: list[str] = []
         if self.group is not None:
-            out.append(f"{_t(('Группа', 'Group'), lang)}: {self.group.name}")
+            out.append(f"{message('report_group', lang)}: {self.group.name}")
         if self.discipline is not None:
-            out.append(f"{_t(('Дисциплина', 'Discipline'), lang)}: {self.discipline.name}")
+            out.append(f"{message('report_discipline', lang)}: {self.discipline.name}")
         if self.period_name is not None:
-            out.append(f"{_t(('Период', 'Period'), lang)}: {self.period_name}")
+            out.append(f"{message('report_period', lang)}: {self.period_name}")
         if self.date_from or self.date_to:
             start = self.date_from.strftime("%d.%m.%Y") if self.date_from else "…"
             end = self.date_to.strftime("%d.%m.%Y") if self.date_to else "…"
-            out.append(f"{_t(('Даты', 'Dates'), lang)}: {start} – {end}")
+            out.append(f"{message('report_dates', lang)}: {start} – {end}")
         out.extend(more)
         return out
 
@@ -295,18 +292,14 @@ def _number(value: Decimal | None, lang: str) -> str:
 def _mark_text(value: str | None, lang: str) -> str | None:
     if value is None:
         return None
-    words = {"pass": ("зачтено", "pass"), "fail": ("не зачтено", "fail")}
-    return _t(words[value], lang) if value in words else value
+    WORD_KEYS = {"pass": "report_credit_mark_pass", "fail": "report_credit_mark_fail"}
+    return message(WORD_KEYS[value], lang) if value in WORD_KEYS else value
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
     return (Decimal(100 * part) / Decimal(whole)).quantize(_TENTH, ROUND_HALF_UP)
-
-
-NO = ("№", "No.")
-STUDENT = ("Обучающийся", "Student")
 
 
 # =====================================================================================
@@ -398,22 +391,27 @@ async def build_group_results(ctx: Context, access: ReportAccess) -> GroupResult
 
 
 def group_results_table(data: GroupResults, access: ReportAccess, lang: str) -> ReportTable:
-    columns = [Column("no", _t(NO, lang), CellKind.INTEGER), Column("student", _t(STUDENT, lang))]
+    columns = [
+        Column("no", message("report_column_no", lang), CellKind.INTEGER),
+        Column("student", message("report_column_student", lang)),
+    ]
     for d in data.disciplines:
         columns += [
             Column(
-                f"{d.id}.marks", f"{d.name}: {_t(('отметок', 'marks'), lang)}", CellKind.INTEGER
+                f"{d.id}.marks",
+                f"{d.name}: {message('report_column_discipline_marks', lang)}",
+                CellKind.INTEGER,
             ),
             Column(
                 f"{d.id}.average",
-                f"{d.name}: {_t(('ср. балл', 'average'), lang)}",
+                f"{d.name}: {message('report_column_discipline_average', lang)}",
                 CellKind.DECIMAL,
             ),
-            Column(f"{d.id}.final", f"{d.name}: {_t(('итог', 'final'), lang)}"),
+            Column(f"{d.id}.final", f"{d.name}: {message('report_final', lang)}"),
         ]
     columns += [
-        Column("marks", _t(("Всего отметок", "Marks in all"), lang), CellKind.INTEGER),
-        Column("average", _t(("Средний балл", "Average"), lang), CellKind.DECIMAL),
+        Column("marks", message("report_marks_all", lang), CellKind.INTEGER),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
     ]
     rows: list[list[Cell]] = []
     for n, row in enumerate(data.rows, 1):
@@ -421,26 +419,18 @@ def group_results_table(data: GroupResults, access: ReportAccess, lang: str) -> 
         for c in row.cells:
             cells += [c.marks, c.average, _mark_text(c.final_mark, lang)]
         rows.append([*cells, row.marks, row.average])
-    totals: list[Cell] = [None, _t(("Итого по группе", "Group total"), lang)]
+    totals: list[Cell] = [None, message("report_group_total", lang)]
     for t in data.discipline_totals:
         totals += [t.marks, t.average, f"{t.final_marks} / {t.failing}"]
     totals += [data.total.marks, data.total.average]
     return ReportTable(
-        title=REPORTS_TITLES[ReportName.GROUP_RESULTS][1 if lang == "en" else 0],
+        title=REPORTS[ReportName.GROUP_RESULTS].title(lang),
         institution=data.header.institution,
         subtitle=data.header.lines(lang),
         columns=columns,
         rows=rows,
         totals=totals,
-        footer=[
-            _t(
-                (
-                    "«Итог» — отметка за период; в строке «Итого»: выставлено / из них неудовлетворительных.",
-                    "«Final» is the period mark; in the total row: given / of them failing.",
-                ),
-                lang,
-            )
-        ],
+        footer=[message("report_final_period_mark_total_row", lang)],
         landscape=True,
     )
 
@@ -545,15 +535,15 @@ def achievement_quality_table(
     data: AchievementQuality, access: ReportAccess, lang: str
 ) -> ReportTable:
     columns = [
-        Column("group", _t(("Группа", "Group"), lang)),
-        Column("discipline", _t(("Дисциплина", "Discipline"), lang)),
-        Column("students", _t(("Обучающихся", "Students"), lang), CellKind.INTEGER),
-        Column("achieving", _t(("Без «2»", "No «2»"), lang), CellKind.INTEGER),
-        Column("good", _t(("На «4» и «5»", "Only «4» and «5»"), lang), CellKind.INTEGER),
-        Column("achievement", _t(("Успеваемость, %", "Achievement, %"), lang), CellKind.PERCENT),
-        Column("quality", _t(("Качество знаний, %", "Quality, %"), lang), CellKind.PERCENT),
+        Column("group", message("report_group", lang)),
+        Column("discipline", message("report_discipline", lang)),
+        Column("students", message("report_students", lang), CellKind.INTEGER),
+        Column("achieving", message("report_column_no_failing", lang), CellKind.INTEGER),
+        Column("good", message("report_only_4_and_5", lang), CellKind.INTEGER),
+        Column("achievement", message("report_achievement", lang), CellKind.PERCENT),
+        Column("quality", message("report_quality", lang), CellKind.PERCENT),
     ]
-    every = _t(("все", "all"), lang)
+    every = message("report_all", lang)
 
     def cells(row: QualityRow) -> list[Cell]:
         return [
@@ -566,33 +556,17 @@ def achievement_quality_table(
             row.quality,
         ]
 
-    footer = [
-        _t(
-            (
-                "Результат обучающегося по дисциплине — отметка за период, а без неё средний "
-                "балл, округлённый до целой отметки (3,5 → «4»). Успеваемость — доля "
-                "обучающихся без «2» и «не зачтено»; качество — доля успевающих только на "
-                "«4» и «5».",
-                "A student's result in a discipline is his period mark, else his average "
-                "rounded half up to a whole mark (3.5 → «4»). Achievement: the share of "
-                "students with no «2» and no «fail»; quality: the share achieving with only "
-                "«4» and «5».",
-            ),
-            lang,
-        )
-    ]
+    footer = [message("report_student_s_result_discipline_his", lang)]
     if access.suppress_below is not None:
         footer.append(
-            _t(
-                (
-                    f"Показатели по менее чем {access.suppress_below} обучающимся скрыты.",
-                    f"Figures over fewer than {access.suppress_below} students are hidden.",
-                ),
+            message(
+                "report_figures_over_fewer_than_suppress",
                 lang,
+                suppress_below=access.suppress_below,
             )
         )
     return ReportTable(
-        title=REPORTS_TITLES[ReportName.ACHIEVEMENT_QUALITY][1 if lang == "en" else 0],
+        title=REPORTS[ReportName.ACHIEVEMENT_QUALITY].title(lang),
         institution=data.header.institution,
         subtitle=data.header.lines(lang),
         columns=columns,
@@ -652,10 +626,10 @@ async def build_student_average(ctx: Context, access: ReportAccess) -> StudentAv
 
 def student_average_table(data: StudentAverage, access: ReportAccess, lang: str) -> ReportTable:
     columns = [
-        Column("student", _t(STUDENT, lang)),
-        Column("discipline", _t(("Дисциплина", "Discipline"), lang)),
-        Column("marks", _t(("Отметок", "Marks"), lang), CellKind.INTEGER),
-        Column("average", _t(("Средний балл", "Average"), lang), CellKind.DECIMAL),
+        Column("student", message("report_column_student", lang)),
+        Column("discipline", message("report_discipline", lang)),
+        Column("marks", message("report_marks", lang), CellKind.INTEGER),
+        Column("average", message("report_average", lang), CellKind.DECIMAL),
     ]
     rows: list[list[Cell]] = []
     for row in data.students:
@@ -664,13 +638,13 @@ def student_average_table(data: StudentAverage, access: ReportAccess, lang: str)
         rows.append(
             [
                 row.student.name,
-                _t(("все дисциплины", "all disciplines"), lang),
+                message("report_all_disciplines", lang),
                 row.marks,
                 row.average,
             ]
         )
     return ReportTable(
-        title=REPORTS_TITLES[ReportName.STUDENT_AVERAGE][1 if lang == "en" else 0],
+        title=REPORTS[ReportName.STUDENT_AVERAGE].title(lang),
         institution=data.header.institution,
         subtitle=data.header.lines(lang),
         columns=columns,
@@ -722,32 +696,27 @@ async def build_mark_summary_sheet(ctx: Context, access: ReportAccess) -> MarkSu
 def mark_summary_sheet_table(
     data: MarkSummarySheet, access: ReportAccess, lang: str
 ) -> ReportTable:
-    columns = [Column("no", _t(NO, lang), CellKind.INTEGER), Column("student", _t(STUDENT, lang))]
+    columns = [
+        Column("no", message("report_column_no", lang), CellKind.INTEGER),
+        Column("student", message("report_column_student", lang)),
+    ]
     columns += [Column(str(d.id), d.name) for d in data.disciplines]
     rows: list[list[Cell]] = []
     for n, row in enumerate(data.rows, 1):
         cells: list[Cell] = [n, row.student.name]
         for c in row.cells:
             if c.is_average:
-                cells.append(f"{_t(('ср.', 'avg'), lang)} {_number(c.average, lang)}")
+                cells.append(f"{message('report_avg', lang)} {_number(c.average, lang)}")
             else:
                 cells.append(_mark_text(c.final_mark, lang))
         rows.append(cells)
     return ReportTable(
-        title=REPORTS_TITLES[ReportName.MARK_SUMMARY_SHEET][1 if lang == "en" else 0],
+        title=REPORTS[ReportName.MARK_SUMMARY_SHEET].title(lang),
         institution=data.header.institution,
         subtitle=data.header.lines(lang),
         columns=columns,
         rows=rows,
-        footer=[
-            _t(
-                (
-                    "В ячейке — отметка за период; «ср.» — средний балл, где отметка не выставлена.",
-                    "A cell holds the period mark; «avg» is the average where none is given.",
-                ),
-                lang,
-            )
-        ],
+        footer=[message("report_cell_holds_period_mark_avg", lang)],
         landscape=True,
     )
 
@@ -831,11 +800,11 @@ def _sheet_builder(name: ReportName) -> Any:
 def _sheet_table(name: ReportName) -> Any:
     def table(data: AttestationSheet, access: ReportAccess, lang: str) -> ReportTable:
         columns = [
-            Column("no", _t(NO, lang), CellKind.INTEGER),
-            Column("student", _t(STUDENT, lang)),
-            Column("mark", _t(("Отметка", "Mark"), lang)),
-            Column("date", _t(("Дата", "Date"), lang), CellKind.DATE),
-            Column("teacher", _t(("Преподаватель", "Teacher"), lang)),
+            Column("no", message("report_column_no", lang), CellKind.INTEGER),
+            Column("student", message("report_column_student", lang)),
+            Column("mark", message("report_mark", lang)),
+            Column("date", message("report_date", lang), CellKind.DATE),
+            Column("teacher", message("report_teacher", lang)),
         ]
         rows: list[list[Cell]] = [
             [n, r.student.name, _mark_text(r.value, lang), r.on, r.teacher]
@@ -844,13 +813,13 @@ def _sheet_table(name: ReportName) -> Any:
         counted = ", ".join(f"«{_mark_text(c.value, lang)}» — {c.count}" for c in data.totals)
         teachers = ", ".join(data.teachers) or "—"
         footer = [
-            f"{_t(('Итого', 'In all'), lang)}: {counted}; "
-            f"{_t(('не выставлено', 'not given'), lang)} — {data.not_set}",
-            f"{_t(('Средний балл', 'Average'), lang)}: {_number(data.average, lang) or '—'}",
-            f"{_t(('Преподаватель', 'Teacher'), lang)}: {teachers} ____________",
+            f"{message('report_in_all', lang)}: {counted}; "
+            f"{message('report_not_given', lang)} — {data.not_set}",
+            f"{message('report_average', lang)}: {_number(data.average, lang) or '—'}",
+            f"{message('report_teacher', lang)}: {teachers} ____________",
         ]
         return ReportTable(
-            title=REPORTS_TITLES[name][1 if lang == "en" else 0],
+            title=REPORTS[name].title(lang),
             institution=data.header.institution,
             subtitle=data.header.lines(lang),
             columns=columns,
@@ -865,21 +834,11 @@ def _sheet_table(name: ReportName) -> Any:
 # Declarations
 # =====================================================================================
 
-REPORTS_TITLES: dict[ReportName, tuple[str, str]] = {
-    ReportName.GROUP_RESULTS: ("Итоги успеваемости группы за период", "Group results for a period"),
-    ReportName.ACHIEVEMENT_QUALITY: ("Успеваемость и качество знаний", "Achievement and quality"),
-    ReportName.STUDENT_AVERAGE: ("Средний балл обучающегося", "Student's average mark"),
-    ReportName.MARK_SUMMARY_SHEET: ("Сводная ведомость отметок", "Summary sheet of marks"),
-    ReportName.EXAM_SHEET: ("Экзаменационная ведомость", "Exam sheet"),
-    ReportName.CREDIT_SHEET: ("Зачётная ведомость", "Credit sheet"),
-}
-
 L = ReportLevel
 
 
 def _spec(name: ReportName, **kwargs: Any) -> ReportSpec:
-    ru, en = REPORTS_TITLES[name]
-    return report(ReportSpec(name=name, title_ru=ru, title_en=en, **kwargs))
+    return report(ReportSpec(name=name, **kwargs))
 
 
 GROUP_RESULTS = _spec(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from campusgraph.context import Context
+from campusgraph.i18n import message
 from campusgraph.policies.vocabulary import ReportLevel
 from campusgraph.reports.access import ReportAccess
 from campusgraph.reports.table import ReportTable
@@ -48,8 +49,6 @@ class ReportName(enum.StrEnum):
 @dataclasses.dataclass(frozen=True, slots=True)
 class ReportSpec:
     name: ReportName
-    title_ru: str
-    title_en: str
     levels: frozenset[ReportLevel]
     #: The object whose rows the report lists by name ("student", "employee"), or None
     #: for an aggregate (which a region viewer gets with small cells suppressed).
@@ -62,7 +61,8 @@ class ReportSpec:
     printable: bool = False
 
     def title(self, lang: str) -> str:
-        return self.title_en if lang == "en" else self.title_ru
+        """The title, from the catalogs: ``report_title_<name>``."""
+        return message(f"report_title_{self.name.value}", lang)
 
 
 REPORTS: dict[ReportName, ReportSpec] = {}

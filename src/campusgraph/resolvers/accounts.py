@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
+from campusgraph.i18n import message
 from campusgraph.resolvers.audit import record
 from campusgraph.security import one_time_password, password_checks
 from campusgraph.text import translit
@@ -240,28 +241,25 @@ async def change_password(ctx: Context, old: str, new: str) -> list[tuple[str, s
     """Returns validation problems; on success the other sessions are revoked."""
     viewer = ctx.viewer
     assert viewer is not None
-    en = ctx.language == "en"
     if len(new) < MIN_PASSWORD:
         return [
             (
                 "input.newPassword",
-                f"At least {MIN_PASSWORD} characters."
-                if en
-                else f"Не короче {MIN_PASSWORD} символов.",
+                message("password_too_short", ctx.language, least=MIN_PASSWORD),
             )
         ]
     if new == old:
         return [
             (
                 "input.newPassword",
-                "Must differ from the old one." if en else "Должен отличаться от прежнего.",
+                message("password_same_as_old", ctx.language),
             )
         ]
     # Argon2 runs with no transaction open (a write session held across it stalled every
     # writer on SQLite): read the hash, check and hash in the bounded line, then write only
     # if the hash is still the one that was checked.
     checks = password_checks(ctx.settings)
-    wrong = [("input.oldPassword", "Wrong password." if en else "Неверный пароль.")]
+    wrong = [("input.oldPassword", message("password_wrong", ctx.language))]
     async with ctx.session() as session:
         stored = (
             await session.execute(

@@ -32,7 +32,7 @@ from typing import Any
 import holidays
 
 from campusgraph.db.enums import GRADED_WORK_KINDS, LessonType, WorkKind
-from campusgraph.i18n import message
+from campusgraph.i18n import message, plural
 from campusgraph.policies.rule_keys import rule_table
 from campusgraph.policies.ruleset import Ruleset
 
@@ -40,19 +40,6 @@ from campusgraph.policies.ruleset import Ruleset
 Problem = tuple[str, str]
 
 NUMERIC_MARKS = frozenset({"2", "3", "4", "5"})
-WORK_NAMES_RU: dict[str, str] = {
-    WorkKind.CONTROL: "контрольная работа",
-    WorkKind.INDEPENDENT: "самостоятельная работа",
-    WorkKind.CHECK: "проверочная работа",
-    WorkKind.PRACTICAL: "практическая работа",
-    WorkKind.LABORATORY: "лабораторная работа",
-    WorkKind.TEST: "тестовая работа",
-    WorkKind.ORAL: "устный ответ",
-    WorkKind.HOMEWORK: "домашняя работа",
-    WorkKind.DICTATION: "диктант",
-    WorkKind.ESSAY: "сочинение",
-    WorkKind.CLASSWORK: "работа на занятии",
-}
 
 
 # =====================================================================================
@@ -248,9 +235,8 @@ def validate_lesson(
 
 
 def _work_name(kind: WorkKind | str, language: str) -> str:
-    if language == "en":
-        return f"{kind} work"
-    return WORK_NAMES_RU.get(str(kind), str(kind))
+    """The work kind's name, from the catalogs (``work_kind_<kind>``)."""
+    return message(f"work_kind_{kind}", language)
 
 
 # =====================================================================================
@@ -561,7 +547,7 @@ def suggest_final_mark(
         language,
         counted=_counted_text(applicable.counted, language),
         works=applicable.works,
-        planned=planned,
+        planned=plural("count_graded_works_of", planned, language),
         share=_percent(applicable.share),
         need=_percent(applicable.min_share),
     )

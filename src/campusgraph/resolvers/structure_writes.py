@@ -36,10 +36,6 @@ class Invalid(Exception):
         self.problems = list(problems)
 
 
-def say(language: str, ru: str, en: str) -> str:
-    return en if language == "en" else ru
-
-
 #: How many periods of each kind a year has: the upper bound of a curriculum term.
 TERMS_PER_YEAR: dict[PeriodKind, int] = {
     PeriodKind.QUARTER: 4,
@@ -58,19 +54,19 @@ class Checker:
     institution_id: int
     problems: list[tuple[str | None, str]] = field(default_factory=list)
 
-    def say(self, ru: str, en: str) -> str:
-        return say(self.language, ru, en)
-
-    def add(self, where: str | None, ru: str, en: str) -> None:
-        self.problems.append((where, self.say(ru, en)))
+    def add(self, where: str | None, text: str) -> None:
+        """A problem at ``where``, said in the checker's language (``message(...)``)."""
+        self.problems.append((where, text))
 
     def required(self, where: str, value: str | None) -> None:
         if value is None or not value.strip():
-            self.add(where, "Поле обязательно.", "Field is required.")
+            self.add(where, message("structure_field_required", self.language))
 
     def in_range(self, where: str, value: int | None, low: int, high: int) -> None:
         if value is not None and not low <= value <= high:
-            self.add(where, f"Допустимо от {low} до {high}.", f"Allowed: {low} to {high}.")
+            self.add(
+                where, message("structure_allowed_low_high", self.language, low=low, high=high)
+            )
 
     async def row(self, model: Any, pk: int | None, where: str) -> Any:
         """The row (of the viewer's institution), or a problem when it does not exist."""
@@ -78,20 +74,20 @@ class Checker:
             return None
         found = (await self.session.execute(select(model).where(model.id == pk))).scalar()
         if found is None:
-            self.add(where, "Объект не найден.", "Not found.")
+            self.add(where, message("structure_not_found", self.language))
         return found
 
     async def unique(
-        self, model: Any, where: str, pk: int | None, *conditions: Any, ru: str, en: str
+        self, model: Any, where: str, pk: int | None, *conditions: Any, text: str
     ) -> None:
         stmt = select(model.id).where(*conditions)
         if pk is not None:
             stmt = stmt.where(model.id != pk)
         if (await self.session.execute(stmt.limit(1))).first() is not None:
-            self.add(where, ru, en)
+            self.add(where, text)
 
     async def unique_text(
-        self, model: Any, field: str, v: Values, row: Any, *also: Any, ru: str, en: str
+        self, model: Any, field: str, v: Values, row: Any, *also: Any, text: str
     ) -> None:
         """No other row of ``model`` (among those ``also`` selects) has this ``field``,
         compared trimmed, as it is stored."""
@@ -101,8 +97,7 @@ class Checker:
             row.id if row else None,
             getattr(model, field) == (v[field] or "").strip(),
             *also,
-            ru=ru,
-            en=en,
+            text=text,
         )
 
     def done(self) -> None:
@@ -115,8 +110,8 @@ class Ref:
     """A column that refers to a row, named for the refusal message."""
 
     column: Any
-    ru: str
-    en: str
+    #: The catalog key naming what refers (``structure_ref_…``).
+    key: str
     #: The referred value, when it is not the row's id (bell slots are referred by number).
     by: str = "id"
 
@@ -183,7 +178,7 @@ async def _existing(session: AsyncSession, kind: Kind, pk: int, language: str) -
         await session.execute(select(kind.model).where(kind.model.id == pk).with_for_update())
     ).scalar()
     if row is None:
-        raise Invalid([("input.id", say(language, "Объект не найден.", "Not found."))])
+        raise Invalid([("input.id", message("structure_not_found", language))])
     if kind.frozen is not None:
         why = kind.frozen(row, language)
         if why:
@@ -255,17 +250,13 @@ async def delete_row(
                 await session.execute(select(func.count()).where(ref.column == value))
             ).scalar_one()
             if n:
-                used.append(f"{say(language, ref.ru, ref.en)} ({n})")
+                used.append(f"{message(ref.key, language)} ({n})")
         if used:
             raise Invalid(
                 [
                     (
                         "input.id",
-                        say(
-                            language,
-                            "Нельзя удалить: на запись ссылаются " + ", ".join(used) + ".",
-                            "Cannot delete: still referred to by " + ", ".join(used) + ".",
-                        ),
+                        message("structure_delete_referred", language, used=", ".join(used)),
                     )
                 ]
             )
@@ -299,8 +290,7 @@ async def _department(c: Checker, v: Values, row: Any) -> None:
         "name",
         v,
         row,
-        ru="Отделение с таким названием уже есть.",
-        en="A department with this name exists.",
+        text=message("structure_department_with_this_name_exists", c.language),
     )
 
 
@@ -312,8 +302,7 @@ async def _speciality(c: Checker, v: Values, row: Any) -> None:
         "code",
         v,
         row,
-        ru="Специальность с таким кодом уже есть.",
-        en="A speciality with this code exists.",
+        text=message("structure_speciality_with_this_code_exists", c.language),
     )
 
 
@@ -354,7 +343,7 @@ async def check_curriculum_items(
     for n, item in enumerate(items):
         at = f"input.items[{n}]"
         if item.discipline_id not in known:
-            c.add(f"{at}.discipline", "Дисциплина не найдена.", "Discipline not found.")
+            c.add(f"{at}.discipline", message("structure_discipline_not_found", c.language))
         c.in_range(f"{at}.studyYear", item.study_year, 1, 11)
         c.in_range(f"{at}.term", item.term, 1, terms)
         c.in_range(f"{at}.hours", item.hours, 1, 2000)
@@ -362,8 +351,7 @@ async def check_curriculum_items(
         if key in seen:
             c.add(
                 f"{at}.discipline",
-                "Дисциплина уже есть в плане в этом году обучения и периоде.",
-                "The discipline is already in the plan for this year and term.",
+                message("structure_discipline_already_plan_for_this", c.language),
             )
         seen.add(key)
 
@@ -417,8 +405,7 @@ async def save_curriculum(
             if highest and highest > TERMS_PER_YEAR[v["period_kind"]]:
                 c.add(
                     "input.periodKind",
-                    "В плане есть периоды с большими номерами: сначала измените позиции плана.",
-                    "The plan has terms beyond this kind: change its items first.",
+                    message("structure_plan_has_terms_beyond_this", c.language),
                 )
 
     kind = Kind("curriculum", m.Curriculum, check, CURRICULUM.refs)
@@ -440,22 +427,19 @@ async def _discipline(c: Checker, v: Values, row: Any) -> None:
     if kind is DisciplineKind.MDK and parent_id is None:
         c.add(
             "input.parent",
-            "Для МДК укажите профессиональный модуль (ПМ).",
-            "An МДК needs its professional module (ПМ).",
+            message("structure_needs_its_professional_module", c.language),
         )
     if parent_id is not None:
         if kind not in (DisciplineKind.MDK, DisciplineKind.PRACTICE):
             c.add(
                 "input.parent",
-                "Родительский модуль бывает только у МДК и практики.",
-                "Only an МДК or a practice belongs to a module.",
+                message("structure_only_or_practice_belongs_module", c.language),
             )
         parent = await c.row(m.Discipline, parent_id, "input.parent")
         if parent is not None and parent.kind is not DisciplineKind.PM:
             c.add(
                 "input.parent",
-                "Родителем может быть только профессиональный модуль (ПМ).",
-                "The parent must be a professional module (ПМ).",
+                message("structure_parent_must_professional_module", c.language),
             )
     if row is not None and row.kind is DisciplineKind.PM and kind is not DisciplineKind.PM:
         children = (
@@ -464,8 +448,9 @@ async def _discipline(c: Checker, v: Values, row: Any) -> None:
         if children:
             c.add(
                 "input.kind",
-                f"В модуль входят МДК и практики ({children}): вид менять нельзя.",
-                f"The module has МДК and practices ({children}): its kind cannot change.",
+                message(
+                    "structure_module_has_and_practices_children", c.language, children=children
+                ),
             )
     code = (v.get("code") or "").strip()
     if code:
@@ -474,8 +459,7 @@ async def _discipline(c: Checker, v: Values, row: Any) -> None:
             "input.code",
             row.id if row else None,
             m.Discipline.code == code,
-            ru="Дисциплина с таким индексом уже есть.",
-            en="A discipline with this code exists.",
+            text=message("structure_discipline_with_this_code_exists", c.language),
         )
 
 
@@ -495,8 +479,7 @@ async def _group(c: Checker, v: Values, row: Any) -> None:
             v,
             row,
             m.StudyGroup.academic_year_id == year.id,
-            ru="Группа с таким названием в этом учебном году уже есть.",
-            en="A group with this name exists in this academic year.",
+            text=message("structure_group_with_this_name_exists", c.language),
         )
 
 
@@ -545,8 +528,7 @@ async def _room(c: Checker, v: Values, row: Any) -> None:
         "name",
         v,
         row,
-        ru="Аудитория с таким названием уже есть.",
-        en="A room with this name exists.",
+        text=message("structure_room_with_this_name_exists", c.language),
     )
 
 
@@ -557,8 +539,7 @@ async def _position(c: Checker, v: Values, row: Any) -> None:
         "name",
         v,
         row,
-        ru="Такая должность уже есть.",
-        en="This position exists.",
+        text=message("structure_this_position_exists", c.language),
     )
 
 
@@ -572,16 +553,14 @@ async def _bell(c: Checker, v: Values, row: Any) -> None:
     if starts >= ends:
         c.add(
             "input.endsAt",
-            "Звонок с урока должен быть позже звонка на урок.",
-            "The slot must end after it starts.",
+            message("structure_slot_must_end_after_it", c.language),
         )
     await c.unique(
         m.BellSlot,
         "input.number",
         row.id if row else None,
         m.BellSlot.number == v["number"],
-        ru=f"Урок № {v['number']} уже есть в расписании звонков.",
-        en=f"Slot {v['number']} already exists.",
+        text=message("structure_slot_number_already_exists", c.language, number=v["number"]),
     )
     stmt = select(m.BellSlot).where(m.BellSlot.starts_at < ends, m.BellSlot.ends_at > starts)
     if row is not None:
@@ -589,9 +568,13 @@ async def _bell(c: Checker, v: Values, row: Any) -> None:
     for other in (await c.session.execute(stmt)).scalars():
         c.add(
             "input.startsAt",
-            f"Пересекается с уроком № {other.number} "
-            f"({_clock(other.starts_at)}–{_clock(other.ends_at)}).",
-            f"Overlaps slot {other.number} ({_clock(other.starts_at)}–{_clock(other.ends_at)}).",
+            message(
+                "structure_overlaps_slot_number_starts_at",
+                c.language,
+                number=other.number,
+                starts_at=_clock(other.starts_at),
+                ends_at=_clock(other.ends_at),
+            ),
         )
     if row is not None and v["number"] != row.number:
         used = (
@@ -603,8 +586,12 @@ async def _bell(c: Checker, v: Values, row: Any) -> None:
         if used or lessons:
             c.add(
                 "input.number",
-                f"Номер урока используется в расписании ({used}) и занятиях ({lessons}).",
-                f"The slot number is used by the timetable ({used}) and lessons ({lessons}).",
+                message(
+                    "structure_slot_number_used_by_timetable",
+                    c.language,
+                    used=used,
+                    lessons=lessons,
+                ),
             )
 
 
@@ -618,30 +605,28 @@ async def _year_of(c: Checker, day: dt.date) -> Any:
     ).scalar()
 
 
-def _d(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
+def _d(day: dt.date, language: str) -> str:
+    return day.isoformat() if language == "en" else day.strftime("%d.%m.%Y")
 
 
 async def _day_off(c: Checker, v: Values, row: Any) -> None:
     c.required("input.reason", v["reason"])
     day: dt.date = v["date"]
     if await _year_of(c, day) is None:
-        c.add("input.date", "Дата вне учебного года.", "The date is outside any academic year.")
+        c.add("input.date", message("structure_date_outside_any_academic_year", c.language))
     await c.unique(
         m.DayOff,
         "input.date",
         row.id if row else None,
         m.DayOff.date == day,
-        ru=f"{_d(day)} уже выходной.",
-        en=f"{day} is already a day off.",
+        text=message("structure_day_already_day_off", c.language, day=_d(day, c.language)),
     )
     await c.unique(
         m.DayTransfer,
         "input.date",
         None,
         or_(m.DayTransfer.from_date == day, m.DayTransfer.to_date == day),
-        ru=f"На {_d(day)} назначен перенос учебного дня: сначала удалите перенос.",
-        en=f"{day} takes part in a day transfer: delete the transfer first.",
+        text=message("structure_day_takes_part_day_transfer", c.language, day=_d(day, c.language)),
     )
 
 
@@ -649,23 +634,21 @@ async def _transfer(c: Checker, v: Values, row: Any) -> None:
     src: dt.date = v["from_date"]
     dst: dt.date = v["to_date"]
     if src == dst:
-        c.add("input.toDate", "Перенос на тот же день.", "Transfer to the same day.")
+        c.add("input.toDate", message("structure_transfer_same_day", c.language))
     year_src, year_dst = await _year_of(c, src), await _year_of(c, dst)
     if year_src is None:
-        c.add("input.fromDate", "Дата вне учебного года.", "The date is outside any academic year.")
+        c.add("input.fromDate", message("structure_date_outside_any_academic_year", c.language))
     if year_dst is None:
-        c.add("input.toDate", "Дата вне учебного года.", "The date is outside any academic year.")
+        c.add("input.toDate", message("structure_date_outside_any_academic_year", c.language))
     elif year_src is not None and year_src.id != year_dst.id:
         c.add(
             "input.toDate",
-            "Перенос возможен только в пределах одного учебного года.",
-            "A transfer stays within one academic year.",
+            message("structure_transfer_stays_within_one_academic", c.language),
         )
     if src.isoweekday() > 5:
         c.add(
             "input.fromDate",
-            "Переносится рабочий день (понедельник–пятница).",
-            "Only a working day (Monday–Friday) is transferred.",
+            message("structure_only_working_day_monday_friday", c.language),
         )
     for day, at in ((src, "input.fromDate"), (dst, "input.toDate")):
         await c.unique(
@@ -673,16 +656,16 @@ async def _transfer(c: Checker, v: Values, row: Any) -> None:
             at,
             None,
             m.DayOff.date == day,
-            ru=f"{_d(day)} — выходной день.",
-            en=f"{day} is a day off.",
+            text=message("structure_day_day_off", c.language, day=_d(day, c.language)),
         )
         await c.unique(
             m.DayTransfer,
             at,
             row.id if row else None,
             or_(m.DayTransfer.from_date == day, m.DayTransfer.to_date == day),
-            ru=f"{_d(day)} уже участвует в другом переносе.",
-            en=f"{day} already takes part in another transfer.",
+            text=message(
+                "structure_day_already_takes_part_another", c.language, day=_d(day, c.language)
+            ),
         )
 
 
@@ -690,16 +673,15 @@ async def _academic_year(c: Checker, v: Values, row: Any) -> None:
     c.required("input.name", v["name"])
     starts, ends = v["starts_on"], v["ends_on"]
     if starts >= ends:
-        c.add("input.endsOn", "Конец раньше начала.", "Ends before it starts.")
+        c.add("input.endsOn", message("structure_ends_before_it_starts", c.language))
     elif (ends - starts).days > 400:
-        c.add("input.endsOn", "Учебный год длиннее 13 месяцев.", "Longer than 13 months.")
+        c.add("input.endsOn", message("structure_longer_than_13_months", c.language))
     await c.unique_text(
         m.AcademicYear,
         "name",
         v,
         row,
-        ru="Учебный год с таким названием уже есть.",
-        en="An academic year with this name exists.",
+        text=message("structure_academic_year_with_this_name", c.language),
     )
     await c.unique(
         m.AcademicYear,
@@ -707,8 +689,7 @@ async def _academic_year(c: Checker, v: Values, row: Any) -> None:
         row.id if row else None,
         m.AcademicYear.starts_on <= ends,
         m.AcademicYear.ends_on >= starts,
-        ru="Пересекается с другим учебным годом.",
-        en="Overlaps another academic year.",
+        text=message("structure_overlaps_another_academic_year", c.language),
     )
     if row is not None:
         outside = (
@@ -722,8 +703,7 @@ async def _academic_year(c: Checker, v: Values, row: Any) -> None:
         if outside:
             c.add(
                 "input.startsOn",
-                f"Периоды года ({outside}) окажутся вне его границ.",
-                f"{outside} of the year's periods would fall outside it.",
+                message("structure_outside_year_s_periods_would", c.language, outside=outside),
             )
 
 
@@ -733,17 +713,20 @@ async def _period(c: Checker, v: Values, row: Any) -> None:
     kind: PeriodKind = v["kind"]
     c.in_range("input.number", v["number"], 1, TERMS_PER_YEAR[kind])
     if starts > ends:
-        c.add("input.endsOn", "Конец раньше начала.", "Ends before it starts.")
+        c.add("input.endsOn", message("structure_ends_before_it_starts", c.language))
     year = await c.row(m.AcademicYear, v["academic_year_id"], "input.academicYear")
     if year is None:
         return
     if starts < year.starts_on or ends > year.ends_on:
         c.add(
             "input.startsOn" if starts < year.starts_on else "input.endsOn",
-            f"Период должен лежать внутри учебного года {year.name} "
-            f"({_d(year.starts_on)}–{_d(year.ends_on)}).",
-            f"The period must lie within the academic year {year.name} "
-            f"({year.starts_on}–{year.ends_on}).",
+            message(
+                "structure_period_must_lie_within_academic",
+                c.language,
+                name=year.name,
+                starts_on=_d(year.starts_on, c.language),
+                ends_on=_d(year.ends_on, c.language),
+            ),
         )
     mine = row.id if row else None
     same_kind = (m.Period.academic_year_id == year.id, m.Period.kind == kind)
@@ -755,8 +738,13 @@ async def _period(c: Checker, v: Values, row: Any) -> None:
     for other in (await c.session.execute(stmt)).scalars():
         c.add(
             "input.startsOn",
-            f"Пересекается с периодом «{other.name}» ({_d(other.starts_on)}–{_d(other.ends_on)}).",
-            f"Overlaps the period «{other.name}» ({other.starts_on}–{other.ends_on}).",
+            message(
+                "structure_overlaps_period_name_starts_on",
+                c.language,
+                name=other.name,
+                starts_on=_d(other.starts_on, c.language),
+                ends_on=_d(other.ends_on, c.language),
+            ),
         )
     await c.unique(
         m.Period,
@@ -764,29 +752,20 @@ async def _period(c: Checker, v: Values, row: Any) -> None:
         mine,
         *same_kind,
         m.Period.number == v["number"],
-        ru=f"Период этого вида с номером {v['number']} уже есть.",
-        en=f"A period of this kind numbered {v['number']} exists.",
+        text=message("structure_period_this_kind_numbered_number", c.language, number=v["number"]),
     )
 
 
 def _closed_period(row: Any, language: str) -> str | None:
     if row.closed_at is None:
         return None
-    return say(
-        language,
-        f"Период «{row.name}» закрыт для изменений.",
-        f"The period «{row.name}» is closed for edits.",
-    )
+    return message("structure_period_name_closed_for_edits", language, name=row.name)
 
 
 def _closed_year(row: Any, language: str) -> str | None:
     if row.closed_at is None:
         return None
-    return say(
-        language,
-        f"Учебный год {row.name} закрыт.",
-        f"The academic year {row.name} is closed.",
-    )
+    return message("structure_academic_year_name_closed", language, name=row.name)
 
 
 # =====================================================================================
@@ -795,40 +774,40 @@ def _closed_year(row: Any, language: str) -> str | None:
 
 INSTITUTION = Kind("institution", m.Institution, _institution_details)
 DEPARTMENT = Kind(
-    "department", m.Department, _department, (Ref(m.StudyGroup.department_id, "группы", "groups"),)
+    "department", m.Department, _department, (Ref(m.StudyGroup.department_id, "structure_groups"),)
 )
 SPECIALITY = Kind(
     "speciality",
     m.Speciality,
     _speciality,
     (
-        Ref(m.EducationalProgram.speciality_id, "образовательные программы", "programs"),
-        Ref(m.StudyGroup.speciality_id, "группы", "groups"),
-        Ref(m.Applicant.speciality_id, "абитуриенты", "applicants"),
+        Ref(m.EducationalProgram.speciality_id, "structure_programs"),
+        Ref(m.StudyGroup.speciality_id, "structure_groups"),
+        Ref(m.Applicant.speciality_id, "structure_applicants"),
     ),
 )
 PROGRAM = Kind(
     "program",
     m.EducationalProgram,
     _program,
-    (Ref(m.Curriculum.program_id, "учебные планы", "curricula"),),
+    (Ref(m.Curriculum.program_id, "structure_curricula"),),
 )
 CURRICULUM = Kind(
-    "curriculum", m.Curriculum, _curriculum, (Ref(m.StudyGroup.curriculum_id, "группы", "groups"),)
+    "curriculum", m.Curriculum, _curriculum, (Ref(m.StudyGroup.curriculum_id, "structure_groups"),)
 )
 DISCIPLINE = Kind(
     "discipline",
     m.Discipline,
     _discipline,
     (
-        Ref(m.Discipline.parent_id, "МДК и практики модуля", "the module's МДК and practices"),
-        Ref(m.CurriculumItem.discipline_id, "позиции учебных планов", "curriculum items"),
-        Ref(m.Subgroup.discipline_id, "подгруппы", "subgroups"),
-        Ref(m.TeachingAssignment.discipline_id, "педагогическая нагрузка", "teaching assignments"),
-        Ref(m.ThematicPlan.discipline_id, "тематические планы", "thematic plans"),
-        Ref(m.TimetableEntry.discipline_id, "расписание", "timetable entries"),
-        Ref(m.Lesson.discipline_id, "занятия", "lessons"),
-        Ref(m.FinalMark.discipline_id, "итоговые отметки", "final marks"),
+        Ref(m.Discipline.parent_id, "structure_module_s_and_practices"),
+        Ref(m.CurriculumItem.discipline_id, "structure_curriculum_items"),
+        Ref(m.Subgroup.discipline_id, "structure_subgroups"),
+        Ref(m.TeachingAssignment.discipline_id, "structure_teaching_assignments"),
+        Ref(m.ThematicPlan.discipline_id, "structure_thematic_plans"),
+        Ref(m.TimetableEntry.discipline_id, "structure_timetable_entries"),
+        Ref(m.Lesson.discipline_id, "structure_lessons"),
+        Ref(m.FinalMark.discipline_id, "structure_final_marks"),
     ),
 )
 GROUP = Kind(
@@ -836,17 +815,17 @@ GROUP = Kind(
     m.StudyGroup,
     _group,
     (
-        Ref(m.GroupMembership.group_id, "записи о составе группы", "membership records"),
-        Ref(m.Subgroup.group_id, "подгруппы", "subgroups"),
-        Ref(m.TeachingAssignment.group_id, "педагогическая нагрузка", "teaching assignments"),
-        Ref(m.Curatorship.group_id, "кураторство", "curatorships"),
-        Ref(m.ThematicPlan.group_id, "тематические планы", "thematic plans"),
-        Ref(m.TimetableEntry.group_id, "расписание", "timetable entries"),
-        Ref(m.Lesson.group_id, "занятия", "lessons"),
-        Ref(m.FinalMark.group_id, "итоговые отметки", "final marks"),
-        Ref(m.Announcement.group_id, "объявления", "announcements"),
-        Ref(m.MovementOrderItem.from_group_id, "приказы о движении", "movement orders"),
-        Ref(m.MovementOrderItem.to_group_id, "приказы о движении", "movement orders"),
+        Ref(m.GroupMembership.group_id, "structure_membership_records"),
+        Ref(m.Subgroup.group_id, "structure_subgroups"),
+        Ref(m.TeachingAssignment.group_id, "structure_teaching_assignments"),
+        Ref(m.Curatorship.group_id, "structure_curatorships"),
+        Ref(m.ThematicPlan.group_id, "structure_thematic_plans"),
+        Ref(m.TimetableEntry.group_id, "structure_timetable_entries"),
+        Ref(m.Lesson.group_id, "structure_lessons"),
+        Ref(m.FinalMark.group_id, "structure_final_marks"),
+        Ref(m.Announcement.group_id, "structure_announcements"),
+        Ref(m.MovementOrderItem.from_group_id, "structure_movement_orders"),
+        Ref(m.MovementOrderItem.to_group_id, "structure_movement_orders"),
     ),
 )
 ROOM = Kind(
@@ -854,23 +833,23 @@ ROOM = Kind(
     m.Room,
     _room,
     (
-        Ref(m.TimetableEntry.room_id, "расписание", "timetable entries"),
-        Ref(m.Lesson.room_id, "занятия", "lessons"),
+        Ref(m.TimetableEntry.room_id, "structure_timetable_entries"),
+        Ref(m.Lesson.room_id, "structure_lessons"),
     ),
 )
 POSITION = Kind(
     "position",
     m.Position,
     _position,
-    (Ref(m.EmployeePosition.position_id, "сотрудники на должности", "employees"),),
+    (Ref(m.EmployeePosition.position_id, "structure_employees"),),
 )
 BELL_SLOT = Kind(
     "bell_slot",
     m.BellSlot,
     _bell,
     (
-        Ref(m.TimetableEntry.slot, "расписание", "timetable entries", by="number"),
-        Ref(m.Lesson.slot, "занятия", "lessons", by="number"),
+        Ref(m.TimetableEntry.slot, "structure_timetable_entries", by="number"),
+        Ref(m.Lesson.slot, "structure_lessons", by="number"),
     ),
 )
 DAY_OFF = Kind("day_off", m.DayOff, _day_off)
@@ -879,7 +858,7 @@ PERIOD = Kind(
     "period",
     m.Period,
     _period,
-    (Ref(m.FinalMark.period_id, "итоговые отметки", "final marks"),),
+    (Ref(m.FinalMark.period_id, "structure_final_marks"),),
     frozen=_closed_period,
 )
 ACADEMIC_YEAR = Kind(
@@ -887,10 +866,10 @@ ACADEMIC_YEAR = Kind(
     m.AcademicYear,
     _academic_year,
     (
-        Ref(m.Period.academic_year_id, "учебные периоды", "periods"),
-        Ref(m.StudyGroup.academic_year_id, "группы", "groups"),
-        Ref(m.TeachingAssignment.academic_year_id, "педагогическая нагрузка", "assignments"),
-        Ref(m.ThematicPlan.academic_year_id, "тематические планы", "thematic plans"),
+        Ref(m.Period.academic_year_id, "structure_periods"),
+        Ref(m.StudyGroup.academic_year_id, "structure_groups"),
+        Ref(m.TeachingAssignment.academic_year_id, "structure_assignments"),
+        Ref(m.ThematicPlan.academic_year_id, "structure_thematic_plans"),
     ),
     frozen=_closed_year,
 )
@@ -945,13 +924,12 @@ async def save_subgroup(
                 if v.get("discipline_id") is None
                 else m.Subgroup.discipline_id == v["discipline_id"],
                 m.Subgroup.name == (v["name"] or "").strip(),
-                ru="Подгруппа с таким названием уже есть.",
-                en="A subgroup with this name exists.",
+                text=message("structure_subgroup_with_this_name_exists", c.language),
             )
         if members is None or group is None:
             return
         if len(set(members)) != len(members):
-            c.add("input.members", "Обучающийся указан дважды.", "A student is listed twice.")
+            c.add("input.members", message("structure_student_listed_twice", c.language))
         gm = m.GroupMembership
         in_group = set(
             (
@@ -968,8 +946,7 @@ async def save_subgroup(
             if student not in in_group:
                 c.add(
                     f"input.members[{n}]",
-                    f"Обучающийся не состоит в группе «{group.name}».",
-                    f"The student is not in the group «{group.name}».",
+                    message("structure_student_not_group_name", c.language, name=group.name),
                 )
 
     kind = Kind("subgroup", m.Subgroup, check, SUBGROUP_REFS)
@@ -993,9 +970,9 @@ async def save_subgroup(
 
 
 SUBGROUP_REFS = (
-    Ref(m.TimetableEntry.subgroup_id, "расписание", "timetable entries"),
-    Ref(m.Lesson.subgroup_id, "занятия", "lessons"),
-    Ref(m.TeachingAssignment.subgroup_id, "педагогическая нагрузка", "teaching assignments"),
+    Ref(m.TimetableEntry.subgroup_id, "structure_timetable_entries"),
+    Ref(m.Lesson.subgroup_id, "structure_lessons"),
+    Ref(m.TeachingAssignment.subgroup_id, "structure_teaching_assignments"),
 )
 
 

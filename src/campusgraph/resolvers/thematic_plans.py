@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import LessonType
+from campusgraph.i18n import message
 from campusgraph.resolvers.audit import record, snapshot
 from campusgraph.resolvers.journal_rules import normalise_topic
 from campusgraph.resolvers.structure_writes import (
@@ -29,7 +30,6 @@ from campusgraph.resolvers.structure_writes import (
     Kind,
     Values,
     create,
-    say,
     update_row,
 )
 
@@ -59,8 +59,7 @@ async def _plan_check(c: Checker, v: Values, row: Any) -> None:
             tp.group_id == v["group_id"],
             tp.discipline_id == v["discipline_id"],
             tp.academic_year_id == v["academic_year_id"],
-            ru="У группы уже есть тематический план по этой дисциплине на этот учебный год.",
-            en="The group already has a thematic plan of this discipline for this year.",
+            text=message("thematic_group_already_has_thematic_plan", c.language),
         )
 
 
@@ -73,31 +72,27 @@ def _topic_problems(topics: Sequence[TopicValues], language: str) -> list[tuple[
         problems.append(
             (
                 "input.topics",
-                say(language, f"Не более {MAX_TOPICS} тем.", f"At most {MAX_TOPICS} topics."),
+                message("thematic_at_most_max_topics_topics", language, max_topics=MAX_TOPICS),
             )
         )
     kept = [t.id for t in topics if t.id is not None]
     if len(set(kept)) != len(kept):
-        problems.append(
-            ("input.topics", say(language, "Тема указана дважды.", "A topic is listed twice."))
-        )
+        problems.append(("input.topics", message("thematic_topic_listed_twice", language)))
     for n, t in enumerate(topics):
         if not normalise_topic(t.title):
-            problems.append(
-                (f"input.topics[{n}].title", say(language, "Поле обязательно.", "Required."))
-            )
+            problems.append((f"input.topics[{n}].title", message("thematic_required", language)))
         elif len(normalise_topic(t.title)) > 500:
             problems.append(
                 (
                     f"input.topics[{n}].title",
-                    say(language, "Не длиннее 500 знаков.", "At most 500 characters."),
+                    message("thematic_at_most_500_characters", language),
                 )
             )
         if not 1 <= t.hours <= 1000:
             problems.append(
                 (
                     f"input.topics[{n}].hours",
-                    say(language, "Допустимо от 1 до 1000.", "Allowed: 1 to 1000."),
+                    message("thematic_allowed_1_1000", language),
                 )
             )
     return problems
@@ -109,7 +104,7 @@ async def _replace_topics(
     t = m.ThematicPlanTopic
     existing = set((await session.execute(select(t.id).where(t.plan_id == plan_id))).scalars())
     problems = [
-        (f"input.topics[{n}].id", say(language, "Тема другого плана.", "A topic of another plan."))
+        (f"input.topics[{n}].id", message("thematic_topic_another_plan", language))
         for n, topic in enumerate(topics)
         if topic.id is not None and topic.id not in existing
     ]
@@ -122,11 +117,7 @@ async def _replace_topics(
             problems.append(
                 (
                     "input.topics",
-                    say(
-                        language,
-                        f"Нельзя удалить темы, по которым записаны занятия ({used}).",
-                        f"Cannot remove topics lessons were written from ({used}).",
-                    ),
+                    message("thematic_cannot_remove_topics_lessons_were", language, used=used),
                 )
             )
     if problems:
@@ -193,7 +184,7 @@ async def delete_thematic_plan(ctx: Context, pk: int, client_mutation_id: str | 
             )
         ).scalar()
         if row is None:
-            raise Invalid([("input.id", say(language, "Объект не найден.", "Not found."))])
+            raise Invalid([("input.id", message("thematic_not_found", language))])
         used = (
             await session.execute(
                 select(func.count()).where(
@@ -206,11 +197,7 @@ async def delete_thematic_plan(ctx: Context, pk: int, client_mutation_id: str | 
                 [
                     (
                         "input.id",
-                        say(
-                            language,
-                            f"Нельзя удалить: по темам плана записаны занятия ({used}).",
-                            f"Cannot delete: lessons were written from its topics ({used}).",
-                        ),
+                        message("thematic_cannot_delete_lessons_were_written", language, used=used),
                     )
                 ]
             )

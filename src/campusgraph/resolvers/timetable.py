@@ -37,10 +37,7 @@ from campusgraph.i18n import message
 from campusgraph.policies.scopes import SqlAnchors
 from campusgraph.resolvers import reads
 from campusgraph.resolvers.audit import record, snapshot
-from campusgraph.resolvers.structure_writes import Invalid, say
-
-WEEKDAYS_RU = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from campusgraph.resolvers.structure_writes import Invalid
 
 #: Finer kinds first: a group without a curriculum studies in the finest kind of its year.
 KIND_ORDER = (PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.SEMESTER, PeriodKind.YEAR)
@@ -62,7 +59,8 @@ def _d(day: dt.date, language: str) -> str:
 
 
 def weekday_name(weekday: int, language: str) -> str:
-    return (WEEKDAYS_EN if language == "en" else WEEKDAYS_RU)[weekday - 1]
+    """The ISO weekday's name (1 = Monday), from the catalogs: ``weekday_<n>``."""
+    return message(f"weekday_{weekday}", language)
 
 
 def short_name(person: m.Person) -> str:
@@ -277,8 +275,8 @@ async def _get(session: AsyncSession, model: Any, pk: int | None) -> Any:
 async def validate_entry(session: AsyncSession, v: EntryValues, language: str) -> None:
     problems: list[tuple[str | None, str]] = []
 
-    def add(where: str, ru: str, en: str) -> None:
-        problems.append((where, say(language, ru, en)))
+    def add(where: str, text: str) -> None:
+        problems.append((where, text))
 
     if v.kind is not TimetableKind.LESSON:
         if v.weekday is None:
@@ -286,74 +284,79 @@ async def validate_entry(session: AsyncSession, v: EntryValues, language: str) -
         if v.valid_to != v.valid_from:
             add(
                 "input.validTo",
-                "Экзамен назначается на одну дату: validTo должна совпадать с validFrom.",
-                "An exam sits on one date: validTo must equal validFrom.",
+                message("timetable_exam_sits_on_one_date", language),
             )
         if v.weekday != v.valid_from.isoweekday():
             add(
                 "input.weekday",
-                f"{_d(v.valid_from, language)} — {weekday_name(v.valid_from.isoweekday(), language)}.",
-                f"{v.valid_from} is a {weekday_name(v.valid_from.isoweekday(), language)}.",
+                message(
+                    "timetable_valid_from_weekday_name",
+                    language,
+                    valid_from=_d(v.valid_from, language),
+                    weekday_name=weekday_name(v.valid_from.isoweekday(), language),
+                ),
             )
         off = await session.execute(select(m.DayOff.reason).where(m.DayOff.date == v.valid_from))
         reason = off.scalar()
         if reason is not None:
             add(
                 "input.validFrom",
-                f"{_d(v.valid_from, language)} — выходной день ({reason}).",
-                f"{v.valid_from} is a day off ({reason}).",
+                message(
+                    "timetable_valid_from_day_off_reason",
+                    language,
+                    valid_from=_d(v.valid_from, language),
+                    reason=reason,
+                ),
             )
     if v.weekday is None:
-        add("input.weekday", "Поле обязательно.", "Field is required.")
+        add("input.weekday", message("timetable_field_required", language))
     elif not 1 <= v.weekday <= 7:
-        add(
-            "input.weekday", "День недели — от 1 (понедельник) до 7.", "Weekday is 1 (Monday) to 7."
-        )
+        add("input.weekday", message("timetable_weekday_1_monday_7", language))
     bell = await session.execute(select(m.BellSlot.id).where(m.BellSlot.number == v.slot))
     if bell.first() is None:
         add(
             "input.slot",
-            f"Урока № {v.slot} нет в расписании звонков.",
-            f"There is no slot {v.slot} in the bell schedule.",
+            message("timetable_there_no_slot_slot_bell", language, slot=v.slot),
         )
     if v.valid_from > v.valid_to:
-        add("input.validTo", "Конец действия раньше начала.", "validTo is before validFrom.")
+        add("input.validTo", message("timetable_validto_before_validfrom", language))
     group = await _get(session, m.StudyGroup, v.group_id)
     if group is None:
-        add("input.group", "Группа не найдена.", "Group not found.")
+        add("input.group", message("timetable_group_not_found", language))
     else:
         year = await _get(session, m.AcademicYear, group.academic_year_id)
         if year is not None and (v.valid_from < year.starts_on or v.valid_to > year.ends_on):
             add(
                 "input.validFrom" if v.valid_from < year.starts_on else "input.validTo",
-                f"Даты вне учебного года группы {year.name} "
-                f"({_d(year.starts_on, language)}–{_d(year.ends_on, language)}).",
-                f"Dates outside the group's academic year {year.name} "
-                f"({year.starts_on}–{year.ends_on}).",
+                message(
+                    "timetable_dates_outside_group_s_academic",
+                    language,
+                    name=year.name,
+                    starts_on=_d(year.starts_on, language),
+                    ends_on=_d(year.ends_on, language),
+                ),
             )
     if v.subgroup_id is not None:
         sub = await _get(session, m.Subgroup, v.subgroup_id)
         if sub is None or (group is not None and sub.group_id != group.id):
             add(
                 "input.subgroup",
-                "Подгруппа не найдена в этой группе.",
-                "No such subgroup in this group.",
+                message("timetable_no_such_subgroup_this_group", language),
             )
         elif sub.discipline_id is not None and sub.discipline_id != v.discipline_id:
             add(
                 "input.subgroup",
-                "Подгруппа создана для другой дисциплины.",
-                "The subgroup is for another discipline.",
+                message("timetable_subgroup_for_another_discipline", language),
             )
     if await _get(session, m.Discipline, v.discipline_id) is None:
-        add("input.discipline", "Дисциплина не найдена.", "Discipline not found.")
+        add("input.discipline", message("timetable_discipline_not_found", language))
     teacher = await _get(session, m.Employee, v.teacher_id)
     if teacher is None:
-        add("input.teacher", "Преподаватель не найден.", "Teacher not found.")
+        add("input.teacher", message("timetable_teacher_not_found", language))
     elif teacher.dismissed_on is not None and teacher.dismissed_on <= v.valid_from:
-        add("input.teacher", "Сотрудник уволен.", "The employee has been dismissed.")
+        add("input.teacher", message("timetable_employee_has_been_dismissed", language))
     if v.room_id is not None and await _get(session, m.Room, v.room_id) is None:
-        add("input.room", "Аудитория не найдена.", "Room not found.")
+        add("input.room", message("timetable_room_not_found", language))
     if problems:
         raise Invalid(problems)
 
@@ -514,7 +517,7 @@ async def save_entry(
                 )
             ).scalar()
             if row is None:
-                raise Invalid([("input.id", say(language, "Объект не найден.", "Not found."))])
+                raise Invalid([("input.id", message("timetable_not_found", language))])
             before = snapshot(row)
         await validate_entry(session, v, language)
         clashes = await find_clashes(session, v, pk, language)
@@ -548,7 +551,7 @@ async def delete_entry(ctx: Context, pk: int, client_mutation_id: str | None) ->
     async with ctx.session(write=True) as session:
         row = await _get(session, m.TimetableEntry, pk)
         if row is None:
-            raise Invalid([("input.id", say(ctx.language, "Объект не найден.", "Not found."))])
+            raise Invalid([("input.id", message("timetable_not_found", ctx.language))])
         before = snapshot(row)
         await session.delete(row)
         await record(
@@ -666,16 +669,14 @@ async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
     Six statements whatever the number of slots and rooms."""
     language = ctx.language
     if q.last < q.first:
-        raise Invalid([("until", say(language, "Конец раньше начала.", "Ends before it starts."))])
+        raise Invalid([("until", message("timetable_ends_before_it_starts", language))])
     if (q.last - q.first).days >= MAX_RANGE_DAYS:
         raise Invalid(
             [
                 (
                     "until",
-                    say(
-                        language,
-                        f"Не больше {MAX_RANGE_DAYS} дней.",
-                        f"At most {MAX_RANGE_DAYS} days.",
+                    message(
+                        "timetable_at_most_max_range_days", language, max_range_days=MAX_RANGE_DAYS
                     ),
                 )
             ]
@@ -718,41 +719,35 @@ async def free_slots(ctx: Context, q: FreeQuery) -> FreeDay:
         # (its validate_entry), so that every place answered is one it accepts.
         problems: list[tuple[str | None, str]] = []
         if found is None:
-            problems.append(("group", say(language, "Группа не найдена.", "Group not found.")))
+            problems.append(("group", message("timetable_group_not_found", language)))
         else:
             _, teacher, subgroup, dismissed, year_name, starts_on, ends_on = found
             if teacher is None:
-                problems.append(
-                    ("teacher", say(language, "Преподаватель не найден.", "Teacher not found."))
-                )
+                problems.append(("teacher", message("timetable_teacher_not_found", language)))
             elif dismissed is not None and dismissed <= q.first:
                 problems.append(
                     (
                         "teacher",
-                        say(language, "Сотрудник уволен.", "The employee has been dismissed."),
+                        message("timetable_employee_has_been_dismissed", language),
                     )
                 )
             if q.subgroup_id is not None and subgroup is None:
                 problems.append(
                     (
                         "subgroup",
-                        say(
-                            language,
-                            "Подгруппа не найдена в этой группе.",
-                            "No such subgroup in this group.",
-                        ),
+                        message("timetable_no_such_subgroup_this_group", language),
                     )
                 )
             if q.first < starts_on or q.last > ends_on:
                 problems.append(
                     (
                         "date" if q.first < starts_on or q.first > ends_on else "until",
-                        say(
+                        message(
+                            "timetable_dates_outside_group_year_on_generate",
                             language,
-                            f"Даты вне учебного года группы {year_name} "
-                            f"({_d(starts_on, language)}–{_d(ends_on, language)}).",
-                            f"Dates outside the group's academic year {year_name} "
-                            f"({starts_on}–{ends_on}).",
+                            year_name=year_name,
+                            starts_on=_d(starts_on, language),
+                            ends_on=_d(ends_on, language),
                         ),
                     )
                 )
@@ -833,18 +828,16 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
     """Validate the range and work out which lessons the timetable holds in it."""
     language = ctx.language
     if first > last:
-        raise Invalid(
-            [("input.to", say(language, "Конец раньше начала.", "Ends before it starts."))]
-        )
+        raise Invalid([("input.to", message("timetable_ends_before_it_starts", language))])
     if (last - first).days >= MAX_RANGE_DAYS:
         raise Invalid(
             [
                 (
                     "input.to",
-                    say(
+                    message(
+                        "timetable_range_too_long_at_once",
                         language,
-                        f"Не больше {MAX_RANGE_DAYS} дней за раз.",
-                        f"At most {MAX_RANGE_DAYS} days at once.",
+                        max_range_days=MAX_RANGE_DAYS,
                     ),
                 )
             ]
@@ -854,7 +847,7 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
         if group_id is not None:
             group = await _get(session, m.StudyGroup, group_id)
             if group is None:
-                raise Invalid([("input.group", say(language, "Группа не найдена.", "Not found."))])
+                raise Invalid([("input.group", message("timetable_group_not_found", language))])
             year = await _get(session, m.AcademicYear, group.academic_year_id)
         else:
             year = (
@@ -865,21 +858,19 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
                 )
             ).scalar()
         if year is None:
-            raise Invalid(
-                [("input.from", say(language, "Дата вне учебного года.", "Outside any year."))]
-            )
+            raise Invalid([("input.from", message("timetable_outside_any_year", language))])
         problems: list[tuple[str | None, str]] = []
         for day, where in ((first, "input.from"), (last, "input.to")):
             if not year.starts_on <= day <= year.ends_on:
                 problems.append(
                     (
                         where,
-                        say(
+                        message(
+                            "timetable_date_outside_academic_year_name",
                             language,
-                            f"Дата вне учебного года {year.name} "
-                            f"({_d(year.starts_on, language)}–{_d(year.ends_on, language)}).",
-                            f"The date is outside the academic year {year.name} "
-                            f"({year.starts_on}–{year.ends_on}).",
+                            name=year.name,
+                            starts_on=_d(year.starts_on, language),
+                            ends_on=_d(year.ends_on, language),
                         ),
                     )
                 )
@@ -898,13 +889,12 @@ async def plan_lessons(ctx: Context, group_id: int | None, first: dt.date, last:
             problems.append(
                 (
                     "input.from",
-                    say(
+                    message(
+                        "timetable_period_name_starts_on_ends",
                         language,
-                        f"Период «{p.name}» ({_d(p.starts_on, language)}–"
-                        f"{_d(p.ends_on, language)}) закрыт для изменений: занятия в нём "
-                        "не создаются.",
-                        f"The period «{p.name}» ({p.starts_on}–{p.ends_on}) is closed for "
-                        "edits: no lessons are created in it.",
+                        name=p.name,
+                        starts_on=_d(p.starts_on, language),
+                        ends_on=_d(p.ends_on, language),
                     ),
                 )
             )

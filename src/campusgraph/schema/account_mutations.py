@@ -130,11 +130,13 @@ async def _holders(ctx: Context, input: IssueCredentialsInput) -> list[tuple[str
             try:
                 type_name, pk = from_global_id(gid)
             except ValueError:
-                raise ValidationFailed(("input.people", f"Неверный идентификатор: {gid}")) from None
+                raise ValidationFailed(
+                    ("input.people", message("bad_id", ctx.language, value=gid))
+                ) from None
             holder = HOLDERS.get(type_name)
             if holder is None:
                 raise ValidationFailed(
-                    ("input.people", "Ожидается обучающийся, родитель или сотрудник.")
+                    ("input.people", message("credentials_holder_kind", ctx.language))
                 )
             found = await target_of(session, holder[0], pk)
             if found is None:

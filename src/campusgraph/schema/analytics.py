@@ -191,13 +191,12 @@ def request_of(
 
 
 def table_of(result: a.AnalyticsResult, lang: str) -> AnalyticsTable:
-    en = 1 if lang == "en" else 0
     request = result.request
     columns = [
-        AnalyticsColumn(dimension=d, measure=None, title=a.DIMENSION_TITLES[d][en])
+        AnalyticsColumn(dimension=d, measure=None, title=message(a.DIMENSION_KEYS[d], lang))
         for d in request.by
     ] + [
-        AnalyticsColumn(dimension=None, measure=ms, title=a.MEASURE_TITLES[ms][en])
+        AnalyticsColumn(dimension=None, measure=ms, title=message(a.MEASURE_KEYS[ms], lang))
         for ms in request.measures
     ]
 

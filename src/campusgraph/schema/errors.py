@@ -11,7 +11,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.types.base_scalars import DateDefinition
+from strawberry.types.scalar import ScalarDefinition
 
 from campusgraph import ids
 from campusgraph.arguments import InvalidArgument
@@ -30,6 +33,7 @@ from campusgraph.policies.reasons import (
 )
 from campusgraph.policies.ruleset import PolicyLine
 from campusgraph.schema import enums  # noqa: F401  (registers the enums)
+from campusgraph.validators import DateProblem, parse_date
 
 __all__ = [
     "ApiError",
@@ -348,6 +352,41 @@ class MutationError:
         )
 
 
+class DateNotRead(StrawberryInputCoercionError):
+    """A ``Date`` argument that is not a date; ``original_error`` (a DateProblem) says why
+    in the caller's language, which the parser does not know: :class:`ErrorPolicy` asks."""
+
+
+def parse_date_argument(value: object) -> dt.date:
+    """The ``Date`` scalar's parser: ISO ``YYYY-MM-DD``, an impossible day («2010-02-31»)
+    told apart from a malformed one (graphql-core's own text is English and says neither)."""
+    try:
+        return parse_date(str(value), ("YYYY-MM-DD",))
+    except DateProblem as problem:
+        raise DateNotRead(problem.text("en"), original_error=problem) from None
+
+
+#: The ``Date`` scalar as Strawberry's, with :func:`parse_date_argument` reading it.
+DATE_SCALAR = ScalarDefinition(
+    name=DateDefinition.name,
+    description=DateDefinition.description,
+    specified_by_url=None,
+    serialize=DateDefinition.serialize,
+    parse_value=parse_date_argument,
+    parse_literal=None,
+    origin=dt.date,
+)
+
+
+def _date_problem(error: BaseException | None) -> DateProblem | None:
+    """The DateProblem behind an error, however deep graphql-core wrapped it."""
+    for _ in range(4):
+        if error is None or isinstance(error, DateProblem):
+            return error
+        error = error.original_error if isinstance(error, GraphQLError) else None
+    return None
+
+
 def _language(extension: SchemaExtension) -> str:
     ctx = extension.execution_context.context
     return getattr(ctx, "language", "ru") if ctx is not None else "ru"
@@ -400,6 +439,19 @@ class ErrorPolicy(SchemaExtension):
                 nodes=error.nodes,
                 path=error.path,
                 extensions=forbidden_extensions(d, language),
+            )
+        problem = _date_problem(error)
+        if problem is not None:
+            # A Date argument, written in the query (a validation error, the same object)
+            # or sent as a variable (graphql-core wraps it, keeping the problem).
+            code = "GRAPHQL_VALIDATION" if isinstance(error, DateNotRead) else "BAD_USER_INPUT"
+            return GraphQLError(
+                problem.text(language),
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={**(error.extensions or {}), "code": code},
             )
         if original is None or (error.path is None and isinstance(original, GraphQLError)):
             # Syntax, validation, and variables that do not fit their types (graphql-core

@@ -227,11 +227,9 @@ CACHE_SIZE = 512
 class Refused(Exception):
     """The document may not run: ``code`` for ``extensions.code``, a message key of
     :mod:`campusgraph.i18n` with its values, and for a structural limit what it limits
-    (Russian, English)."""
+    (a message key too, ``query_limit_<what>``)."""
 
-    def __init__(
-        self, code: str, key: str, what: tuple[str, str] | None = None, **values: Any
-    ) -> None:
+    def __init__(self, code: str, key: str, what: str | None = None, **values: Any) -> None:
         super().__init__(key)
         self.code = code
         self.key = key
@@ -242,15 +240,13 @@ class Refused(Exception):
         values = dict(self.values)
         extensions: dict[str, Any] = {"code": self.code, **values}
         if self.what is not None:
-            values["what"] = self.what[1] if language == "en" else self.what[0]
-            extensions["limit_of"] = self.what[1]
+            values["what"] = message(self.what, language)
+            extensions["limit_of"] = message(self.what, "en")
         return GraphQLError(message(self.key, language, **values), extensions=extensions)
 
 
-def _complex(what_ru: str, what_en: str, value: int, limit: int) -> Refused:
-    return Refused(
-        "QUERY_TOO_COMPLEX", "query_too_complex", (what_ru, what_en), value=value, limit=limit
-    )
+def _complex(what: str, value: int, limit: int) -> Refused:
+    return Refused("QUERY_TOO_COMPLEX", "query_too_complex", what, value=value, limit=limit)
 
 
 @dataclass
@@ -315,14 +311,13 @@ class _Measure:
 
     def selection_set(self, node: SelectionSetNode, nesting: int) -> _Count:
         if nesting > MAX_NESTING:
-            raise _complex("вложенность", "nesting", nesting, MAX_NESTING)
+            raise _complex("query_limit_nesting", nesting, MAX_NESTING)
         total = _Count()
         for selection in node.selections:
             directives = len(selection.directives or ())
             if directives > MAX_DIRECTIVES_PER_SELECTION:
                 raise _complex(
-                    "число директив у одного поля",
-                    "the number of directives on one field",
+                    "query_limit_directives_on_one_field",
                     directives,
                     MAX_DIRECTIVES_PER_SELECTION,
                 )
@@ -398,7 +393,7 @@ def _same_keys(
                     pending.append(fragment.selection_set)
     for nodes in by_key.values():
         if len(nodes) > MAX_SAME_KEY:
-            raise _complex("повторы одного поля", "repeats of one field", len(nodes), MAX_SAME_KEY)
+            raise _complex("query_limit_repeats_of_one_field", len(nodes), MAX_SAME_KEY)
         children = [n.selection_set for n in nodes if n.selection_set is not None]
         if children:
             _same_keys(children, fragments)
@@ -431,13 +426,13 @@ def _shape(
             len(d.directives or ()) for d in [*operations, *fragments.values()]
         )
         if fields > MAX_SELECTIONS:
-            raise _complex("число полей", "the number of fields", fields, MAX_SELECTIONS)
+            raise _complex("query_limit_fields", fields, MAX_SELECTIONS)
         if depth > max_depth:
-            raise _complex("глубина", "the depth", depth, max_depth)
+            raise _complex("query_limit_depth", depth, max_depth)
         if aliases > max_aliases:
-            raise _complex("число псевдонимов", "the number of aliases", aliases, max_aliases)
+            raise _complex("query_limit_aliases", aliases, max_aliases)
         if directives > MAX_DIRECTIVES:
-            raise _complex("число директив", "the number of directives", directives, MAX_DIRECTIVES)
+            raise _complex("query_limit_directives", directives, MAX_DIRECTIVES)
         for each in [*operations, *unreached]:
             _same_keys([each.selection_set], fragments)
     except Refused as refused:

@@ -124,8 +124,10 @@ async def decide_access(
                 "report_level_not_offered",
                 lang,
                 report=spec.title(lang),
-                level=of.level.value,
-                levels=", ".join(sorted(level.value for level in spec.levels)),
+                level=message(f"report_level_{of.level.value}", lang),
+                levels=", ".join(
+                    sorted(message(f"report_level_{level.value}", lang) for level in spec.levels)
+                ),
             ),
         )
     try:

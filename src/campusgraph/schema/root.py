@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,14 @@ from campusgraph.schema.analytics import AnalyticsQuery
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
-from campusgraph.schema.errors import ApiError, ErrorCode, ErrorPolicy, RequestStats, Schema
+from campusgraph.schema.errors import (
+    DATE_SCALAR,
+    ApiError,
+    ErrorCode,
+    ErrorPolicy,
+    RequestStats,
+    Schema,
+)
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import RequestGate
@@ -316,6 +324,7 @@ def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
         ],
         # Lists of scalars and enums (the journal's aligned rows) completed in one pass.
         execution_context_class=ExecutionContext,
+        scalar_overrides={dt.date: DATE_SCALAR},
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.enums import PeriodKind, TimetableKind
+from campusgraph.i18n import message
 from campusgraph.policies.facts import Target
 from campusgraph.resolvers import structure_writes as sw
 from campusgraph.resolvers import timetable as tt
@@ -261,11 +262,7 @@ class TimetableQueries:
         if len(chosen) != 1:
             raise ApiError(
                 ErrorCode.VALIDATION,
-                sw.say(
-                    lang,
-                    "Укажите ровно одно из: group, teacher, room.",
-                    "Give exactly one of: group, teacher, room.",
-                ),
+                message("timetable_one_of", lang),
                 field="group",
             )
         name, gid = chosen[0]

@@ -35,16 +35,17 @@ class FileFormat(enum.StrEnum):
         }[self]
 
 
-def render(table: ReportTable, fmt: FileFormat) -> bytes:
-    """The file's bytes (CPU-bound: callers on the event loop run it in a thread)."""
+def render(table: ReportTable, fmt: FileFormat, language: str = "ru") -> bytes:
+    """The file's bytes (CPU-bound: callers on the event loop run it in a thread); the
+    page footer («Страница 1 из 2») is in ``language``, as the table is."""
     if fmt is FileFormat.XLSX:
         from campusgraph.reports.files.xlsx import write_xlsx
 
-        return write_xlsx(table)
+        return write_xlsx(table, language)
     if fmt is FileFormat.CSV:
         from campusgraph.reports.files.csv_file import write_csv
 
         return write_csv(table)
     from campusgraph.reports.files.pdf import write_pdf
 
-    return write_pdf(table)
+    return write_pdf(table, language)

@@ -10,6 +10,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from campusgraph.i18n import message
 from campusgraph.reports.files.cells import as_text
 from campusgraph.reports.table import CellKind, ReportTable
 
@@ -22,11 +23,12 @@ MIN_COLUMN = 3.0
 
 
 class _Document(FPDF):
-    """Every page: the institution's details on top, «Страница N из M» at the foot."""
+    """Every page: the institution's details on top, «Страница N из M» (in the table's language) at the foot."""
 
-    def __init__(self, table: ReportTable) -> None:
+    def __init__(self, table: ReportTable, language: str) -> None:
         super().__init__(orientation="L" if table.landscape else "P", unit="mm", format="A4")
         self.report = table
+        self.language = language
         self.add_font(FAMILY, "", str(FONTS / "DejaVuSansCondensed.ttf"))
         self.add_font(FAMILY, "B", str(FONTS / "DejaVuSansCondensed-Bold.ttf"))
         self.set_margins(12, 12, 12)
@@ -48,7 +50,12 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font(FAMILY, "", 7)
-        self.cell(0, 5, f"Страница {self.page_no()} из {{nb}}", align="C")
+        self.cell(
+            0,
+            5,
+            message("file_page_of", self.language, page=self.page_no(), pages="{nb}"),
+            align="C",
+        )
 
 
 def _layout(pdf: FPDF, table: ReportTable) -> tuple[float, list[float], bool]:
@@ -125,8 +132,8 @@ def _align(kind: CellKind) -> str:
     return "L" if kind in (CellKind.TEXT,) else "R"
 
 
-def write_pdf(table: ReportTable) -> bytes:
-    pdf = _Document(table)
+def write_pdf(table: ReportTable, language: str = "ru") -> bytes:
+    pdf = _Document(table, language)
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font(FAMILY, "B", 12)

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from campusgraph.i18n import message
 from campusgraph.reports.table import Cell, CellKind, ReportTable
 
 NUMBER_FORMATS = {
@@ -40,7 +41,7 @@ def _details(table: ReportTable) -> list[str]:
     return [x for x in (inst.name, inst.address, contacts) if x]
 
 
-def write_xlsx(table: ReportTable) -> bytes:
+def write_xlsx(table: ReportTable, language: str = "ru") -> bytes:
     wb = Workbook()
     ws: Worksheet = wb.active
     ws.title = table.title[:31].replace("/", " ") or "Report"
@@ -86,7 +87,7 @@ def write_xlsx(table: ReportTable) -> bytes:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "Страница &P из &N"
+    ws.oddFooter.center.text = message("file_page_of", language, page="&P", pages="&N")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
