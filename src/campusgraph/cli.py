@@ -742,10 +742,8 @@ def cmd_documents(args: argparse.Namespace) -> int:
             raise CommandError("cli_file", path=path, reason=Phrase("cli_errno_enoent"))
     try:
         text = manifest(Path(p) for p in args.paths)
-    except ManifestError as error:  # said in the run's language where it knows how
-        said = getattr(error, "text", None)
-        reason = said(args.lang) if callable(said) else str(error)
-        raise CommandError("cli_manifest", reason=reason) from None
+    except ManifestError as error:
+        raise CommandError("cli_manifest", reason=error.text(args.lang)) from None
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
