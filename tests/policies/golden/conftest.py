@@ -14,10 +14,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from campusgraph.settings import Settings
+from tests.conftest import make_settings
 from tests.policies.golden.asking import Golden
 from tests.policies.golden.pickers import enrich
-from tests.support import DEMO_TODAY
 from tests.support.client import GraphQLClient, http_client, serving
 from tests.support.databases import Database, DatabaseManager
 
@@ -33,12 +32,8 @@ async def golden_db(backend: str, databases: DatabaseManager) -> AsyncIterator[D
 async def golden(golden_db: Database) -> AsyncIterator[Golden]:
     from campusgraph.app import create_app
 
-    settings = Settings(
-        database_url=golden_db.url,
-        mode="dev",
-        argon2_time_cost=1,
-        argon2_memory_kib=64,
-        today=DEMO_TODAY,
-    )
+    # The suite's settings (tests/conftest.py): a loaded machine's slow answer must not turn
+    # into TIMEOUT, which a batch of one account's cases would all share.
+    settings = make_settings(golden_db)
     async with serving(create_app(settings)) as running, http_client(running) as http:
         yield Golden(golden_db, GraphQLClient(http))

@@ -47,8 +47,11 @@ async def test_every_clause_is_exercised(golden: Golden, slug: str) -> None:
     covered: dict[str, str] = {}  # clause key → a case whose answer cites it
     named: set[str] = set()  # deny lines named by a DENY case's answer
     known: dict[str, str] = {}  # clause key or deny line → the xfail case standing for it
+    errors: dict[str, str] = {}  # case → the error its answer came with
     for case in cases:
         answer = await golden.ask(case, cases)
+        if answer.error is not None and case.xfail is None:
+            errors[case_id(case)] = answer.error
         if case.xfail is not None:
             if case.line is not None:
                 line = line_at(case.line)
@@ -62,6 +65,9 @@ async def test_every_clause_is_exercised(golden: Golden, slug: str) -> None:
         if case.expect == DENY and answer.allowed is False and answer.source:
             named.add(answer.source)
 
+    # An answer that came with an error (a time limit, a lost sign-in) covers nothing; said
+    # first, or its clauses would read as missing cases.
+    assert not errors, f"{len(errors)} case(s) of {slug} answered with an error: {errors}"
     missing = [key for key in need.allow if key not in covered and key not in known]
     assert not missing, (
         f"{len(missing)} clause(s) of {slug} are cited by its policy lines but no ALLOW case "
