@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from campusgraph.db import sqlite_inline
-from campusgraph.settings import Settings
-from tests.support import DEMO_TODAY
+from tests.conftest import make_settings
 from tests.support.client import GraphQLClient, http_client, serving
 from tests.support.databases import Database, DatabaseManager
 from tests.support.journal import Cell, free_cell
@@ -99,13 +98,7 @@ class Outage:
 async def running(restartable_db: Database) -> AsyncIterator[Any]:
     from campusgraph.app import create_app
 
-    settings = Settings(
-        database_url=restartable_db.url,
-        mode="production",
-        argon2_time_cost=1,
-        argon2_memory_kib=64,
-        today=DEMO_TODAY,
-    )
+    settings = make_settings(restartable_db, mode="production")
     app = create_app(settings)
     async with serving(app) as asgi:
         yield app, asgi
