@@ -11,7 +11,13 @@ from campusgraph.db.models.calendar import (
     Position,
     Room,
 )
-from campusgraph.db.models.community import Announcement, Message, PortfolioEntry
+from campusgraph.db.models.community import (
+    Announcement,
+    Message,
+    PortfolioEntry,
+    PortfolioFile,
+    StoredBlob,
+)
 from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
     Attendance,
@@ -58,6 +64,7 @@ from campusgraph.db.models.tenancy import Institution, Region
 from campusgraph.db.models.throttle import SignInThrottle
 
 __all__ = [
+    "StoredBlob",
     "AcademicYear",
     "Announcement",
     "Applicant",
@@ -92,6 +99,7 @@ __all__ = [
     "Period",
     "Person",
     "PortfolioEntry",
+    "PortfolioFile",
     "Position",
     "Region",
     "RoleAssignment",
