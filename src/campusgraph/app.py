@@ -99,6 +99,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         language = negotiate(request.headers.get("accept-language"), self.settings.language)
         return HTMLResponse(ide.page(language, request.scope.get("root_path", "")))
 
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """The request's uploaded files (spooled to temporary files by the multipart
+        parser) closed when its answer is made, whatever the mutations did with them."""
+        try:
+            return await super().run(request, *args, **kwargs)
+        finally:
+            if isinstance(request, Request):
+                await request.close()
+
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         """A multipart request only with a header no HTML form can send
         (``GraphQL-Require-Preflight``), so a browser makes a CORS preflight first: a

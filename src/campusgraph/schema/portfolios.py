@@ -32,6 +32,9 @@ from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded
 from campusgraph.schema.structure_mutations import DeleteInput, DeletePayload, pk_of, validation
 
+#: The query reads the owner's object, computed from who the owner is (policies/operations.py).
+EXERCISES = (("portfolio", "read"), ("portfolio.teacher", "read"))
+
 PortfolioKind = described(
     strawberry.enum(
         e.PortfolioKind,
