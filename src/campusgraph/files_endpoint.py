@@ -17,10 +17,10 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from campusgraph import portfolios  # noqa: F401  (registers the portfolio file kind)
 from campusgraph.context import Context
 from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message, negotiate
-from campusgraph import portfolios  # noqa: F401  (registers the portfolio file kind)
 from campusgraph.policies.engine import Forbidden
 from campusgraph.policies.reasons import forbidden_text
 from campusgraph.reports import file_kinds  # noqa: F401  (registers the kinds)

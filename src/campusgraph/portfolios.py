@@ -365,7 +365,9 @@ def clean_file_name(name: str | None) -> str:
     return (base or "file")[:MAX_FILE_NAME]
 
 
-async def add_file(ctx: Context, entry_id: int, name: str | None, content: bytes) -> m.PortfolioFile:
+async def add_file(
+    ctx: Context, entry_id: int, name: str | None, content: bytes
+) -> m.PortfolioFile:
     """Store the file (checked first: nothing is written for a refused one) and its row in
     one transaction; a storage outside the database is undone when the row is not
     committed."""

@@ -20,8 +20,8 @@ from strawberry.file_uploads import Upload
 
 from campusgraph import portfolios as pf
 from campusgraph.context import Context
-from campusgraph.db import models as m
 from campusgraph.db import enums as e
+from campusgraph.db import models as m
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.facts import Target
@@ -35,7 +35,7 @@ from campusgraph.schema.structure_mutations import DeleteInput, DeletePayload, p
 #: The query reads the owner's object, computed from who the owner is (policies/operations.py).
 EXERCISES = (("portfolio", "read"), ("portfolio.teacher", "read"))
 
-PortfolioKind = described(
+described(
     strawberry.enum(
         e.PortfolioKind,
         name="PortfolioKind",
@@ -49,7 +49,7 @@ PortfolioKind = described(
         "PUBLICATION": "A publication: an article, a methodological work.",
     },
 )
-PortfolioStatus = described(
+described(
     strawberry.enum(
         e.PortfolioStatus,
         name="PortfolioStatus",
@@ -89,18 +89,19 @@ class PortfolioFile:
                 self.content_type,
             )
         except FileGone:
-            raise ApiError(ErrorCode.NOT_FOUND, message("not_found", info.context.language))
+            text = message("not_found", info.context.language)
+            raise ApiError(ErrorCode.NOT_FOUND, text) from None
         return issued.url
 
 
 @strawberry.type(description="An entry of a student's or an employee's portfolio.")
 class PortfolioEntry:
     id: strawberry.ID = strawberry.field(description="Global, opaque id.")
-    kind: PortfolioKind = strawberry.field(description="What it records.")
+    kind: e.PortfolioKind = strawberry.field(description="What it records.")
     title: str = strawberry.field(description="Its title: «Диплом II степени …».")
     date: dt.date = strawberry.field(description="When it was earned, issued or published.")
     description: str | None = strawberry.field(description="More about it, if anything.")
-    status: PortfolioStatus = strawberry.field(description="Draft or confirmed.")
+    status: e.PortfolioStatus = strawberry.field(description="Draft or confirmed.")
     confirmed_at: dt.datetime | None = strawberry.field(
         description="When it was confirmed; null while a draft."
     )
@@ -182,7 +183,7 @@ class PortfolioQueries:
             strawberry.argument(description="The student's or the employee's card (id)."),
         ],
         kind: Annotated[
-            PortfolioKind | None,
+            e.PortfolioKind | None,
             strawberry.argument(description="Only entries of this kind; null: all."),
         ] = None,
     ) -> list[PortfolioEntry]:
@@ -214,7 +215,7 @@ class CreatePortfolioEntryInput:
     owner: strawberry.ID = strawberry.field(
         description="Whose portfolio: the student's or the employee's card (id)."
     )
-    kind: PortfolioKind = strawberry.field(description="What it records.")
+    kind: e.PortfolioKind = strawberry.field(description="What it records.")
     title: str = strawberry.field(description="Its title (at most 255 characters).")
     date: dt.date = strawberry.field(description="When it was earned, issued or published.")
     description: str | None = strawberry.field(
@@ -226,7 +227,7 @@ class CreatePortfolioEntryInput:
 @strawberry.input(description="Change a portfolio entry; a confirmed one becomes a draft again.")
 class UpdatePortfolioEntryInput:
     id: strawberry.ID = strawberry.field(description="The entry (`PortfolioEntry.id`).")
-    kind: PortfolioKind | None = strawberry.field(default=None, description="Null: unchanged.")
+    kind: e.PortfolioKind | None = strawberry.field(default=None, description="Null: unchanged.")
     title: str | None = strawberry.field(default=None, description="Null: unchanged.")
     date: dt.date | None = strawberry.field(default=None, description="Null: unchanged.")
     description: str | None = strawberry.field(

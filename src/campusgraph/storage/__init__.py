@@ -56,8 +56,9 @@ class FileStorage(Protocol):
     a storage that lives in the database writes in it; one that does not must be undone
     by the caller (:meth:`discard`) when that transaction does not commit."""
 
-    #: Whether a write outlives a rolled-back transaction (then the caller discards it).
-    outside_transaction: bool
+    @property
+    def outside_transaction(self) -> bool:
+        """Whether a write outlives a rolled-back transaction (the caller discards it)."""
 
     async def put(
         self, session: AsyncSession, institution_id: int, key: str, content: bytes

@@ -64,7 +64,6 @@ from campusgraph.db.models.tenancy import Institution, Region
 from campusgraph.db.models.throttle import SignInThrottle
 
 __all__ = [
-    "StoredBlob",
     "AcademicYear",
     "Announcement",
     "Applicant",
@@ -106,6 +105,7 @@ __all__ = [
     "Room",
     "SignInThrottle",
     "Speciality",
+    "StoredBlob",
     "Student",
     "StudentPersonal",
     "StudyGroup",

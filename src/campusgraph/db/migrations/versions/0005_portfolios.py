@@ -47,9 +47,7 @@ def upgrade() -> None:
             type_=sa.Enum(*KINDS, name="portfoliokind", native_enum=False, length=32),
             existing_nullable=False,
         )
-        batch_op.create_check_constraint(
-            "portfoliokind", sa.column("kind").in_(KINDS)
-        )
+        batch_op.create_check_constraint("portfoliokind", sa.column("kind").in_(KINDS))
         batch_op.add_column(
             sa.Column(
                 "status",
@@ -62,9 +60,7 @@ def upgrade() -> None:
             "portfoliostatus", sa.column("status").in_(("draft", "confirmed"))
         )
         batch_op.add_column(sa.Column("confirmed_by_user_id", ID, nullable=True))
-        batch_op.add_column(
-            sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "portfolio_file",
         sa.Column("entry_id", ID, nullable=False),
