@@ -79,7 +79,7 @@ class PortfolioFile:
         "working for `fileLinkTtlSeconds` (a few minutes). GET it (relative to this API's "
         "origin) for the file's bytes; `read` of the entry is decided again then."
     )
-    async def download_url(self, info: GraphQLInfo) -> str:
+    async def download_url(self, info: GraphQLInfo) -> str | None:
         try:
             issued = await issue_stored_download(
                 info.context,
