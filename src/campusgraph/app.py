@@ -428,6 +428,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
                     "accept-language",
                     "x-request-id",
                     "graphql-require-preflight",
+                    "apollo-require-preflight",
                 ],
                 expose_headers=["retry-after", "x-request-id"],
                 max_age=600,
