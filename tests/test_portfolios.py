@@ -28,6 +28,7 @@ from tests.support.client import GraphQLClient
 
 ALTAI = "altai-college-2016"
 TOMSK = "tomsk-technikum-2023"
+NSHDS = "nshds12-2021"
 
 #: A minimal but genuine PDF, a PNG header, and a Windows program (its "MZ" header).
 PDF = (
@@ -364,3 +365,58 @@ async def test_who_confirms_is_the_rulesets(db: Any, client: GraphQLClient) -> N
     assert confirmed["errors"] == []
     assert confirmed["entry"]["status"] == "CONFIRMED"
     assert confirmed["entry"]["confirmedAt"] is not None
+
+
+# -- who reads ---------------------------------------------------------------------------
+
+
+async def test_a_parent_reads_his_childs_portfolio_and_no_one_elses(
+    db: Any, client: GraphQLClient
+) -> None:
+    # Given NSHDS 12 (п. 3.3: parents see their children's data), an entry a subject teacher
+    # placed in the parent's child's portfolio and one in another student's
+    async with unscoped(db.factory) as s:
+        inst = await s.scalar(select(m.Institution.id).where(m.Institution.slug == NSHDS))
+        parent = await s.scalar(
+            select(m.Parent.id)
+            .join(m.UserAccount, m.UserAccount.person_id == m.Parent.person_id)
+            .where(m.UserAccount.institution_id == inst, m.UserAccount.login == "parent")
+        )
+        child = await s.scalar(
+            select(m.ParentLink.student_id).where(m.ParentLink.parent_id == parent).limit(1)
+        )
+        other = await s.scalar(
+            select(m.Student.id)
+            .where(m.Student.institution_id == inst, m.Student.id != child)
+            .where(
+                m.Student.id.not_in(
+                    select(m.ParentLink.student_id).where(m.ParentLink.parent_id == parent)
+                )
+            )
+            .limit(1)
+        )
+    assert child is not None and other is not None
+    teacher = await client.as_(NSHDS, "subject_teacher")
+    for student in (child, other):
+        answer = await teacher.data(
+            CREATE,
+            {
+                "input": {
+                    "owner": to_global_id("Student", student),
+                    "kind": "PROJECT",
+                    "title": "Проект «Школьный музей»",
+                    "date": "2026-10-01",
+                }
+            },
+        )
+        assert answer["createPortfolioEntry"]["errors"] == []
+    parent_client = await client.as_(NSHDS, "parent")
+
+    # When the parent reads both portfolios
+    own = await parent_client.data(PORTFOLIO, {"owner": to_global_id("Student", child)})
+    others = await parent_client.query(PORTFOLIO, {"owner": to_global_id("Student", other)})
+
+    # Then his child's shows the entry, the other's nothing
+    assert "Проект «Школьный музей»" in [e["title"] for e in own["portfolio"]]
+    assert (others.get("data") or {}).get("portfolio") in ([], None)
+    assert "Проект «Школьный музей»" not in str(others)
