@@ -395,7 +395,8 @@ async def test_a_parent_reads_his_childs_portfolio_and_no_one_elses(
             )
             .limit(1)
         )
-    assert child is not None and other is not None
+    assert child is not None
+    assert other is not None
     teacher = await client.as_(NSHDS, "subject_teacher")
     for student in (child, other):
         answer = await teacher.data(
