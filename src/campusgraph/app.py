@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import orjson
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -49,6 +50,7 @@ from campusgraph.resolvers.throttle import client_address
 from campusgraph.schema.base import unauthenticated
 from campusgraph.schema.root import build_schema
 from campusgraph.settings import Settings, get_settings
+from campusgraph.upload_limit import UploadLimit
 
 log = logging.getLogger("campusgraph")
 
@@ -75,6 +77,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if settings.mode != "production" else None,
             allow_queries_via_get=False,
+            # Portfolio files (addPortfolioFile): the GraphQL multipart request spec, each
+            # such request forced through a CORS preflight (parse_multipart) and held to
+            # a size before it is parsed (upload_limit.UploadLimit).
+            multipart_uploads_enabled=True,
         )
         self.state = app_state
         self.settings = settings
@@ -92,6 +98,29 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         instead of Strawberry's, which loads them from a CDN."""
         language = negotiate(request.headers.get("accept-language"), self.settings.language)
         return HTMLResponse(ide.page(language, request.scope.get("root_path", "")))
+
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """The request's uploaded files (spooled to temporary files by the multipart
+        parser) closed when its answer is made, whatever the mutations did with them."""
+        try:
+            return await super().run(request, *args, **kwargs)
+        finally:
+            if isinstance(request, Request):
+                await request.close()
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """A multipart request only with a header no HTML form can send
+        (``GraphQL-Require-Preflight``), so a browser makes a CORS preflight first: a
+        cross-site page cannot post a form at the API (the CSRF protection Apollo's and
+        Strawberry's docs prescribe for uploads). The bearer token is not sent by a
+        browser on its own either; this holds should a cookie ever carry a session."""
+        if not request.headers.get("graphql-require-preflight") and not request.headers.get(
+            "apollo-require-preflight"
+        ):
+            language = negotiate(request.headers.get("accept-language"), self.settings.language)
+            raise HTTPException(400, message("upload_needs_preflight", language))
+        parsed: dict[str, str] = await super().parse_multipart(request)
+        return parsed
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
@@ -393,10 +422,18 @@ def _middleware(settings: Settings) -> list[Middleware]:
                 CORSMiddleware,
                 allow_origins=origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "accept-language", "x-request-id"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "accept-language",
+                    "x-request-id",
+                    "graphql-require-preflight",
+                    "apollo-require-preflight",
+                ],
                 expose_headers=["retry-after", "x-request-id"],
                 max_age=600,
             )
         )
     stack.append(Middleware(DatabaseOutage, language=settings.language))
+    stack.append(Middleware(UploadLimit, settings=settings))
     return stack

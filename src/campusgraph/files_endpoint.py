@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from campusgraph import portfolios  # noqa: F401  (registers the portfolio file kind)
 from campusgraph.context import Context
 from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message, negotiate
@@ -24,7 +25,14 @@ from campusgraph.policies.engine import Forbidden
 from campusgraph.policies.reasons import forbidden_text
 from campusgraph.reports import file_kinds  # noqa: F401  (registers the kinds)
 from campusgraph.reports.access import ReportNotFound
-from campusgraph.reports.downloads import BadLink, ExpiredLink, FormatNotOffered, build_file, verify
+from campusgraph.reports.downloads import (
+    BadLink,
+    ExpiredLink,
+    FileGone,
+    FormatNotOffered,
+    build_file,
+    verify,
+)
 from campusgraph.reports.of import BadReportOf
 from campusgraph.resolvers.auth import authenticate_session
 from campusgraph.resolvers.journal import JournalNotFound
@@ -80,7 +88,7 @@ async def serve_file(request: Request, settings: Settings) -> Response:
         return _error(504, "TIMEOUT", text)
     except Forbidden as refused:
         return _error(403, "FORBIDDEN", forbidden_text(refused.decision, lang))
-    except (ReportNotFound, JournalNotFound):
+    except (ReportNotFound, JournalNotFound, FileGone):
         return _error(404, "NOT_FOUND", message("not_found", lang))
     except BadReportOf as exc:
         return _error(400, "VALIDATION", message(exc.key, lang))

@@ -232,6 +232,33 @@ class Settings(BaseSettings):
         description="How long a file link works after it was issued (each download decides access "
         "again).",
     )
+    portfolio_storage: Literal["database", "disk"] = Field(
+        default="database",
+        description="Where portfolio files are kept: `database` (a blob table: one backup holds "
+        "everything) or `disk` (files under `portfolio_storage_path`, named by their storage "
+        "key; the database keeps their name, type, size and SHA-256).",
+    )
+    portfolio_storage_path: Path = Field(
+        default=Path("./portfolio-files"),
+        description="The folder of portfolio files when `portfolio_storage` is `disk` (created "
+        "when missing; keep it on a backed-up volume).",
+    )
+    portfolio_file_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        le=1024 * 1024 * 1024,
+        description="The largest portfolio file accepted, in bytes; a larger one is refused "
+        "naming this limit, and nothing of it is stored. A multipart request larger than "
+        "this plus 1 MiB is refused before it is read (413).",
+    )
+    portfolio_file_types: str = Field(
+        default="application/pdf,image/jpeg,image/png",
+        description="The content types a portfolio file may have, separated by commas, as "
+        "detected from the file's bytes (never from its name or the client's word): "
+        "`application/pdf`, `image/jpeg`, `image/png`; also known: `image/gif`, `image/webp`, "
+        "`application/vnd.openxmlformats-officedocument.wordprocessingml.document` (DOCX), "
+        "`application/vnd.oasis.opendocument.text` (ODT).",
+    )
     cors_origins: str = Field(
         default="",
         description="Browser origins allowed to call the API from another site (comma-separated, "
@@ -290,6 +317,9 @@ class Settings(BaseSettings):
     @property
     def allow_introspection(self) -> bool:
         return self.introspection or self.mode != "production"
+
+    def portfolio_file_type_list(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.portfolio_file_types.split(",") if t.strip())
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

@@ -179,13 +179,13 @@ def test_a_line_no_operation_exercises_is_reported_at_its_line(tmp_path: Path) -
 
 
 def test_a_written_reason_keeps_a_line_and_a_stale_one_is_reported(tmp_path: Path) -> None:
-    policy = "p, clerk, portfolio, read, institution, always, allow, п. 1\n"
-    kept = made(tmp_path, policy, '[lint.unexercised]\n"portfolio" = "no portfolio API yet"\n')
+    policy = "p, clerk, curatorship, read, institution, always, allow, п. 1\n"
+    kept = made(tmp_path, policy, '[lint.unexercised]\n"curatorship" = "no curatorship API yet"\n')
     assert lint_of(kept, "unexercised") == []
     stale = made(
         tmp_path,
         policy,
-        '[lint.unexercised]\n"portfolio" = "no API yet"\n"mark read" = "no journal yet"\n',
+        '[lint.unexercised]\n"curatorship" = "no API yet"\n"mark read" = "no journal yet"\n',
         slug="stale",
     )
     errors = lint_of(stale, "unexercised")
@@ -215,10 +215,10 @@ def test_the_lint_command_reports_both_lints(
 
     folder = made(
         tmp_path,
-        WRITE + "p, clerk, portfolio, read, institution, always, allow, п. 2\n",
+        WRITE + "p, clerk, curatorship, read, institution, always, allow, п. 2\n",
     )
     assert _lint(str(folder), [SHIPPED]) == 1
     out = capsys.readouterr().out
     assert "made/policy.csv:1: clerk may create subgroup" in out
-    assert "made/policy.csv:2: no operation of the API exercises 'portfolio read'" in out
+    assert "made/policy.csv:2: no operation of the API exercises 'curatorship read'" in out
     assert operations.is_exercised("subgroup", "create")

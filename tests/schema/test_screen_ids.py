@@ -46,6 +46,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "toGroup": ("Group",),
     "program": ("EducationalProgram",),
     "planTopic": ("ThematicPlanTopic",),
+    "owner": ("Student", "Employee"),
+    "AddPortfolioFileInput.entry": ("PortfolioEntry",),
 }
 #: A mutation's ``id`` is of the type named after its verb (``deleteMark`` → ``Mark``).
 VERBS = re.compile(r"^[a-z]+(?P<type>[A-Z]\w*)$")

@@ -127,3 +127,20 @@ class StudyForm(enum.StrEnum):
     FULL_TIME = "full_time"
     PART_TIME = "part_time"
     EXTRAMURAL = "extramural"
+
+
+class PortfolioKind(enum.StrEnum):
+    """What a portfolio entry records (Tomsk разд. 6; Altai п. 3.4, 4.3; NSHDS 12 разд. 4)."""
+
+    ACHIEVEMENT = "achievement"
+    CERTIFICATE = "certificate"
+    PROJECT = "project"
+    COMPETITION_RESULT = "competition_result"
+    PUBLICATION = "publication"
+
+
+class PortfolioStatus(enum.StrEnum):
+    """A draft is its author's; a confirmed entry was checked by whom the ruleset names."""
+
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"

@@ -189,6 +189,11 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         student_in=_portfolio_student,
         author=m.PortfolioEntry.author_user_id,
     ),
+    "portfolio.teacher": lambda: SqlAnchors(
+        institution=m.PortfolioEntry.institution_id,
+        person=m.PortfolioEntry.person_id,
+        author=m.PortfolioEntry.author_user_id,
+    ),
 }
 
 
@@ -245,4 +250,5 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "message": m.Message,
     "announcement": m.Announcement,
     "portfolio": m.PortfolioEntry,
+    "portfolio.teacher": m.PortfolioEntry,
 }

@@ -191,7 +191,12 @@ OBJECTS: dict[str, ObjectSpec] = {
         _obj("movement_order", set()),
         _obj("message", {A.AUTHOR, A.PERSON}),
         _obj("announcement", {A.GROUP, A.GENERAL}),
+        # A student's portfolio (anchored at the student: curators, teachers, parents reach
+        # it by their scopes) and an employee's (anchored at the person only: ``self`` is
+        # one's own); the regulations give them to different people (Tomsk п. 4.3.4,
+        # 4.5.4, 4.6.4 against п. 4.7.1, 4.7.4, 4.8.8).
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}),
+        _obj("portfolio.teacher", {A.PERSON, A.AUTHOR}),
         # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and
         # subject to the teachers working in that class, a student to his parents and his
         # teachers): one object per level, anchored at it, so a line's scope decides who

@@ -14,7 +14,9 @@ session ends, and a right withdrawn in between applies.
 
 Kinds: ``report`` (payload: ``name`` + ``of``, :meth:`ReportOf.to_json`), ``journal``
 (payload: group, discipline, period ids) and ``analytics`` (registered by the analytics
-module with :func:`register_kind`).
+module with :func:`register_kind`) build a table and render it in the link's format;
+``portfolio_file`` (registered by campusgraph.portfolios with :func:`register_stored_kind`)
+is a file kept as uploaded: its link has no format, the fetch answers the stored bytes.
 """
 
 from __future__ import annotations
@@ -54,6 +56,25 @@ SPREADSHEETS = frozenset({FileFormat.XLSX, FileFormat.CSV})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A file kept as it was uploaded, as a stored kind's fetch answers it."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+#: kind → fetch the stored file of a download, deciding access itself (raise Forbidden, or
+#: :class:`FileGone` when it is not there for this viewer). Arguments: context, payload.
+StoredFetch = Callable[[Context, Mapping[str, Any]], Awaitable[StoredFile]]
+STORED_KINDS: dict[str, StoredFetch] = {}
+
+
+class FileGone(Exception):
+    """The stored file is not there (deleted, or not this viewer's institution's): 404."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class KindOptions:
     check: AccessCheck | None = None
     formats: Formats = lambda _payload: SPREADSHEETS
@@ -78,6 +99,15 @@ def register_kind(
     OPTIONS[kind] = KindOptions(
         check=check, formats=formats or (lambda _p: SPREADSHEETS), stem=stem
     )
+
+
+def register_stored_kind(kind: str, fetch: StoredFetch, *, check: AccessCheck) -> None:
+    """Declare a kind of stored files (served as uploaded, no format): ``check`` decides
+    access when the link is asked for, ``fetch`` again when it is fetched."""
+    if kind in KINDS or kind in STORED_KINDS:
+        raise ValueError(f"download kind {kind} registered twice")
+    STORED_KINDS[kind] = fetch
+    OPTIONS[kind] = KindOptions(check=check, formats=lambda _p: frozenset())
 
 
 class FormatNotOffered(ValueError):
@@ -105,7 +135,8 @@ class Link:
     session_id: int
     kind: str
     payload: dict[str, Any]
-    format: FileFormat
+    #: None for a stored kind's file (served as it was uploaded).
+    format: FileFormat | None
     language: str
     expires: float
 
@@ -150,7 +181,7 @@ def sign(settings: Settings, link: Link) -> str:
                 "s": link.session_id,
                 "k": link.kind,
                 "p": link.payload,
-                "f": link.format.value,
+                "f": None if link.format is None else link.format.value,
                 "l": link.language,
                 "e": link.expires,
             },
@@ -172,13 +203,15 @@ def verify(settings: Settings, token: str) -> Link:
             session_id=int(data["s"]),
             kind=str(data["k"]),
             payload=dict(data["p"]),
-            format=FileFormat(data["f"]),
+            format=None if data["f"] is None else FileFormat(data["f"]),
             language="en" if data["l"] == "en" else "ru",
             expires=float(data["e"]),
         )
     except (ValueError, KeyError, TypeError):
         raise BadLink from None
-    if link.kind not in KINDS:
+    if link.kind not in KINDS and link.kind not in STORED_KINDS:
+        raise BadLink
+    if (link.format is None) != (link.kind in STORED_KINDS):
         raise BadLink
     if now() >= link.expires:
         raise ExpiredLink
@@ -223,6 +256,30 @@ async def issue_download(
     )
 
 
+async def issue_stored_download(
+    ctx: Context, kind: str, payload: dict[str, Any], name: str, content_type: str
+) -> IssuedFile:
+    """A link to a stored file of ``kind`` (see :func:`issue_download`): access decided
+    now by the kind's check and again when it is fetched."""
+    viewer = ctx.viewer
+    assert viewer is not None
+    if viewer.session_id is None:
+        raise ValueError("a file link names a session; this viewer has none")
+    if kind not in STORED_KINDS:
+        raise ValueError(f"no stored download kind {kind!r}")
+    check = OPTIONS[kind].check
+    assert check is not None
+    await check(ctx, payload)
+    expires = now() + ctx.settings.file_link_ttl_seconds
+    link = Link(viewer.session_id, kind, payload, None, ctx.language, expires)
+    return IssuedFile(
+        url=f"/files/{sign(ctx.settings, link)}",
+        filename=name,
+        content_type=content_type,
+        expires_at=dt.datetime.fromtimestamp(expires, dt.UTC),
+    )
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class BuiltFile:
     filename: str
@@ -241,16 +298,33 @@ async def build_file(
     ctx: Context,
     kind: str,
     payload: Mapping[str, Any],
-    fmt: FileFormat,
+    fmt: FileFormat | None,
     *,
     source: str,
 ) -> BuiltFile:
     """The file, ``export`` decided by the kind's builder, and the export audited (who, which
-    file, how many rows, from where: ``link`` or ``cli``)."""
+    file, how many rows, from where: ``link`` or ``cli``). A stored kind's file (``fmt``
+    None) is fetched by its kind, which decides access, and its download audited."""
     from campusgraph.resolvers.audit import record
 
     viewer = ctx.viewer
     assert viewer is not None
+    if kind in STORED_KINDS:
+        stored = await STORED_KINDS[kind](ctx, payload)
+        async with ctx.session(write=True) as session:
+            await record(
+                session,
+                viewer=viewer,
+                action="download",
+                object_type=kind,
+                object_id=None,
+                institution_id=viewer.institution_id,
+                after={"kind": kind, "payload": dict(payload), "source": source},
+            )
+            await session.commit()
+        return BuiltFile(stored.filename, stored.content_type, stored.content, 0)
+    if fmt is None:
+        raise FormatNotOffered(offered(kind, payload))
     if fmt not in offered(kind, payload):
         raise FormatNotOffered(offered(kind, payload))
     table = await KINDS[kind](ctx, payload, ctx.language)

@@ -181,6 +181,10 @@ LIST_SIZES: dict[str, int] = {
     "IssueCredentialsPayload.credentials": 200,
     "IssueCredentialsPayload.granted": 200,
     "ReloadRulesetsPayload.results": 20,
+    # A person's portfolio: a few entries a year over the years of study or work, each
+    # with its scans.
+    "Query.portfolio": 200,
+    "PortfolioEntry.files": 20,
 }
 #: Payloads' ``errors`` lists: a few problems with one input.
 MUTATION_ERRORS_SIZE = 10

@@ -45,6 +45,7 @@ from campusgraph.schema.journal_rules import JournalRulesQuery
 from campusgraph.schema.movement import MovementMutations, MovementOrder, MovementQueries
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
+from campusgraph.schema.portfolios import PortfolioMutations, PortfolioQueries
 from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.report_files import ReportFileQueries
 from campusgraph.schema.reports_administration import AdministrationReportQueries
@@ -235,6 +236,7 @@ class Query(
     ReportFileQueries,
     AdministrationReportQueries,
     CuratorReportQueries,
+    PortfolioQueries,
 ):
     pass
 
@@ -254,6 +256,7 @@ class Mutation(
     ApplicantMutations,
     ExchangeMutations,
     JournalMutations,
+    PortfolioMutations,
 ):
     pass
 

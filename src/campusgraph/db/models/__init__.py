@@ -11,7 +11,13 @@ from campusgraph.db.models.calendar import (
     Position,
     Room,
 )
-from campusgraph.db.models.community import Announcement, Message, PortfolioEntry
+from campusgraph.db.models.community import (
+    Announcement,
+    Message,
+    PortfolioEntry,
+    PortfolioFile,
+    StoredBlob,
+)
 from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
     Attendance,
@@ -92,12 +98,14 @@ __all__ = [
     "Period",
     "Person",
     "PortfolioEntry",
+    "PortfolioFile",
     "Position",
     "Region",
     "RoleAssignment",
     "Room",
     "SignInThrottle",
     "Speciality",
+    "StoredBlob",
     "Student",
     "StudentPersonal",
     "StudyGroup",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campusgraph.db.base import Base, IdMixin, IdType, TenantMixin, utcnow
+from campusgraph.db.base import Base, IdMixin, IdType, TenantMixin, enum_column, utcnow
+from campusgraph.db.enums import PortfolioKind, PortfolioStatus
 
 
 class Message(IdMixin, TenantMixin, Base):
@@ -37,11 +38,51 @@ class Announcement(IdMixin, TenantMixin, Base):
 
 
 class PortfolioEntry(IdMixin, TenantMixin, Base):
+    """An entry of a student's or an employee's portfolio (the owner is a person: the same
+    table holds both, the policy object tells them apart by who the person is)."""
+
     __tablename__ = "portfolio_entry"
 
     person_id: Mapped[int] = mapped_column(IdType, ForeignKey("person.id"), index=True)
     title: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[PortfolioKind] = mapped_column(enum_column(PortfolioKind))
     date: Mapped[dt.date] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text, default=None)
     author_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    status: Mapped[PortfolioStatus] = mapped_column(
+        enum_column(PortfolioStatus), default=PortfolioStatus.DRAFT
+    )
+    confirmed_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PortfolioFile(IdMixin, TenantMixin, Base):
+    """A file of a portfolio entry: what the database knows of it. Its bytes are in the
+    storage ``storage_key`` names (campusgraph.storage): a blob row or a file on disk."""
+
+    __tablename__ = "portfolio_file"
+    __table_args__ = (Index(None, "institution_id", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("portfolio_entry.id", ondelete="CASCADE")
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    #: Detected from the bytes, never the name or the client's word.
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(IdType, default=None)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StoredBlob(TenantMixin, Base):
+    """The bytes of a stored file when the storage is the database (``portfolio_storage =
+    database``); keyed by the file's storage key, so the row of metadata and the bytes are
+    written in one transaction and nothing is left of a refused upload."""
+
+    __tablename__ = "stored_blob"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
