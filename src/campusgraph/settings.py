@@ -191,6 +191,24 @@ class Settings(BaseSettings):
         description="A request running longer is stopped (SQLite statements interrupted, PostgreSQL "
         "ones cancelled) and answers `TIMEOUT`.",
     )
+    subscriptions_per_connection: int = Field(
+        default=20,
+        ge=1,
+        description="Subscriptions (GraphQL over WebSocket, graphql-transport-ws) one connection "
+        "may hold open at once; one more is answered with an error message.",
+    )
+    subscription_init_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A WebSocket that sends no `connection_init` (with its token) within this "
+        "time is closed with 4408.",
+    )
+    subscription_queue_size: int = Field(
+        default=100,
+        ge=1,
+        description="Events a subscription may fall behind by; one more ends the subscription "
+        "(the client re-subscribes and re-reads) instead of queueing without limit.",
+    )
     trusted_documents: Path | None = Field(
         default=None,
         description="A file (JSON manifest: sha256 → document, see `campusgraph documents "
