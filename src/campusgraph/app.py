@@ -136,7 +136,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             live=getattr(self.state, "live", None),
         )
 
-    async def on_ws_connect(self, context: Context) -> UnsetType | None | dict[str, object]:
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """The token of a WebSocket, checked once at ``connection_init``: from its payload
         (``{"Authorization": "Bearer …"}``, as browsers cannot set headers on a WebSocket)
         or else the upgrade request's header. Refused: closed with 4403 and the reason in
@@ -153,7 +153,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": code})
         context.viewer = signed.viewer
         context.ruleset_slug = signed.ruleset
-        return UNSET
+        return cast("UnsetType", UNSET)
 
     async def execute_single(
         self,

@@ -127,9 +127,9 @@ async def _child_and_other_parent(db: Any) -> tuple[int, str, int, int]:
                 .where(m.UserAccount.institution_id == inst, m.UserAccount.login == "parent")
             )
         ).one()
-        other_parent, other_child, person = (
+        other_parent, other_child = (
             await s.execute(
-                select(pl.parent_id, pl.student_id, p.person_id)
+                select(pl.parent_id, pl.student_id)
                 .join(p, p.id == pl.parent_id)
                 .join(gm, and_(gm.student_id == pl.student_id, current))
                 .where(gm.group_id == group_pk, pl.student_id != child, pl.institution_id == inst)
@@ -167,15 +167,17 @@ async def test_the_childs_parent_gets_the_mark_another_parent_does_not(
         parent = await client.as_(ALTAI, "parent")
         another = await _new_parent_account(client, other_parent)
         async with (
-            subscribed(reader.url, parent.token, JOURNAL_UPDATES, listening=reader.listening)
-            as mine,
-            subscribed(reader.url, another.token, JOURNAL_UPDATES, listening=reader.listening)
-            as others,
+            subscribed(
+                reader.url, parent.token, JOURNAL_UPDATES, listening=reader.listening
+            ) as mine,
+            subscribed(
+                reader.url, another.token, JOURNAL_UPDATES, listening=reader.listening
+            ) as others,
         ):
             # when: the teacher sets a mark of the child on the other worker
             written = await teacher.data(SET_MARK, _mark(cell, "5"))
             # then: the child's parent has it within a second
-            got = (await mine.next(timeout=1.0))["journalUpdates"]
+            got = (await mine.next(within=1.0))["journalUpdates"]
             assert got == {
                 "__typename": "MarkChanged",
                 "action": "CREATED",
@@ -188,14 +190,14 @@ async def test_the_childs_parent_gets_the_mark_another_parent_does_not(
             # and: the other parent's first event is his own child's mark, set after it —
             # events arrive in commit order, so the first mark never reached him
             await teacher.data(SET_MARK, _mark(theirs, "4"))
-            first = (await others.next(timeout=1.0))["journalUpdates"]
+            first = (await others.next(within=1.0))["journalUpdates"]
             assert first["mark"]["student"] == {"id": theirs.student}
             # and: an absence reaches the child's parent too, his own child's only
             await teacher.data(
                 SET_ATTENDANCE,
                 {"input": {"lesson": cell.lesson, "student": cell.student, "status": "ABSENT"}},
             )
-            absent = (await mine.next(timeout=1.0))["journalUpdates"]
+            absent = (await mine.next(within=1.0))["journalUpdates"]
             assert absent["__typename"] == "AttendanceChanged"
             assert absent["attendance"]["status"] == "ABSENT"
 
@@ -215,7 +217,7 @@ async def test_revoking_the_parents_sessions_closes_his_subscription(
             revoked = await admin.data(REVOKE, {"input": {"accountLogin": "parent"}})
             assert revoked["revokeSessions"]["revoked"] >= 1
             # then: the server closes his WebSocket as unauthorized
-            assert await mine.close_code(timeout=1.0) == 4401
+            assert await mine.close_code(within=1.0) == 4401
 
 
 async def test_a_bad_token_is_refused_at_connect(db: Any, backend: str) -> None:
@@ -244,5 +246,5 @@ async def test_another_institutions_events_never_arrive(
             await altai.data(SET_MARK, _mark(cell, "3"))
             await armavir.data(SET_MARK, _mark(own, "5"))
             # then: Armavir's first event is its own mark
-            first = (await theirs.next(timeout=1.0))["journalUpdates"]
+            first = (await theirs.next(within=1.0))["journalUpdates"]
             assert first["mark"]["student"] == {"id": own.student}

@@ -31,19 +31,19 @@ class Subscriber:
     def __init__(self, socket: ClientConnection) -> None:
         self.socket = socket
 
-    async def next(self, timeout: float = 1.0) -> dict[str, Any]:
+    async def next(self, within: float = 1.0) -> dict[str, Any]:
         """The ``data`` of the next ``next`` message (fails on anything else)."""
-        message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        message = json.loads(await asyncio.wait_for(self.socket.recv(), within))
         assert message["type"] == "next", message
         payload: dict[str, Any] = message["payload"]
         assert not payload.get("errors"), payload
         return dict(payload["data"])
 
-    async def close_code(self, timeout: float = 1.0) -> int | None:
+    async def close_code(self, within: float = 1.0) -> int | None:
         """Wait for the server to close the socket; its close code."""
         with contextlib.suppress(ConnectionClosed):
             while True:
-                message = await asyncio.wait_for(self.socket.recv(), timeout)
+                message = await asyncio.wait_for(self.socket.recv(), within)
                 raise AssertionError(f"still open, got {message!r}")
         return self.socket.close_code
 
@@ -82,8 +82,8 @@ async def subscribed(
         yield Subscriber(socket)
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not condition():
         assert time.monotonic() < deadline, "the condition never held"
         await asyncio.sleep(0.01)

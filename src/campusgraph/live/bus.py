@@ -175,9 +175,9 @@ class PostgresBus(Bus):
         self._connection = connection
         log.info("listening on %s", CHANNEL)
 
-    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: object) -> None:
         try:
-            event = Event.decode(payload)
+            event = Event.decode(str(payload))
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed notification on %s", CHANNEL)
             return

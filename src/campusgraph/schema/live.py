@@ -44,7 +44,9 @@ class MarkChanged:
     mark: Mark = strawberry.field(description="The mark as it is now.")
 
 
-@strawberry.type(description="An absence or a late arrival was recorded or changed (its reason too).")
+@strawberry.type(
+    description="An absence or a late arrival was recorded or changed (its reason too)."
+)
 class AttendanceChanged:
     action: ChangeAction = strawberry.field(description="Recorded or changed.")
     attendance: Attendance = strawberry.field(description="The entry as it is now.")
@@ -52,9 +54,7 @@ class AttendanceChanged:
 
 JournalUpdate = Annotated[
     MarkChanged | AttendanceChanged,
-    strawberry.union(
-        "JournalUpdate", description="A change in the journal the viewer may read."
-    ),
+    strawberry.union("JournalUpdate", description="A change in the journal the viewer may read."),
 ]
 
 #: Audit object type → how a re-read row becomes its GraphQL event.
