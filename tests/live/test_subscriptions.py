@@ -6,7 +6,9 @@ travels by NOTIFY/LISTEN."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import and_, or_, select
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from campusgraph.app import create_app
 from campusgraph.db import models as m
@@ -24,7 +28,7 @@ from tests.support import DEMO_TODAY
 from tests.support.client import GraphQLClient
 from tests.support.journal import free_cell, institution_id
 from tests.support.live import LiveServer
-from tests.support.subscriptions import Refused, subscribed
+from tests.support.subscriptions import PROTOCOL, Refused, subscribed, wait_until
 
 ALTAI = "altai-college-2016"
 ARMAVIR = "armavir-technikum-2025"
@@ -81,8 +85,8 @@ class Worker:
 
 
 @contextlib.contextmanager
-def worker(db: Any) -> Iterator[Worker]:
-    app = create_app(make_settings(db))
+def worker(db: Any, **overrides: Any) -> Iterator[Worker]:
+    app = create_app(make_settings(db, **overrides))
     server = LiveServer(app)
     server.start()
     try:
@@ -248,3 +252,45 @@ async def test_another_institutions_events_never_arrive(
             # then: Armavir's first event is its own mark
             first = (await theirs.next(within=1.0))["journalUpdates"]
             assert first["mark"]["student"] == {"id": own.student}
+
+
+async def test_limits_one_subscription_too_many_and_a_silent_socket(db: Any) -> None:
+    # given: one subscription per connection, and half a second to say connection_init
+    with worker(db, subscriptions_per_connection=1, subscription_init_timeout_seconds=0.5) as one:
+        async with http(one) as client:
+            parent = await client.as_(ALTAI, "parent")
+            async with subscribed(
+                one.url, parent.token, JOURNAL_UPDATES, listening=one.listening
+            ) as mine:
+                # when: a second subscription on the same connection
+                body = {"query": JOURNAL_UPDATES, "variables": {}}
+                await mine.socket.send(
+                    json.dumps({"id": "2", "type": "subscribe", "payload": body})
+                )
+                # then: it is refused with an error message, the first stays open
+                refused = json.loads(await asyncio.wait_for(mine.socket.recv(), 5))
+                assert (refused["type"], refused["id"]) == ("error", "2")
+                assert one.listening() == 1
+            # and: a socket that never sends connection_init is closed with 4408
+            url = one.url.replace("http://", "ws://") + "/graphql"
+            async with connect(url, subprotocols=[PROTOCOL]) as silent:  # type: ignore[list-item]
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(silent.recv(), 10)
+                assert silent.close_code == 4408
+
+
+async def test_the_open_subscriptions_gauge(db: Any) -> None:
+    with worker(db) as one:
+        async with http(one) as client:
+            parent = await client.as_(ALTAI, "parent")
+            # (one registry per process: other apps of this process count too)
+            before = _gauge((await client.http.get("/metrics")).text)
+            async with subscribed(one.url, parent.token, JOURNAL_UPDATES, listening=one.listening):
+                assert _gauge((await client.http.get("/metrics")).text) == before + 1
+            await wait_until(lambda: one.listening() == 0)
+            assert _gauge((await client.http.get("/metrics")).text) == before
+
+
+def _gauge(exposition: str) -> float:
+    [line] = [x for x in exposition.splitlines() if x.startswith("campusgraph_subscriptions_open")]
+    return float(line.split()[-1])
