@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from tests.support.live import LiveServer
 from tests.support.subscriptions import PROTOCOL, Refused, subscribed, wait_until
 
 ALTAI = "altai-college-2016"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "live.py"
 ARMAVIR = "armavir-technikum-2025"
 
 JOURNAL_UPDATES = """
@@ -294,3 +296,29 @@ async def test_the_open_subscriptions_gauge(db: Any) -> None:
 def _gauge(exposition: str) -> float:
     [line] = [x for x in exposition.splitlines() if x.startswith("campusgraph_subscriptions_open")]
     return float(line.split()[-1])
+
+
+async def test_a_standard_client_follows_the_journal(db: Any) -> None:
+    """examples/live.py (gql's WebsocketsTransport) as the parent: his child's mark arrives."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("live_example", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    child, group, _other, _parent = await _child_and_other_parent(db)
+    cell = await free_cell(db, ALTAI, group, "Математика", student=child)
+    with worker(db) as one:
+        url = f"{one.url}/graphql"
+        token = await example.sign_in(url, ALTAI, "parent", "demo")
+        stream = example.updates(url, token).__aiter__()
+        first = asyncio.ensure_future(stream.__anext__())
+        await wait_until(lambda: one.listening() == 1)
+        async with http(one) as client:
+            teacher = await client.as_(ALTAI, "teacher")
+            await teacher.data(SET_MARK, _mark(cell, "4"))
+        update = await asyncio.wait_for(first, 1.0)
+        await stream.aclose()
+    assert update["__typename"] == "MarkChanged"
+    assert update["mark"]["value"] == "4"

@@ -33,7 +33,9 @@ class Subscriber:
 
     async def next(self, within: float = 1.0) -> dict[str, Any]:
         """The ``data`` of the next ``next`` message (fails on anything else)."""
-        message = json.loads(await asyncio.wait_for(self.socket.recv(), within))
+        frame = await asyncio.wait_for(self.socket.recv(), within)
+        assert isinstance(frame, str), "graphql-transport-ws sends text frames"
+        message = json.loads(frame)
         assert message["type"] == "next", message
         payload: dict[str, Any] = message["payload"]
         assert not payload.get("errors"), payload
