@@ -29,7 +29,7 @@ from tests.support import DEMO_TODAY
 from tests.support.client import GraphQLClient
 from tests.support.journal import free_cell, institution_id
 from tests.support.live import LiveServer
-from tests.support.subscriptions import PROTOCOL, Refused, subscribed, wait_until
+from tests.support.subscriptions import PROTOCOL, Refused, handshake, subscribed, wait_until
 
 ALTAI = "altai-college-2016"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "live.py"
@@ -322,3 +322,21 @@ async def test_a_standard_client_follows_the_journal(db: Any) -> None:
         await stream.aclose()
     assert update["__typename"] == "MarkChanged"
     assert update["mark"]["value"] == "4"
+
+
+async def test_a_session_revoked_after_connect_cannot_start_a_subscription(db: Any) -> None:
+    # given: the parent's socket acknowledged
+    with worker(db) as one:
+        async with http(one) as client:
+            parent = await client.as_(ALTAI, "parent")
+            url = one.url.replace("http://", "ws://") + "/graphql"
+            async with connect(url, subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+                await handshake(socket, {"Authorization": f"Bearer {parent.token}"})
+                # when: he signs out elsewhere, then subscribes on the open socket
+                await parent.data("mutation { logout { ok } }")
+                body = {"query": JOURNAL_UPDATES, "variables": {}}
+                await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": body}))
+                # then: closed as unauthorized
+                with pytest.raises(ConnectionClosed):
+                    await asyncio.wait_for(socket.recv(), 5)
+                assert socket.close_code == 4401

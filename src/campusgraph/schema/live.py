@@ -75,9 +75,17 @@ async def reread(ctx: Context, event: Event) -> Any:
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _still_signed_in(ctx: Context) -> bool:
+async def _close_if_revoked(ctx: Context) -> None:
+    """Close the WebSocket (4401) if its token no longer signs in: revoked, expired, or
+    the account disabled. Returns only while it still does."""
     signed = await authenticate(ctx.factory, ctx.token, today=ctx.settings.today)
-    return signed.viewer is not None
+    if signed.viewer is not None:
+        return
+    log.info("session revoked: its WebSocket closed")
+    await ctx.request.close(code=CLOSE_REVOKED, reason="session revoked")
+    # Strawberry cancels the operation once the socket is gone; returning would have it
+    # send "complete" on the closed socket.
+    await asyncio.get_running_loop().create_future()
 
 
 async def updates(
@@ -90,17 +98,15 @@ async def updates(
         raise unauthenticated(ctx)
     listener = ctx.live.listen(viewer.institution_id, viewer.user_id)
     try:
+        # The token was checked at connection_init; a revocation between then and this
+        # listener's start would go unnoticed: checked once more, already listening.
+        await _close_if_revoked(ctx)
         while True:
             event = await listener.get()
             if event is CLOSED:
                 return
             if event.kind == SESSION_KIND:
-                if not await _still_signed_in(ctx):
-                    log.info("session %s revoked: its WebSocket closed", viewer.session_id)
-                    await ctx.request.close(code=CLOSE_REVOKED, reason="session revoked")
-                    # Strawberry cancels the operation once the socket is gone; returning
-                    # would have it send "complete" on the closed socket.
-                    await asyncio.get_running_loop().create_future()
+                await _close_if_revoked(ctx)
                 continue
             if event.kind not in kinds or event.action not in ("create", "update"):
                 continue
