@@ -36,6 +36,12 @@ The path of one change, end to end:
    with 4401. The token itself is checked at ``connection_init`` (payload
    ``{"Authorization": "Bearer …"}``, or the upgrade request's header): refused → 4403.
 
+Not published yet: deletions (``deleteMark``, ``setAttendance`` back to present). Their
+row is gone, so step 4 cannot re-read it; the way there is to carry the deleted row's
+anchors (group, discipline, lesson, student, date, author) in the event and evaluate the
+same read filter on them (``Authorizer.where(obj, "read", SqlAnchors(...))`` over literal
+values) instead of on the table.
+
 Adding a live kind (announcements, messages) is one small addition each:
 
 - add the table to :data:`~campusgraph.live.events.LIVE_TABLES` (``"announcement":
