@@ -340,6 +340,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             settings.database_url,
             is_sqlite=settings.is_sqlite,
             queue_size=settings.subscription_queue_size,
+            reads_at_once=settings.subscription_reads_at_once,
         )
         await live.start()
         install_live_hooks()

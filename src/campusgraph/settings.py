@@ -209,6 +209,14 @@ class Settings(BaseSettings):
         description="Events a subscription may fall behind by; one more ends the subscription "
         "(the client re-subscribes and re-reads) instead of queueing without limit.",
     )
+    subscription_reads_at_once: int = Field(
+        default=4,
+        ge=1,
+        description="Re-reads of published rows (each subscription reads each event of its "
+        "institution through its own policy filter) one worker runs at once: a burst of "
+        "events for many subscriptions waits its turn instead of taking every database "
+        "connection from the requests.",
+    )
     trusted_documents: Path | None = Field(
         default=None,
         description="A file (JSON manifest: sha256 → document, see `campusgraph documents "

@@ -70,8 +70,11 @@ class Listener:
 class Bus:
     """Fan-out to this process's listeners; the backends differ in how events arrive."""
 
-    def __init__(self, queue_size: int = 100) -> None:
+    def __init__(self, queue_size: int = 100, reads_at_once: int = 4) -> None:
         self.queue_size = queue_size
+        #: Held by each subscription's re-read of an event (schema/live.py): bounds the
+        #: connections the subscriptions take from the requests' pool.
+        self.reads = asyncio.Semaphore(reads_at_once)
         self._by_institution: dict[int | None, set[Listener]] = {}
         self._by_user: dict[int, set[Listener]] = {}
 
@@ -150,8 +153,8 @@ class PostgresBus(Bus):
     connection is re-established with a growing pause.
     """
 
-    def __init__(self, database_url: str, queue_size: int = 100) -> None:
-        super().__init__(queue_size)
+    def __init__(self, database_url: str, queue_size: int = 100, reads_at_once: int = 4) -> None:
+        super().__init__(queue_size, reads_at_once)
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._connection: Any = None
@@ -217,7 +220,9 @@ class PostgresBus(Bus):
             self._connection = None
 
 
-def create_bus(database_url: str, *, is_sqlite: bool, queue_size: int) -> Bus:
+def create_bus(
+    database_url: str, *, is_sqlite: bool, queue_size: int, reads_at_once: int = 4
+) -> Bus:
     if is_sqlite:
-        return LocalBus(queue_size)
-    return PostgresBus(database_url, queue_size)
+        return LocalBus(queue_size, reads_at_once)
+    return PostgresBus(database_url, queue_size, reads_at_once)

@@ -71,7 +71,8 @@ async def reread(ctx: Context, event: Event) -> Any:
     the table's object, and the session's tenant criteria — as every query."""
     table = LIVE_TABLES[event.kind]
     stmt = filtered(ctx, table.obj, select(table.model).where(table.model.id == event.id))
-    async with ctx.session() as session:
+    assert ctx.live is not None
+    async with ctx.live.reads, ctx.session() as session:
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
