@@ -212,10 +212,10 @@ class Settings(BaseSettings):
     subscription_reads_at_once: int = Field(
         default=4,
         ge=1,
-        description="Re-reads of published rows (each subscription reads each event of its "
-        "institution through its own policy filter) one worker runs at once: a burst of "
-        "events for many subscriptions waits its turn instead of taking every database "
-        "connection from the requests.",
+        description="PostgreSQL: re-reads of published rows (each subscription reads each event "
+        "of its institution through its own policy filter) one worker runs at once, so a burst "
+        "of events for many subscriptions waits its turn instead of taking every database "
+        "connection from the requests. (SQLite's reads run on the event loop one by one anyway.)",
     )
     trusted_documents: Path | None = Field(
         default=None,
