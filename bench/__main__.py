@@ -5,7 +5,8 @@ scenarios, print one table, write ``bench/results/<date>.json``.
     python -m bench --quick              # everything small, in about two minutes
     python -m bench --scenarios 1,3,4    # some scenarios only
     python -m bench --quick --scenarios hostile   # by name: journal, screens, throughput,
-                                         # authorization, scale, writes, startup, hostile
+                                         # authorization, scale, writes, startup, hostile,
+                                         # reports, analytics, subscriptions
     python -m bench --pg                 # scenarios 1–5, 7, 9, 10 on PostgreSQL instead of SQLite
     python -m bench --quick --scenarios reports --reports regionReport,compliance
     python -m bench --institutions 3 --students 200
@@ -63,6 +64,7 @@ from bench.scenarios.reports import (
 )
 from bench.scenarios.screens import scenario_screens
 from bench.scenarios.startup import scenario_startup
+from bench.scenarios.subscriptions import scenario_subscriptions
 from bench.scenarios.throughput import scenario_throughput
 from bench.scenarios.writes import scenario_writes
 from bench.server import Server
@@ -81,6 +83,7 @@ SCENARIOS: dict[int, tuple[str, Scenario]] = {
     8: ("hostile neighbours", scenario_hostile),
     9: ("setMark while a report runs", scenario_reports),
     10: ("analytics vs plain SQL", scenario_analytics),
+    11: ("live updates: 1,000 idle subscriptions", scenario_subscriptions),
 }
 #: Names ``--scenarios`` accepts besides the numbers.
 NAMES = {
@@ -94,16 +97,17 @@ NAMES = {
     "hostile": 8,
     "reports": 9,
     "analytics": 10,
+    "subscriptions": 11,
 }
 #: The hostile scenario last: it runs a server of its own, and its guesses leave nothing
 #: for the others to trip over (their counts are cleared), but it is the loudest.
-RUN_ORDER = (1, 2, 3, 4, 6, 10, 5, 9, 7, 8)
+RUN_ORDER = (1, 2, 3, 4, 6, 10, 5, 9, 11, 7, 8)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small regions, few samples")
-    parser.add_argument("--scenarios", help="comma-separated numbers 1–10 or names (default: all)")
+    parser.add_argument("--scenarios", help="comma-separated numbers 1–11 or names (default: all)")
     parser.add_argument("--pg", action="store_true", help="scenarios 1–5, 7, 9, 10 on PostgreSQL")
     parser.add_argument(
         "--reports",
@@ -182,7 +186,7 @@ async def run(args: argparse.Namespace) -> int:
     datasets: dict[str, Dataset] = {}
     try:
         # Scenario 9 compares the backends: it needs the PostgreSQL region too.
-        with_pg = 6 in selected or 9 in selected
+        with_pg = 6 in selected or 9 in selected or 11 in selected
         if args.pg or with_pg:
             postgres = start_postgres(say)
             if postgres is None and args.pg:

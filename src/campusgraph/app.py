@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
 import orjson
@@ -24,10 +25,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from campusgraph import ide, penalties, trusted_documents
 from campusgraph.context import Context
@@ -40,6 +46,9 @@ from campusgraph.db.engine import (
 from campusgraph.db.outage import RETRY_AFTER_SECONDS, is_unavailable
 from campusgraph.deadline import DEADLINE
 from campusgraph.i18n import message, negotiate
+from campusgraph.live import create_bus
+from campusgraph.live.events import BUS_KEY
+from campusgraph.live.events import install as install_live_hooks
 from campusgraph.middleware import DatabaseOutage, SecurityHeaders
 from campusgraph.observability import metrics, request_id, tracing
 from campusgraph.observability.operation import OPERATION, Observed, ObserveOperation
@@ -63,10 +72,24 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are text frames (the protocol says so, and gql and
+    graphql-ws clients refuse binary ones); Strawberry sends bytes when ``encode_json``
+    answers bytes, as ours does for HTTP."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson, and the IDE only outside production;
     each operation admitted against the trusted documents (when configured) and run under
     the request's time limit."""
+
+    websocket_adapter_class = TextFrames
 
     def __init__(self, app_state: Any, settings: Settings) -> None:
         schema = build_schema(settings)
@@ -81,6 +104,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             # such request forced through a CORS preflight (parse_multipart) and held to
             # a size before it is parsed (upload_limit.UploadLimit).
             multipart_uploads_enabled=True,
+            # Live updates (campusgraph.live); the legacy graphql-ws protocol is not offered.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=dt.timedelta(
+                seconds=settings.subscription_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.subscriptions_per_connection,
         )
         self.state = app_state
         self.settings = settings
@@ -124,6 +153,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         token = _bearer(request)
+        if isinstance(request, WebSocket):
+            # Authenticated at connection_init (on_ws_connect), where the token may be.
+            return Context(
+                settings=self.settings,
+                factory=self.state.factory,
+                reader=getattr(self.state, "reader", None),
+                registry=self.state.registry,
+                viewer=None,
+                ruleset_slug=None,
+                request=request,
+                token=token,
+                live=getattr(self.state, "live", None),
+            )
         signed = await authenticate(self.state.factory, token, today=self.settings.today)
         return Context(
             settings=self.settings,
@@ -135,7 +177,27 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             auth_problem=signed.problem,
             request=request,
             token=token,
+            live=getattr(self.state, "live", None),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The token of a WebSocket, checked once at ``connection_init``: from its payload
+        (``{"Authorization": "Bearer …"}``, as browsers cannot set headers on a WebSocket)
+        or else the upgrade request's header. Refused: closed with 4403 and the reason in
+        the close frame (the subscription never starts)."""
+        params = context.connection_params or {}
+        sent = params.get("Authorization", params.get("authorization"))
+        if isinstance(sent, str):
+            scheme, _, token = sent.partition(" ")
+            context.token = token.strip() if scheme.lower() == "bearer" else None
+        signed = await authenticate(self.state.factory, context.token, today=self.settings.today)
+        if signed.viewer is None:
+            code = signed.problem.code if signed.problem is not None else "UNAUTHENTICATED"
+            log.info("WebSocket refused at connection_init: %s", code)
+            raise ConnectionRejectionError({"code": code})
+        context.viewer = signed.viewer
+        context.ruleset_slug = signed.ruleset
+        return cast("UnsetType", UNSET)
 
     async def execute_single(
         self,
@@ -301,6 +363,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await refresh_statistics(engine)
         app.state.engine = engine
         app.state.factory = session_factory(engine)
+        # Live updates: every session of this factory carries the bus its commits
+        # publish to (campusgraph.live.events).
+        live = create_bus(
+            settings.database_url,
+            is_sqlite=settings.is_sqlite,
+            queue_size=settings.subscription_queue_size,
+            reads_at_once=settings.subscription_reads_at_once,
+        )
+        await live.start()
+        install_live_hooks()
+        app.state.live = live
+        app.state.factory.configure(info={BUS_KEY: live})
         # Reports read off the loop on SQLite (Context.report_session); None: the factory.
         reader = create_reader_engine(settings.database_url)
         if reader is not None:
@@ -325,6 +399,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
+            await live.stop()
             if reader is not None:
                 await reader.dispose()
             await engine.dispose()
@@ -388,6 +463,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     endpoint = GraphQLEndpoint(app.state, settings)
     app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
+    app.router.routes.append(WebSocketRoute("/graphql", endpoint))  # subscriptions
     if settings.mode in ("demo", "dev"):
         # Example screens on the public API (campusgraph/screens); never in production.
         from campusgraph.screens import screens_app

@@ -23,6 +23,7 @@ from campusgraph.policies.facts import Facts, Viewer
 from campusgraph.settings import Settings
 
 if TYPE_CHECKING:
+    from campusgraph.live.bus import Bus
     from campusgraph.resolvers.loaders import Loaders
 
 
@@ -52,6 +53,10 @@ class Context:
     write_guard: Callable[[Session], None] | None = None
     #: Sessions of heavy reads (``report_session``); ``None``: the ordinary ``factory``.
     reader: async_sessionmaker[AsyncSession] | None = None
+    #: The live-updates bus of this worker (subscriptions listen on it; campusgraph.live).
+    live: Bus | None = None
+    #: A WebSocket's ``connection_init`` payload (where its token is), set by Strawberry.
+    connection_params: dict[str, Any] | None = None
 
     def session(self, *, write: bool = False) -> AsyncSession:
         """A new session confined to the viewer's institutions."""

@@ -191,6 +191,32 @@ class Settings(BaseSettings):
         description="A request running longer is stopped (SQLite statements interrupted, PostgreSQL "
         "ones cancelled) and answers `TIMEOUT`.",
     )
+    subscriptions_per_connection: int = Field(
+        default=20,
+        ge=1,
+        description="Subscriptions (GraphQL over WebSocket, graphql-transport-ws) one connection "
+        "may hold open at once; one more is answered with an error message.",
+    )
+    subscription_init_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A WebSocket that sends no `connection_init` (with its token) within this "
+        "time is closed with 4408.",
+    )
+    subscription_queue_size: int = Field(
+        default=100,
+        ge=1,
+        description="Events a subscription may fall behind by; one more ends the subscription "
+        "(the client re-subscribes and re-reads) instead of queueing without limit.",
+    )
+    subscription_reads_at_once: int = Field(
+        default=4,
+        ge=1,
+        description="PostgreSQL: re-reads of published rows (each subscription reads each event "
+        "of its institution through its own policy filter) one worker runs at once, so a burst "
+        "of events for many subscriptions waits its turn instead of taking every database "
+        "connection from the requests. (SQLite's reads run on the event loop one by one anyway.)",
+    )
     trusted_documents: Path | None = Field(
         default=None,
         description="A file (JSON manifest: sha256 → document, see `campusgraph documents "

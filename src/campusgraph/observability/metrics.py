@@ -17,6 +17,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -50,6 +51,11 @@ POLICY_DENIALS = Counter(
     "FORBIDDEN answers (query errors and mutation payload errors), by the ruleset, object "
     "and action refused.",
     ["ruleset", "object", "action"],
+)
+SUBSCRIPTIONS = Gauge(
+    "campusgraph_subscriptions_open",
+    "GraphQL subscriptions open on this worker (live updates over WebSocket).",
+    multiprocess_mode="livesum",
 )
 SIGN_IN_FAILURES = Counter(
     "campusgraph_sign_in_failures",

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campusgraph import live
 from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
@@ -215,6 +216,7 @@ async def _revoke(session: AsyncSession, user_id: int, *, keep: int | None = Non
     if keep is not None:
         stmt = stmt.where(m.AuthSession.id != keep)
     result = await session.execute(stmt)
+    live.emit_sessions(session, (user_id,))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -303,3 +305,4 @@ async def disable_accounts_of(session: AsyncSession, person_id: int, on: dt.date
         .where(m.AuthSession.user_id.in_(ids), m.AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    live.emit_sessions(session, (await session.execute(ids)).scalars())

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campusgraph import live
 from campusgraph.db.base import Base
 from campusgraph.db.models import AuditEvent
 from campusgraph.ids import to_global_id
@@ -69,6 +70,16 @@ async def record(
     # A Core insert of the table, built once: every write records one, and the ORM's
     # per-statement work bought nothing for a row nobody loads back.
     await (await session.connection()).execute(_INSERT, event)
+    # The one place live updates are emitted from: an audit event of a live table is
+    # published to subscriptions if (and when) this transaction commits.
+    live.emit(
+        session,
+        object_type=object_type,
+        action=action,
+        object_id=object_id,
+        institution_id=institution_id,
+        snapshot=after if after is not None else before,
+    )
 
 
 # -------------------------------------------------------------------------------------

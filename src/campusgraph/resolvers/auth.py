@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Row, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import greenlet_spawn
 
+from campusgraph import live
 from campusgraph.context import AuthProblem
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
@@ -418,6 +419,7 @@ async def sign_out(factory: async_sessionmaker[AsyncSession], viewer: Viewer) ->
             .where(m.AuthSession.id == viewer.session_id, m.AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        live.emit_sessions(session, (viewer.user_id,))
         await record(
             session,
             viewer=viewer,

@@ -42,6 +42,7 @@ from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.journal_mutations import JournalMutations
 from campusgraph.schema.journal_rules import JournalRulesQuery
+from campusgraph.schema.live import Subscription
 from campusgraph.schema.movement import MovementMutations, MovementOrder, MovementQueries
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
@@ -313,6 +314,7 @@ def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=TYPES,
         extensions=[
             ErrorPolicy,

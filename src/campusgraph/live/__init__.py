@@ -1,0 +1,70 @@
+"""Live updates: what changed in the journal reaches the screens that may see it.
+
+The path of one change, end to end:
+
+1. **Emit, in the write's transaction.** Every write records an audit event
+   (:func:`campusgraph.resolvers.audit.record`); that one function also calls
+   :func:`~campusgraph.live.events.emit`, which turns the audit event of a *live table*
+   (:data:`~campusgraph.live.events.LIVE_TABLES`: ``mark``, ``attendance``) into an
+   :class:`~campusgraph.live.events.Event` kept on the session. Revoking sessions (sign-out,
+   ``revokeSessions``, a password change, a disabled account) emits a ``session`` event the
+   same way (:func:`~campusgraph.live.events.emit_sessions`). No resolver publishes by hand.
+2. **Publish when, and only when, the transaction commits** (hooks on every ORM session,
+   :mod:`campusgraph.live.events`). An event is small: kind, action, institution, row id
+   (and the student, so a subscription for one student skips the others without a read) —
+   never the row: the subscriber re-reads it.
+
+   - In-process bus (SQLite, one worker): delivered after commit, to the queues of this
+     process's subscriptions.
+   - PostgreSQL bus: ``NOTIFY`` is sent *inside* the write's transaction, just before
+     COMMIT (``SELECT pg_notify(…)``). PostgreSQL delivers a notification only if its
+     transaction commits, in commit order, and to every listening worker — ours included:
+     there is no window where the row is committed but the event is lost because the
+     process died between COMMIT and a separate publish, and a rolled-back write never
+     notifies. Each worker holds ONE dedicated asyncpg connection that ``LISTEN``\\ s on
+     :data:`~campusgraph.live.bus.CHANNEL` and fans the notifications out locally.
+3. **Fan out per institution.** A subscription listens to its viewer's institution only;
+   an event of another institution is never put on its queue (tenant isolation before
+   any policy), and ``session`` events only reach subscriptions of the accounts named.
+4. **Filter by the same policy as a query.** For each event the subscription re-reads the
+   row through :func:`campusgraph.resolvers.reads.filtered` under the subscriber's viewer
+   (the ruleset's SQL read filter, the session's tenant criteria): a parent gets his
+   child's marks because the ruleset lets him read them, and nothing else — there is no
+   check written for subscriptions (``schema/live.py``).
+5. **Revocation.** On a ``session`` event naming its account the subscription
+   re-authenticates its token; revoked, expired or disabled → the WebSocket is closed
+   with 4401. The token itself is checked at ``connection_init`` (payload
+   ``{"Authorization": "Bearer …"}``, or the upgrade request's header): refused → 4403.
+
+Not published yet: deletions (``deleteMark``, ``setAttendance`` back to present). Their
+row is gone, so step 4 cannot re-read it; the way there is to carry the deleted row's
+anchors (group, discipline, lesson, student, date, author) in the event and evaluate the
+same read filter on them (``Authorizer.where(obj, "read", SqlAnchors(...))`` over literal
+values) instead of on the table.
+
+Adding a live kind (announcements, messages) is one small addition each:
+
+- add the table to :data:`~campusgraph.live.events.LIVE_TABLES` (``"announcement":
+  LiveTable(m.Announcement, "announcement", student=None)`` — the audit event the
+  write already records is then published);
+- add a typed event and a subscription field in ``schema/live.py`` (``AnnouncementPosted``
+  with the existing GraphQL object, the field yielding from :func:`updates` with
+  ``kinds={"announcement"}``) — the re-read through ``filtered(ctx, "announcement", …)``
+  is generic (:func:`campusgraph.schema.live.reread`), so the ruleset's read lines decide who sees it.
+"""
+
+from campusgraph.live.bus import Bus, Listener, LocalBus, PostgresBus, create_bus
+from campusgraph.live.events import LIVE_TABLES, Event, LiveTable, emit, emit_sessions
+
+__all__ = [
+    "LIVE_TABLES",
+    "Bus",
+    "Event",
+    "Listener",
+    "LiveTable",
+    "LocalBus",
+    "PostgresBus",
+    "create_bus",
+    "emit",
+    "emit_sessions",
+]
