@@ -182,6 +182,17 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         institution=m.Announcement.institution_id,
         group=m.Announcement.group_id,
         general=m.Announcement.group_id,
+        author=m.Announcement.author_user_id,
+    ),
+    "announcement.department": lambda: SqlAnchors(
+        institution=m.Announcement.institution_id,
+        department=m.Announcement.department_id,
+        author=m.Announcement.author_user_id,
+    ),
+    "announcement.role": lambda: SqlAnchors(
+        institution=m.Announcement.institution_id,
+        role=m.Announcement.audience_role,
+        author=m.Announcement.author_user_id,
     ),
     "portfolio": lambda: SqlAnchors(
         institution=m.PortfolioEntry.institution_id,
@@ -244,5 +255,7 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "final_mark": m.FinalMark,
     "message": m.Message,
     "announcement": m.Announcement,
+    "announcement.department": m.Announcement,
+    "announcement.role": m.Announcement,
     "portfolio": m.PortfolioEntry,
 }
