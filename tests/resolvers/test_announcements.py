@@ -71,8 +71,7 @@ async def _publish(client: Any, title: str, audience: dict[str, Any] | None, **m
     payload = {"title": title, "body": f"{title}: текст", "startsOn": "2031-03-10", **more}
     if audience is not None:
         payload["audience"] = audience
-    result = (await client.data(PUBLISH, {"input": payload}))["createAnnouncement"]
-    return result
+    return (await client.data(PUBLISH, {"input": payload}))["createAnnouncement"]
 
 
 async def _titles(client: Any, **variables: Any) -> set[str]:
@@ -189,14 +188,16 @@ async def test_publish_change_withdraw_audited_and_idempotent(db: Any, sign_in: 
     again = (await deputy.data(PUBLISH, variables))["createAnnouncement"]
 
     # Then it is published once, answered the same, and audited
-    assert first["errors"] == [] and again == first
+    assert first["errors"] == []
+    assert again == first
     assert first["announcement"]["kind"] == "DAY_TRANSFER"
     assert first["announcement"]["audience"] == "INSTITUTION"
     gid = first["announcement"]["id"]
-    changed = (
-        await deputy.data(UPDATE, {"input": {"id": gid, "title": "Перенос дня (изменён)"}})
-    )["updateAnnouncement"]
-    assert changed["errors"] == [] and changed["announcement"]["title"] == "Перенос дня (изменён)"
+    changed = (await deputy.data(UPDATE, {"input": {"id": gid, "title": "Перенос дня (изменён)"}}))[
+        "updateAnnouncement"
+    ]
+    assert changed["errors"] == []
+    assert changed["announcement"]["title"] == "Перенос дня (изменён)"
     deleted = (await deputy.data(DELETE, {"input": {"id": gid}}))["deleteAnnouncement"]
     assert deleted == {"deletedId": gid, "errors": []}
     async with unscoped(db.factory) as s:
@@ -224,9 +225,7 @@ async def test_invalid_input_is_named_in_the_readers_language(
     groups = (await deputy.data(STRUCTURE))["institution"]
     audience = {"group": groups["groups"]["nodes"][0]["id"], "role": "parent"}
     payload = {"title": "x", "body": "y", "startsOn": "2031-03-10", "audience": audience}
-    response = await deputy.post(
-        PUBLISH, {"input": payload}, headers={"Accept-Language": language}
-    )
+    response = await deputy.post(PUBLISH, {"input": payload}, headers={"Accept-Language": language})
     errors = response.json()["data"]["createAnnouncement"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [("VALIDATION", "input.audience")]
     assert errors[0]["message"].startswith(text)

@@ -145,7 +145,9 @@ def _department_sql(scope: Scope, v: Viewer, a: SqlAnchors) -> Expr:
     """A row addressed to a department, reached through the scope's groups."""
     assert a.department is not None
     if scope is Scope.DEPARTMENT:
-        heads = select(m.Department.id).where(m.Department.head_employee_id == (v.employee_id or -1))
+        heads = select(m.Department.id).where(
+            m.Department.head_employee_id == (v.employee_id or -1)
+        )
         return _expr(a.department.in_(uncorrelated(heads)))
     if scope is Scope.CURATED_GROUP:
         groups = _curated_groups(v)

@@ -40,6 +40,7 @@ OBJECT_OF: dict[Audience, str] = {
     Audience.ROLE: "announcement.role",
 }
 
+
 def audience_of(row: Any) -> Audience:
     """The audience a row (or a mapping of its values) is addressed to."""
     get = row.get if isinstance(row, dict) else lambda key: getattr(row, key)

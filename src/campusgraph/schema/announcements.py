@@ -18,11 +18,13 @@ from sqlalchemy import select
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
+from campusgraph.db.enums import AnnouncementKind, Audience
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Target
 from campusgraph.policies.targets import target_of
 from campusgraph.resolvers import announcements as an
 from campusgraph.resolvers import reads
+from campusgraph.schema import enums as _enums  # noqa: F401  (registers the enums)
 from campusgraph.schema.base import (
     After,
     Connection,
@@ -34,7 +36,6 @@ from campusgraph.schema.base import (
     to_global_id,
 )
 from campusgraph.schema.crud import Action, ModelMutations, model_mutations
-from campusgraph.schema.enums import AnnouncementKind, Audience
 from campusgraph.schema.errors import MutationError
 from campusgraph.schema.mutations import ValidationFailed
 from campusgraph.schema.structure import Department, Group

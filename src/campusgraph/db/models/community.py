@@ -53,7 +53,9 @@ class Announcement(IdMixin, TenantMixin, Base):
     #: A role of the institution's ruleset (``parent``, ``teacher`` …).
     audience_role: Mapped[str | None] = mapped_column(String(64), default=None)
     #: announcement, class_meeting, holiday, day_transfer, other (AnnouncementKind).
-    kind: Mapped[str] = mapped_column(String(32), default="announcement", server_default="announcement")
+    kind: Mapped[str] = mapped_column(
+        String(32), default="announcement", server_default="announcement"
+    )
     #: The event's hours, when it has them (a class meeting at 18:00).
     starts_at: Mapped[dt.time | None] = mapped_column(Time, default=None)
     ends_at: Mapped[dt.time | None] = mapped_column(Time, default=None)

@@ -35,9 +35,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("department_id", _ID, nullable=True))
         batch.add_column(sa.Column("audience_role", sa.String(length=64), nullable=True))
         batch.add_column(
-            sa.Column(
-                "kind", sa.String(length=32), nullable=False, server_default="announcement"
-            )
+            sa.Column("kind", sa.String(length=32), nullable=False, server_default="announcement")
         )
         batch.add_column(sa.Column("starts_at", sa.Time(), nullable=True))
         batch.add_column(sa.Column("ends_at", sa.Time(), nullable=True))
