@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from campusgraph.db import demo
 from campusgraph.db import models as m
 from campusgraph.db.tenancy import unscoped
 
@@ -54,6 +55,14 @@ STRUCTURE = """
   }
 }
 """
+EVERY = "{ announcements(first: 200) { nodes { id audience } } }"
+#: The policy object of each audience (resolvers/announcements.py OBJECT_OF).
+OBJECTS = {
+    "INSTITUTION": "announcement",
+    "GROUP": "announcement",
+    "DEPARTMENT": "announcement.department",
+    "ROLE": "announcement.role",
+}
 PARENT_GROUP = "{ viewer { children { group { id } } } }"
 STUDENT_GROUP = "{ viewer { student { group { id } } } }"
 CURATED = "{ viewer { employee { curatedGroups { id } } } }"
@@ -257,3 +266,25 @@ async def test_the_list_costs_the_same_statements_for_any_number_of_rows(
     # Then the list (with every row's group) runs as many statements as before
     assert len(await _titles(parent)) == 11
     assert await statements() == few
+
+
+@pytest.mark.parametrize("slug", ["altai-college-2016", "barnaul-school6-2016"])
+async def test_the_list_is_what_the_row_check_allows(shared_sign_in: Any, slug: str) -> None:
+    # Given every announcement of the demo institution (its staff read them all: base)
+    spec = next(s for s in demo.INSTITUTIONS if s.slug == slug)
+    staff = await shared_sign_in(slug, "administrator")
+    every = (await staff.data(EVERY))["announcements"]["nodes"]
+    assert {n["audience"] for n in every} >= {"INSTITUTION", "GROUP", "ROLE"}
+    asks = " ".join(
+        f'a{i}: can(object: "{OBJECTS[n["audience"]]}", action: "read", id: "{n["id"]}") '
+        "{ allowed }"
+        for i, n in enumerate(every)
+    )
+    for role in spec.roles:
+        # When each account lists them, and asks the row check of each row's own object
+        reader = await shared_sign_in(slug, role)
+        listed = {n["id"] for n in (await reader.data(EVERY))["announcements"]["nodes"]}
+        answers = (await reader.data(f"{{ viewer {{ {asks} }} }}"))["viewer"]
+        allowed = {n["id"] for i, n in enumerate(every) if answers[f"a{i}"]["allowed"]}
+        # Then the list is exactly the rows the row check allows
+        assert listed == allowed, role

@@ -51,7 +51,8 @@ class SqlAnchors:
     lesson: Any = None
     date: Any = None
     author: Any = None
-    #: The column that is NULL on the institution's general rows (addressed to no group).
+    #: A column (or expression) that is NULL exactly on the institution's general rows
+    #: (addressed to no group, department or role).
     general: Any = None
     #: The department and the role a row is addressed to (announcements).
     department: Any = None
@@ -299,6 +300,8 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
     if scope is Scope.GENERAL:
         return (
             t.group_id is None
+            and t.department_id is None
+            and t.role is None
             and t.institution_id is not None
             and t.institution_id == v.institution_id
         )

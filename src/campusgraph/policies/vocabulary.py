@@ -49,9 +49,7 @@ class Scope(enum.StrEnum):
     OWN_CHILD = "own_child"  # the viewer's children (parent)
     SELF = "self"  # the viewer himself (and, for a student, his own group's lessons)
     AUTHOR = "author"  # rows the viewer wrote
-    GENERAL = (
-        "general"  # rows of the viewer's institution addressed to no group (its general events)
-    )
+    GENERAL = "general"  # rows of the viewer's institution addressed to no one in particular (its general events)
 
 
 class Condition(enum.StrEnum):
