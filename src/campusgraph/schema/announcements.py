@@ -34,6 +34,7 @@ from campusgraph.schema.base import (
     OptionalDateTo,
     signed_in,
     to_global_id,
+    within_dates,
 )
 from campusgraph.schema.crud import Action, ModelMutations, model_mutations
 from campusgraph.schema.errors import MutationError
@@ -81,6 +82,13 @@ class Announcement(Node):
     published_at: dt.datetime = strawberry.field(description="When it was published.")
     _group_id: strawberry.Private[int | None]
     _department_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Whether today falls within the event's days (`startsOn` to `endsOn`, or "
+        "the one day `startsOn`), in the institution's time zone."
+    )
+    def is_current(self, info: GraphQLInfo) -> bool:
+        return within_dates(info, self.starts_on, self.ends_on or self.starts_on)
 
     @strawberry.field(
         description="The group it is addressed to (audience GROUP); null otherwise or when "
