@@ -46,6 +46,7 @@ from campusgraph.policies.explain import viewer_for_login
 from campusgraph.policies.facts import Facts, Target, Viewer
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import OBJECTS, ROLE_ANCHORS, role_object
+from campusgraph.resolvers.announcements import OBJECT_OF, audience_of
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from campusgraph.schema.root import SCHEMA_FILE
 from tests.policies.golden.lines import accounts, compiled
@@ -602,6 +603,42 @@ async def _plan_new(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) ->
         discipline_id=from_global_id(given["discipline"])[1],
     )
     return [("thematic_plan", "create", target)]
+
+
+async def _announcement_new(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs:
+    """A new announcement of the drawn group, written by the viewer."""
+    target = Target(
+        OBJECTS["announcement"].anchors,
+        institution_id=v.institution_id,
+        group_id=from_global_id(variables["input"]["audience"]["group"])[1],
+        author_id=v.user_id,
+    )
+    return [("announcement", "create", target)]
+
+
+def announcement_needs(act: str) -> Oracle:
+    """The drawn announcement as a row of its audience's object (a department's is an
+    ``announcement.department``, a role's an ``announcement.role``)."""
+
+    async def oracle(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
+        assert d.gid is not None
+        pk = from_global_id(d.gid)[1]
+        a = m.Announcement
+        async with env.session(v) as s:
+            found = (
+                await s.execute(
+                    select(a.group_id, a.department_id, a.audience_role).where(a.id == pk)
+                )
+            ).first()
+        if found is None:
+            return None
+        obj = OBJECT_OF[audience_of(dict(found._mapping))]
+        target = await env.row_target(v, d.gid, obj)
+        if target is None:
+            return None
+        return [(obj, act, dataclasses.replace(target, object_anchors=OBJECTS[obj].anchors))]
+
+    return oracle
 
 
 async def _close_year(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
@@ -1194,6 +1231,30 @@ SPECS: list[Spec] = [
         row_needs("thematic_plan", "update"),
     ),
     Spec("deleteThematicPlan", plan_at_spot(), delete_input, row_needs("thematic_plan", "delete")),
+    Spec(
+        "createAnnouncement",
+        GROUP,
+        lambda d: {
+            "title": unique("Собрание"),
+            "body": "В пятницу",
+            "startsOn": "2026-12-04",
+            "audience": {"group": d.gid},
+        },
+        _announcement_new,
+        reference=True,
+    ),
+    Spec(
+        "updateAnnouncement",
+        any_of(m.Announcement, "Announcement"),
+        lambda d: {"id": d.gid, "title": unique("Объявление")},
+        announcement_needs("update"),
+    ),
+    Spec(
+        "deleteAnnouncement",
+        any_of(m.Announcement, "Announcement", 9),
+        delete_input,
+        announcement_needs("delete"),
+    ),
     Spec(
         "closePeriod",
         any_of(m.Period, "Period"),

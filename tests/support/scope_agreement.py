@@ -434,6 +434,35 @@ async def prepare(db: Any) -> Situation:
                 starts_on=days[1],
             )
         )
+        # Announcements of a department (the head's; and the own group's, in a department
+        # of its own) and of a role (the student's): audiences reached through the groups
+        # and roles of the viewer (announcement.department, announcement.role).
+        own_department = await _next_id(s, m.Department)
+        await s.execute(
+            insert(m.Department).values(
+                id=own_department, institution_id=school.id, name="Отделение основной школы"
+            )
+        )
+        await s.execute(
+            update(m.StudyGroup)
+            .where(m.StudyGroup.id == own_group)
+            .values(department_id=own_department)
+        )
+        for audience in (
+            {"department_id": department},
+            {"department_id": own_department},
+            {"audience_role": "student"},
+        ):
+            await s.execute(
+                insert(m.Announcement).values(
+                    id=await _next_id(s, m.Announcement),
+                    institution_id=school.id,
+                    title="Мероприятие",
+                    body="Во вторник",
+                    starts_on=days[1],
+                    **audience,
+                )
+            )
         await s.execute(
             insert(m.Speciality).values(
                 id=await _next_id(s, m.Speciality),

@@ -3657,6 +3657,43 @@ class _InstitutionSeed:
             group_id=self.demo_group.id,
             author_user_id=curator_user,
             created_at=_utc(today - dt.timedelta(days=2)),
+            kind="class_meeting",
+        )
+        # One for the demo group's department (colleges) and one for the parents: every
+        # audience has a row to show (announcement.department, announcement.role).
+        if self.demo_group.department_id is not None:
+            self.rows.add(
+                m.Announcement,
+                institution_id=self.id,
+                title="Неделя специальности",
+                body="Открытые занятия, мастер-классы и встреча с работодателями.",
+                starts_on=today + dt.timedelta(days=6),
+                ends_on=today + dt.timedelta(days=10),
+                department_id=self.demo_group.department_id,
+                author_user_id=head,
+                created_at=_utc(today - dt.timedelta(days=3)),
+            )
+        self.rows.add(
+            m.Announcement,
+            institution_id=self.id,
+            title="Встреча с выпускниками",
+            body="Выпускники прошлых лет расскажут о профессии и трудоустройстве.",
+            starts_on=today + dt.timedelta(days=8),
+            audience_role="student",
+            author_user_id=head,
+            created_at=_utc(today - dt.timedelta(days=1)),
+            kind="other",
+        )
+        self.rows.add(
+            m.Announcement,
+            institution_id=self.id,
+            title="Собрание для родителей",
+            body="Общее родительское собрание: итоги полугодия, каникулы, безопасность.",
+            starts_on=today + dt.timedelta(days=5),
+            audience_role="parent",
+            author_user_id=head,
+            created_at=_utc(today - dt.timedelta(days=1)),
+            kind="class_meeting",
         )
         self.messages()
         self.portfolios()

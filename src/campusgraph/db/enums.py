@@ -144,3 +144,22 @@ class PortfolioStatus(enum.StrEnum):
 
     DRAFT = "draft"
     CONFIRMED = "confirmed"
+
+
+class AnnouncementKind(enum.StrEnum):
+    """What an announcement is: news, or a dated event of the calendar."""
+
+    ANNOUNCEMENT = "announcement"
+    CLASS_MEETING = "class_meeting"  # классный час, родительское собрание
+    HOLIDAY = "holiday"  # праздник, каникулы
+    DAY_TRANSFER = "day_transfer"  # перенос учебного дня, объявленный заранее
+    OTHER = "other"
+
+
+class Audience(enum.StrEnum):
+    """Whom an announcement is addressed to (which audience column is set)."""
+
+    INSTITUTION = "institution"
+    DEPARTMENT = "department"
+    GROUP = "group"
+    ROLE = "role"

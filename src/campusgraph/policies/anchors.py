@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, func, literal, null, select
 from sqlalchemy.orm import aliased
 
 from campusgraph.db import models as m
@@ -48,6 +48,13 @@ def _lesson_col(col: str, lesson_id: Any) -> Any:
         .correlate(lesson_id.table)
         .scalar_subquery()
     )
+
+
+def _no_audience() -> Any:
+    """NULL exactly on an announcement addressed to no group, department or role."""
+    a = m.Announcement
+    role = case((a.audience_role.is_not(None), literal(-1)), else_=null())
+    return func.coalesce(a.group_id, a.department_id, role)
 
 
 def _student() -> SqlAnchors:
@@ -181,7 +188,22 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "announcement": lambda: SqlAnchors(
         institution=m.Announcement.institution_id,
         group=m.Announcement.group_id,
-        general=m.Announcement.group_id,
+        general=_no_audience(),
+        author=m.Announcement.author_user_id,
+        # Not anchors of the object (no scope goes by them): loaded with its row, so that a
+        # row addressed to a department or a role is never taken for a general one.
+        department=m.Announcement.department_id,
+        role=m.Announcement.audience_role,
+    ),
+    "announcement.department": lambda: SqlAnchors(
+        institution=m.Announcement.institution_id,
+        department=m.Announcement.department_id,
+        author=m.Announcement.author_user_id,
+    ),
+    "announcement.role": lambda: SqlAnchors(
+        institution=m.Announcement.institution_id,
+        role=m.Announcement.audience_role,
+        author=m.Announcement.author_user_id,
     ),
     "portfolio": lambda: SqlAnchors(
         institution=m.PortfolioEntry.institution_id,
@@ -249,6 +271,8 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "final_mark": m.FinalMark,
     "message": m.Message,
     "announcement": m.Announcement,
+    "announcement.department": m.Announcement,
+    "announcement.role": m.Announcement,
     "portfolio": m.PortfolioEntry,
     "portfolio.teacher": m.PortfolioEntry,
 }

@@ -55,6 +55,9 @@ class Target:
     lesson_id: int | None = None
     date: dt.date | None = None
     author_id: int | None = None
+    #: The department and the role a row is addressed to (announcements).
+    department_id: int | None = None
+    role: str | None = None
     #: Only for synthetic (golden) cases: the scopes and states the target is declared in.
     declared: frozenset[str] | None = None
 
@@ -69,6 +72,8 @@ class Target:
             self.lesson_id,
             self.date,
             self.author_id,
+            self.department_id,
+            self.role,
             self.declared,
         )
 
@@ -103,6 +108,9 @@ def _fact_statements() -> dict[str, Any]:
         )
     )
 
+    def departments(groups: Any) -> Any:
+        return select(m.StudyGroup.department_id).where(m.StudyGroup.id.in_(groups))
+
     def members(groups: Any) -> Any:
         return select(gm.student_id).where(gm.group_id.in_(groups), membership_current(today))
 
@@ -122,6 +130,16 @@ def _fact_statements() -> dict[str, Any]:
             gm.student_id == student, membership_current(today)
         ),
         "department_groups": department_groups,
+        "headed_departments": select(m.Department.id).where(
+            m.Department.head_employee_id == employee
+        ),
+        "curated_departments": departments(curated),
+        "children_departments": departments(
+            select(gm.group_id).where(gm.student_id.in_(children), membership_current(today))
+        ),
+        "own_departments": departments(
+            select(gm.group_id).where(gm.student_id == student, membership_current(today))
+        ),
         "department_students": members(department_groups),
         "closed_periods": select(m.Period.starts_on, m.Period.ends_on).where(
             m.Period.closed_at.is_not(None)
@@ -196,8 +214,18 @@ class Facts:
             except ValueError:
                 return True
 
+        def only(scope: Scope, anchor: Anchor) -> bool:
+            """Whether the target is matched on ``anchor`` alone (a department or a role
+            an announcement is addressed to): its own facts, not the group-wise ones."""
+            try:
+                return alternative(scope, target.object_anchors) == frozenset({anchor})
+            except ValueError:
+                return False
+
         names: list[str] = []
-        if Scope.CURATED_GROUP in scopes:
+        if Scope.CURATED_GROUP in scopes and only(Scope.CURATED_GROUP, Anchor.DEPARTMENT):
+            names.append("curated_departments")
+        elif Scope.CURATED_GROUP in scopes:
             group_wise = wants(Scope.CURATED_GROUP, Anchor.GROUP)
             names.append("curated_groups" if group_wise else "curated_students")
         if Scope.TAUGHT in scopes:
@@ -206,11 +234,17 @@ class Facts:
             names.append("taught_pairs" if group_wise else "taught_students")
         if Scope.SUBSTITUTE in scopes:
             names.append("substitute_lessons")
-        if Scope.OWN_CHILD in scopes:
+        if Scope.OWN_CHILD in scopes and only(Scope.OWN_CHILD, Anchor.DEPARTMENT):
+            names.append("children_departments")
+        elif Scope.OWN_CHILD in scopes:
             names += ["children", "children_groups"]
-        if Scope.SELF in scopes:
+        if Scope.SELF in scopes and only(Scope.SELF, Anchor.DEPARTMENT):
+            names.append("own_departments")
+        elif Scope.SELF in scopes and not only(Scope.SELF, Anchor.ROLE):
             names.append("own_groups")
-        if Scope.DEPARTMENT in scopes:
+        if Scope.DEPARTMENT in scopes and only(Scope.DEPARTMENT, Anchor.DEPARTMENT):
+            names.append("headed_departments")
+        elif Scope.DEPARTMENT in scopes:
             group_wise = wants(Scope.DEPARTMENT, Anchor.GROUP)
             names.append("department_groups" if group_wise else "department_students")
         missing = [name for name in names if name not in self.sets]

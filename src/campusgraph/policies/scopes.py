@@ -51,8 +51,12 @@ class SqlAnchors:
     lesson: Any = None
     date: Any = None
     author: Any = None
-    #: The column that is NULL on the institution's general rows (addressed to no group).
+    #: A column (or expression) that is NULL exactly on the institution's general rows
+    #: (addressed to no group, department or role).
     general: Any = None
+    #: The department and the role a row is addressed to (announcements).
+    department: Any = None
+    role: Any = None
 
     def student_matches(self, subquery: Any) -> Expr:
         if self.student_in is not None:
@@ -126,9 +130,44 @@ def _groups_of_students(students: Any, v: Viewer) -> Any:
     )
 
 
+def _departments_of(groups: Any) -> Any:
+    return uncorrelated(select(m.StudyGroup.department_id).where(m.StudyGroup.id.in_(groups)))
+
+
+def _own_groups(v: Viewer) -> Any:
+    return uncorrelated(
+        select(m.GroupMembership.group_id).where(
+            m.GroupMembership.student_id == (v.student_id or -1), membership_current(v.today)
+        )
+    )
+
+
+def _department_sql(scope: Scope, v: Viewer, a: SqlAnchors) -> Expr:
+    """A row addressed to a department, reached through the scope's groups."""
+    assert a.department is not None
+    if scope is Scope.DEPARTMENT:
+        heads = select(m.Department.id).where(
+            m.Department.head_employee_id == (v.employee_id or -1)
+        )
+        return _expr(a.department.in_(uncorrelated(heads)))
+    if scope is Scope.CURATED_GROUP:
+        groups = _curated_groups(v)
+    elif scope is Scope.OWN_CHILD:
+        groups = _groups_of_students(_children(v), v)
+    else:
+        assert scope is Scope.SELF
+        groups = _own_groups(v)
+    return _expr(a.department.in_(_departments_of(groups)))
+
+
 # -- scopes: SQL -----------------------------------------------------------------------
 def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors) -> Expr:
     alt = alternative(scope, anchors)
+    if alt == {Anchor.DEPARTMENT}:
+        return _department_sql(scope, v, a)
+    if alt == {Anchor.ROLE}:
+        assert a.role is not None
+        return _expr(a.role.in_(sorted(v.roles))) if v.roles else false()
     if scope is Scope.INSTITUTION:
         if a.institution is None or v.institution_id is None:
             return false()
@@ -211,9 +250,21 @@ def scope_sql(scope: Scope, v: Viewer, anchors: frozenset[Anchor], a: SqlAnchors
 
 
 # -- scopes: one row -------------------------------------------------------------------
+_DEPARTMENT_FACTS = {
+    Scope.DEPARTMENT: "headed_departments",
+    Scope.CURATED_GROUP: "curated_departments",
+    Scope.OWN_CHILD: "children_departments",
+    Scope.SELF: "own_departments",
+}
+
+
 def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
     v = f.viewer
     alt = alternative(scope, t.object_anchors)
+    if alt == {Anchor.DEPARTMENT}:
+        return t.department_id is not None and f.has(_DEPARTMENT_FACTS[scope], t.department_id)
+    if alt == {Anchor.ROLE}:
+        return t.role is not None and t.role in v.roles
     if scope is Scope.INSTITUTION:
         return t.institution_id is not None and t.institution_id == v.institution_id
     if scope is Scope.REGION:
@@ -249,6 +300,8 @@ def scope_row(scope: Scope, f: Facts, t: Target) -> bool:
     if scope is Scope.GENERAL:
         return (
             t.group_id is None
+            and t.department_id is None
+            and t.role is None
             and t.institution_id is not None
             and t.institution_id == v.institution_id
         )

@@ -29,6 +29,8 @@ async def target_of(session: AsyncSession, obj: str, pk: int) -> Target | None:
             "lesson",
             "date",
             "author",
+            "department",
+            "role",
         )
         if getattr(a, name) is not None
     }
@@ -64,4 +66,6 @@ async def target_of(session: AsyncSession, obj: str, pk: int) -> Target | None:
         lesson_id=row.get("lesson"),
         date=row.get("date"),
         author_id=row.get("author"),
+        department_id=row.get("department"),
+        role=row.get("role"),
     )

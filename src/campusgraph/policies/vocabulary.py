@@ -27,6 +27,11 @@ class Anchor(enum.StrEnum):
     #: The row may be addressed to no group — the whole institution's (an announcement of
     #: the institution, not of one group): its group column is then NULL.
     GENERAL = "general"
+    #: The department a row is addressed to (an announcement for one department): NULL
+    #: on the rows addressed otherwise.
+    DEPARTMENT = "department"
+    #: The role a row is addressed to (an announcement for the parents, for the teachers).
+    ROLE = "role"
 
 
 A = Anchor
@@ -44,9 +49,7 @@ class Scope(enum.StrEnum):
     OWN_CHILD = "own_child"  # the viewer's children (parent)
     SELF = "self"  # the viewer himself (and, for a student, his own group's lessons)
     AUTHOR = "author"  # rows the viewer wrote
-    GENERAL = (
-        "general"  # rows of the viewer's institution addressed to no group (its general events)
-    )
+    GENERAL = "general"  # rows of the viewer's institution addressed to no one in particular (its general events)
 
 
 class Condition(enum.StrEnum):
@@ -67,12 +70,27 @@ class Effect(enum.StrEnum):
 SCOPE_NEEDS: dict[Scope, tuple[frozenset[Anchor], ...]] = {
     Scope.INSTITUTION: (frozenset(),),
     Scope.REGION: (frozenset(),),
-    Scope.DEPARTMENT: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
-    Scope.CURATED_GROUP: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
+    # A row addressed to a department (``announcement.department``) is reached through the
+    # groups of the scope: the department the viewer heads, the department of the group he
+    # curates, of his child's group, of his own group. Last of each scope's alternatives,
+    # so no object anchored otherwise changes its meaning.
+    Scope.DEPARTMENT: (frozenset({A.GROUP}), frozenset({A.STUDENT}), frozenset({A.DEPARTMENT})),
+    Scope.CURATED_GROUP: (
+        frozenset({A.GROUP}),
+        frozenset({A.STUDENT}),
+        frozenset({A.DEPARTMENT}),
+    ),
     Scope.TAUGHT: (frozenset({A.GROUP}), frozenset({A.STUDENT})),
     Scope.SUBSTITUTE: (frozenset({A.LESSON}),),
-    Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP})),
-    Scope.SELF: (frozenset({A.PERSON}), frozenset({A.STUDENT}), frozenset({A.GROUP})),
+    Scope.OWN_CHILD: (frozenset({A.STUDENT}), frozenset({A.GROUP}), frozenset({A.DEPARTMENT})),
+    # ``self`` on a row addressed to a role: one of the roles the viewer holds.
+    Scope.SELF: (
+        frozenset({A.PERSON}),
+        frozenset({A.STUDENT}),
+        frozenset({A.GROUP}),
+        frozenset({A.DEPARTMENT}),
+        frozenset({A.ROLE}),
+    ),
     Scope.AUTHOR: (frozenset({A.AUTHOR}),),
     Scope.GENERAL: (frozenset({A.GENERAL}),),
 }
@@ -190,7 +208,13 @@ OBJECTS: dict[str, ObjectSpec] = {
         ),
         _obj("movement_order", set()),
         _obj("message", {A.AUTHOR, A.PERSON}),
-        _obj("announcement", {A.GROUP, A.GENERAL}),
+        # Announcements and events by audience, one object per kind of audience (as the
+        # report levels): the whole institution's (``general``) and a group's; a
+        # department's; a role's. A line's scope then says whose audience it reaches, and
+        # a ruleset grants publishing to a department or a role apart from a group.
+        _obj("announcement", {A.GROUP, A.GENERAL, A.AUTHOR}),
+        _obj("announcement.department", {A.DEPARTMENT, A.AUTHOR}),
+        _obj("announcement.role", {A.ROLE, A.AUTHOR}),
         # A student's portfolio (anchored at the student: curators, teachers, parents reach
         # it by their scopes) and an employee's (anchored at the person only: ``self`` is
         # one's own); the regulations give them to different people (Tomsk п. 4.3.4,

@@ -176,3 +176,22 @@ StudyForm = described(
         "EXTRAMURAL": "Extramural, by correspondence (заочная).",
     },
 )
+AnnouncementKind = described(
+    strawberry.enum(e.AnnouncementKind, description="News, or a dated event of the calendar."),
+    {
+        "ANNOUNCEMENT": "An announcement (объявление): news of the institution.",
+        "CLASS_MEETING": "A class or parents' meeting (классный час, родительское собрание).",
+        "HOLIDAY": "A holiday or vacation (праздник, каникулы).",
+        "DAY_TRANSFER": "A study day moved to another date, announced ahead (перенос дня).",
+        "OTHER": "Any other event (мероприятие).",
+    },
+)
+Audience = described(
+    strawberry.enum(e.Audience, description="Whom an announcement is addressed to."),
+    {
+        "INSTITUTION": "The whole institution (общего характера).",
+        "DEPARTMENT": "One department (отделение) and its groups.",
+        "GROUP": "One group or class.",
+        "ROLE": "The holders of one role of the ruleset (parents, teachers …).",
+    },
+)

@@ -24,6 +24,11 @@ from campusgraph.i18n import message
 from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.analytics import AnalyticsQuery
+from campusgraph.schema.announcements import (
+    AnnouncementMutations,
+    AnnouncementQueries,
+    fetch_announcement,
+)
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
@@ -128,6 +133,7 @@ NODES: dict[str, NodeFetcher] = {
     "Parent": _people("parent_by_id", Parent.of),
     "Applicant": _entity("applicant", m.Applicant, Applicant.of),
     "MovementOrder": _entity("movement_order", m.MovementOrder, MovementOrder.of),
+    "Announcement": fetch_announcement,
 }
 
 
@@ -238,6 +244,7 @@ class Query(
     AdministrationReportQueries,
     CuratorReportQueries,
     PortfolioQueries,
+    AnnouncementQueries,
 ):
     pass
 
@@ -258,6 +265,7 @@ class Mutation(
     ExchangeMutations,
     JournalMutations,
     PortfolioMutations,
+    AnnouncementMutations,
 ):
     pass
 

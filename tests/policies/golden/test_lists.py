@@ -279,6 +279,11 @@ NOT_POLICY_ROWS: dict[tuple[str, str], str] = {
     ("Query", "regionReport"): "aggregates per institution, not rows",
     ("Student", "memberships"): "group history lines of the student, shown with the student",
     ("Employee", "positions"): "positions held, shown with the employee card (no ids)",
+    ("Query", "announcements"): (
+        "rows of three objects, one per audience (announcement, announcement.department, "
+        "announcement.role): tests/resolvers/test_announcements.py compares the list with "
+        "viewer.can on each row's own object, for every account of a ruleset"
+    ),
     ("FreeSlot", "rooms"): (
         "rooms with no clash at one slot: derived by the conflict rule from the rooms the "
         "viewer may read (room read, the filter compared at Institution.rooms); "
