@@ -35,6 +35,7 @@ from campusgraph.schema.errors import (
     RequestStats,
     Schema,
 )
+from campusgraph.schema.correspondence import CorrespondenceMutations, CorrespondenceQueries
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import RequestGate
@@ -235,6 +236,7 @@ class Query(
     ReportFileQueries,
     AdministrationReportQueries,
     CuratorReportQueries,
+    CorrespondenceQueries,
 ):
     pass
 
@@ -243,6 +245,7 @@ class Query(
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
 class Mutation(
     AuthMutations,
+    CorrespondenceMutations,
     RulesetMutations,
     PeopleMutations,
     AccountMutations,

@@ -11,7 +11,13 @@ from campusgraph.db.models.calendar import (
     Position,
     Room,
 )
-from campusgraph.db.models.community import Announcement, Message, PortfolioEntry
+from campusgraph.db.models.community import (
+    Announcement,
+    Message,
+    PortfolioEntry,
+    Thread,
+    ThreadParticipant,
+)
 from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
     Attendance,
@@ -84,6 +90,8 @@ __all__ = [
     "Lesson",
     "Mark",
     "Message",
+    "Thread",
+    "ThreadParticipant",
     "MovementOrder",
     "MovementOrderItem",
     "Parent",
