@@ -162,12 +162,25 @@ async def recipient_target(ctx: Context, user_id: int) -> tuple[str, Target] | N
 
 
 # -- writes ------------------------------------------------------------------------------
+def clock(ctx: Context) -> dt.datetime:
+    """Now, on the service's calendar: a pinned ``Settings.today`` (the demo, the tests)
+    dates a message on that day, so its answer term is counted from the day the service
+    says it is."""
+    now = utcnow()
+    pinned = ctx.settings.today
+    return now if pinned is None else dt.datetime.combine(pinned, now.timetz())
+
+
 async def store_message(
-    session: AsyncSession, thread: m.Thread, sender_user_id: int, recipient_user_id: int, body: str
+    session: AsyncSession,
+    thread: m.Thread,
+    sender_user_id: int,
+    recipient_user_id: int,
+    body: str,
+    now: dt.datetime,
 ) -> m.Message:
     """The one place a message is written (a live update is emitted from here): the row,
     the thread's last activity, the sender's read receipt, and an answer to a question."""
-    now = utcnow()
     msg = m.Message(
         institution_id=thread.institution_id,
         thread_id=thread.id,
@@ -210,7 +223,7 @@ async def start_thread(
             institution_id=v.institution_id,
             subject=subject,
             created_by_user_id=v.user_id,
-            created_at=utcnow(),
+            created_at=clock(ctx),
             # A parent's question: the regulation's answer term runs from now.
             answer_due=v.parent_id is not None and answer_term(ctx) is not None,
         )
@@ -223,7 +236,9 @@ async def start_thread(
                 )
             )
         await session.flush()
-        msg = await store_message(session, thread, v.user_id, recipient_user_id, body)
+        msg = await store_message(
+            session, thread, v.user_id, recipient_user_id, body, thread.created_at
+        )
         await record(
             session,
             viewer=v,
@@ -269,7 +284,9 @@ async def reply(
                 .limit(1)
             )
         ).scalar_one_or_none()
-        msg = await store_message(session, thread, v.user_id, other or v.user_id, body)
+        msg = await store_message(
+            session, thread, v.user_id, other or v.user_id, body, clock(ctx)
+        )
         await record(
             session,
             viewer=v,
@@ -295,7 +312,7 @@ async def mark_read(ctx: Context, thread_id: int) -> m.Thread | None:
         await session.execute(
             update(tp)
             .where(tp.thread_id == thread_id, tp.user_id == v.user_id)
-            .values(last_read_at=utcnow())
+            .values(last_read_at=clock(ctx))
         )
     return thread
 
@@ -339,11 +356,6 @@ def thread_list(ctx: Context) -> Any:
         .where(exists(readable.correlate(th)))
         .order_by(th.last_message_at.desc(), th.id.desc())
     )
-
-
-def thread_messages(thread_id: int) -> Any:
-    msg = m.Message
-    return select(msg).where(msg.thread_id == thread_id).order_by(msg.sent_at, msg.id)
 
 
 async def calendar(ctx: Context) -> tuple[set[dt.date], dict[dt.date, dt.date]]:

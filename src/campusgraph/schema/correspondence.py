@@ -19,7 +19,7 @@ from campusgraph.context import Context
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Target
 from campusgraph.resolvers import correspondence as corr
-from campusgraph.resolvers.reads import Page, counting, page, window
+from campusgraph.resolvers.reads import Page, counting, window
 from campusgraph.schema.base import (
     After,
     Connection,
@@ -88,7 +88,18 @@ class Thread(Node):
         after: After = None,
     ) -> Connection[Message]:
         ctx = info.context
-        got = await page(ctx, "message", corr.thread_messages(self._row.id), first=first, after=after)
+        # The pages of every thread of a list load in one statement (no query per thread).
+        msg = corr.m.Message
+        got: Page = await ctx.loaders.pages(
+            "MessagePagesByThread",
+            "message",
+            msg,
+            msg.thread_id,
+            where={},
+            order=(msg.sent_at, msg.id),
+            first=first,
+            after=after,
+        ).load(self._row.id)
         return Connection[Message].from_page(got, lambda row: _message(ctx, row[0]))
 
 
