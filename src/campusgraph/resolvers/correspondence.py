@@ -14,6 +14,7 @@ new message can be emitted from.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -358,18 +359,25 @@ def thread_list(ctx: Context) -> Any:
     )
 
 
-async def calendar(ctx: Context) -> tuple[set[dt.date], dict[dt.date, dt.date]]:
-    """The institution's days off and transfers, once per request (answer terms)."""
-    cached = ctx.extras.get("correspondence_calendar")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+async def _load_calendar(ctx: Context) -> tuple[set[dt.date], dict[dt.date, dt.date]]:
     async with ctx.session() as session:
         days_off = set((await session.execute(select(m.DayOff.date))).scalars())
         transfers = dict(
             (await session.execute(select(m.DayTransfer.from_date, m.DayTransfer.to_date))).all()
         )
-    ctx.extras["correspondence_calendar"] = (days_off, transfers)
     return days_off, transfers
+
+
+async def calendar(ctx: Context) -> tuple[set[dt.date], dict[dt.date, dt.date]]:
+    """The institution's days off and transfers, once per request (answer terms): the
+    threads of a list resolve their terms concurrently, so they share one load (a task),
+    not a value each would find missing and load again."""
+    task = ctx.extras.get("correspondence_calendar")
+    if task is None:
+        task = asyncio.ensure_future(_load_calendar(ctx))
+        ctx.extras["correspondence_calendar"] = task
+    found: tuple[set[dt.date], dict[dt.date, dt.date]] = await task
+    return found
 
 
 async def answer_due(ctx: Context, thread: m.Thread) -> dt.date | None:

@@ -627,6 +627,14 @@ class Rows:
             return _gid("Employee", await self.colleague(viewer)), None
         if obj == "message":
             return None, None
+        # who one may write to: the row linking the recipient — a curator's or teacher's
+        # group, a student (his card, his parents' links), a colleague's card
+        if obj in ("correspondent.curator", "correspondent.teacher"):
+            return _gid("Group", spot.group), None
+        if obj in ("correspondent.student", "correspondent.parent"):
+            return _gid("Student", spot.student), None
+        if obj == "correspondent.employee":
+            return _gid("Employee", await self.colleague(viewer)), None
         # employee, employee.personal, group, catalogues: only the institution
         return _gid("Institution", d.institution_id), None
 
