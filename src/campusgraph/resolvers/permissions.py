@@ -37,6 +37,7 @@ TYPE_OBJECTS = {
     "FinalMark": "final_mark",
     "ThematicPlan": "thematic_plan",
     "Room": "room",
+    "Message": "message",
 }
 
 

@@ -18,8 +18,9 @@ said by a *picker*, relative to the institution's demo accounts:
 ``any_row``               institution scope: a row outside every relation above
 ``row_substituted``       the lesson the inserted substitution lets the teacher fill
 ``row_final_set``         a mark (taught group) whose student has a final mark for the period
-``row_authored``          a journal cell the viewer wrote (the author anchor of messages and
-                          portfolio entries, which have no GraphQL type to name them by)
+``row_authored``          a journal cell the viewer wrote (the author anchor of portfolio
+                          entries, which have no GraphQL type to name them by), or a message
+                          he wrote (:func:`enrich` inserts one for the student and parent)
 ``row_elsewhere``         a row of another institution (``can`` answers null)
 ``no_row``                no id at all: only the viewer's institution
 ========================  =====================================================================
@@ -386,6 +387,21 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
                     granted_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
                 )
             )
+            # a message each of the student and the parent wrote to the teacher (the
+            # author scope of their ``message, read`` lines needs a row they wrote)
+            for login in ("student", "parent"):
+                writer = demo.accounts.get(login)
+                if writer is not None:
+                    session.add(
+                        m.Message(
+                            institution_id=demo.institution_id,
+                            sender_user_id=writer.user_id,
+                            recipient_user_id=author,
+                            subject="golden",
+                            body="golden",
+                            sent_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                        )
+                    )
         await session.commit()
 
 
@@ -711,6 +727,13 @@ row_final_set = Picker("final-set", _final_set, "a taught mark whose final mark 
 async def _authored(rows: Rows, need: Need) -> Pick:
     viewer = need.viewer
     assert viewer is not None
+    if need.obj == "message":
+        msg = m.Message
+        pk = await rows.one(
+            select(msg.id).where(msg.sender_user_id == viewer.user_id).order_by(msg.id),
+            "authored message",
+        )
+        return _gid("Message", pk), None
     mk = m.Mark
     pk = await rows.one(
         select(mk.id).where(mk.author_user_id == viewer.user_id).order_by(mk.id), "authored mark"
@@ -718,7 +741,7 @@ async def _authored(rows: Rows, need: Need) -> Pick:
     return _gid("Mark", pk), None
 
 
-row_authored = Picker("authored", _authored, "a journal cell the viewer wrote")
+row_authored = Picker("authored", _authored, "a journal cell (or a message) the viewer wrote")
 
 
 async def _nothing(rows: Rows, need: Need) -> Pick:
