@@ -263,7 +263,8 @@ async def test_the_thread_list_costs_the_same_statements_for_one_thread_or_many(
         listed = (await curator.data(THREADS, {"first": 50}))["threads"]["nodes"]
 
     # Then the list of five costs what the list of one did (no statement per thread)
-    assert len(first) == 1 and len(listed) == 5
+    assert len(first) == 1
+    assert len(listed) == 5
     assert five.count == one.count, str(five)
 
 
@@ -296,9 +297,7 @@ async def test_an_unanswered_parents_question_past_its_term_is_in_the_compliance
         threads = (await parent.data(THREADS, {"first": 10}))["threads"]["nodes"]
         deputy = await client.as_(ALTAI, "deputy_director")
         report = (await deputy.data(REPORT, {"period": semester}))["institution"]["compliance"]
-        english = await deputy.post(
-            REPORT, {"period": semester}, headers={"Accept-Language": "en"}
-        )
+        english = await deputy.post(REPORT, {"period": semester}, headers={"Accept-Language": "en"})
 
     # Then the question's term is 3 calendar days (23 November), shown on the thread
     assert asked["thread"]["answerDueOn"] == "2026-11-23"

@@ -135,9 +135,7 @@ CLAUSE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.ATTESTATION_MARK: _clause(
         "attestation_mark_clause", "cites attestation_mark_days"
     ),
-    ComplianceKind.UNANSWERED_QUESTION: _clause(
-        "parent_answer_clause", "cites parent_answer_days"
-    ),
+    ComplianceKind.UNANSWERED_QUESTION: _clause("parent_answer_clause", "cites parent_answer_days"),
 }
 
 #: Whether ``parent_answer_days`` counts working days (the other terms always do): Altai
@@ -163,6 +161,7 @@ def answer_due_on(
     if working:
         return working_days_after(asked_on, days, days_off=days_off, transfers=transfers)
     return asked_on + dt.timedelta(days=days)
+
 
 #: Final marks that answer an exam of the timetable.
 ATTESTATION_KINDS = (FinalMarkKind.EXAM, FinalMarkKind.ATTESTATION)
@@ -202,8 +201,7 @@ class ComplianceCounts:
     def total(self) -> int:
         return (
             self.unanswered_question
-            +
-            self.lesson_topic
+            + self.lesson_topic
             + self.lesson_empty
             + self.absence_reason
             + self.final_mark

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +108,9 @@ class Correspondent:
 
 
 def _full_name(p: Any) -> Any:
-    return func.trim(p.surname + literal(" ") + p.name + literal(" ") + func.coalesce(p.patronymic, ""))
+    return func.trim(
+        p.surname + literal(" ") + p.name + literal(" ") + func.coalesce(p.patronymic, "")
+    )
 
 
 async def correspondents(ctx: Context) -> list[Correspondent]:
@@ -193,7 +194,11 @@ async def store_message(
     )
     session.add(msg)
     thread.last_message_at = now
-    if thread.answer_due and thread.answered_at is None and sender_user_id != thread.created_by_user_id:
+    if (
+        thread.answer_due
+        and thread.answered_at is None
+        and sender_user_id != thread.created_by_user_id
+    ):
         thread.answered_at = now
     await session.execute(
         update(m.ThreadParticipant)
@@ -247,7 +252,11 @@ async def start_thread(
             object_type="message",
             object_id=msg.id,
             institution_id=v.institution_id,
-            after={"thread_id": thread.id, "recipient_user_id": recipient_user_id, "subject": subject},
+            after={
+                "thread_id": thread.id,
+                "recipient_user_id": recipient_user_id,
+                "subject": subject,
+            },
             client_mutation_id=client_mutation_id,
             mutation="startThread",
         )
@@ -285,9 +294,7 @@ async def reply(
                 .limit(1)
             )
         ).scalar_one_or_none()
-        msg = await store_message(
-            session, thread, v.user_id, other or v.user_id, body, clock(ctx)
-        )
+        msg = await store_message(session, thread, v.user_id, other or v.user_id, body, clock(ctx))
         await record(
             session,
             viewer=v,
@@ -390,13 +397,3 @@ async def answer_due(ctx: Context, thread: m.Thread) -> dt.date | None:
     days_off, transfers = await calendar(ctx)
     return answer_due_on(thread.created_at.date(), days, working, days_off, transfers)
 
-
-__all__: Sequence[str] = (
-    "Correspondent",
-    "correspondents",
-    "mark_read",
-    "recipient_target",
-    "reply",
-    "start_thread",
-    "store_message",
-)

@@ -16,6 +16,7 @@ from typing import Any
 import strawberry
 
 from campusgraph.context import Context
+from campusgraph.db import models as m
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Target
 from campusgraph.resolvers import correspondence as corr
@@ -55,9 +56,7 @@ class Message(Node):
 class Thread(Node):
     subject: str = strawberry.field(description="The thread's subject.")
     created_at: dt.datetime = strawberry.field(description="When it was started (UTC).")
-    correspondent: str | None = strawberry.field(
-        description="The other participant's full name."
-    )
+    correspondent: str | None = strawberry.field(description="The other participant's full name.")
     unread_count: int = strawberry.field(
         description="Messages of others sent after the viewer last read the thread."
     )
@@ -89,7 +88,7 @@ class Thread(Node):
     ) -> Connection[Message]:
         ctx = info.context
         # The pages of every thread of a list load in one statement (no query per thread).
-        msg = corr.m.Message
+        msg = m.Message
         got: Page = await ctx.loaders.pages(
             "MessagePagesByThread",
             "message",
@@ -159,7 +158,9 @@ class CorrespondenceQueries:
     async def correspondents(self, info: GraphQLInfo) -> list[Correspondent]:
         found = await corr.correspondents(info.context)
         return [
-            Correspondent(id=to_global_id("Account", c.user_id), name=c.name, reached_as=list(c.as_))
+            Correspondent(
+                id=to_global_id("Account", c.user_id), name=c.name, reached_as=list(c.as_)
+            )
             for c in found
         ]
 
@@ -235,7 +236,7 @@ async def _own_target(ctx: Context, _input: Any) -> Target:
 
 async def _reloaded(ctx: Context, thread_id: int) -> Thread | None:
     async with ctx.session() as session:
-        row = (await session.execute(corr.thread_list(ctx).where(corr.m.Thread.id == thread_id))).first()
+        row = (await session.execute(corr.thread_list(ctx).where(m.Thread.id == thread_id))).first()
     return None if row is None else _thread(ctx, row[0], row.unread, row.correspondent)
 
 
@@ -302,7 +303,9 @@ class CorrespondenceMutations:
         "read, author).",
     )
     @guarded("message", "read", ThreadPayload, _own_target)
-    async def mark_thread_read(self, info: GraphQLInfo, input: MarkThreadReadInput) -> ThreadPayload:
+    async def mark_thread_read(
+        self, info: GraphQLInfo, input: MarkThreadReadInput
+    ) -> ThreadPayload:
         ctx = info.context
         pk = pk_of(input.thread, "Thread", "input.thread", ctx.language)
         row = await corr.mark_read(ctx, pk)

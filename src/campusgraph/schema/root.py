@@ -27,6 +27,7 @@ from campusgraph.schema.analytics import AnalyticsQuery
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
+from campusgraph.schema.correspondence import CorrespondenceMutations, CorrespondenceQueries
 from campusgraph.schema.errors import (
     DATE_SCALAR,
     ApiError,
@@ -35,7 +36,6 @@ from campusgraph.schema.errors import (
     RequestStats,
     Schema,
 )
-from campusgraph.schema.correspondence import CorrespondenceMutations, CorrespondenceQueries
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import RequestGate

@@ -66,7 +66,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], name=op.f("fk_thread_participant_user_id_user_account")
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_thread_participant_user_id_user_account"),
         ),
         sa.ForeignKeyConstraint(
             ["institution_id"],
