@@ -396,4 +396,3 @@ async def answer_due(ctx: Context, thread: m.Thread) -> dt.date | None:
     working = bool(PARENT_ANSWER_WORKING_DAYS.read(ruleset))
     days_off, transfers = await calendar(ctx)
     return answer_due_on(thread.created_at.date(), days, working, days_off, transfers)
-
