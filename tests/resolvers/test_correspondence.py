@@ -59,7 +59,7 @@ query ($period: ID!) {
   }
 }
 """
-ME = "{ viewer { id } }"
+NODE = "query ($id: ID!) { node(id: $id) { ... on Thread { subject unreadCount } } }"
 
 
 # -- given: the demo's people ---------------------------------------------------------------
@@ -244,6 +244,11 @@ async def test_unread_counts_follow_the_read_receipts(db: Any, sign_in: Any) -> 
     student = await sign_in(ALTAI, "student")
     stranger = (await student.data(REPLY, {"input": {"thread": thread, "body": "?"}}))["reply"]
     assert [e["code"] for e in stranger["errors"]] == ["NOT_FOUND"]
+    assert (await curator.data(NODE, {"id": thread}))["node"] == {
+        "subject": "Пропуски",
+        "unreadCount": 1,
+    }
+    assert (await student.data(NODE, {"id": thread}))["node"] is None
 
 
 async def test_the_thread_list_costs_the_same_statements_for_one_thread_or_many(

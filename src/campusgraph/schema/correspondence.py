@@ -126,6 +126,17 @@ def _thread(ctx: Context, row: Any, unread: int = 0, correspondent: str | None =
     )
 
 
+async def fetch_thread(info: GraphQLInfo, pk: int) -> Thread | None:
+    """``node(id:)`` of a thread: one of the viewer's, as the list has it."""
+    return await _reloaded(info.context, pk)
+
+
+async def fetch_message(info: GraphQLInfo, pk: int) -> Message | None:
+    """``node(id:)`` of a message: as the ``message`` read filter lets the viewer see it."""
+    row = await info.context.loaders.entity_by_id("message", m.Message).load(pk)
+    return _message(info.context, row[0]) if row else None
+
+
 @strawberry.type
 class CorrespondenceQueries:
     @strawberry.field(

@@ -27,7 +27,12 @@ from campusgraph.schema.analytics import AnalyticsQuery
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
-from campusgraph.schema.correspondence import CorrespondenceMutations, CorrespondenceQueries
+from campusgraph.schema.correspondence import (
+    CorrespondenceMutations,
+    CorrespondenceQueries,
+    fetch_message,
+    fetch_thread,
+)
 from campusgraph.schema.errors import (
     DATE_SCALAR,
     ApiError,
@@ -127,6 +132,8 @@ NODES: dict[str, NodeFetcher] = {
     "Parent": _people("parent_by_id", Parent.of),
     "Applicant": _entity("applicant", m.Applicant, Applicant.of),
     "MovementOrder": _entity("movement_order", m.MovementOrder, MovementOrder.of),
+    "Thread": fetch_thread,
+    "Message": fetch_message,
 }
 
 
