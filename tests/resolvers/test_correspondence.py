@@ -160,7 +160,7 @@ async def _other_students_parent(db: Any, group: int) -> int:
 
 
 def _account(user: int) -> str:
-    return str(to_global_id("Account", user))
+    return str(to_global_id("UserAccount", user))
 
 
 async def _start(client: Any, to: int, subject: str, body: str = "Добрый день") -> Any:

@@ -37,7 +37,7 @@ from campusgraph.schema.structure_mutations import pk_of
 
 @strawberry.type(description="An account the viewer may start a thread with.")
 class Correspondent:
-    id: strawberry.ID = strawberry.field(description="The account (`Account` global id).")
+    id: strawberry.ID = strawberry.field(description="The account (`UserAccount` global id).")
     name: str = strawberry.field(description="The person's full name.")
     reached_as: list[str] = strawberry.field(
         description="Why he may be written to: the ruleset's correspondent objects that reach "
@@ -170,7 +170,7 @@ class CorrespondenceQueries:
         found = await corr.correspondents(info.context)
         return [
             Correspondent(
-                id=to_global_id("Account", c.user_id), name=c.name, reached_as=list(c.as_)
+                id=to_global_id("UserAccount", c.user_id), name=c.name, reached_as=list(c.as_)
             )
             for c in found
         ]
@@ -230,7 +230,7 @@ async def _start_target(ctx: Context, input: StartThreadInput) -> list[tuple[str
     lang = ctx.language
     _text(input.subject, "input.subject", corr.MAX_SUBJECT, lang)
     _text(input.body, "input.body", corr.MAX_BODY, lang)
-    user = pk_of(input.recipient, "Account", "input.recipient", lang)
+    user = pk_of(input.recipient, "UserAccount", "input.recipient", lang)
     v = ctx.viewer
     assert v is not None
     if user == v.user_id:
@@ -277,7 +277,7 @@ class CorrespondenceMutations:
     async def start_thread(self, info: GraphQLInfo, input: StartThreadInput) -> ThreadPayload:
         ctx = info.context
         lang = ctx.language
-        user = pk_of(input.recipient, "Account", "input.recipient", lang)
+        user = pk_of(input.recipient, "UserAccount", "input.recipient", lang)
         row = await corr.start_thread(
             ctx,
             user,

@@ -387,6 +387,26 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
                     granted_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
                 )
             )
+            # a thread the parent started with the curating role's account (replies and
+            # read receipts of tests/policies/test_authorization_fuzz.py)
+            curating = demo.accounts.get(CURATOR[slug])
+            writer = demo.accounts.get("parent")
+            if curating is not None and writer is not None:
+                thread = m.Thread(
+                    institution_id=demo.institution_id,
+                    subject="golden",
+                    created_by_user_id=writer.user_id,
+                    created_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                    last_message_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                )
+                session.add(thread)
+                await session.flush()
+                for user in (writer.user_id, curating.user_id):
+                    session.add(
+                        m.ThreadParticipant(
+                            institution_id=demo.institution_id, thread_id=thread.id, user_id=user
+                        )
+                    )
             # a message each of the student and the parent wrote to the teacher (the
             # author scope of their ``message, read`` lines needs a row they wrote)
             for login in ("student", "parent"):
