@@ -1,8 +1,9 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Seven checks, each with its deadline from ``[rules.deadlines]`` (working days, see
-:func:`~campusgraph.resolvers.journal_rules.working_days_after`); the last two only where
-the ruleset sets their term, since the regulations without it name no such duty:
+Eight checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+:func:`~campusgraph.resolvers.journal_rules.working_days_after`, unless the ruleset says
+calendar days); the last four only where the ruleset sets their term, since the
+regulations without it name no such duty:
 
 ``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
                     (default 0: the topic is written on the lesson day — tomsk п. 4.8.1,
@@ -33,7 +34,11 @@ the ruleset sets their term, since the regulations without it name no such duty:
                     exam mark (a final mark of that kind whose period holds the exam's
                     day) a student of the group (of the subgroup, if the entry has one) on
                     that day lacks after ``attestation_mark_days`` (Armavir п. 4.6: the
-                    next working day), or got later (``final_mark.set_on``).
+                    next working day), or got later (``final_mark.set_on``);
+``unanswered_question`` a parent's question (a thread a parent started) asked in the
+                    period and not answered by another participant within
+                    ``parent_answer_days`` (Altai п. 3.4: 3 days — calendar days, by
+                    ``parent_answer_working_days = false``), or answered later.
 
 Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
 judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).
@@ -340,14 +345,12 @@ async def load_compliance(
                 through[kind] = None
                 continue
             days, own = applies
-            if kind is ComplianceKind.UNANSWERED_QUESTION:
-                working = bool(PARENT_ANSWER_WORKING_DAYS.read(ruleset))
-                last = min(end, today - dt.timedelta(days=days)) if not working else None
-                if working:
-                    last = min(
-                        end, overdue_cutoff(today, days, days_off=days_off, transfers=transfers)
-                    )
-                last = last if last is not None and last >= start else None
+            if kind is ComplianceKind.UNANSWERED_QUESTION and not bool(
+                PARENT_ANSWER_WORKING_DAYS.read(ruleset)
+            ):
+                # a term in calendar days: asked up to this day, unanswered, is overdue
+                cutoff = min(end, today - dt.timedelta(days=days + 1))
+                last = cutoff if cutoff >= start else None
             elif kind is ComplianceKind.FINAL_MARK:
                 last = end if due(end, days) < today else None
             else:
