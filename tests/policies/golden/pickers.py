@@ -20,7 +20,7 @@ said by a *picker*, relative to the institution's demo accounts:
 ``row_final_set``         a mark (taught group) whose student has a final mark for the period
 ``row_authored``          a journal cell the viewer wrote (the author anchor of portfolio
                           entries, which have no GraphQL type to name them by), or a message
-                          he wrote (:func:`enrich` inserts one for the student and parent)
+                          he wrote (:func:`enrich` starts threads for the student and parent)
 ``row_elsewhere``         a row of another institution (``can`` answers null)
 ``no_row``                no id at all: only the viewer's institution
 ========================  =====================================================================
@@ -387,39 +387,47 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
                     granted_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
                 )
             )
-            # a thread the parent started with the curating role's account (replies and
-            # read receipts of tests/policies/test_authorization_fuzz.py)
+            # threads (replies, read receipts, Thread.messages of test_lists.py): the student
+            # and the parent each write to the teacher and get an answer (the author and
+            # self scopes of everyone's ``message, read`` lines), and the parent writes to
+            # the curating role's account
+            at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+            teacher_user = author
+            pairs = [
+                (demo.accounts.get(login), teacher_user, True) for login in ("student", "parent")
+            ]
             curating = demo.accounts.get(CURATOR[slug])
-            writer = demo.accounts.get("parent")
-            if curating is not None and writer is not None:
+            if curating is not None:
+                pairs.append((demo.accounts.get("parent"), curating.user_id, False))
+            for writer, to, answered in pairs:
+                if writer is None or writer.user_id == to:
+                    continue
                 thread = m.Thread(
                     institution_id=demo.institution_id,
                     subject="golden",
                     created_by_user_id=writer.user_id,
-                    created_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
-                    last_message_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                    created_at=at,
+                    last_message_at=at,
                 )
                 session.add(thread)
                 await session.flush()
-                for user in (writer.user_id, curating.user_id):
+                for user in (writer.user_id, to):
                     session.add(
                         m.ThreadParticipant(
                             institution_id=demo.institution_id, thread_id=thread.id, user_id=user
                         )
                     )
-            # a message each of the student and the parent wrote to the teacher (the
-            # author scope of their ``message, read`` lines needs a row they wrote)
-            for login in ("student", "parent"):
-                writer = demo.accounts.get(login)
-                if writer is not None:
+                said = [(writer.user_id, to)] + ([(to, writer.user_id)] if answered else [])
+                for sender, recipient in said:
                     session.add(
                         m.Message(
                             institution_id=demo.institution_id,
-                            sender_user_id=writer.user_id,
-                            recipient_user_id=author,
+                            thread_id=thread.id,
+                            sender_user_id=sender,
+                            recipient_user_id=recipient,
                             subject="golden",
                             body="golden",
-                            sent_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                            sent_at=at,
                         )
                     )
         await session.commit()
