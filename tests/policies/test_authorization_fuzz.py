@@ -47,6 +47,7 @@ from campusgraph.policies.facts import Facts, Target, Viewer
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import OBJECTS, ROLE_ANCHORS, role_object
 from campusgraph.resolvers.announcements import OBJECT_OF, audience_of
+from campusgraph.resolvers.correspondence import CORRESPONDENT_OBJECTS, _links
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from campusgraph.schema.root import SCHEMA_FILE
 from tests.policies.golden.lines import accounts, compiled
@@ -1274,6 +1275,97 @@ SPECS: list[Spec] = [
         lesson_anchor("substitution", "grant"),
     ),
 ]
+
+
+# -- correspondence ------------------------------------------------------------------------
+def recipient_at_spot() -> Pick:
+    """An account of the institution to write to, a different one per spot (the parent, the
+    student, the curating and teaching roles' …), never the viewer's own."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        users = sorted(a.user_id for a in rows.demo.accounts.values())
+        others = [u for u in users if account is None or u != account.user_id]
+        user = others[(SPOTS.index(spot) * 7) % len(others)]
+        return to_global_id("UserAccount", user), None
+
+    return pick
+
+
+async def _start_thread(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
+    """A row linking the recipient that the engine lets the viewer write to (any one
+    suffices), else the first row linking him (refused); and the message, his own."""
+    user = from_global_id(variables["input"]["recipient"])[1]
+    message = Target(
+        OBJECTS["message"].anchors, institution_id=v.institution_id, author_id=v.user_id
+    )
+    first: tuple[str, Target] | None = None
+    async with env.session(v) as s:
+        for obj in CORRESPONDENT_OBJECTS:
+            links = _links(obj, v.today).where(m.UserAccount.id == user)
+            for link, _user in (await s.execute(links)).all():
+                target = await target_of(s, obj, link)
+                assert target is not None
+                if (await env.check(v, obj, "create", target)).allowed:
+                    return [(obj, "create", target), ("message", "create", message)]
+                first = first or (obj, target)
+    if first is None:
+        return None
+    return [(first[0], "create", first[1]), ("message", "create", message)]
+
+
+def thread_of_institution() -> Pick:
+    """The thread :func:`enrich` started (the parent with the curating role)."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        pk = (
+            await rows.s.execute(
+                select(m.Thread.id)
+                .where(m.Thread.institution_id == rows.demo.institution_id)
+                .order_by(m.Thread.id)
+                .limit(1)
+            )
+        ).scalar()
+        if pk is None:
+            raise LookupError("no thread")
+        return to_global_id("Thread", pk), None
+
+    return pick
+
+
+def own_message(act: str) -> Oracle:
+    """Replying and reading one's threads is ``message`` create / read on a message of
+    one's own (``author``); a thread one takes no part in is NOT_FOUND after that."""
+
+    async def oracle(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs:
+        target = Target(
+            OBJECTS["message"].anchors,
+            institution_id=v.institution_id,
+            author_id=v.user_id,
+            person_id=v.person_id,
+        )
+        return [("message", act, target)]
+
+    return oracle
+
+
+SPECS += [
+    Spec(
+        "startThread",
+        recipient_at_spot(),
+        lambda d: {"recipient": d.gid, "subject": unique("Вопрос"), "body": "Текст"},
+        _start_thread,
+    ),
+    Spec(
+        "reply",
+        thread_of_institution(),
+        lambda d: {"thread": d.gid, "body": unique("Ответ")},
+        own_message("create"),
+    ),
+    Spec(
+        "markThreadRead", thread_of_institution(), lambda d: {"thread": d.gid}, own_message("read")
+    ),
+]
+
 BY_NAME: dict[str, Spec] = {}
 for _spec in SPECS:
     BY_NAME.setdefault(_spec.name, _spec)

@@ -185,6 +185,21 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
         author=m.Message.sender_user_id,
         person=_person_of_user(m.Message.recipient_user_id),
     ),
+    "correspondent.curator": lambda: SqlAnchors(
+        institution=m.Curatorship.institution_id, group=m.Curatorship.group_id
+    ),
+    "correspondent.teacher": lambda: SqlAnchors(
+        institution=m.TeachingAssignment.institution_id, group=m.TeachingAssignment.group_id
+    ),
+    "correspondent.student": lambda: SqlAnchors(
+        institution=m.Student.institution_id, student=m.Student.id
+    ),
+    "correspondent.parent": lambda: SqlAnchors(
+        institution=m.ParentLink.institution_id, student=m.ParentLink.student_id
+    ),
+    "correspondent.employee": lambda: SqlAnchors(
+        institution=m.Employee.institution_id, person=m.Employee.person_id
+    ),
     "announcement": lambda: SqlAnchors(
         institution=m.Announcement.institution_id,
         group=m.Announcement.group_id,
@@ -270,6 +285,11 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "attendance.reason": m.Attendance,
     "final_mark": m.FinalMark,
     "message": m.Message,
+    "correspondent.curator": m.Curatorship,
+    "correspondent.teacher": m.TeachingAssignment,
+    "correspondent.student": m.Student,
+    "correspondent.parent": m.ParentLink,
+    "correspondent.employee": m.Employee,
     "announcement": m.Announcement,
     "announcement.department": m.Announcement,
     "announcement.role": m.Announcement,

@@ -219,6 +219,18 @@ OBJECTS: dict[str, ObjectSpec] = {
         # it by their scopes) and an employee's (anchored at the person only: ``self`` is
         # one's own); the regulations give them to different people (Tomsk п. 4.3.4,
         # 4.5.4, 4.6.4 against п. 4.7.1, 4.7.4, 4.8.8).
+        # Who may write to whom (issue 15): a correspondent is an account one may start a
+        # thread with, reached through the row that links it to the writer — a curatorship
+        # or teaching assignment (the curator's or teacher's group: a parent's
+        # ``own_child``, a student's ``self``), a student card or a parent link (the
+        # student: a curator's ``curated_group``, a teacher's ``taught``), an employee
+        # card (his person: colleagues by ``institution``). ``create`` on any one row
+        # linking the recipient lets the viewer write to him.
+        _obj("correspondent.curator", {A.GROUP}),
+        _obj("correspondent.teacher", {A.GROUP}),
+        _obj("correspondent.student", {A.STUDENT}),
+        _obj("correspondent.parent", {A.STUDENT}),
+        _obj("correspondent.employee", {A.PERSON}),
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}),
         _obj("portfolio.teacher", {A.PERSON, A.AUTHOR}),
         # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and

@@ -1,8 +1,9 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Seven checks, each with its deadline from ``[rules.deadlines]`` (working days, see
-:func:`~campusgraph.resolvers.journal_rules.working_days_after`); the last two only where
-the ruleset sets their term, since the regulations without it name no such duty:
+Eight checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+:func:`~campusgraph.resolvers.journal_rules.working_days_after`, unless the ruleset says
+calendar days); the last four only where the ruleset sets their term, since the
+regulations without it name no such duty:
 
 ``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
                     (default 0: the topic is written on the lesson day — tomsk п. 4.8.1,
@@ -33,7 +34,11 @@ the ruleset sets their term, since the regulations without it name no such duty:
                     exam mark (a final mark of that kind whose period holds the exam's
                     day) a student of the group (of the subgroup, if the entry has one) on
                     that day lacks after ``attestation_mark_days`` (Armavir п. 4.6: the
-                    next working day), or got later (``final_mark.set_on``).
+                    next working day), or got later (``final_mark.set_on``);
+``unanswered_question`` a parent's question (a thread a parent started) asked in the
+                    period and not answered by another participant within
+                    ``parent_answer_days`` (Altai п. 3.4: 3 days — calendar days, by
+                    ``parent_answer_working_days = false``), or answered later.
 
 Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
 judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).
@@ -69,6 +74,7 @@ from campusgraph.db import models as m
 from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, MovementKind, TimetableKind
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
+from campusgraph.policies.facts import membership_current
 from campusgraph.policies.rule_keys import RuleKey, rule_key
 from campusgraph.policies.ruleset import Ruleset
 from campusgraph.policies.scopes import SqlAnchors
@@ -89,6 +95,7 @@ class ComplianceKind(enum.StrEnum):
     STUDENT_CARD = "student_card"
     EXPULSION_ORDER = "expulsion_order"
     ATTESTATION_MARK = "attestation_mark"
+    UNANSWERED_QUESTION = "unanswered_question"
 
 
 def _days(name: str, default: int | None, doc: str) -> RuleKey:
@@ -117,6 +124,9 @@ DEADLINE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.ATTESTATION_MARK: _days(
         "attestation_mark_days", None, "attestation marks, after the exam's day"
     ),
+    ComplianceKind.UNANSWERED_QUESTION: _days(
+        "parent_answer_days", None, "the answer to a parent's question, after it was asked"
+    ),
 }
 
 #: The clause each check cites, as the ruleset words it (optional).
@@ -130,7 +140,33 @@ CLAUSE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.ATTESTATION_MARK: _clause(
         "attestation_mark_clause", "cites attestation_mark_days"
     ),
+    ComplianceKind.UNANSWERED_QUESTION: _clause("parent_answer_clause", "cites parent_answer_days"),
 }
+
+#: Whether ``parent_answer_days`` counts working days (the other terms always do): Altai
+#: п. 3.4 says «в течение 3-х дней», plain days.
+PARENT_ANSWER_WORKING_DAYS = rule_key(
+    "deadlines",
+    "parent_answer_working_days",
+    bool,
+    default=True,
+    reader=__name__,
+    doc="parent_answer_days counts working days (false: calendar days)",
+)
+
+
+def answer_due_on(
+    asked_on: dt.date,
+    days: int,
+    working: bool,
+    days_off: set[dt.date],
+    transfers: dict[dt.date, dt.date],
+) -> dt.date:
+    """The last day a parent's question asked on ``asked_on`` may be answered."""
+    if working:
+        return working_days_after(asked_on, days, days_off=days_off, transfers=transfers)
+    return asked_on + dt.timedelta(days=days)
+
 
 #: Final marks that answer an exam of the timetable.
 ATTESTATION_KINDS = (FinalMarkKind.EXAM, FinalMarkKind.ATTESTATION)
@@ -164,11 +200,13 @@ class ComplianceCounts:
     student_card: int = 0
     expulsion_order: int = 0
     attestation_mark: int = 0
+    unanswered_question: int = 0
 
     @property
     def total(self) -> int:
         return (
-            self.lesson_topic
+            self.unanswered_question
+            + self.lesson_topic
             + self.lesson_empty
             + self.absence_reason
             + self.final_mark
@@ -307,7 +345,13 @@ async def load_compliance(
                 through[kind] = None
                 continue
             days, own = applies
-            if kind is ComplianceKind.FINAL_MARK:
+            if kind is ComplianceKind.UNANSWERED_QUESTION and not bool(
+                PARENT_ANSWER_WORKING_DAYS.read(ruleset)
+            ):
+                # a term in calendar days: asked up to this day, unanswered, is overdue
+                cutoff = min(end, today - dt.timedelta(days=days + 1))
+                last = cutoff if cutoff >= start else None
+            elif kind is ComplianceKind.FINAL_MARK:
                 last = end if due(end, days) < today else None
             else:
                 cutoff = min(
@@ -567,13 +611,17 @@ async def load_compliance(
         # Cards and orders belong to a group, not to one of its disciplines: the teacher's
         # level (group × discipline) has none of them.
         level = _Level(report_groups, discipline_id)
-        run = _Pass(ctx, session, period, today, checks, due, counts, raw, level)
+        run = _Pass(
+            ctx, session, period, today, checks, due, counts, raw, level, (days_off, transfers)
+        )
         if ComplianceKind.STUDENT_CARD in checks and discipline_id is None:
             await _late_cards(run)
         if ComplianceKind.EXPULSION_ORDER in checks and discipline_id is None:
             await _late_orders(run)
         if ComplianceKind.ATTESTATION_MARK in checks:
             await _late_attestation_marks(run)
+        if ComplianceKind.UNANSWERED_QUESTION in checks and discipline_id is None:
+            await _unanswered_questions(run)
 
         names = await _names(ctx, session, counts, raw)
 
@@ -603,6 +651,9 @@ class _Pass:
     counts: list[tuple[ComplianceKind, int, int | None, int]]
     raw: list[_RawExample]
     level: _Level
+    #: The institution's days off and day transfers (a term counted in calendar days
+    #: ignores them).
+    calendar: tuple[set[dt.date], dict[dt.date, dt.date]] = (set(), {})
 
 
 @dataclass(slots=True)
@@ -746,6 +797,93 @@ async def _late_cards(
         )
     ).all()
     _rank_entered_late(kind, rows, days, due, counts, raw)
+
+
+async def _unanswered_questions(p: _Pass) -> None:
+    """Parents' questions (threads a parent opened, ``answer_due``) asked in the period and
+    not answered by their term, or answered after it. Counted under the asker's child's
+    group (his first current one) and the employee the question was addressed to; the
+    child must be one the viewer may read (``student`` read), like a card's student."""
+    ctx, session, period, today, checks, level = (
+        p.ctx,
+        p.session,
+        p.period,
+        p.today,
+        p.checks,
+        p.level,
+    )
+    kind = ComplianceKind.UNANSWERED_QUESTION
+    days = checks[kind].days
+    compiled = ctx.registry.get(ctx.ruleset_slug or "")
+    working = bool(PARENT_ANSWER_WORKING_DAYS.read(compiled.ruleset))
+    th, tp, ua, pa, pl, st, pe, gm, em = (
+        m.Thread,
+        m.ThreadParticipant,
+        m.UserAccount,
+        m.Parent,
+        m.ParentLink,
+        m.Student,
+        m.Person,
+        m.GroupMembership,
+        m.Employee,
+    )
+    asker_ua, other_ua = aliased(ua), aliased(ua)
+    child = (
+        select(pl.student_id)
+        .join(pa, pa.id == pl.parent_id)
+        .where(pa.person_id == asker_ua.person_id)
+        .order_by(pl.student_id)
+        .limit(1)
+        .correlate(asker_ua)
+        .scalar_subquery()
+    )
+    addressee = (
+        select(em.id)
+        .join(other_ua, other_ua.person_id == em.person_id)
+        .join(tp, tp.user_id == other_ua.id)
+        .where(tp.thread_id == th.id, tp.user_id != th.created_by_user_id)
+        .order_by(em.id)
+        .limit(1)
+        .correlate(th)
+        .scalar_subquery()
+    )
+    asked_from = dt.datetime.combine(period.starts_on, dt.time.min, tzinfo=dt.UTC)
+    asked_to = dt.datetime.combine(min(period.ends_on, today), dt.time.max, tzinfo=dt.UTC)
+    rows = (
+        await session.execute(
+            select(
+                th.created_at,
+                th.answered_at,
+                pe.surname,
+                pe.name,
+                pe.patronymic,
+                gm.group_id,
+                addressee.label("teacher"),
+            )
+            .join(asker_ua, asker_ua.id == th.created_by_user_id)
+            .join(st, st.id == child)
+            .join(pe, pe.id == st.person_id)
+            .join(gm, and_(gm.student_id == st.id, membership_current(today)))
+            .where(
+                th.answer_due.is_(True),
+                th.created_at >= asked_from,
+                th.created_at <= asked_to,
+                gm.group_id.in_(level.groups),
+                ctx.authorizer.where("student", "read"),
+            )
+        )
+    ).all()
+    days_off, transfers = p.calendar
+    found: list[_Late] = []
+    for asked_at, answered_at, surname, name, patronymic, group_id, teacher in rows:
+        asked_on = asked_at.date()
+        deadline = answer_due_on(asked_on, days, working, days_off, transfers)
+        answered_on = answered_at.date() if answered_at is not None else None
+        late = answered_on > deadline if answered_on is not None else deadline < today
+        if late:
+            who = short_name(surname, name, patronymic)
+            found.append(_Late(asked_on, deadline, group_id, None, teacher, who, answered_on))
+    _rank(kind, found, p.counts, p.raw)
 
 
 async def _late_orders(

@@ -38,6 +38,7 @@ TYPE_OBJECTS = {
     "ThematicPlan": "thematic_plan",
     "Room": "room",
     "Announcement": "announcement",
+    "Message": "message",
 }
 
 

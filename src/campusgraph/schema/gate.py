@@ -80,6 +80,9 @@ from campusgraph.schema.errors import ApiError, ErrorCode
 LIST_SIZES: dict[str, int] = {
     # structure of one institution
     "Query.institutions": 50,  # a region's authority: the institutions of one region
+    # everyone the viewer may write to: at most a large college's staff, or a curator's
+    # group with its parents
+    "Query.correspondents": 500,
     "Query.regionReport": 50,
     # the report constructor: rows capped by settings.analytics_max_rows (its default)
     "AnalyticsTable.rows": 1000,

@@ -49,6 +49,9 @@ ComplianceKind = described(
         "days after the expulsion's date (where the ruleset sets it).",
         "ATTESTATION_MARK": "Attestation marks, set within `attestation_mark_days` working "
         "days after the exam's day (where the ruleset sets it).",
+        "UNANSWERED_QUESTION": "A parent's question answered within `parent_answer_days` "
+        "(working days unless `parent_answer_working_days` is false; where the ruleset sets "
+        "it).",
     },
 )
 
@@ -395,6 +398,9 @@ class ComplianceCounts:
     attestation_mark: int = strawberry.field(
         description="Attestation marks not set by `rules.deadlines.attestation_mark_days` "
         "working days after the exam of the timetable."
+    )
+    unanswered_question: int = strawberry.field(
+        description="Parents' questions not answered within `rules.deadlines.parent_answer_days`."
     )
     total: int = strawberry.field(description="All of them.")
 

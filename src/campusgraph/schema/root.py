@@ -32,6 +32,12 @@ from campusgraph.schema.announcements import (
 from campusgraph.schema.applicants import Applicant, ApplicantMutations, ApplicantQueries
 from campusgraph.schema.auth import AuthMutations
 from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
+from campusgraph.schema.correspondence import (
+    CorrespondenceMutations,
+    CorrespondenceQueries,
+    fetch_message,
+    fetch_thread,
+)
 from campusgraph.schema.errors import (
     DATE_SCALAR,
     ApiError,
@@ -134,6 +140,8 @@ NODES: dict[str, NodeFetcher] = {
     "Applicant": _entity("applicant", m.Applicant, Applicant.of),
     "MovementOrder": _entity("movement_order", m.MovementOrder, MovementOrder.of),
     "Announcement": fetch_announcement,
+    "Thread": fetch_thread,
+    "Message": fetch_message,
 }
 
 
@@ -245,6 +253,7 @@ class Query(
     CuratorReportQueries,
     PortfolioQueries,
     AnnouncementQueries,
+    CorrespondenceQueries,
 ):
     pass
 
@@ -253,6 +262,7 @@ class Query(
 @strawberry.type(description="Every change: one `input`, a payload with `errors`.")
 class Mutation(
     AuthMutations,
+    CorrespondenceMutations,
     RulesetMutations,
     PeopleMutations,
     AccountMutations,

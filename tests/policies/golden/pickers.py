@@ -18,8 +18,9 @@ said by a *picker*, relative to the institution's demo accounts:
 ``any_row``               institution scope: a row outside every relation above
 ``row_substituted``       the lesson the inserted substitution lets the teacher fill
 ``row_final_set``         a mark (taught group) whose student has a final mark for the period
-``row_authored``          a journal cell the viewer wrote (the author anchor of messages and
-                          portfolio entries, which have no GraphQL type to name them by)
+``row_authored``          a journal cell the viewer wrote (the author anchor of portfolio
+                          entries, which have no GraphQL type to name them by), or a message
+                          he wrote (:func:`enrich` starts threads for the student and parent)
 ``row_elsewhere``         a row of another institution (``can`` answers null)
 ``no_row``                no id at all: only the viewer's institution
 ========================  =====================================================================
@@ -386,6 +387,49 @@ async def enrich(factory: async_sessionmaker[AsyncSession]) -> None:
                     granted_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
                 )
             )
+            # threads (replies, read receipts, Thread.messages of test_lists.py): the student
+            # and the parent each write to the teacher and get an answer (the author and
+            # self scopes of everyone's ``message, read`` lines), and the parent writes to
+            # the curating role's account
+            at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+            teacher_user = author
+            pairs = [
+                (demo.accounts.get(login), teacher_user, True) for login in ("student", "parent")
+            ]
+            curating = demo.accounts.get(CURATOR[slug])
+            if curating is not None:
+                pairs.append((demo.accounts.get("parent"), curating.user_id, False))
+            for writer, to, answered in pairs:
+                if writer is None or writer.user_id == to:
+                    continue
+                thread = m.Thread(
+                    institution_id=demo.institution_id,
+                    subject="golden",
+                    created_by_user_id=writer.user_id,
+                    created_at=at,
+                    last_message_at=at,
+                )
+                session.add(thread)
+                await session.flush()
+                for user in (writer.user_id, to):
+                    session.add(
+                        m.ThreadParticipant(
+                            institution_id=demo.institution_id, thread_id=thread.id, user_id=user
+                        )
+                    )
+                said = [(writer.user_id, to)] + ([(to, writer.user_id)] if answered else [])
+                for sender, recipient in said:
+                    session.add(
+                        m.Message(
+                            institution_id=demo.institution_id,
+                            thread_id=thread.id,
+                            sender_user_id=sender,
+                            recipient_user_id=recipient,
+                            subject="golden",
+                            body="golden",
+                            sent_at=at,
+                        )
+                    )
         await session.commit()
 
 
@@ -627,6 +671,14 @@ class Rows:
             return _gid("Employee", await self.colleague(viewer)), None
         if obj == "message":
             return None, None
+        # who one may write to: the row linking the recipient — a curator's or teacher's
+        # group, a student (his card, his parents' links), a colleague's card
+        if obj in ("correspondent.curator", "correspondent.teacher"):
+            return _gid("Group", spot.group), None
+        if obj in ("correspondent.student", "correspondent.parent"):
+            return _gid("Student", spot.student), None
+        if obj == "correspondent.employee":
+            return _gid("Employee", await self.colleague(viewer)), None
         # employee, employee.personal, group, catalogues: only the institution
         return _gid("Institution", d.institution_id), None
 
@@ -703,6 +755,13 @@ row_final_set = Picker("final-set", _final_set, "a taught mark whose final mark 
 async def _authored(rows: Rows, need: Need) -> Pick:
     viewer = need.viewer
     assert viewer is not None
+    if need.obj == "message":
+        msg = m.Message
+        pk = await rows.one(
+            select(msg.id).where(msg.sender_user_id == viewer.user_id).order_by(msg.id),
+            "authored message",
+        )
+        return _gid("Message", pk), None
     mk = m.Mark
     pk = await rows.one(
         select(mk.id).where(mk.author_user_id == viewer.user_id).order_by(mk.id), "authored mark"
@@ -710,7 +769,7 @@ async def _authored(rows: Rows, need: Need) -> Pick:
     return _gid("Mark", pk), None
 
 
-row_authored = Picker("authored", _authored, "a journal cell the viewer wrote")
+row_authored = Picker("authored", _authored, "a journal cell (or a message) the viewer wrote")
 
 
 async def _nothing(rows: Rows, need: Need) -> Pick:

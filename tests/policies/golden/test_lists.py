@@ -97,6 +97,15 @@ _WINDOW = _WINDOW.replace("'", '"')
 
 LISTS: list[ListField] = [
     ListField(
+        "Thread",
+        "messages",
+        "message",
+        m.Message,
+        lambda thread: select(m.Message.id).where(m.Message.thread_id == thread),
+        f"(first: {PAGE})",
+        connection=True,
+    ),
+    ListField(
         "Query", "institutions", "institution", m.Institution, lambda _: select(m.Institution.id)
     ),
     ListField(
@@ -276,6 +285,11 @@ PENDING: dict[tuple[str, str], str] = {}
 #: List fields of the schema whose items are not policy rows of their own, and why.
 NOT_POLICY_ROWS: dict[tuple[str, str], str] = {
     ("Query", "nodes"): "the ids asked for, each decided as a single row (node)",
+    ("Query", "threads"): (
+        "the viewer's own threads (he takes part in them): rows of no policy object, each "
+        "shown when one of its messages passes the message read filter — the messages "
+        "themselves are compared at Thread.messages"
+    ),
     ("Query", "regionReport"): "aggregates per institution, not rows",
     ("Student", "memberships"): "group history lines of the student, shown with the student",
     ("Employee", "positions"): "positions held, shown with the employee card (no ids)",
@@ -435,6 +449,15 @@ async def _owners(session: AsyncSession, demo: Demo, viewer: Viewer) -> dict[str
         "Lesson": lessons,
         "Employee": sorted(e for e in employees if e is not None),
         "Parent": sorted(p for p in parents if p is not None),
+        "Thread": list(
+            (
+                await session.execute(
+                    select(m.Thread.id)
+                    .where(m.Thread.institution_id == demo.institution_id)
+                    .order_by(m.Thread.id)
+                )
+            ).scalars()
+        ),
     }
 
 

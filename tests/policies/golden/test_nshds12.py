@@ -208,6 +208,14 @@ OWN: list[Case] = [
         line=line_of("base", "authority", "report", "read", "region"),
     ),
     deny("authority", "student", "read", any_row, realm=REGION),
+    # correspondence (п. 3.3, 3.4): parents and students write to the class teacher and
+    # the teachers of their (child's) class
+    allow("parent", "correspondent.curator", "create", row_of_own_child, "п. 3.3"),
+    allow("parent", "correspondent.teacher", "create", row_of_own_child, "п. 3.3"),
+    deny("parent", "correspondent.curator", "create", row_of_other_child),
+    allow("student", "correspondent.curator", "create", self_row, "п. 3.4"),
+    allow("student", "correspondent.teacher", "create", self_row, "п. 3.4"),
+    deny("student", "correspondent.parent", "create", row_of_other_child),
 ]
 
 CASES = table(SLUG, OWN, base_cases(SLUG, "secretary"))

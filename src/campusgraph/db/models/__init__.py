@@ -17,6 +17,8 @@ from campusgraph.db.models.community import (
     PortfolioEntry,
     PortfolioFile,
     StoredBlob,
+    Thread,
+    ThreadParticipant,
 )
 from campusgraph.db.models.idempotency import IdempotencyKey
 from campusgraph.db.models.journal import (
@@ -115,6 +117,8 @@ __all__ = [
     "TeachingAssignment",
     "ThematicPlan",
     "ThematicPlanTopic",
+    "Thread",
+    "ThreadParticipant",
     "TimetableEntry",
     "UserAccount",
     "Work",

@@ -1,0 +1,346 @@
+"""Correspondence through the endpoint: who may write to whom is the ruleset's (Altai
+п. 3.4, 4.4, 4.5: a parent writes to his child's curator and teachers, a student to his
+curator and teachers, a curator to his group's students and parents), read receipts and
+unread counts, and the answer term of a parent's question (Altai п. 3.4: «в течение 3-х
+дней») on the thread and in the compliance report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from campusgraph.db import models as m
+from campusgraph.db.tenancy import unscoped
+from campusgraph.ids import to_global_id
+from tests.support.journal import institution_id, period_id
+
+ALTAI = "altai-college-2016"
+
+CORRESPONDENTS = "{ correspondents { id name reachedAs } }"
+START = """
+mutation ($input: StartThreadInput!) {
+  startThread(input: $input) {
+    thread { id subject unreadCount answered answerDueOn overdue startedByMe }
+    errors { code message field }
+  }
+}
+"""
+REPLY = """
+mutation ($input: ReplyInput!) {
+  reply(input: $input) { thread { id unreadCount answered overdue } errors { code message } }
+}
+"""
+MARK_READ = """
+mutation ($input: MarkThreadReadInput!) {
+  markThreadRead(input: $input) { thread { id unreadCount } errors { code message } }
+}
+"""
+THREADS = """
+query ($first: Int) {
+  threads(first: $first) {
+    totalCount
+    nodes {
+      id subject correspondent unreadCount answered answerDueOn overdue
+      messages(first: 1) { nodes { body fromMe } pageInfo { hasNextPage } }
+    }
+  }
+}
+"""
+REPORT = """
+query ($period: ID!) {
+  institution {
+    compliance(period: $period) {
+      checks { kind rule days fromRuleset clause count
+               examples { date deadline doneOn groupName studentName teacherName text } }
+      byGroup { name counts { unansweredQuestion total } }
+    }
+  }
+}
+"""
+NODE = "query ($id: ID!) { node(id: $id) { ... on Thread { subject unreadCount } } }"
+
+
+# -- given: the demo's people ---------------------------------------------------------------
+async def _user(db: Any, login: str) -> int:
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s:
+        return int(
+            (
+                await s.execute(
+                    select(m.UserAccount.id).where(
+                        m.UserAccount.institution_id == inst, m.UserAccount.login == login
+                    )
+                )
+            ).scalar_one()
+        )
+
+
+async def _child_group(db: Any) -> int:
+    """The group of the demo parent's child."""
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s:
+        parent_person = (
+            await s.execute(
+                select(m.UserAccount.person_id).where(
+                    m.UserAccount.institution_id == inst, m.UserAccount.login == "parent"
+                )
+            )
+        ).scalar_one()
+        gm, pl, pa = m.GroupMembership, m.ParentLink, m.Parent
+        return int(
+            (
+                await s.execute(
+                    select(gm.group_id)
+                    .join(pl, pl.student_id == gm.student_id)
+                    .join(pa, pa.id == pl.parent_id)
+                    .where(pa.person_id == parent_person, gm.ends_on.is_(None))
+                    .limit(1)
+                )
+            ).scalar_one()
+        )
+
+
+async def _account_for(db: Any, person_id: int, login: str) -> int:
+    """An account for a demo person who has none (the demo has one account per role)."""
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s, s.begin():
+        found = (
+            await s.execute(select(m.UserAccount.id).where(m.UserAccount.person_id == person_id))
+        ).scalar()
+        if found is not None:
+            return int(found)
+        account = m.UserAccount(
+            institution_id=inst, person_id=person_id, login=login, password_hash="x"
+        )
+        s.add(account)
+        await s.flush()
+        return int(account.id)
+
+
+async def _other_groups_curator(db: Any, group: int) -> int:
+    """An account of the curator of another group than ``group``."""
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s:
+        cu, em = m.Curatorship, m.Employee
+        person = (
+            await s.execute(
+                select(em.person_id)
+                .join(cu, cu.curator_id == em.id)
+                .where(
+                    cu.institution_id == inst,
+                    cu.group_id != group,
+                    cu.ends_on.is_(None),
+                    ~cu.curator_id.in_(select(cu.curator_id).where(cu.group_id == group)),
+                )
+                .order_by(cu.id)
+                .limit(1)
+            )
+        ).scalar_one()
+    return await _account_for(db, person, "other-curator")
+
+
+async def _other_students_parent(db: Any, group: int) -> int:
+    """An account of a parent of a student of another group than ``group``."""
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s:
+        pa, pl, gm = m.Parent, m.ParentLink, m.GroupMembership
+        person = (
+            await s.execute(
+                select(pa.person_id)
+                .join(pl, pl.parent_id == pa.id)
+                .join(gm, gm.student_id == pl.student_id)
+                .where(pa.institution_id == inst, gm.group_id != group, gm.ends_on.is_(None))
+                .order_by(pa.id)
+                .limit(1)
+            )
+        ).scalar_one()
+    return await _account_for(db, person, "other-parent")
+
+
+def _account(user: int) -> str:
+    return str(to_global_id("UserAccount", user))
+
+
+async def _start(client: Any, to: int, subject: str, body: str = "Добрый день") -> Any:
+    started = await client.data(
+        START, {"input": {"recipient": _account(to), "subject": subject, "body": body}}
+    )
+    return started["startThread"]
+
+
+# -- who may write to whom ----------------------------------------------------------------
+async def test_a_parent_writes_to_his_childs_curator_not_to_another_groups(
+    db: Any, sign_in: Any
+) -> None:
+    # Given the demo parent, his child's curator, and the curator of another group
+    group = await _child_group(db)
+    curator = await _user(db, "curator")
+    other = await _other_groups_curator(db, group)
+    parent = await sign_in(ALTAI, "parent")
+
+    # When the parent asks whom he may write to, and writes to both curators
+    offered = {c["id"]: c for c in (await parent.data(CORRESPONDENTS))["correspondents"]}
+    to_own = await _start(parent, curator, "Оценка по математике")
+    to_other = await _start(parent, other, "Вопрос")
+
+    # Then his child's curator is offered (as a curator) and the thread starts
+    assert "curator" in offered[_account(curator)]["reachedAs"]
+    assert _account(other) not in offered
+    assert to_own["errors"] == []
+    assert to_own["thread"]["subject"] == "Оценка по математике"
+    assert to_own["thread"]["startedByMe"] is True
+    # and the other group's curator is refused by the ruleset, nothing started
+    assert [e["code"] for e in to_other["errors"]] == ["FORBIDDEN"]
+    assert to_other["thread"] is None
+    threads = (await parent.data(THREADS, {"first": 10}))["threads"]
+    assert threads["totalCount"] == 1
+
+
+async def test_a_student_cannot_write_to_another_students_parent(db: Any, sign_in: Any) -> None:
+    # Given the demo student and a parent of a student of another group
+    group = await _child_group(db)
+    other_parent = await _other_students_parent(db, group)
+    curator = await _user(db, "curator")
+    student = await sign_in(ALTAI, "student")
+
+    # When the student writes to that parent, and to his own curator
+    refused = await _start(student, other_parent, "Привет")
+    allowed = await _start(student, curator, "Расписание")
+    offered = {c["id"] for c in (await student.data(CORRESPONDENTS))["correspondents"]}
+
+    # Then the parent is refused (FORBIDDEN, in the request's language) and never offered
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    assert _account(other_parent) not in offered
+    # while his curator is written to
+    assert allowed["errors"] == []
+    assert _account(curator) in offered
+
+
+# -- read receipts, unread counts -----------------------------------------------------------
+async def test_unread_counts_follow_the_read_receipts(db: Any, sign_in: Any) -> None:
+    # Given a parent's thread to his child's curator
+    curator_id = await _user(db, "curator")
+    parent = await sign_in(ALTAI, "parent")
+    curator = await sign_in(ALTAI, "curator")
+    thread = (await _start(parent, curator_id, "Пропуски"))["thread"]["id"]
+
+    # When the curator lists his threads, then marks the thread read, and the parent writes again
+    before = (await curator.data(THREADS, {"first": 10}))["threads"]["nodes"]
+    read = (await curator.data(MARK_READ, {"input": {"thread": thread}}))["markThreadRead"]
+    again = (await parent.data(REPLY, {"input": {"thread": thread, "body": "И ещё"}}))["reply"]
+    after = (await curator.data(THREADS, {"first": 10}))["threads"]["nodes"]
+
+    # Then one unread message, none once read, one again after the parent's second message
+    assert [(t["id"], t["unreadCount"]) for t in before] == [(thread, 1)]
+    assert before[0]["messages"]["nodes"] == [{"body": "Добрый день", "fromMe": False}]
+    assert read["thread"]["unreadCount"] == 0
+    assert again["errors"] == []
+    assert again["thread"]["unreadCount"] == 0  # the parent's own message is read by him
+    assert after[0]["unreadCount"] == 1
+    assert after[0]["messages"]["pageInfo"]["hasNextPage"] is True
+    # and someone outside the thread can neither reply nor mark it read
+    student = await sign_in(ALTAI, "student")
+    stranger = (await student.data(REPLY, {"input": {"thread": thread, "body": "?"}}))["reply"]
+    assert [e["code"] for e in stranger["errors"]] == ["NOT_FOUND"]
+    assert (await curator.data(NODE, {"id": thread}))["node"] == {
+        "subject": "Пропуски",
+        "unreadCount": 1,
+    }
+    assert (await student.data(NODE, {"id": thread}))["node"] is None
+
+
+async def test_the_thread_list_costs_the_same_statements_for_one_thread_or_many(
+    db: Any, sign_in: Any, sql_counter: Any
+) -> None:
+    # Given a curator with one thread from the parent
+    curator_id = await _user(db, "curator")
+    parent = await sign_in(ALTAI, "parent")
+    curator = await sign_in(ALTAI, "curator")
+    await _start(parent, curator_id, "Первый")
+    with sql_counter() as one:
+        first = (await curator.data(THREADS, {"first": 50}))["threads"]["nodes"]
+    # When four more threads arrive
+    for n in range(4):
+        await _start(parent, curator_id, f"Вопрос {n}")
+    with sql_counter() as five:
+        listed = (await curator.data(THREADS, {"first": 50}))["threads"]["nodes"]
+
+    # Then the list of five costs what the list of one did (no statement per thread)
+    assert len(first) == 1
+    assert len(listed) == 5
+    assert five.count == one.count, str(five)
+
+
+# -- the answer term (Altai п. 3.4) -----------------------------------------------------------
+async def test_an_unanswered_parents_question_past_its_term_is_in_the_compliance_report(
+    db: Any, make_client: Any
+) -> None:
+    curator_id = await _user(db, "curator")
+    semester = to_global_id("Period", await period_id(db, ALTAI, dt.date(2026, 11, 20), "semester"))
+    # Given two questions of the parent asked on Friday 20 November
+    async with make_client(today=dt.date(2026, 11, 20)) as client:
+        parent = await client.as_(ALTAI, "parent")
+        asked = await _start(parent, curator_id, "Без ответа")
+        answered = await _start(parent, curator_id, "С ответом")
+    # of which the curator answers one on the 21st
+    async with make_client(today=dt.date(2026, 11, 21)) as client:
+        curator = await client.as_(ALTAI, "curator")
+        reply = await curator.data(
+            REPLY, {"input": {"thread": answered["thread"]["id"], "body": "Отвечаю"}}
+        )
+    # and a third question asked on the 26th, still within its term
+    async with make_client(today=dt.date(2026, 11, 26)) as client:
+        parent = await client.as_(ALTAI, "parent")
+        await _start(parent, curator_id, "Недавний")
+
+    # When, on 27 November, the parent lists his threads and the deputy director reads the
+    # semester's compliance report
+    async with make_client(today=dt.date(2026, 11, 27)) as client:
+        parent = await client.as_(ALTAI, "parent")
+        threads = (await parent.data(THREADS, {"first": 10}))["threads"]["nodes"]
+        deputy = await client.as_(ALTAI, "deputy_director")
+        report = (await deputy.data(REPORT, {"period": semester}))["institution"]["compliance"]
+        english = await deputy.post(REPORT, {"period": semester}, headers={"Accept-Language": "en"})
+
+    # Then the question's term is 3 calendar days (23 November), shown on the thread
+    assert asked["thread"]["answerDueOn"] == "2026-11-23"
+    assert reply["reply"]["errors"] == []
+    by_subject = {t["subject"]: t for t in threads}
+    assert (by_subject["Без ответа"]["answered"], by_subject["Без ответа"]["overdue"]) == (
+        False,
+        True,
+    )
+    assert (by_subject["С ответом"]["answered"], by_subject["С ответом"]["overdue"]) == (
+        True,
+        False,
+    )
+    assert (by_subject["Недавний"]["answerDueOn"], by_subject["Недавний"]["overdue"]) == (
+        "2026-11-29",
+        False,
+    )
+    # and the report lists the unanswered one only, citing п. 3.4
+    check = next(c for c in report["checks"] if c["kind"] == "UNANSWERED_QUESTION")
+    assert (check["rule"], check["days"], check["fromRuleset"]) == (
+        "rules.deadlines.parent_answer_days",
+        3,
+        True,
+    )
+    assert check["clause"].startswith("п. 3.4: «ответ на консультативный вопрос родителей")
+    assert check["count"] == 1
+    [example] = check["examples"]
+    assert (example["date"], example["deadline"], example["doneOn"]) == (
+        "2026-11-20",
+        "2026-11-23",
+        None,
+    )
+    assert example["text"].endswith(check["clause"])
+    assert "вопрос родителя обучающегося" in example["text"]
+    assert sum(g["counts"]["unansweredQuestion"] for g in report["byGroup"]) == 1
+    english_check = next(
+        c
+        for c in english.json()["data"]["institution"]["compliance"]["checks"]
+        if c["kind"] == "UNANSWERED_QUESTION"
+    )
+    assert "is unanswered (due 23.11.2026)" in english_check["examples"][0]["text"]
