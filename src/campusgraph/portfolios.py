@@ -299,6 +299,9 @@ async def delete_entry(ctx: Context, entry_id: int, client_mutation_id: str | No
             if not storage.outside_transaction:
                 await storage.delete(session, file.storage_key)
             await session.delete(file)
+        # The files' rows go first: no relationship tells the unit of work their order, and
+        # the entry's ON DELETE CASCADE removing them first left their DELETEs matching none.
+        await session.flush()
         await session.delete(entry)
         before["files"] = keys
         await record(

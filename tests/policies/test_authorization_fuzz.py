@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import build_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,6 +51,7 @@ from campusgraph.resolvers.announcements import OBJECT_OF, audience_of
 from campusgraph.resolvers.correspondence import CORRESPONDENT_OBJECTS, _links
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from campusgraph.schema.root import SCHEMA_FILE
+from campusgraph.storage import DatabaseStorage, new_key, sha256
 from tests.policies.golden.lines import accounts, compiled
 from tests.policies.golden.pickers import FINAL_KIND, SLUGS, Demo, Rows, enrich, load_demo
 from tests.support import DEMO_TODAY
@@ -355,6 +357,8 @@ class Spec:
     reference: bool = False
     #: a journal cell: the stored one's version is sent (an update), or none (a create)
     versioned: bool = False
+    #: sent as a GraphQL multipart request, ``input.file`` a part of it (:func:`upload`)
+    upload: bool = False
 
 
 _n = itertools.count(1)
@@ -1366,6 +1370,209 @@ SPECS += [
     ),
 ]
 
+
+# -- portfolios ---------------------------------------------------------------------------
+
+#: A minimal genuine PDF: a file type every server allows (``portfolioFileTypes``).
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+async def upload(client: GraphQLClient, document: str, variables: dict[str, Any]) -> Any:
+    """The GraphQL multipart request spec (operations / map / the file part), as a browser
+    sends ``addPortfolioFile``: JSON cannot carry an ``Upload``."""
+    operations = {"query": document, "variables": variables}
+    response = await client.http.post(
+        "/graphql",
+        data={
+            "operations": orjson.dumps(operations).decode(),
+            "map": orjson.dumps({"0": ["variables.input.file"]}).decode(),
+        },
+        files={"0": ("diploma.pdf", PDF, "application/pdf")},
+        headers={"Authorization": f"Bearer {client.token}", "GraphQL-Require-Preflight": "1"},
+    )
+    return response.json()
+
+
+def portfolio_entry(offset: int = 0) -> Pick:
+    """An entry of the institution, a different one per spot: the demo student's come
+    first (own_child), the demo teacher's among the last (an employee's portfolio)."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        pe = m.PortfolioEntry
+        pks = list(
+            (
+                await rows.s.execute(
+                    select(pe.id)
+                    .where(pe.institution_id == rows.demo.institution_id)
+                    .order_by(pe.id)
+                )
+            ).scalars()
+        )
+        if not pks:
+            raise LookupError(f"no portfolio entry in {rows.demo.slug}")
+        return to_global_id(
+            "PortfolioEntry", pks[(SPOTS.index(spot) * 2 + offset) % len(pks)]
+        ), None
+
+    return pick
+
+
+def portfolio_file() -> Pick:
+    """A file of the institution's entries (:func:`_portfolio_files` gave each one)."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        pf = m.PortfolioFile
+        pks = list(
+            (
+                await rows.s.execute(
+                    select(pf.id)
+                    .where(pf.institution_id == rows.demo.institution_id)
+                    .order_by(pf.entry_id, pf.id)
+                )
+            ).scalars()
+        )
+        if not pks:
+            raise LookupError(f"no portfolio file in {rows.demo.slug}")
+        return to_global_id("PortfolioFile", pks[(SPOTS.index(spot) * 2) % len(pks)]), None
+
+    return pick
+
+
+def portfolio_owner() -> Pick:
+    """Whose portfolio a new entry joins: the spot's student, or (substitute) the demo
+    teacher's employee card."""
+
+    async def pick(rows: Rows, spot: str, account: Any) -> tuple[str | None, str | None]:
+        if spot == "substitute":
+            return to_global_id("Employee", rows.demo.teacher.employee_id), None
+        found = rows.demo.spots.get(spot) or rows.demo.spots["not_taught"]
+        return to_global_id("Student", found.student), None
+
+    return pick
+
+
+async def _portfolio_object(s: Any, person: int) -> str:
+    """An entry about a student is ``portfolio``, any other ``portfolio.teacher``."""
+    student = (
+        await s.execute(select(m.Student.id).where(m.Student.person_id == person).limit(1))
+    ).scalar()
+    return "portfolio" if student is not None else "portfolio.teacher"
+
+
+async def _portfolio_new(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
+    """A new entry: anchored at its owner (the student, or the employee's person) and at
+    the viewer, its author."""
+    type_name, pk = from_global_id(variables["input"]["owner"])
+    model: Any = m.Student if type_name == "Student" else m.Employee
+    async with env.session(v) as s:
+        person = (await s.execute(select(model.person_id).where(model.id == pk))).scalar()
+        if person is None:
+            return None
+        obj = await _portfolio_object(s, person) if type_name == "Student" else "portfolio.teacher"
+    target = Target(
+        OBJECTS[obj].anchors,
+        institution_id=v.institution_id,
+        person_id=person,
+        student_ids=frozenset({pk}) if type_name == "Student" else frozenset(),
+        author_id=v.user_id,
+    )
+    return [(obj, "create", target)]
+
+
+def portfolio_needs(act: str, *, via_file: bool = False) -> Oracle:
+    """``act`` on the entry drawn (or the drawn file's entry): ``portfolio`` when its
+    person is a student, else ``portfolio.teacher``."""
+
+    async def oracle(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]) -> Needs | None:
+        if d.gid is None:
+            return None
+        pk = from_global_id(d.gid)[1]
+        async with env.session(v) as s:
+            if via_file:
+                pf = m.PortfolioFile
+                found = (await s.execute(select(pf.entry_id).where(pf.id == pk))).scalar()
+                if found is None:
+                    return None
+                pk = found
+            pe = m.PortfolioEntry
+            person = (await s.execute(select(pe.person_id).where(pe.id == pk))).scalar()
+            if person is None:
+                return None
+            obj = await _portfolio_object(s, person)
+            target = await target_of(s, obj, pk)
+        return None if target is None else [(obj, act, target)]
+
+    return oracle
+
+
+async def _portfolio_files(db: Any) -> None:
+    """A file for every demo portfolio entry (the demo has none), so removePortfolioFile
+    has rows to draw in every institution; stored as the server stores them."""
+    async with unscoped(db.factory, write=True) as s:
+        entries = (await s.execute(select(m.PortfolioEntry))).scalars().all()
+        for entry in entries:
+            key = new_key()
+            await DatabaseStorage().put(s, entry.institution_id, key, PDF)
+            s.add(
+                m.PortfolioFile(
+                    institution_id=entry.institution_id,
+                    entry_id=entry.id,
+                    file_name="diploma.pdf",
+                    content_type="application/pdf",
+                    size=len(PDF),
+                    sha256=sha256(PDF),
+                    storage_key=key,
+                )
+            )
+        await s.commit()
+
+
+SPECS += [
+    Spec(
+        "createPortfolioEntry",
+        portfolio_owner(),
+        lambda d: {
+            "owner": d.gid,
+            "kind": "ACHIEVEMENT",
+            "title": unique("Диплом"),
+            "date": "2026-11-20",
+        },
+        _portfolio_new,
+        reference=True,
+    ),
+    Spec(
+        "updatePortfolioEntry",
+        portfolio_entry(),
+        lambda d: {"id": d.gid, "title": unique("Грамота")},
+        portfolio_needs("update"),
+    ),
+    Spec(
+        "confirmPortfolioEntry",
+        portfolio_entry(),
+        lambda d: {"id": d.gid},
+        portfolio_needs("approve"),
+    ),
+    Spec(
+        "addPortfolioFile",
+        portfolio_entry(),
+        lambda d: {"entry": d.gid, "file": None},
+        portfolio_needs("update"),
+        upload=True,
+    ),
+    Spec(
+        "removePortfolioFile",
+        portfolio_file(),
+        lambda d: {"id": d.gid},
+        portfolio_needs("update", via_file=True),
+    ),
+    Spec(
+        "deletePortfolioEntry",
+        portfolio_entry(1),
+        delete_input,
+        portfolio_needs("delete"),
+    ),
+]
+
 BY_NAME: dict[str, Spec] = {}
 for _spec in SPECS:
     BY_NAME.setdefault(_spec.name, _spec)
@@ -1499,7 +1706,10 @@ class Env:
         needs = await spec.oracle(self, v, drawn, variables)
         before = await self.snapshot(drawn.at, drawn.gid) if drawn.foreign else None
         client = await self.client(slug, login)
-        payload = await client.query(self.documents[spec.name], variables)
+        if spec.upload:
+            payload = await upload(client, self.documents[spec.name], variables)
+        else:
+            payload = await client.query(self.documents[spec.name], variables)
         if spec.name == "revokeSessions":  # a revoked session signs in again
             self.clients.pop((slug, variables["input"].get("accountLogin") or login), None)
         where = f"{spec.name} as {slug}/{login} on {drawn.spot} {drawn.gid} {drawn.on}"
@@ -1623,6 +1833,7 @@ async def test_every_mutation_answers_as_the_engine_decides(db: Any, client: Gra
     institution and of another, then every answer is the engine's and nothing crosses."""
     loop = asyncio.get_running_loop()
     await enrich(db.factory)
+    await _portfolio_files(db)
     async with unscoped(db.factory) as s:
         worlds = {slug: await _world(s, slug) for slug in SLUGS}
     env = Env(db, client, worlds)
