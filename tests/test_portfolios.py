@@ -62,6 +62,11 @@ mutation ($input: ConfirmPortfolioEntryInput!) {
   }
 }
 """
+DELETE = """
+mutation ($input: DeleteInput!) {
+  deletePortfolioEntry(input: $input) { deletedId errors { code message } }
+}
+"""
 PORTFOLIO = """
 query ($owner: ID!) {
   portfolio(owner: $owner) {
@@ -204,6 +209,26 @@ async def test_an_allowed_file_downloads_byte_equal(
     in_database = await _stored(db) == (1, 1) and _on_disk(folder) == []
     on_disk = await _stored(db) == (1, 0) and [p.read_bytes() for p in _on_disk(folder)] == [PDF]
     assert in_database if folder.name == "database" else on_disk
+
+
+async def test_an_entry_with_files_deletes_with_its_files(
+    db: Any, storage_client: tuple[GraphQLClient, Path]
+) -> None:
+    # Given a curator's entry with a file (deleting one answered INTERNAL: the entry's
+    # cascade removed the file's row before its own DELETE ran)
+    anonymous, folder = storage_client
+    curator = await anonymous.as_(ALTAI, "curator")
+    entry = await _new_entry(curator, await _curated_student(db, ALTAI, "curator"))
+    added = (await _upload(curator, entry, "diploma.pdf", PDF)).json()
+    assert added["data"]["addPortfolioFile"]["errors"] == []
+
+    # When he deletes the entry
+    answer = await curator.data(DELETE, {"input": {"id": entry}})
+
+    # Then it is gone with its file: no row, no blob, no file on disk
+    assert answer["deletePortfolioEntry"] == {"deletedId": entry, "errors": []}
+    assert await _stored(db) == (0, 0)
+    assert _on_disk(folder) == []
 
 
 async def test_a_program_renamed_pdf_is_refused_and_nothing_is_stored(
