@@ -75,6 +75,10 @@ _TODAY = (
     "computes from its own row's dates and the viewer's today (schema/base.within_dates): "
     "takes ``info`` only for the date, reaches no database and no policy"
 )
+_LIVE = (
+    "a subscription's events are re-read through the query's SQL read filter "
+    "(schema/live.reread): an event the viewer may not read is skipped, never refused"
+)
 CANNOT_FAIL: dict[str, str] = {
     "Connection.totalCount": "counts the rows of the same filtered list its connection holds",
     "Query.movementOrders": _FILTERED,
@@ -93,6 +97,9 @@ CANNOT_FAIL: dict[str, str] = {
         "his to read gives an empty week, not a refusal; fails only on its arguments "
         "(exactly one of group/teacher/room, well-formed: VALIDATION)"
     ),
+    "Subscription.journalUpdates": _LIVE,
+    "Subscription.announcementUpdates": _LIVE,
+    "Subscription.messageUpdates": _LIVE,
 }
 
 

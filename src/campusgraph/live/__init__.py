@@ -5,7 +5,8 @@ The path of one change, end to end:
 1. **Emit, in the write's transaction.** Every write records an audit event
    (:func:`campusgraph.resolvers.audit.record`); that one function also calls
    :func:`~campusgraph.live.events.emit`, which turns the audit event of a *live table*
-   (:data:`~campusgraph.live.events.LIVE_TABLES`: ``mark``, ``attendance``) into an
+   (:data:`~campusgraph.live.events.LIVE_TABLES`: ``mark``, ``attendance``,
+   ``announcement``, ``message``) into an
    :class:`~campusgraph.live.events.Event` kept on the session. Revoking sessions (sign-out,
    ``revokeSessions``, a password change, a disabled account) emits a ``session`` event the
    same way (:func:`~campusgraph.live.events.emit_sessions`). No resolver publishes by hand.
@@ -42,15 +43,18 @@ anchors (group, discipline, lesson, student, date, author) in the event and eval
 same read filter on them (``Authorizer.where(obj, "read", SqlAnchors(...))`` over literal
 values) instead of on the table.
 
-Adding a live kind (announcements, messages) is one small addition each:
+Adding a live kind (as ``announcement`` and ``message`` were) is one small addition each:
 
-- add the table to :data:`~campusgraph.live.events.LIVE_TABLES` (``"announcement":
-  LiveTable(m.Announcement, "announcement", student=None)`` — the audit event the
-  write already records is then published);
-- add a typed event and a subscription field in ``schema/live.py`` (``AnnouncementPosted``
+- add the table to :data:`~campusgraph.live.events.LIVE_TABLES` (``"message":
+  LiveTable(m.Message, "message")`` — the audit event the write already records is
+  then published);
+- add a typed event and a subscription field in ``schema/live.py`` (``MessagePosted``
   with the existing GraphQL object, the field yielding from :func:`updates` with
-  ``kinds={"announcement"}``) — the re-read through ``filtered(ctx, "announcement", …)``
-  is generic (:func:`campusgraph.schema.live.reread`), so the ruleset's read lines decide who sees it.
+  ``kinds={"message"}``) — the re-read through ``filtered(ctx, "message", …)``
+  is generic (:func:`campusgraph.schema.live.reread`), so the ruleset's read lines decide
+  who sees it. A kind whose query reads through its own filter (announcements: one
+  object per audience, :func:`campusgraph.resolvers.announcements.readable`) names that
+  filter in ``schema/live.py``'s ``_READABLE`` — the query's function, never a copy.
 """
 
 from campusgraph.live.bus import Bus, Listener, LocalBus, PostgresBus, create_bus

@@ -43,6 +43,9 @@ class LiveTable:
 LIVE_TABLES: dict[str, LiveTable] = {
     "mark": LiveTable(m.Mark, "mark"),
     "attendance": LiveTable(m.Attendance, "attendance"),
+    # Read under the announcements' own filter (three audience objects, schema/live.py).
+    "announcement": LiveTable(m.Announcement, "announcement"),
+    "message": LiveTable(m.Message, "message"),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, Callable, Collection
 from typing import Annotated, Any
 
 import strawberry
@@ -20,9 +20,12 @@ from sqlalchemy import select
 from campusgraph.context import Context
 from campusgraph.live.bus import CLOSED
 from campusgraph.live.events import LIVE_TABLES, SESSION_KIND, Event
+from campusgraph.resolvers import announcements as an
 from campusgraph.resolvers.auth import authenticate
 from campusgraph.resolvers.reads import filtered
+from campusgraph.schema.announcements import Announcement
 from campusgraph.schema.base import GraphQLInfo, expect_id, unauthenticated
+from campusgraph.schema.correspondence import Message, Thread, _message, fetch_thread
 from campusgraph.schema.teaching import Attendance, Mark
 
 log = logging.getLogger("campusgraph.live")
@@ -52,6 +55,27 @@ class AttendanceChanged:
     attendance: Attendance = strawberry.field(description="The entry as it is now.")
 
 
+@strawberry.type(description="An announcement or event was published or changed.")
+class AnnouncementChanged:
+    action: ChangeAction = strawberry.field(description="Published or changed.")
+    announcement: Announcement = strawberry.field(
+        description="The announcement as it is now (as `announcements` shows it)."
+    )
+
+
+@strawberry.type(description="A message was posted in a thread.")
+class MessagePosted:
+    message: Message = strawberry.field(description="The new message.")
+    _thread_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The thread it was posted in, as `threads` shows it (its unread count "
+        "included); null when the thread is not the viewer's."
+    )
+    async def thread(self, info: GraphQLInfo) -> Thread | None:
+        return await fetch_thread(info, self._thread_id)
+
+
 JournalUpdate = Annotated[
     MarkChanged | AttendanceChanged,
     strawberry.union("JournalUpdate", description="A change in the journal the viewer may read."),
@@ -63,6 +87,15 @@ _TYPED: dict[str, Any] = {
     "attendance": lambda action, row: AttendanceChanged(
         action=action, attendance=Attendance.of(row)
     ),
+    "announcement": lambda action, row: AnnouncementChanged(
+        action=action, announcement=Announcement.of(row)
+    ),
+}
+
+#: Kinds whose query reads through a filter of its own rather than one object's read
+#: filter: the query's function itself, so a subscription can never see more than it.
+_READABLE: dict[str, Callable[[Context], Any]] = {
+    "announcement": an.readable,
 }
 
 
@@ -70,10 +103,19 @@ async def reread(ctx: Context, event: Event) -> Any:
     """The event's row as the viewer may read it, or None: the policy's read filter for
     the table's object, and the session's tenant criteria — as every query."""
     table = LIVE_TABLES[event.kind]
-    stmt = filtered(ctx, table.obj, select(table.model).where(table.model.id == event.id))
+    stmt = select(table.model).where(table.model.id == event.id)
+    own = _READABLE.get(event.kind)
+    stmt = stmt.where(own(ctx)) if own is not None else filtered(ctx, table.obj, stmt)
     assert ctx.live is not None
     async with ctx.live.reads, ctx.session() as session:
         return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _typed(ctx: Context, event: Event, row: Any) -> Any:
+    if event.kind == "message":
+        # Shown to its reader (`fromMe` is his), as the thread's `messages` show it.
+        return MessagePosted(message=_message(ctx, row), _thread_id=row.thread_id)
+    return _TYPED[event.kind](ChangeAction(event.action), row)
 
 
 async def _close_if_revoked(ctx: Context) -> None:
@@ -115,7 +157,7 @@ async def updates(
                 continue
             row = await reread(ctx, event)
             if row is not None:
-                yield _TYPED[event.kind](ChangeAction(event.action), row)
+                yield _typed(ctx, event, row)
     finally:
         listener.close()
 
@@ -142,4 +184,23 @@ class Subscription:
         ctx = info.context
         pk = expect_id(student, "Student", ctx.language) if student is not None else None
         async for update in updates(ctx, ("mark", "attendance"), pk):
+            yield update
+
+    @strawberry.subscription(
+        description="Announcements and events published or changed, as they are committed, "
+        "that the viewer may read — the same as `announcements` would list (a parent: the "
+        "institution's, his child's group's and department's, his role's)."
+    )
+    async def announcement_updates(
+        self, info: GraphQLInfo
+    ) -> AsyncGenerator[AnnouncementChanged, None]:
+        async for update in updates(info.context, ("announcement",)):
+            yield update
+
+    @strawberry.subscription(
+        description="New messages, as they are committed, that the viewer may read (`message` "
+        "read: those sent to him and his own, in the threads he takes part in)."
+    )
+    async def message_updates(self, info: GraphQLInfo) -> AsyncGenerator[MessagePosted, None]:
+        async for update in updates(info.context, ("message",)):
             yield update
