@@ -84,6 +84,8 @@ CANNOT_FAIL: dict[str, str] = {
     "Query.movementOrders": _FILTERED,
     "Query.applicants": _FILTERED,
     "Query.announcements": _FILTERED,
+    "Query.threads": _FILTERED,
+    "Thread.messages": _FILTERED,
     "Institution.groups": _FILTERED,
     "Group.lessons": _FILTERED,
     "Student.marks": _FILTERED,
@@ -92,6 +94,11 @@ CANNOT_FAIL: dict[str, str] = {
     "GroupMembership.isCurrent": _TODAY,
     "TimetableEntry.isCurrent": _TODAY,
     "Announcement.isCurrent": _TODAY,
+    "Thread.overdue": (
+        "computes from its own row (asked by a parent, answered or not), the ruleset's "
+        "answer term and the viewer's institution's calendar (resolvers/correspondence."
+        "answer_due): no policy, no row looked up, nothing to refuse or miss"
+    ),
     "Query.timetable": (
         "a week's grid of the entries the viewer may read: a group, teacher or room not "
         "his to read gives an empty week, not a refusal; fails only on its arguments "

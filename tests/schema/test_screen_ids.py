@@ -48,6 +48,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "planTopic": ("ThematicPlanTopic",),
     "owner": ("Student", "Employee"),
     "AddPortfolioFileInput.entry": ("PortfolioEntry",),
+    "StartThreadInput.recipient": ("Correspondent",),
 }
 #: A mutation's ``id`` is of the type named after its verb (``deleteMark`` → ``Mark``).
 VERBS = re.compile(r"^[a-z]+(?P<type>[A-Z]\w*)$")
