@@ -9,7 +9,10 @@ a cap of 200 (SQLite reads a negative LIMIT as "no limit"); a 40-digit id overfl
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +28,9 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
+from campusgraph.app import create_app
 from campusgraph.ids import to_global_id
+from tests.conftest import make_settings
 from tests.support.client import GraphQLClient
 from tests.support.databases import Database
 from tests.support.documents import (
@@ -37,6 +42,8 @@ from tests.support.documents import (
     required_input,
     schema,
 )
+from tests.support.live import LiveServer, live_server
+from tests.support.subscriptions import subscribed
 
 INSTITUTION = "altai-college-2016"
 #: Reads everything of the institution: every list can be long, every id is visible.
@@ -114,11 +121,36 @@ def _required(field: GraphQLField, pool: Pool, skip: set[str]) -> dict[str, Any]
     return out
 
 
+CORRESPONDENTS = "{ correspondents { id } }"
+START_THREAD = """
+mutation ($input: StartThreadInput!) {
+  startThread(input: $input) { thread { id } errors { code message } }
+}
+"""
+
+
 @pytest.fixture(scope="module")
-async def pool(shared_db: Database) -> Pool:
+async def pool(shared_db: Database, shared_sign_in: Any) -> Pool:
     found = Pool()
     found.extend(await demo_ids(shared_db, INSTITUTION))
+    found.extend(await _own_thread(await shared_sign_in(INSTITUTION, READER)))
     return found
+
+
+async def _own_thread(reader: GraphQLClient) -> dict[str, list[str]]:
+    """A thread of the reader's: the demo data holds none, and a thread is read only by
+    its participants, so its connection (``Thread.messages``) has a route only once he
+    has written one (through the endpoint, as anyone would)."""
+    correspondents = (await reader.data(CORRESPONDENTS))["correspondents"]
+    assert correspondents, "the reader may write to nobody: Thread has no route"
+    started = (
+        await reader.data(
+            START_THREAD,
+            {"input": {"recipient": correspondents[0]["id"], "subject": "Окно", "body": "?"}},
+        )
+    )["startThread"]
+    assert not started["errors"], started
+    return {"Thread": [started["thread"]["id"]]}
 
 
 async def test_the_schema_has_the_arguments_these_cases_cover() -> None:
@@ -207,7 +239,12 @@ def _id_arguments(field: GraphQLField) -> list[str]:
     ("parent", "name", "field"), ID_FIELDS, ids=[f"{t}.{n}" for t, n, _ in ID_FIELDS]
 )
 async def test_every_id_argument_refuses_what_cannot_be_an_id(
-    parent: str, name: str, field: GraphQLField, pool: Pool, shared_sign_in: Any
+    parent: str,
+    name: str,
+    field: GraphQLField,
+    pool: Pool,
+    shared_sign_in: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     # given a reader, and a field taking ids
     reader: GraphQLClient = await shared_sign_in(INSTITUTION, READER)
@@ -219,7 +256,12 @@ async def test_every_id_argument_refuses_what_cannot_be_an_id(
         for arg_name in names:
             is_list = isinstance(_nullable(field.args[arg_name].type), GraphQLList)
             args[arg_name] = [bad] if is_list else bad
-        payload = await reader.query(_call(parent, name, field, args, pool))
+        if parent == "Subscription":
+            # a subscription is served over WebSocket only: subscribed to as a browser does
+            live: LiveServer = request.getfixturevalue("live")
+            payload = await _first_answer(live.url, reader.token, _subscription(name, field, args))
+        else:
+            payload = await reader.query(_call(parent, name, field, args, pool))
         # then the client is told (VALIDATION), nothing fails inside, no data comes
         assert "INTERNAL" not in _codes(payload), (why, payload)
         assert "VALIDATION" in _codes(payload), (why, payload)
@@ -227,6 +269,34 @@ async def test_every_id_argument_refuses_what_cannot_be_an_id(
 
 def _nullable(t: Any) -> Any:
     return t.of_type if isinstance(t, GraphQLNonNull) else t
+
+
+@pytest.fixture(scope="module")
+def live(shared_db: Database) -> Iterator[LiveServer]:
+    """The app on loopback (subscriptions need a WebSocket), on the module's database."""
+    with live_server(create_app(make_settings(shared_db))) as server:
+        yield server
+
+
+def _subscription(name: str, field: GraphQLField, args: dict[str, Any]) -> str:
+    given = ", ".join(f"{k}: {_literal(v)}" for k, v in args.items())
+    return f"subscription {{ {name}({given}) {{ {leaves(get_named_type(field.type))} }} }}"
+
+
+async def _first_answer(url: str, token: str | None, document: str) -> dict[str, Any]:
+    """The subscription's first answer as a GraphQL response: the errors of a ``next``
+    or an ``error`` message (graphql-transport-ws sends one of them for a refused
+    subscription), ``{}`` when nothing comes within a second (it was accepted)."""
+    async with subscribed(url, token, document) as subscriber:
+        try:
+            frame = await asyncio.wait_for(subscriber.socket.recv(), 1.0)
+        except TimeoutError:
+            return {}
+    message = json.loads(frame)
+    if message["type"] == "error":
+        return {"errors": message["payload"]}
+    payload: dict[str, Any] = message.get("payload") or {}
+    return payload
 
 
 # -- mutations ------------------------------------------------------------------------------
