@@ -43,6 +43,11 @@ from campusgraph.schema.root import sdl
 from tests.conftest import make_settings
 from tests.support.databases import Database
 
+#: An ``Upload`` is a file of a multipart request (``addPortfolioFile``); a document can
+#: only hold a literal in its place, which the server must refuse as the client's mistake.
+schemathesis.graphql.scalar(
+    "Upload", st.sampled_from(["x", ""]).map(schemathesis.graphql.nodes.String)
+)
 SCHEMA = schemathesis.graphql.from_file(sdl())
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 #: Ending the session the signed-in run works in would leave it anonymous (the anonymous
