@@ -446,3 +446,29 @@ async def test_a_parent_reads_his_childs_portfolio_and_no_one_elses(
     assert "Проект «Школьный музей»" in [e["title"] for e in own["portfolio"]]
     assert (others.get("data") or {}).get("portfolio") in ([], None)
     assert "Проект «Школьный музей»" not in str(others)
+
+
+async def test_a_text_where_the_file_belongs_is_the_clients_mistake(
+    db: Any, client: GraphQLClient
+) -> None:
+    # Given a curator's entry, and a request that is not multipart: its `file` is a
+    # string (a variable, or a literal in the document — schemathesis sends these)
+    curator = await client.as_(ALTAI, "curator")
+    entry = await _new_entry(curator, await _curated_student(db, ALTAI, "curator"))
+    literal = ADD_FILE.replace("$input: AddPortfolioFileInput!", "$entry: ID!").replace(
+        "input: $input", 'input: {entry: $entry, file: "x"}'
+    )
+
+    # When it is sent as a variable and as a literal
+    answers = [
+        await curator.query(ADD_FILE, {"input": {"entry": entry, "file": "x"}}),
+        await curator.query(literal, {"entry": entry}),
+    ]
+
+    # Then each is refused as the client's mistake, at the file, and nothing is stored
+    for answer in answers:
+        codes = [e["extensions"]["code"] for e in answer.get("errors") or []]
+        payload = (answer.get("data") or {}).get("addPortfolioFile") or {}
+        codes += [e["code"] for e in payload.get("errors") or []]
+        assert codes == ["VALIDATION"], answer
+    assert await _stored(db) == (0, 0)

@@ -308,7 +308,11 @@ async def _removed_file_target(ctx: Context, input: RemovePortfolioFileInput) ->
 
 
 async def _read_upload(ctx: Context, upload: Any) -> bytes:
-    """At most one byte past the limit is read: enough to know it is over."""
+    """At most one byte past the limit is read: enough to know it is over. A request that
+    is not multipart can still put text where the file belongs (the ``Upload`` scalar
+    takes any value): that is the client's mistake, not a failure inside."""
+    if not callable(getattr(upload, "read", None)):
+        raise ValidationFailed(("input.file", message("portfolio_file_not_a_file", ctx.language)))
     content = await upload.read(ctx.settings.portfolio_file_max_bytes + 1)
     return bytes(content)
 
