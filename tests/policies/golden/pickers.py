@@ -29,7 +29,8 @@ An object with no GraphQL type of its own is named by the row that carries its a
 the catalogues, applicants, movement orders and the audit trail (anchored on the institution
 alone) by the Institution; journal and thematic_plan by the TeachingAssignment; report,
 announcement and curatorship by the Group; substitution by the Lesson; portfolio by the
-Student; account and role_assignment by the person's card (Employee / Student / Parent).
+Student, portfolio.teacher by the Employee (an employee's entries carry his person); account
+and role_assignment by the person's card (Employee / Student / Parent).
 
 For ``create`` a picker gives the context a new row would join (``new_row_context``): a new
 mark is ``id`` = a Work, ``on`` = a Student; a new student card ``id`` = the Group; a new
@@ -86,6 +87,7 @@ Pick = tuple[str | None, str | None]
 #: Objects whose rows are a person's: "self" means the viewer's own card / account.
 PERSON_OBJECTS = frozenset(
     {"employee", "employee.personal", "account", "role_assignment", "message", "portfolio"}
+    | {"portfolio.teacher"}
     | {"student", "student.personal", "student.health", "parent", "parent.personal"}
 )
 #: Objects anchored on the institution alone (no GraphQL type of their own): the
@@ -601,6 +603,9 @@ class Rows:
             return _gid("Parent", pk), None
         if obj in ("employee", "employee.personal", "account", "role_assignment", "message"):
             return _gid("Employee", await self.colleague(viewer)), None
+        if obj == "portfolio.teacher":
+            # an employee's entries carry his person: his card names them
+            return _gid("Employee", await self.colleague(viewer)), None
         if obj in ("teaching_assignment", "journal", "thematic_plan", "report.subject"):
             return _gid("TeachingAssignment", await self.teaching_assignment(spot)), None
         if obj == "timetable":
@@ -667,7 +672,7 @@ class Rows:
             return _gid("Group", spot.group), _gid("Discipline", spot.discipline)
         if obj in ("thematic_plan", "timetable", "journal"):
             return _gid("TeachingAssignment", await self.teaching_assignment(spot)), None
-        if obj in ("account", "role_assignment"):
+        if obj in ("account", "role_assignment", "portfolio.teacher"):
             return _gid("Employee", await self.colleague(viewer)), None
         if obj == "message":
             return None, None

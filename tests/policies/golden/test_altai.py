@@ -95,6 +95,12 @@ OWN: list[Case] = [
     allow("curator", "portfolio", "read", row_in_curated_group, "п. 3.4"),
     allow("curator", "portfolio", "create", row_in_curated_group, "п. 3.4"),
     allow("curator", "portfolio", "update", row_in_curated_group, "п. 3.4"),
+    # the curator's own portfolio (п. 4.3: «ведет личный электронный портфолио»)
+    allow("curator", "portfolio.teacher", "read", self_row, "п. 4.3"),
+    allow("curator", "portfolio.teacher", "create", self_row, "п. 4.3"),
+    allow("curator", "portfolio.teacher", "update", self_row, "п. 4.3"),
+    allow("curator", "portfolio.teacher", "delete", self_row, "п. 4.3"),
+    deny("curator", "portfolio.teacher", "read", any_row),
     deny("curator", "attendance.reason", "update", row_in_curated_group),
     deny("curator", "mark", "update", row_in_curated_group),
     deny("curator", "student", "update", row_of_other_child),

@@ -171,6 +171,24 @@ OWN: list[Case] = [
     allow("head_of_upbringing", "report", "read", any_row, "п. 4.7.3"),
     allow("head_of_upbringing", "group", "read", any_row, "п. 4.7.2"),
     deny("head_of_upbringing", "student.personal", "read", any_row),
+    # teachers' portfolios (разд. 6): organised by the methodology deputy and the HR head
+    # (п. 4.3.4, 4.5.4), controlled by the deputy for control (п. 4.6.4), read by the teacher
+    # himself (п. 6.2)
+    allow("deputy_methodology", "portfolio.teacher", "read", any_row, "п. 4.3.4"),
+    allow("deputy_methodology", "portfolio.teacher", "create", any_row, "п. 6.5"),
+    allow("deputy_methodology", "portfolio.teacher", "update", any_row, "п. 4.3.4"),
+    allow("deputy_methodology", "portfolio.teacher", "delete", any_row, "п. 4.3.4"),
+    allow("hr_head", "portfolio.teacher", "read", any_row, "п. 4.5.4"),
+    allow("hr_head", "portfolio.teacher", "create", any_row, "п. 4.5.4"),
+    allow("hr_head", "portfolio.teacher", "update", any_row, "п. 4.5.4"),
+    deny("hr_head", "portfolio.teacher", "approve", any_row),
+    allow("deputy_control", "portfolio.teacher", "read", any_row, "п. 4.6.4"),
+    allow("deputy_control", "portfolio.teacher", "approve", any_row, "п. 4.6.4"),
+    deny("deputy_control", "portfolio.teacher", "update", any_row),
+    allow("teacher", "portfolio.teacher", "read", self_row, "п. 6.2"),
+    deny("teacher", "portfolio.teacher", "read", any_row),
+    deny("teacher", "portfolio.teacher", "update", self_row),
+    deny("curator", "portfolio.teacher", "read", any_row),
     # commission_chair (п. 3.1.10, 3.1.8): checks the journal every two weeks
     allow("commission_chair", "journal", "read", any_row, "п. 3.1.10"),
     allow("commission_chair", "lesson", "read", any_row, "п. 3.1.8"),
