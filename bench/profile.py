@@ -5,6 +5,7 @@ directly over ASGI (no HTTP parsing, no client) with production settings on a co
 cached region, so the profile shows only what the service spends per request::
 
     .venv/bin/python -m bench.profile small   [--requests 2000] [--sort tottime]
+    .venv/bin/python -m bench.profile node    (an institution's name by its global id)
     .venv/bin/python -m bench.profile journal [--requests 200]
     .venv/bin/python -m bench.profile setmark [--requests 200] --sql
 
@@ -109,7 +110,12 @@ def cached_region(size: str | None = None) -> Path:
     cache = Path(
         os.environ.get("CAMPUSGRAPH_BENCH_CACHE", Path.home() / ".cache/campusgraph-bench")
     )
-    pattern = f"region-{size or f'{QUICK_INSTITUTIONS}x{QUICK_STUDENTS}'}-*.sqlite3"
+    from bench.datasets import migration_head
+
+    # Only a region at the schema's migration head: an older one lacks today's columns.
+    pattern = (
+        f"region-{size or f'{QUICK_INSTITUTIONS}x{QUICK_STUDENTS}'}-*-{migration_head()}.sqlite3"
+    )
     found = sorted(cache.glob(pattern))
     if not found:
         raise SystemExit(f"no {pattern} in {cache}: run `python -m bench` of that size first")
@@ -150,6 +156,10 @@ async def scenario_bodies(api: Asgi, name: str, token: str, url: str) -> Bodies:
     if name == "small":
         small = orjson.dumps({"query": SMALL})
         return lambda _previous: small
+    if name == "node":
+        gid = (await api.graphql("{ institution { id } }", None, token))["data"]["institution"]
+        by_id = orjson.dumps({"query": NODE, "variables": {"id": gid["id"]}})
+        return lambda _previous: by_id
     where = (await discover(url)).journal_variables
     journal = (EXAMPLES / "03-teacher-journal.graphql").read_text()
     if name == "journal":
@@ -184,6 +194,9 @@ async def scenario_bodies(api: Asgi, name: str, token: str, url: str) -> Bodies:
 
     return set_mark
 
+
+#: The issue's "institution name by id" (issue 16): one row through the Node lookup.
+NODE = "query($id: ID!) { node(id: $id) { ... on Institution { name } } }"
 
 SET_MARK = """
 mutation SetMark($input: SetMarkInput!) {
@@ -289,7 +302,7 @@ async def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("scenario", choices=["small", "journal", "setmark"])
+    parser.add_argument("scenario", choices=["small", "node", "journal", "setmark"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     parser.add_argument("--ruleset", help="put the institution on this ruleset first (allow-all)")
     parser.add_argument(

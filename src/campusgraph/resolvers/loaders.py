@@ -10,17 +10,23 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
+from campusgraph.db.tenancy import confined
 from campusgraph.resolvers.reads import Page, counting, filtered, window
 
 if TYPE_CHECKING:
     from campusgraph.resolvers.journal import JournalsByKeyLoader
 
-StmtFor = Callable[[list[Any]], Any]  # a Select; SQLAlchemy 2.1 types it variadically
+StmtFor = Callable[[Any], Any]  # keys (a bound parameter) → a Select
+
+#: The keys of one batch, bound at execution: a loader's statement is built once per
+#: viewer and kept (see :meth:`_Loader.statement`), not rebuilt around each batch's keys.
+KEYS = "campusgraph_keys"
+_KEYS: Any = bindparam(KEYS, expanding=True)
 
 
 class _Loader(DataLoader):  # type: ignore[type-arg]
@@ -29,6 +35,7 @@ class _Loader(DataLoader):  # type: ignore[type-arg]
     def __init__(
         self,
         ctx: Context,
+        name: str,
         obj: str,
         stmt_for: StmtFor,
         key_of: Callable[[Any], Any],
@@ -37,15 +44,33 @@ class _Loader(DataLoader):  # type: ignore[type-arg]
     ) -> None:
         super().__init__()
         self.ctx = ctx
+        self.name = name
         self.obj = obj
         self.stmt_for = stmt_for
         self.key_of = key_of
         self.many = many
 
+    def statement(self) -> Any:
+        """The loader's filtered, tenant-confined select, its keys a bound parameter: built
+        once per viewer and kept with the viewer's policy filters (``Authorizer.memo``), so
+        the next request runs the same statement object — whose SQLAlchemy cache key is
+        derived once — instead of building, filtering and confining a new one around each
+        batch's keys (which cost more than the by-id select itself). The policy filter and
+        the tenant criteria are inside the kept statement; the key names the loader (its
+        name says everything its statement depends on, e.g. the date of a membership
+        loader) and the kept entry belongs to one viewer of one ruleset."""
+        ctx = self.ctx
+        assert ctx.viewer is not None, "no viewer: the operation should have been refused"
+        institutions = ctx.viewer.institution_ids
+        return ctx.authorizer.memo(
+            f"loader:{self.name}:{self.obj}",
+            lambda: confined(filtered(ctx, self.obj, self.stmt_for(_KEYS)), institutions),
+        )
+
     async def batch_load_fn(self, keys: list[Any]) -> list[Any]:
-        stmt = filtered(self.ctx, self.obj, self.stmt_for(list(set(keys))))
+        stmt = self.statement()
         async with self.ctx.session() as session:
-            rows = (await session.execute(stmt)).all()
+            rows = (await session.execute(stmt, {KEYS: list(set(keys))})).all()
         if self.many:
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for row in rows:
@@ -181,7 +206,7 @@ class Loaders:
     ) -> _Loader:
         loader = self._made.get(name)
         if loader is None:
-            loader = _Loader(self.ctx, obj, stmt_for, key_of, many=many)
+            loader = _Loader(self.ctx, name, obj, stmt_for, key_of, many=many)
             self._made[name] = loader
         return loader
 
