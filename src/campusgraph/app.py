@@ -462,7 +462,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=_middleware(settings),
     )
     endpoint = GraphQLEndpoint(app.state, settings)
-    app.add_route("/graphql", endpoint, methods=["GET", "POST"])  # type: ignore[arg-type]
+    # First in the table: every GraphQL request would otherwise be matched against each
+    # probe's and file's pattern before its own.
+    app.router.routes.insert(0, Route("/graphql", endpoint, methods=["GET", "POST"]))
     app.router.routes.append(WebSocketRoute("/graphql", endpoint))  # subscriptions
     if settings.mode in ("demo", "dev"):
         # Example screens on the public API (campusgraph/screens); never in production.

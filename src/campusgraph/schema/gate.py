@@ -65,6 +65,7 @@ from graphql import (
     get_named_type,
     get_operation_ast,
     is_leaf_type,
+    parse,
     visit,
 )
 from strawberry.extensions import SchemaExtension
@@ -706,6 +707,37 @@ def _nul_literal(document: DocumentNode) -> bool:
 
     visit(document, _Strings())
     return found
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def parsed(query: str, max_tokens: int) -> DocumentNode:
+    """The document of a text, parsed once (LRU): the same text hands out the same
+    document object, which the shape and validation caches above are keyed by. A text over
+    the token limit raises here every time (an exception is never cached)."""
+    return parse(query, max_tokens=max_tokens)
+
+
+class DocumentLimits(SchemaExtension):
+    """The token limit, the extra validation rules (depth, aliases, introspection) and the
+    parser cache in one hook per request. They were Strawberry's ``MaxTokensLimiter``,
+    ``AddValidationRules`` and ``ParserCache``: three extension objects and three
+    generator hooks per request, each set up and torn down by Strawberry's runner, for
+    what is two assignments and a cache lookup. The limits are the same objects; they
+    still apply to every document, and their verdicts are cached per document as before
+    (the gate's shape and validation caches)."""
+
+    def __init__(self, max_tokens: int, rules: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.max_tokens = max_tokens
+        self.rules = rules
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        ec.parse_options["max_tokens"] = self.max_tokens
+        ec.validation_rules = (*ec.validation_rules, *self.rules)
+        if ec.graphql_document is None and ec.query:
+            ec.graphql_document = parsed(ec.query, self.max_tokens)
+        yield
 
 
 class RequestGate(SchemaExtension):

@@ -11,11 +11,8 @@ from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
 )
 
@@ -48,7 +45,7 @@ from campusgraph.schema.errors import (
 )
 from campusgraph.schema.exchange import ExchangeMutations, ExchangeQueries
 from campusgraph.schema.execution import ExecutionContext
-from campusgraph.schema.gate import RequestGate
+from campusgraph.schema.gate import DocumentLimits, RequestGate
 from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
 from campusgraph.schema.journal_mutations import JournalMutations
@@ -323,12 +320,17 @@ def _describe_conventions(schema: strawberry.Schema) -> strawberry.Schema:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    rules = _validation_rules(settings)
+    rules = tuple(_validation_rules(settings))
     max_tokens = settings.max_tokens
-    return _describe_conventions(_strawberry_schema(rules, max_tokens))
+    # Each extension is built and its hooks run for every request: the request counters
+    # only where they are shown (RequestStats answers nothing in production).
+    stats = [RequestStats] if settings.mode != "production" else []
+    return _describe_conventions(_strawberry_schema(rules, max_tokens, stats))
 
 
-def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
+def _strawberry_schema(
+    rules: tuple[Any, ...], max_tokens: int, stats: list[Any]
+) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -336,11 +338,10 @@ def _strawberry_schema(rules: list[Any], max_tokens: int) -> strawberry.Schema:
         types=TYPES,
         extensions=[
             ErrorPolicy,
-            RequestStats,
+            *stats,
             IdempotencyResults,
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: AddValidationRules(rules),
-            lambda: ParserCache(maxsize=512),
+            # The token limit, the depth/alias/introspection rules and the parser cache.
+            lambda: DocumentLimits(max_tokens, rules),
             # The gate (anonymous callers, one-time passwords, structure, cost) runs
             # between parsing and validation, and validates through its own cache.
             RequestGate,
