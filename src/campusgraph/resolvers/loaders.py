@@ -29,6 +29,24 @@ KEYS = "campusgraph_keys"
 _KEYS: Any = bindparam(KEYS, expanding=True)
 
 
+def kept_statement(ctx: Context, name: str, obj: str, stmt_for: StmtFor) -> Any:
+    """A loader's filtered, tenant-confined select, its keys a bound parameter (bind
+    :data:`KEYS` to the batch's list): built once per viewer and kept with the viewer's
+    policy filters (``Authorizer.memo``), so the next request runs the same statement
+    object — whose SQLAlchemy cache key is derived once — instead of building, filtering
+    and confining a new one around each batch's keys (which cost more than the by-id
+    select itself). The policy filter and the tenant criteria are inside the kept
+    statement, and the tenant values are still bound from the session at execution. The
+    entry belongs to one viewer of one compiled ruleset; ``name`` must say everything the
+    statement depends on besides the viewer (e.g. the date of a membership loader)."""
+    assert ctx.viewer is not None, "no viewer: the operation should have been refused"
+    institutions = ctx.viewer.institution_ids
+    return ctx.authorizer.memo(
+        f"loader:{name}:{obj}",
+        lambda: confined(filtered(ctx, obj, stmt_for(_KEYS)), institutions),
+    )
+
+
 class _Loader(DataLoader):  # type: ignore[type-arg]
     """A DataLoader whose batch is one filtered select, grouped by a key column."""
 
@@ -51,21 +69,7 @@ class _Loader(DataLoader):  # type: ignore[type-arg]
         self.many = many
 
     def statement(self) -> Any:
-        """The loader's filtered, tenant-confined select, its keys a bound parameter: built
-        once per viewer and kept with the viewer's policy filters (``Authorizer.memo``), so
-        the next request runs the same statement object — whose SQLAlchemy cache key is
-        derived once — instead of building, filtering and confining a new one around each
-        batch's keys (which cost more than the by-id select itself). The policy filter and
-        the tenant criteria are inside the kept statement; the key names the loader (its
-        name says everything its statement depends on, e.g. the date of a membership
-        loader) and the kept entry belongs to one viewer of one ruleset."""
-        ctx = self.ctx
-        assert ctx.viewer is not None, "no viewer: the operation should have been refused"
-        institutions = ctx.viewer.institution_ids
-        return ctx.authorizer.memo(
-            f"loader:{self.name}:{self.obj}",
-            lambda: confined(filtered(ctx, self.obj, self.stmt_for(_KEYS)), institutions),
-        )
+        return kept_statement(self.ctx, self.name, self.obj, self.stmt_for)
 
     async def batch_load_fn(self, keys: list[Any]) -> list[Any]:
         stmt = self.statement()

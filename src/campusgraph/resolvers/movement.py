@@ -38,7 +38,7 @@ from campusgraph.i18n import message
 from campusgraph.policies.facts import Viewer
 from campusgraph.resolvers.accounts import disable_accounts_of
 from campusgraph.resolvers.audit import plain, record
-from campusgraph.resolvers.reads import filtered
+from campusgraph.resolvers.loaders import KEYS, kept_statement
 
 Problem = tuple[str, str]
 
@@ -991,14 +991,14 @@ Rows = list[Any]
 class _ByKey(DataLoader[int, Rows]):
     """One filtered select per batch, rows grouped by a key column."""
 
-    def __init__(self, ctx: Context, obj: str, stmt_for: Any, key: Any) -> None:
+    def __init__(self, ctx: Context, name: str, obj: str, stmt_for: Any, key: Any) -> None:
         super().__init__()
-        self.ctx, self.obj, self.stmt_for, self.key = ctx, obj, stmt_for, key
+        self.ctx, self.name, self.obj, self.stmt_for, self.key = ctx, name, obj, stmt_for, key
 
     async def batch_load_fn(self, keys: list[int]) -> list[list[Any]]:
-        stmt = filtered(self.ctx, self.obj, self.stmt_for(list(set(keys))))
+        stmt = kept_statement(self.ctx, self.name, self.obj, self.stmt_for)
         async with self.ctx.session() as session:
-            rows = (await session.execute(stmt)).all()
+            rows = (await session.execute(stmt, {KEYS: list(set(keys))})).all()
         grouped: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             grouped[self.key(row)].append(row)
@@ -1012,6 +1012,7 @@ def items_by_order(ctx: Context) -> DataLoader[int, Rows]:
         it, mo = m.MovementOrderItem, m.MovementOrder
         loader = _ByKey(
             ctx,
+            "movement:items",
             "movement_order",
             lambda ids: (
                 select(it)
@@ -1034,6 +1035,7 @@ def memberships_by_student(ctx: Context) -> DataLoader[int, Rows]:
         start, end = aliased(m.MovementOrder), aliased(m.MovementOrder)
         loader = _ByKey(
             ctx,
+            "movement:memberships",
             "student",
             lambda ids: (
                 select(gm, start.number, end.number)
