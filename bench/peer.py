@@ -15,6 +15,7 @@ scenario is skipped with that reason: the rest of the bench never depends on nod
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -102,8 +103,6 @@ def install(say: Callable[[str], None], log_dir: Path) -> Path:
 def installed_version(folder: Path) -> str:
     manifest = folder / "node_modules" / "postgraphile" / "package.json"
     try:
-        import json
-
         return str(json.loads(manifest.read_text())["version"])
     except (OSError, ValueError, KeyError):
         return "?"

@@ -24,6 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+
 from bench import load, peer
 from bench.client import Api, body
 from bench.common import INSTITUTION, TEACHER, Result, median, p95, skipped
@@ -260,6 +263,7 @@ class Request:
 
     keys: tuple[str, str]  # (latency row, throughput row)
     label: str
+    short: str
     ours: bytes
     theirs: bytes
     p50_target: float | None
@@ -363,7 +367,7 @@ async def _throughput(
                     seconds=half,
                     max_requests=ctx.plan.load_max_requests // 2,
                     warmup_seconds=0.0,
-                )  # fmt: skip
+                )
             )
             cpu[i] += servers[i].cpu_seconds() - before
     done = [sum(r.completed for r in runs[i]) for i in (0, 1)]
@@ -406,6 +410,7 @@ async def scenario_peer(ctx: Context) -> list[Result]:
         Request(
             ("12a", "12b"),
             f"journal ({len(fx.students)} students × {fx.lessons} lessons)",
+            "journal",
             body(JOURNAL, fx.journal_variables),
             body(PGL_JOURNAL, {**pgl_ids, "period": str(fx.period_id)}),
             0.7,
@@ -414,6 +419,7 @@ async def scenario_peer(ctx: Context) -> list[Result]:
         Request(
             ("12c", "12d"),
             "institution name by id",
+            "institution name",
             body(CG_INSTITUTION, {"id": to_global_id("Institution", fx.institution_id)}),
             body(PGL_INSTITUTION, {"id": str(fx.institution_id)}),
             1.0,
@@ -421,6 +427,7 @@ async def scenario_peer(ctx: Context) -> list[Result]:
         ),
         Request(
             ("12e", "12f"),
+            "login + roles",
             "login + roles",
             body(CG_LOGIN),
             body(PGL_LOGIN, {"institution": str(fx.institution_id), "login": TEACHER}),
@@ -444,7 +451,9 @@ async def scenario_peer(ctx: Context) -> list[Result]:
                 extra={"counts": counts, "postgraphile": version},
             )
         )
-        side: list[str] = []
+        side = Table(title=f"{TITLE}: {summary}", title_justify="left", show_lines=False)
+        for name in ("request", "campusgraph", "PostGraphile", "ratio", "target", "result"):
+            side.add_column(name, justify="right" if name != "request" else "left")
         for request in requests:
             ours, theirs = await _latency(
                 ctx, (ctx.api, pgl_api), (request.ours, request.theirs), token
@@ -505,17 +514,23 @@ async def scenario_peer(ctx: Context) -> list[Result]:
                 put.passed = False
             rows += [lat, put]
             verdict = {True: "pass", False: "FAIL", None: "—"}
-            side += [
-                f"{request.label + ' p50 / p95':<46} {_ms(median(ours)):>6} / {_ms(p95(ours)):<6} ms"
-                f"  {_ms(median(theirs)):>6} / {_ms(p95(theirs)):<6} ms"
-                f"  {p50_ratio:.2f}× / {p95_ratio:.2f}×  {lat.target:<12} {verdict[lat.passed]}",
-                f"{request.label + f', {CONNECTIONS} connections':<46} {rate_ours:>10,.0f} req/s"
-                f"  {rate_theirs:>10,.0f} req/s  {rate_ratio:>14.2f}×  {put.target:<12} "
-                f"{verdict[put.passed]}",
-            ]
-        ctx.say(f"{'request':<46} {'campusgraph':>18}  {'PostGraphile':>18}  {'ratio':>15}")
-        for line in side:
-            ctx.say(line)
+            side.add_row(
+                f"{request.short} p50 / p95",
+                f"{_ms(median(ours))} / {_ms(p95(ours))} ms",
+                f"{_ms(median(theirs))} / {_ms(p95(theirs))} ms",
+                f"{p50_ratio:.2f}× / {p95_ratio:.2f}×",
+                lat.target,
+                verdict[lat.passed],
+            )
+            side.add_row(
+                f"{request.short}, {CONNECTIONS} connections",
+                f"{rate_ours:,.0f} req/s",
+                f"{rate_theirs:,.0f} req/s",
+                f"{rate_ratio:.2f}×",
+                put.target,
+                verdict[put.passed],
+            )
+        Console(width=160).print(side)
     finally:
         await pgl_api.close()
         pgl_server.stop()
