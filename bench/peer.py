@@ -93,8 +93,11 @@ def install(say: Callable[[str], None], log_dir: Path) -> Path:
         except subprocess.TimeoutExpired as error:
             raise PeerUnavailable("npm ci did not finish in 15 minutes") from error
     if done.returncode != 0:
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-        raise PeerUnavailable(f"npm ci failed ({done.returncode}): {' / '.join(tail)[:300]}")
+        # npm's first error lines say what failed (code, syscall, the request); its last
+        # ones only where the debug log went.
+        lines = [x.strip() for x in log.read_text(errors="replace").splitlines()]
+        said = [x for x in lines if x and not x.startswith(("npm error     at", "npm error A "))]
+        raise PeerUnavailable(f"npm ci failed ({done.returncode}): {' / '.join(said[:4])[:300]}")
     stamp.write_text(wanted)
     say(f"PostGraphile installed in {time.perf_counter() - began:.0f} s")
     return folder

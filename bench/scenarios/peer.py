@@ -21,6 +21,7 @@ alternately, twice. Ratios are campusgraph ÷ PostGraphile.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -399,6 +400,7 @@ async def scenario_peer(ctx: Context) -> list[Result]:
         ctx.say(f"[yellow]scenario 12 skipped: {why}[/]")
         return [skipped("12", TITLE, str(why))]
     version = peer.installed_version(folder)
+    node = peer.node_version(shutil.which("node") or "node")[1]
     pgl_server = peer.server(folder, ctx.main.url, ctx.workdir)
     seconds = await pgl_server.start()
     ctx.say(f"PostGraphile {version} on {pgl_server.base_url}, healthy in {seconds:.2f} s")
@@ -446,9 +448,9 @@ async def scenario_peer(ctx: Context) -> list[Result]:
                 unit="",
                 target="row-for-row equal",
                 passed=True,
-                note=f"{summary}; PostGraphile {version}, amber preset, anonymous, "
+                note=f"{summary}; PostGraphile {version} on node {node}, amber preset, anonymous, "
                 f"no policy; campusgraph as {TEACHER} of {INSTITUTION}, every policy on",
-                extra={"counts": counts, "postgraphile": version},
+                extra={"counts": counts, "postgraphile": version, "node": node},
             )
         )
         side = Table(title=f"{TITLE}: {summary}", title_justify="left", show_lines=False)
