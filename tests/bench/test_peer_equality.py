@@ -173,3 +173,19 @@ async def test_both_shapes_of_one_journal_normalise_equal_and_a_changed_mark_is_
     assert difference is not None
     assert difference.startswith("marks: ")
     assert f"({mark['studentId']}, {mark['workId']}, '{mark['value']}')" in difference
+
+
+def test_the_peer_scenario_asks_campusgraph_valid_documents_and_is_selected_by_name() -> None:
+    """campusgraph's side of scenario 12 stays valid as the schema changes (a document the
+    schema rejects would fail the equality check, not measure), and ``--scenarios peer``
+    picks it."""
+    from bench.__main__ import parse as parse_args
+    from bench.scenarios import peer
+    from graphql import build_schema, parse, validate
+
+    from campusgraph.schema.root import sdl
+
+    schema = build_schema(sdl())
+    for document in (peer.CG_INSTITUTION, peer.CG_LOGIN, JOURNAL):
+        assert validate(schema, parse(document)) == [], document[:80]
+    assert parse_args(["--pg", "--scenarios", "peer"]).selected == [12]
