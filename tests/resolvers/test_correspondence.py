@@ -17,6 +17,9 @@ from campusgraph.ids import to_global_id
 from tests.support.journal import institution_id, period_id
 
 ALTAI = "altai-college-2016"
+ARMAVIR = "armavir-technikum-2025"
+NSHDS = "nshds12-2021"
+TOMSK = "tomsk-technikum-2023"
 
 CORRESPONDENTS = "{ correspondents { id name reachedAs } }"
 START = """
@@ -63,8 +66,8 @@ NODE = "query ($id: ID!) { node(id: $id) { ... on Thread { subject unreadCount }
 
 
 # -- given: the demo's people ---------------------------------------------------------------
-async def _user(db: Any, login: str) -> int:
-    inst = await institution_id(db, ALTAI)
+async def _user(db: Any, login: str, slug: str = ALTAI) -> int:
+    inst = await institution_id(db, slug)
     async with unscoped(db.factory) as s:
         return int(
             (
@@ -216,6 +219,128 @@ async def test_a_student_cannot_write_to_another_students_parent(db: Any, sign_i
     # while his curator is written to
     assert allowed["errors"] == []
     assert _account(curator) in offered
+
+
+# -- the administration (Altai п. 4.5, NSHDS п. 3.3, 3.4; who it is: rules.correspondence) -----
+async def test_a_parent_writes_to_his_colleges_administration_not_to_anothers(
+    db: Any, sign_in: Any
+) -> None:
+    # Given the Altai parent, the college's director and deputy director (its
+    # administration, п. 4.7, 4.8), the module's administrator (not the administration,
+    # п. 3.3) and the director of another institution
+    director = await _user(db, "director")
+    deputy = await _user(db, "deputy_director")
+    administrator = await _user(db, "administrator")
+    elsewhere = await _user(db, "director", ARMAVIR)
+    parent = await sign_in(ALTAI, "parent")
+
+    # When the parent asks whom he may write to, and writes to each of them
+    offered = {c["id"]: c for c in (await parent.data(CORRESPONDENTS))["correspondents"]}
+    to_director = await _start(parent, director, "Заявление")
+    to_administrator = await _start(parent, administrator, "Пароль")
+    to_elsewhere = await _start(parent, elsewhere, "Вопрос")
+
+    # Then the director and his deputy are offered as the administration, the thread to
+    # the director starts and is the director's to read
+    assert offered[_account(director)]["reachedAs"] == ["administration"]
+    assert offered[_account(deputy)]["reachedAs"] == ["administration"]
+    assert to_director["errors"] == []
+    assert to_director["thread"]["subject"] == "Заявление"
+    head = await sign_in(ALTAI, "director")
+    inbox = (await head.data(THREADS, {"first": 10}))["threads"]["nodes"]
+    assert [(t["subject"], t["unreadCount"]) for t in inbox] == [("Заявление", 1)]
+    # while the administrator (no administration of п. 4.5) and another institution's
+    # director are never offered, and refused by the ruleset, nothing started
+    assert _account(administrator) not in offered
+    assert _account(elsewhere) not in offered
+    for refused in (to_administrator, to_elsewhere):
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
+        assert refused["thread"] is None
+    # the error saying why: no line lets a parent write to an employee as such; the
+    # administration line (п. 4.5) reaches his own institution only
+    assert "«Адресат переписки: сотрудник»" in to_administrator["errors"][0]["message"]
+    assert "только для вашей организации" in to_elsewhere["errors"][0]["message"]
+    assert "п. 4.5" in to_elsewhere["errors"][0]["message"]
+    assert (await parent.data(THREADS, {"first": 10}))["threads"]["totalCount"] == 1
+
+
+async def test_a_student_writes_to_the_administration_where_his_regulation_says_so(
+    db: Any, sign_in: Any
+) -> None:
+    # Given the directors of three institutions: NSHDS 12 (п. 3.4: students «ведут переписку
+    # с … администрацией»), Altai (п. 4.4 names the curator and teachers only), Tomsk (no
+    # clause gives correspondence)
+    directors = {slug: await _user(db, "director", slug) for slug in (NSHDS, ALTAI)}
+    deputy = await _user(db, "deputy_control", TOMSK)
+
+    # When each institution's student asks whom he may write to, and writes to the head
+    answers = {}
+    for slug, head in (*directors.items(), (TOMSK, deputy)):
+        student = await sign_in(slug, "student")
+        offered = {
+            c["id"]: c["reachedAs"] for c in (await student.data(CORRESPONDENTS))["correspondents"]
+        }
+        answers[slug] = (offered.get(_account(head)), await _start(student, head, "Вопрос"))
+
+    # Then NSHDS 12's student reaches his director as the administration
+    reached, started = answers[NSHDS]
+    assert reached == ["administration"]
+    assert started["errors"] == []
+    # and Altai's and Tomsk's are refused, the head never offered
+    for slug in (ALTAI, TOMSK):
+        reached, started = answers[slug]
+        assert reached is None, slug
+        assert [e["code"] for e in started["errors"]] == ["FORBIDDEN"], slug
+
+
+async def _untaught_parent(db: Any, teacher_login: str) -> int:
+    """An account of a parent of a student in none of the groups ``teacher_login`` teaches."""
+    inst = await institution_id(db, ALTAI)
+    async with unscoped(db.factory) as s:
+        ua, em, ta = m.UserAccount, m.Employee, m.TeachingAssignment
+        pa, pl, gm = m.Parent, m.ParentLink, m.GroupMembership
+        taught = (
+            select(ta.group_id)
+            .join(em, em.id == ta.teacher_id)
+            .join(ua, ua.person_id == em.person_id)
+            .where(ua.institution_id == inst, ua.login == teacher_login)
+        )
+        person = (
+            await s.execute(
+                select(pa.person_id)
+                .join(pl, pl.parent_id == pa.id)
+                .join(gm, gm.student_id == pl.student_id)
+                .where(pa.institution_id == inst, ~gm.group_id.in_(taught))
+                .order_by(pa.id)
+                .limit(1)
+            )
+        ).scalar_one()
+    return await _account_for(db, person, "untaught-parent")
+
+
+async def test_a_teacher_writes_to_the_parents_of_the_groups_he_teaches(
+    db: Any, sign_in: Any
+) -> None:
+    # Given the Altai teacher and the demo parent (п. 2.6 with п. 4.5: a parent's child's
+    # teachers are his correspondents, and the teacher his), and a parent whose child is in
+    # no group the teacher teaches
+    parent = await _user(db, "parent")
+    stranger = await _untaught_parent(db, "teacher")
+    teacher = await sign_in(ALTAI, "teacher")
+
+    # When the teacher asks whom he may write to, and writes to both parents
+    offered = {
+        c["id"]: c["reachedAs"] for c in (await teacher.data(CORRESPONDENTS))["correspondents"]
+    }
+    started = await _start(teacher, parent, "Контрольная работа")
+    refused = await _start(teacher, stranger, "Контрольная работа")
+
+    # Then the parent is offered as a parent and the thread starts
+    assert "parent" in offered[_account(parent)]
+    assert started["errors"] == []
+    # and the other group's parent is neither offered nor written to
+    assert _account(stranger) not in offered
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
 
 
 # -- read receipts, unread counts -----------------------------------------------------------
