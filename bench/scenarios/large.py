@@ -22,6 +22,7 @@ the run is not ``--pg`` (its database is cached like the main region).
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -106,9 +107,10 @@ async def _generate(url: str, big: int, small: int, say: Callable[[str], None]) 
             )
             seconds.append(time.perf_counter() - began)
             rows[region] = dict(summary.counts)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             say(
                 f"large: {region} generated in {seconds[-1]:.0f} s "
-                f"({summary.counts.get('mark', 0):,} marks)"
+                f"({summary.counts.get('mark', 0):,} marks; bench process peak RSS {peak:.0f} MB)"
             )
     finally:
         await engine.dispose()
@@ -330,6 +332,17 @@ async def _screen(
             [(screen.document, screen.variables(side.fixture))],
         )
         statements.append(counted[0])
+    plans = os.environ.get("BENCH_LARGE_EXPLAIN")
+    if plans and db.backend == "postgresql":
+        folder = Path(plans)
+        os.makedirs(folder, exist_ok=True)
+        for side in (small, big):
+            text = await explain(
+                db, side.slug, screen.login, screen.document, screen.variables(side.fixture)
+            )
+            path = folder / f"{screen.key}-{side.slug}.txt"
+            path.write_text(text, encoding="utf-8")
+            ctx.say(f"large: plans of {screen.key} on {side.slug} in {path}")
     one, many = samples
     cpu_ms = [cpu[i] / len(samples[i]) * 1000 for i in (0, 1)]
     label = "PostgreSQL" if db.backend == "postgresql" else "SQLite"
@@ -387,3 +400,51 @@ async def scenario_large(ctx: Context) -> list[Result]:
         db = await sqlite_database(ctx.workdir, big, small, ctx.say)
         results += await _measure_backend(ctx, db)
     return results
+
+
+# -- why: the plans of the large institution's statements (BENCH_LARGE_EXPLAIN=<folder>) ---
+
+
+async def explain(db: LargeDatabase, slug: str, login: str, document: str, variables: Any) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement one request of ``login`` sends, as the
+    app runs it in-process on the same database (second run, caches warm)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from bench.common import PASSWORD, RULESETS
+    from campusgraph.app import create_app
+    from campusgraph.settings import Settings
+    from tests.support.client import GraphQLClient, http_client, serving
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, _x: Any, _m: bool) -> None:
+        captured.append((statement, parameters))
+
+    settings = Settings(
+        database_url=db.url, mode="production", today=BENCH_TODAY, rulesets_path=str(RULESETS)
+    )
+    async with serving(create_app(settings)) as running, http_client(running) as http:
+        client = GraphQLClient(http)
+        await client.login(slug, login, PASSWORD)
+        await client.data(document, variables)
+        event.listen(Engine, "before_cursor_execute", capture)
+        try:
+            await client.data(document, variables)
+        finally:
+            event.remove(Engine, "before_cursor_execute", capture)
+    out: list[str] = []
+    pg = await asyncpg.connect(db.url.replace("+asyncpg", ""))
+    try:
+        for statement, parameters in captured:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            args = list(parameters or ())
+            rows = await pg.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *args)
+            out.append(" ".join(statement.split()))
+            out.append(f"  parameters: {args}"[:2000])
+            out += [f"  {r[0]}" for r in rows]
+            out.append("")
+    finally:
+        await pg.close()
+    return "\n".join(out)
