@@ -6,8 +6,11 @@ scenarios, print one table, write ``bench/results/<date>.json``.
     python -m bench --scenarios 1,3,4    # some scenarios only
     python -m bench --quick --scenarios hostile   # by name: journal, screens, throughput,
                                          # authorization, scale, writes, startup, hostile,
-                                         # reports, analytics, subscriptions
-    python -m bench --pg                 # scenarios 1–5, 7, 9, 10 on PostgreSQL instead of SQLite
+                                         # reports, analytics, subscriptions, peer, large
+    python -m bench --pg                 # scenarios 1–5, 7, 9, 10 on PostgreSQL instead of SQLite,
+                                         # and 12: campusgraph beside PostGraphile 5 (needs node)
+    python -m bench --quick --pg --scenarios peer
+    python -m bench --pg --quick --scenarios large   # 13: 1 × 3,000 vs 1 × 300 (full: 10,000 vs 1,000)
     python -m bench --quick --scenarios reports --reports regionReport,compliance
     python -m bench --institutions 3 --students 200
 
@@ -56,6 +59,8 @@ from bench.datasets import (
 )
 from bench.scenarios.hostile import scenario_hostile
 from bench.scenarios.journal import scenario_authorization, scenario_journal, scenario_scale
+from bench.scenarios.large import scenario_large
+from bench.scenarios.peer import scenario_peer
 from bench.scenarios.reports import (
     DEFAULT_REPORTS,
     REPORT_LOADS,
@@ -84,6 +89,8 @@ SCENARIOS: dict[int, tuple[str, Scenario]] = {
     9: ("setMark while a report runs", scenario_reports),
     10: ("analytics vs plain SQL", scenario_analytics),
     11: ("live updates: 1,000 idle subscriptions", scenario_subscriptions),
+    12: ("campusgraph vs PostGraphile 5 (--pg)", scenario_peer),
+    13: ("large institution: 10,000 vs 1,000 students", scenario_large),
 }
 #: Names ``--scenarios`` accepts besides the numbers.
 NAMES = {
@@ -98,16 +105,18 @@ NAMES = {
     "reports": 9,
     "analytics": 10,
     "subscriptions": 11,
+    "peer": 12,
+    "large": 13,
 }
 #: The hostile scenario last: it runs a server of its own, and its guesses leave nothing
 #: for the others to trip over (their counts are cleared), but it is the loudest.
-RUN_ORDER = (1, 2, 3, 4, 6, 10, 5, 9, 11, 7, 8)
+RUN_ORDER = (1, 2, 3, 4, 6, 13, 10, 12, 5, 9, 11, 7, 8)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small regions, few samples")
-    parser.add_argument("--scenarios", help="comma-separated numbers 1–11 or names (default: all)")
+    parser.add_argument("--scenarios", help="comma-separated numbers 1–13 or names (default: all)")
     parser.add_argument("--pg", action="store_true", help="scenarios 1–5, 7, 9, 10 on PostgreSQL")
     parser.add_argument(
         "--reports",
@@ -143,7 +152,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         except ValueError:
             parser.error(f"--scenarios takes numbers or names, e.g. 1,3,4 or {','.join(NAMES)}")
         if not set(wanted) <= set(SCENARIOS):
-            parser.error(f"scenarios are numbered 1 to {len(SCENARIOS)}")
+            parser.error(f"scenarios are numbered 1 to {max(SCENARIOS)}")
     args.selected = list(wanted)
     args.reports = tuple(x.strip() for x in args.reports.split(",") if x.strip())
     return args
@@ -186,7 +195,7 @@ async def run(args: argparse.Namespace) -> int:
     datasets: dict[str, Dataset] = {}
     try:
         # Scenario 9 compares the backends: it needs the PostgreSQL region too.
-        with_pg = 6 in selected or 9 in selected or 11 in selected
+        with_pg = 6 in selected or 9 in selected or 11 in selected or 13 in selected
         if args.pg or with_pg:
             postgres = start_postgres(say)
             if postgres is None and args.pg:

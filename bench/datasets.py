@@ -243,7 +243,7 @@ class Fixture:
         }
 
 
-async def discover(url: str) -> Fixture:
+async def discover(url: str, institution: str = INSTITUTION) -> Fixture:
     """The first group of the benchmark institution (30 students), its first discipline
     (mathematics, which ``teacher`` teaches it) and the first semester."""
     engine = create_engine(url)
@@ -256,7 +256,7 @@ async def discover(url: str) -> Fixture:
                     raise LookupError(f"benchmark fixture missing: {sql} {params}")
                 return tuple(row)
 
-            (inst,) = await one("SELECT id FROM institution WHERE slug = :s", s=INSTITUTION)
+            (inst,) = await one("SELECT id FROM institution WHERE slug = :s", s=institution)
             group_id, group_name = await one(
                 "SELECT id, name FROM study_group WHERE institution_id = :i ORDER BY id LIMIT 1",
                 i=inst,

@@ -343,12 +343,50 @@ async def test_structure(demo: Seeded, slug: str) -> None:
         "SELECT count(*) FROM curriculum_item WHERE institution_id = :i", i=inst
     )
     assert items > 50
-    for table in ("day_off", "day_transfer", "announcement", "message", "portfolio_entry"):
+    for table in ("day_off", "day_transfer", "announcement", "portfolio_entry"):
         assert await demo.scalar(f"SELECT count(*) FROM {table} WHERE institution_id = :i", i=inst)
     applicants = await demo.scalar(
         "SELECT count(*) FROM applicant WHERE institution_id = :i", i=inst
     )
     assert applicants == (20 if SPECS[slug].kind.value == "college" else 0)
+
+
+#: The rulesets whose regulation gives someone correspondence (Tomsk's and Barnaul's give
+#: no one any: their demo has no threads).
+CORRESPONDING = ("altai-college-2016", "armavir-technikum-2025", "nshds12-2021")
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+async def test_messages_are_in_threads_where_the_ruleset_gives_correspondence(
+    demo: Seeded, slug: str
+) -> None:
+    inst = await demo.scalar("SELECT id FROM institution WHERE slug = :s", s=slug)
+    threads = await demo.scalar("SELECT count(*) FROM thread WHERE institution_id = :i", i=inst)
+    loose = await demo.scalar(
+        """SELECT count(*) FROM message m LEFT JOIN thread_participant s
+             ON s.thread_id = m.thread_id AND s.user_id = m.sender_user_id
+           LEFT JOIN thread_participant r
+             ON r.thread_id = m.thread_id AND r.user_id = m.recipient_user_id
+           WHERE m.institution_id = :i AND (s.id IS NULL OR r.id IS NULL)""",
+        i=inst,
+    )
+    # every message is in a thread both its sender and recipient take part in
+    assert loose == 0
+    assert (threads > 0) == (slug in CORRESPONDING)
+
+
+async def test_altai_parent_has_an_answered_and_an_overdue_question(demo: Seeded) -> None:
+    """Altai п. 3.4: «в течение 3-х дней» — one question answered in time, one not
+    answered for longer than that (the compliance report's example on the demo)."""
+    rows = await demo.all(
+        """SELECT t.created_at, t.answered_at FROM thread t
+           JOIN institution i ON i.id = t.institution_id
+           JOIN user_account a ON a.id = t.created_by_user_id
+           WHERE i.slug = 'altai-college-2016' AND a.login = 'parent' AND t.answer_due""",
+    )
+    asked = [(dt.datetime.fromisoformat(str(c)).date(), a) for c, a in rows]
+    assert any(a is not None for _, a in asked)
+    assert any(a is None and (TODAY - day).days > 3 for day, a in asked)
 
 
 async def test_movement_orders_are_the_source_of_membership(demo: Seeded) -> None:

@@ -26,8 +26,10 @@ workers = journal.workers
 ANNOUNCEMENT_UPDATES = """
 subscription {
   announcementUpdates {
-    action
-    announcement { id title audience group { id } }
+    ... on AnnouncementChanged {
+      action
+      announcement { id title audience group { id } }
+    }
   }
 }
 """

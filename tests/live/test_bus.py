@@ -3,8 +3,14 @@ session event the named accounts' only, and the NOTIFY payload round-trips."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Date, String
+
 from campusgraph.live.bus import CLOSED, LocalBus
-from campusgraph.live.events import SESSION_KIND, Event
+from campusgraph.live.events import LIVE_TABLES, SESSION_KIND, Event
 
 
 def test_an_event_reaches_its_own_institutions_listeners_only() -> None:
@@ -38,3 +44,24 @@ def test_the_payload_round_trips_and_stays_small() -> None:
     assert len(event.encode()) < 80
     revoked = Event(SESSION_KIND, users=(1, 2))
     assert Event.decode(revoked.encode()) == revoked
+
+
+def _widest(column: Any) -> Any:
+    """The longest JSON a column's value can make (a role's name of Cyrillic letters)."""
+    if isinstance(column.type, String):
+        return "я" * (column.type.length or 255)
+    if isinstance(column.type, Date):
+        return dt.date.max.isoformat()
+    return 2**63 - 1
+
+
+@pytest.mark.parametrize("kind", sorted(LIVE_TABLES))
+def test_a_deleted_rows_anchors_round_trip_well_under_notifys_limit(kind: str) -> None:
+    # given: a deletion event with every anchor at its widest
+    table = LIVE_TABLES[kind]
+    columns = table.model.__table__.columns
+    anchors = tuple((c, _widest(columns[c])) for c in table.anchor_columns)
+    event = Event(kind, "delete", 2**63 - 1, id=2**63 - 1, student=2**63 - 1, anchors=anchors)
+    # then: it round-trips, in a small fraction of PostgreSQL's 8,000 bytes
+    assert Event.decode(event.encode()) == event
+    assert len(event.encode().encode()) < 1000

@@ -48,7 +48,7 @@ from campusgraph.policies.facts import Facts, Target, Viewer
 from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import OBJECTS, ROLE_ANCHORS, role_object
 from campusgraph.resolvers.announcements import OBJECT_OF, audience_of
-from campusgraph.resolvers.correspondence import CORRESPONDENT_OBJECTS, _links
+from campusgraph.resolvers.correspondence import ADMINISTRATION, CORRESPONDENT_OBJECTS, _links
 from campusgraph.resolvers.permissions import TYPE_OBJECTS
 from campusgraph.schema.root import SCHEMA_FILE
 from campusgraph.storage import DatabaseStorage, new_key, sha256
@@ -1303,9 +1303,10 @@ async def _start_thread(env: Env, v: Viewer, d: Drawn, variables: dict[str, Any]
         OBJECTS["message"].anchors, institution_id=v.institution_id, author_id=v.user_id
     )
     first: tuple[str, Target] | None = None
+    administration = [str(r) for r in ADMINISTRATION.read(env.rules(v).ruleset)]
     async with env.session(v) as s:
         for obj in CORRESPONDENT_OBJECTS:
-            links = _links(obj, v.today).where(m.UserAccount.id == user)
+            links = _links(obj, v.today, administration).where(m.UserAccount.id == user)
             for link, _user in (await s.execute(links)).all():
                 target = await target_of(s, obj, link)
                 assert target is not None

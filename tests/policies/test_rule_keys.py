@@ -88,6 +88,25 @@ def test_a_value_of_the_wrong_type_fails_the_lint(tmp_path: Path) -> None:
     ]
 
 
+def test_an_administration_role_the_ruleset_lacks_fails_the_lint(tmp_path: Path) -> None:
+    # given Armavir's administration with a role misspelt (its holders would be unreachable)
+    folder = _copy(tmp_path, "")
+    toml = folder / "ruleset.toml"
+    toml.write_text(
+        toml.read_text("utf-8").replace(
+            'administration = ["director", "deputy_studies"',
+            'administration = ["director", "deputy_study"',
+            1,
+        ),
+        "utf-8",
+    )
+    # when it is loaded, then the name is refused at its file
+    assert _rule_errors(folder) == [
+        f"{SLUG}/ruleset.toml: rules.correspondence.administration: role 'deputy_study' is "
+        "not declared"
+    ]
+
+
 def test_a_key_read_with_no_default_that_a_ruleset_lacks_fails_the_lint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -496,13 +496,32 @@ async def prepare(db: Any) -> Situation:
                 )
             )
         next_message = await _next_id(s, m.Message)
-        for i, (sender, recipient) in enumerate(((teacher, student), (student, teacher))):
+        # and a message at the other institution, which ``institution`` must leave out (its
+        # regulation gives no correspondence, so its demo has none)
+        theirs = (
+            (
+                await s.execute(
+                    select(m.UserAccount.id)
+                    .where(m.UserAccount.institution_id == other)
+                    .order_by(m.UserAccount.id)
+                    .limit(2)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        pairs = [
+            (school.id, teacher.user_id, student.user_id),
+            (school.id, student.user_id, teacher.user_id),
+            (other, theirs[0], theirs[1]),
+        ]
+        for i, (where, sender_id, recipient_id) in enumerate(pairs):
             await s.execute(
                 insert(m.Message).values(
                     id=next_message + i,
-                    institution_id=school.id,
-                    sender_user_id=sender.user_id,
-                    recipient_user_id=recipient.user_id,
+                    institution_id=where,
+                    sender_user_id=sender_id,
+                    recipient_user_id=recipient_id,
                     subject="Домашнее задание",
                     body="…",
                 )

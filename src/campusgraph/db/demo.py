@@ -3701,38 +3701,131 @@ class _InstitutionSeed:
             self.applicants()
 
     def messages(self) -> None:
-        u, today, student = self.users, self.today, self.demo_student
-        controller = next(
-            (u[r] for r in ("deputy_control", "head_teacher", "deputy_director", "methodist",
-                            "deputy_studies", "director") if r in u),
-            u[self.spec.teaching_role],
-        )  # fmt: skip
-        notes = (
-            (u["parent"], u[self.spec.curating_role], 3, 10, "Пропуск занятий",
-             f"Здравствуйте! {student.fio.split()[1]} болел(а) три дня, справку из поликлиники "
-             "передадим в понедельник.", True),
-            (u[self.spec.curating_role], u["parent"], 3, 12, "Re: Пропуск занятий",
-             "Спасибо, отметку о причине пропуска поставлю после получения справки.", False),
-            (u[self.spec.teaching_role], u["student"], 2, 9, "Задолженность",
-             "Нужно сдать пропущенную работу до конца недели.", True),
-            (u["student"], u[self.spec.teaching_role], 1, 16, "Вопрос по домашнему заданию",
-             "Подскажите, пожалуйста, какие задания нужно сделать к следующему занятию?", False),
-            (controller, u[self.spec.teaching_role], 5, 11, "Проверка заполнения журнала",
-             "Прошу до пятницы заполнить темы занятий и домашние задания за прошлую неделю.",
-             True),
-        )  # fmt: skip
-        for sender, recipient, days_ago, hour, subject, body, read in notes:
-            sent = _utc(today - dt.timedelta(days=days_ago), hour)
-            self.rows.add(
-                m.Message,
-                institution_id=self.id,
-                sender_user_id=sender,
-                recipient_user_id=recipient,
-                subject=subject,
-                body=body,
-                sent_at=sent,
-                read_at=sent + dt.timedelta(hours=2) if read else None,
+        """Correspondence as the service keeps it: threads with their participants' read
+        receipts and messages (what ``startThread`` and ``reply`` write), so the demo's
+        ``threads`` are not empty. A parent's questions to the curator — one answered in
+        time, one left unanswered past the ruleset's term (Altai п. 3.4: 3 days), which the
+        compliance report shows — and one to the administration where the ruleset names it.
+        A thread is seeded only where a line of the ruleset lets its starter's role start
+        it (Tomsk's and Barnaul's regulations give no one correspondence: none there)."""
+        from campusgraph.policies.ruleset import load, search_dirs
+        from campusgraph.resolvers.compliance import DEADLINE_KEYS, ComplianceKind
+        from campusgraph.resolvers.correspondence import ADMINISTRATION
+
+        ruleset = load(self.spec.slug, search_dirs())
+        term = DEADLINE_KEYS[ComplianceKind.UNANSWERED_QUESTION].read(ruleset)
+
+        def may_start(role: str, obj: str) -> bool:
+            """A ``create`` line on ``obj`` for the role or one it inherits (any scope: the
+            demo's pairs are the ones its scopes reach)."""
+            held, grew = {role}, True
+            while grew:
+                more = {link.inherits for link in ruleset.links if link.role in held}
+                grew = not more <= held
+                held |= more
+            return any(
+                line.role in held and line.obj == obj and line.act == "create"
+                for line in ruleset.lines
+                if line.effect == "allow"
             )
+
+        u, today, student = self.users, self.today, self.demo_student
+        parent, curator = u["parent"], u[self.spec.curating_role]
+        teacher = u[self.spec.teaching_role]
+        controller_role = next(
+            (r for r in ("deputy_control", "head_teacher", "deputy_director", "methodist",
+                         "deputy_studies", "director") if r in u),
+            self.spec.teaching_role,
+        )  # fmt: skip
+        controller = u[controller_role]
+        admin_role = next((r for r in ADMINISTRATION.read(ruleset) if r in u), None)
+        starters = {
+            parent: "parent",
+            teacher: self.spec.teaching_role,
+            u["student"]: "student",
+            controller: controller_role,
+        }
+        child = student.fio.split()[1]
+        # (days ago, hour): when; each thread: its starter, the other participant, subject,
+        # messages as (sender is the starter, days ago, hour, body), and whether the other
+        # participant, and the starter, have read it all.
+        Note = tuple[bool, int, int, str]
+        threads: list[tuple[int, int, str, str, list[Note], tuple[bool, bool]]] = [
+            (parent, curator, "correspondent.curator", "Пропуск занятий", [
+                (True, 5, 10, f"Здравствуйте! {child} болел(а) три дня, справку из поликлиники "
+                 "передадим в понедельник."),
+                (False, 4, 12, "Спасибо, отметку о причине пропуска поставлю после получения "
+                 "справки."),
+            ], (True, True)),
+            (parent, curator, "correspondent.curator", "Пересдача контрольной работы", [
+                (True, 6, 19, f"Добрый вечер! Когда {child} может переписать контрольную "
+                 "работу, пропущенную по болезни?"),
+            ], (False, True)),
+            (teacher, u["student"], "correspondent.student", "Задолженность", [
+                (True, 2, 9, "Нужно сдать пропущенную работу до конца недели."),
+                (False, 2, 15, "Хорошо, сдам в четверг."),
+            ], (True, False)),
+            (u["student"], teacher, "correspondent.teacher", "Вопрос по домашнему заданию", [
+                (True, 1, 16, "Подскажите, пожалуйста, какие задания нужно сделать к "
+                 "следующему занятию?"),
+            ], (False, True)),
+            (controller, teacher, "correspondent.employee", "Проверка заполнения журнала", [
+                (True, 5, 11, "Прошу до пятницы заполнить темы занятий и домашние задания за "
+                 "прошлую неделю."),
+            ], (True, True)),
+        ]  # fmt: skip
+        if admin_role is not None:
+            threads.append(
+                (parent, u[admin_role], "correspondent.administration", "Справка об обучении", [
+                    (True, 2, 8, "Здравствуйте! Прошу подготовить справку об обучении для "
+                     "предоставления по месту работы."),
+                    (False, 1, 14, "Справка будет готова в пятницу, её можно получить в "
+                     "учебной части."),
+                ], (True, False))
+            )  # fmt: skip
+        for starter, other, obj, subject, notes, (other_read, starter_read) in threads:
+            if not may_start(starters[starter], obj):
+                continue
+            sent = [_utc(today - dt.timedelta(days=d), h) for _, d, h, _ in notes]
+            own = [at for (mine, *_), at in zip(notes, sent, strict=True) if mine]
+            replies = [at for (mine, *_), at in zip(notes, sent, strict=True) if not mine]
+            asked = starter == parent and term is not None
+            thread = self.rows.add(
+                m.Thread,
+                institution_id=self.id,
+                subject=subject,
+                created_by_user_id=starter,
+                created_at=sent[0],
+                answer_due=asked,
+                answered_at=replies[0] if asked and replies else None,
+                last_message_at=sent[-1],
+            )
+            # what each has read up to: his own last message at least (the service's
+            # receipt on sending), everything two hours after the last one when read
+            done = sent[-1] + dt.timedelta(hours=2)
+            for user, read_all, floor in (
+                (starter, starter_read, own[-1]),
+                (other, other_read, replies[-1] if replies else None),
+            ):
+                self.rows.add(
+                    m.ThreadParticipant,
+                    institution_id=self.id,
+                    thread_id=thread,
+                    user_id=user,
+                    last_read_at=done if read_all else floor,
+                )
+            for (mine, _, _, body), at in zip(notes, sent, strict=True):
+                self.rows.add(
+                    m.Message,
+                    institution_id=self.id,
+                    thread_id=thread,
+                    sender_user_id=starter if mine else other,
+                    recipient_user_id=other if mine else starter,
+                    subject=subject,
+                    body=body,
+                    sent_at=at,
+                    read_at=done if (other_read if mine else starter_read) else None,
+                )
 
     def portfolios(self) -> None:
         rng = self.rng

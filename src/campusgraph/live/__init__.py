@@ -37,11 +37,17 @@ The path of one change, end to end:
    with 4401. The token itself is checked at ``connection_init`` (payload
    ``{"Authorization": "Bearer …"}``, or the upgrade request's header): refused → 4403.
 
-Not published yet: deletions (``deleteMark``, ``setAttendance`` back to present). Their
-row is gone, so step 4 cannot re-read it; the way there is to carry the deleted row's
-anchors (group, discipline, lesson, student, date, author) in the event and evaluate the
-same read filter on them (``Authorizer.where(obj, "read", SqlAnchors(...))`` over literal
-values) instead of on the table.
+6. **Deletions** (``deleteMark``, ``setAttendance`` back to present,
+   ``deleteAnnouncement``). The row is gone, so step 4 cannot re-read it: the event of a
+   ``delete`` carries the row's anchor columns (:attr:`LiveTable.anchor_columns
+   <campusgraph.live.events.LiveTable.anchor_columns>` — institution, group, discipline,
+   lesson, student, date, author; an announcement's audience), taken from the audit
+   snapshot the write records, and the subscription evaluates the very filter of its
+   re-read with the table's columns replaced by those values, in one SELECT without a
+   table (:func:`campusgraph.schema.live.could_read`). Who could read the row gets a
+   ``…Removed`` event with its id, nobody else. A delete whose snapshot lacks an anchor is
+   not published (and logged): a write that deletes a live row must snapshot its anchors
+   (``tests/live/test_deletions.py`` finds every such write in the source).
 
 Adding a live kind (as ``announcement`` and ``message`` were) is one small addition each:
 
@@ -54,7 +60,11 @@ Adding a live kind (as ``announcement`` and ``message`` were) is one small addit
   is generic (:func:`campusgraph.schema.live.reread`), so the ruleset's read lines decide
   who sees it. A kind whose query reads through its own filter (announcements: one
   object per audience, :func:`campusgraph.resolvers.announcements.readable`) names that
-  filter in ``schema/live.py``'s ``_READABLE`` — the query's function, never a copy.
+  filter in ``schema/live.py``'s ``_READABLE`` — the query's function, never a copy,
+  and lists those objects in its ``LiveTable(objects=…)`` (their anchors are what its
+  deletions carry);
+- if its rows can be deleted, a ``…Removed`` type in ``schema/live.py``'s ``_REMOVED`` and
+  a case in ``tests/live/test_deletions.py`` (whose source scan fails until there is one).
 """
 
 from campusgraph.live.bus import Bus, Listener, LocalBus, PostgresBus, create_bus

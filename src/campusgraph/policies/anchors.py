@@ -200,6 +200,12 @@ ANCHORS: dict[str, Callable[[], SqlAnchors]] = {
     "correspondent.employee": lambda: SqlAnchors(
         institution=m.Employee.institution_id, person=m.Employee.person_id
     ),
+    # A role assignment of the administration (which roles: the ruleset's data, applied
+    # where the rows are listed — resolvers/correspondence.py): its institution, its holder.
+    "correspondent.administration": lambda: SqlAnchors(
+        institution=m.RoleAssignment.institution_id,
+        person=_person_of_user(m.RoleAssignment.user_id),
+    ),
     "announcement": lambda: SqlAnchors(
         institution=m.Announcement.institution_id,
         group=m.Announcement.group_id,
@@ -290,6 +296,7 @@ OBJECT_MODELS: dict[str, type[Base]] = {
     "correspondent.student": m.Student,
     "correspondent.parent": m.ParentLink,
     "correspondent.employee": m.Employee,
+    "correspondent.administration": m.RoleAssignment,
     "announcement": m.Announcement,
     "announcement.department": m.Announcement,
     "announcement.role": m.Announcement,

@@ -36,6 +36,7 @@ from typing import Any, Final
 #: Modules whose declarations make up the registry.
 READERS: Final = (
     "campusgraph.resolvers.compliance",
+    "campusgraph.resolvers.correspondence",
     "campusgraph.resolvers.journal_rules",
 )
 

@@ -301,6 +301,19 @@ def load_path(path: Path, dirs: list[Path], _seen: tuple[str, ...] = ()) -> Rule
         for r in (link.role, link.inherits):
             if roles and r not in roles:
                 rs.errors.append(LintError(link.source, f"role {r!r} is not declared"))
+    # The administration is a list of role names (resolvers/correspondence.py): a name
+    # that is no role of the ruleset would silently leave its holders unreachable.
+    own_rules = meta.get("rules", {})
+    correspondence = own_rules.get("correspondence") if isinstance(own_rules, dict) else None
+    named = correspondence.get("administration") if isinstance(correspondence, dict) else None
+    for r in named if isinstance(named, list) else []:
+        if roles and r not in roles:
+            rs.errors.append(
+                LintError(
+                    f"{slug}/ruleset.toml",
+                    f"rules.correspondence.administration: role {r!r} is not declared",
+                )
+            )
     return rs
 
 

@@ -225,12 +225,16 @@ OBJECTS: dict[str, ObjectSpec] = {
         # ``own_child``, a student's ``self``), a student card or a parent link (the
         # student: a curator's ``curated_group``, a teacher's ``taught``), an employee
         # card (his person: colleagues by ``institution``). ``create`` on any one row
-        # linking the recipient lets the viewer write to him.
+        # linking the recipient lets the viewer write to him. The administration
+        # (``correspondent.administration``) is reached through a role assignment of one
+        # of the roles the ruleset names as the administration (``[rules.correspondence]
+        # administration``): anchored at its institution and the holder's person.
         _obj("correspondent.curator", {A.GROUP}),
         _obj("correspondent.teacher", {A.GROUP}),
         _obj("correspondent.student", {A.STUDENT}),
         _obj("correspondent.parent", {A.STUDENT}),
         _obj("correspondent.employee", {A.PERSON}),
+        _obj("correspondent.administration", {A.PERSON}),
         _obj("portfolio", {A.STUDENT, A.PERSON, A.AUTHOR}),
         _obj("portfolio.teacher", {A.PERSON, A.AUTHOR}),
         # Reports by level (barnaul п. 7.1: the whole school to «Завуч», a class and

@@ -2,9 +2,12 @@
 
 Who may write to whom is the ruleset's: an account is a *correspondent* of the viewer
 when one row linking it — a curatorship or teaching assignment of its employee, its
-student card, a parent link of its parent, its employee card — passes the viewer's
-``create`` filter of that row's object (``correspondent.curator``, ``.teacher``,
-``.student``, ``.parent``, ``.employee``; see policies/vocabulary.py). The same filters
+student card, a parent link of its parent, its employee card, a role assignment of
+the administration — passes the viewer's ``create`` filter of that row's object
+(``correspondent.curator``, ``.teacher``, ``.student``, ``.parent``, ``.employee``,
+``.administration``; see policies/vocabulary.py). Which roles are the administration is
+the ruleset's data (``[rules.correspondence] administration``): the regulations name
+«администрация» without saying who it is, and each names different posts. The same filters
 list the possible recipients (``correspondents``) and pick the row a new thread is
 checked on (:func:`recipient_target`); nothing here decides on its own.
 
@@ -27,6 +30,7 @@ from campusgraph.context import Context
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.policies.facts import Target
+from campusgraph.policies.rule_keys import rule_key
 from campusgraph.policies.targets import target_of
 from campusgraph.resolvers.audit import record
 from campusgraph.resolvers.compliance import (
@@ -47,13 +51,41 @@ CORRESPONDENT_OBJECTS = (
     "correspondent.teacher",
     "correspondent.student",
     "correspondent.parent",
+    "correspondent.administration",
     "correspondent.employee",
 )
 
+#: The roles that are «администрация» in the ruleset's regulation: the accounts holding
+#: one of them are the rows of ``correspondent.administration`` (what a parent writes to
+#: when his regulation lets him write to the administration). Empty: no administration.
+ADMINISTRATION = rule_key(
+    "correspondence",
+    "administration",
+    list,
+    default=[],
+    reader=__name__,
+    doc="the roles that are the administration (correspondent.administration)",
+)
 
-def _links(obj: str, today: dt.date) -> Any:
-    """(row id, account id) of every row of ``obj`` linking an account of its institution."""
+
+def administration_roles(ctx: Context) -> list[str]:
+    """The ruleset's administration roles (names of its roles; lint checks they are)."""
+    ruleset = ctx.registry.get(ctx.ruleset_slug or "").ruleset
+    roles: list[Any] = ADMINISTRATION.read(ruleset)
+    return [str(r) for r in roles]
+
+
+def _links(obj: str, today: dt.date, administration: list[str]) -> Any:
+    """(row id, account id) of every row of ``obj`` linking an account of its institution;
+    ``administration``: the roles whose assignments are the administration's rows."""
     ua, em = m.UserAccount, m.Employee
+    if obj == "correspondent.administration":
+        ra = m.RoleAssignment
+        return (
+            select(ra.id.label("link_id"), ua.id.label("user_id"))
+            .join(ua, and_(ua.id == ra.user_id, ua.institution_id == ra.institution_id))
+            .where(ra.role.in_(administration))
+        )
     if obj == "correspondent.curator":
         cu = m.Curatorship
         return (
@@ -91,8 +123,9 @@ def writable_users(ctx: Context) -> Any:
     """The accounts the viewer may write to: a select of ``user_id``."""
     v = ctx.viewer
     assert v is not None
+    administration = administration_roles(ctx)
     parts = [
-        filtered(ctx, obj, _links(obj, v.today), action="create").with_only_columns(
+        filtered(ctx, obj, _links(obj, v.today, administration), action="create").with_only_columns(
             literal(obj).label("obj"), m.UserAccount.id.label("user_id")
         )
         for obj in CORRESPONDENT_OBJECTS
@@ -143,10 +176,11 @@ async def recipient_target(ctx: Context, user_id: int) -> tuple[str, Target] | N
     decision then refuses, naming the line), None when nothing links that account."""
     v = ctx.viewer
     assert v is not None
+    administration = administration_roles(ctx)
     async with ctx.session() as session:
         first: tuple[str, int] | None = None
         for obj in CORRESPONDENT_OBJECTS:
-            links = _links(obj, v.today).where(m.UserAccount.id == user_id)
+            links = _links(obj, v.today, administration).where(m.UserAccount.id == user_id)
             allowed = (
                 await session.execute(filtered(ctx, obj, links, action="create").limit(1))
             ).first()

@@ -1122,6 +1122,9 @@ async def remove_work(ctx: Context, pk: int, client_mutation_id: str | None) -> 
 # =====================================================================================
 
 MARK_FIELDS = ("work_id", "student_id", "date", "value", "comment", "version", "author_user_id")
+#: What a deleted cell's audit snapshot adds: the anchors a live subscriber's read filter
+#: is evaluated on once the row is gone (campusgraph.live: the event carries them).
+CELL_ANCHORS = ("lesson_id", "group_id", "discipline_id")
 
 
 @functools.cache
@@ -1303,7 +1306,9 @@ async def delete_mark(
     ctx: Context, pk: int, expected_version: int | None, client_mutation_id: str | None
 ) -> None:
     async def body(session: AsyncSession) -> None:
-        before = await _delete_versioned(session, ctx, m.Mark, pk, expected_version, MARK_FIELDS)
+        before = await _delete_versioned(
+            session, ctx, m.Mark, pk, expected_version, (*MARK_FIELDS, *CELL_ANCHORS)
+        )
         await _audit(
             session,
             ctx,
@@ -1335,6 +1340,11 @@ ATTENDANCE_FIELDS = (
 )
 
 
+#: An attendance row as a write loads it: its snapshot's fields and, for its deletion,
+#: its anchors.
+_ATTENDANCE_ROW = tuple(dict.fromkeys(("id", *ATTENDANCE_FIELDS, *CELL_ANCHORS)))
+
+
 async def _lesson_and_member(
     session: AsyncSession, ctx: Context, lesson_id: int, student_id: int
 ) -> m.Lesson:
@@ -1362,7 +1372,7 @@ async def _attendance_row(
     row = (
         (
             await session.execute(
-                select(*(getattr(at, f) for f in ("id", *ATTENDANCE_FIELDS))).where(
+                select(*(getattr(at, f) for f in _ATTENDANCE_ROW)).where(
                     at.lesson_id == lesson_id, at.student_id == student_id
                 )
             )
@@ -1426,7 +1436,7 @@ async def set_attendance(
                 raise await _lost(session, ctx, at, existing["id"], current)
             action, before, after, result = (
                 "delete",
-                _snap(existing, ATTENDANCE_FIELDS),
+                _snap(existing, dict.fromkeys((*ATTENDANCE_FIELDS, *CELL_ANCHORS))),
                 None,
                 None,
             )

@@ -41,7 +41,7 @@ class Correspondent:
     name: str = strawberry.field(description="The person's full name.")
     reached_as: list[str] = strawberry.field(
         description="Why he may be written to: the ruleset's correspondent objects that reach "
-        "him (curator, teacher, student, parent, employee)."
+        "him (curator, teacher, student, parent, administration, employee)."
     )
 
 
@@ -335,5 +335,6 @@ EXERCISES = (
     ("correspondent.teacher", "create"),
     ("correspondent.student", "create"),
     ("correspondent.parent", "create"),
+    ("correspondent.administration", "create"),
     ("correspondent.employee", "create"),
 )

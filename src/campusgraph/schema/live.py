@@ -3,26 +3,31 @@
 A subscription listens on its worker's bus (:mod:`campusgraph.live`) for its viewer's
 institution and, for each event, re-reads the row through the same SQL read filter a
 query uses (:func:`reread`): what a parent may not read in ``diary`` never reaches his
-socket, whoever wrote it. Nothing here decides who sees what.
+socket, whoever wrote it. A deleted row cannot be re-read: the same filter is evaluated
+on the anchors its event carries instead (:func:`could_read`), and the removal reaches
+exactly those who could read the row. Nothing here decides who sees what.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import enum
 import logging
-from collections.abc import AsyncGenerator, Callable, Collection
+from collections.abc import AsyncGenerator, Callable, Collection, Mapping
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Column, Table, literal, select
+from sqlalchemy.sql import visitors
 
 from campusgraph.context import Context
+from campusgraph.ids import to_global_id
 from campusgraph.live.bus import CLOSED
-from campusgraph.live.events import LIVE_TABLES, SESSION_KIND, Event
+from campusgraph.live.events import DELETE, LIVE_TABLES, SESSION_KIND, Event
+from campusgraph.policies.scopes import Expr
 from campusgraph.resolvers import announcements as an
 from campusgraph.resolvers.auth import authenticate
-from campusgraph.resolvers.reads import filtered
 from campusgraph.schema.announcements import Announcement
 from campusgraph.schema.base import GraphQLInfo, expect_id, unauthenticated
 from campusgraph.schema.correspondence import Message, Thread, _message, fetch_thread
@@ -39,6 +44,9 @@ CLOSE_REVOKED = 4401
 class ChangeAction(enum.Enum):
     CREATED = strawberry.enum_value("create", description="It was given (a new row).")
     UPDATED = strawberry.enum_value("update", description="It was changed.")
+    DELETED = strawberry.enum_value(
+        "delete", description="It was removed (the `…Removed` events: only its id is left)."
+    )
 
 
 @strawberry.type(description="A mark was given or changed.")
@@ -76,9 +84,47 @@ class MessagePosted:
         return await fetch_thread(info, self._thread_id)
 
 
+@strawberry.type(
+    description="A mark the viewer could read was deleted: drop it from what is shown."
+)
+class MarkRemoved:
+    action: ChangeAction = strawberry.field(description="Always DELETED.")
+    id: strawberry.ID = strawberry.field(description="The id the `Mark` had.")
+
+
+@strawberry.type(
+    description="An absence or a late arrival the viewer could read was removed (the "
+    "student marked present again): drop it from what is shown."
+)
+class AttendanceRemoved:
+    action: ChangeAction = strawberry.field(description="Always DELETED.")
+    id: strawberry.ID = strawberry.field(description="The id the `Attendance` entry had.")
+
+
+@strawberry.type(
+    description="An announcement or event the viewer could read was deleted (withdrawn): "
+    "drop it from what is shown."
+)
+class AnnouncementRemoved:
+    action: ChangeAction = strawberry.field(description="Always DELETED.")
+    id: strawberry.ID = strawberry.field(description="The id the `Announcement` had.")
+
+
 JournalUpdate = Annotated[
-    MarkChanged | AttendanceChanged,
-    strawberry.union("JournalUpdate", description="A change in the journal the viewer may read."),
+    MarkChanged | AttendanceChanged | MarkRemoved | AttendanceRemoved,
+    strawberry.union(
+        "JournalUpdate",
+        description="A change in the journal the viewer may read (or could, before a deletion).",
+    ),
+]
+
+AnnouncementUpdate = Annotated[
+    AnnouncementChanged | AnnouncementRemoved,
+    strawberry.union(
+        "AnnouncementUpdate",
+        description="An announcement the viewer may read published or changed, or one he "
+        "could read deleted.",
+    ),
 ]
 
 #: Audit object type → how a re-read row becomes its GraphQL event.
@@ -92,6 +138,13 @@ _TYPED: dict[str, Any] = {
     ),
 }
 
+#: Audit object type → a deleted row's GraphQL event, and the type its global id names.
+_REMOVED: dict[str, tuple[Any, str]] = {
+    "mark": (MarkRemoved, "Mark"),
+    "attendance": (AttendanceRemoved, "Attendance"),
+    "announcement": (AnnouncementRemoved, "Announcement"),
+}
+
 #: Kinds whose query reads through a filter of its own rather than one object's read
 #: filter: the query's function itself, so a subscription can never see more than it.
 _READABLE: dict[str, Callable[[Context], Any]] = {
@@ -99,16 +152,79 @@ _READABLE: dict[str, Callable[[Context], Any]] = {
 }
 
 
+def read_filter(ctx: Context, kind: str) -> Expr:
+    """The SQL filter a query of ``kind``'s rows goes through, for this viewer."""
+    own = _READABLE.get(kind)
+    if own is not None:
+        found: Expr = own(ctx)
+        return found
+    return ctx.authorizer.where(LIVE_TABLES[kind].obj, "read")
+
+
 async def reread(ctx: Context, event: Event) -> Any:
     """The event's row as the viewer may read it, or None: the policy's read filter for
     the table's object, and the session's tenant criteria — as every query."""
     table = LIVE_TABLES[event.kind]
-    stmt = select(table.model).where(table.model.id == event.id)
-    own = _READABLE.get(event.kind)
-    stmt = stmt.where(own(ctx)) if own is not None else filtered(ctx, table.obj, stmt)
+    stmt = select(table.model).where(table.model.id == event.id, read_filter(ctx, event.kind))
     assert ctx.live is not None
     async with ctx.live.reads, ctx.session() as session:
         return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A snapshot's JSON value back as the column's Python value (a date from its ISO
+    text), so that the literal binds as the column itself would."""
+    if value is None:
+        return None
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    if isinstance(value, str) and kind in (dt.date, dt.datetime, dt.time):
+        return kind.fromisoformat(value)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    return value
+
+
+def on_values(clause: Expr, table: Table, values: Mapping[str, Any]) -> Expr:
+    """``clause`` with every column of ``table`` replaced by its value in ``values``: the
+    filter asked of a row that is no longer there. A column the values lack raises
+    KeyError (the filter needs what the event does not carry)."""
+
+    def replace(element: Any, **_: Any) -> Any:
+        owner = getattr(element, "table", None)
+        if isinstance(element, Column) and isinstance(owner, Table) and owner.name == table.name:
+            return literal(_value(element, values[element.key]), type_=element.type)
+        return None
+
+    options: dict[str, Any] = {}
+    replaced: Expr = visitors.replacement_traverse(clause, options, replace)
+    return replaced
+
+
+async def could_read(ctx: Context, event: Event) -> bool:
+    """Whether the viewer could read the deleted row the event names: the very filter
+    :func:`reread` applies, evaluated on the row's anchors (carried by the event, from
+    the audit's snapshot of the row) in one SELECT without a table — so the facts it
+    consults (whose parent, who teaches which group) are the database's now, as a re-read's."""
+    table = LIVE_TABLES[event.kind]
+    try:
+        condition = on_values(
+            read_filter(ctx, event.kind), table.model.__table__, dict(event.anchors)
+        )
+    except KeyError as missing:
+        log.error("a deleted %s's event lacks the anchor %s: not delivered", event.kind, missing)
+        return False
+    assert ctx.live is not None
+    async with ctx.live.reads, ctx.session() as session:
+        return (await session.execute(select(literal(1)).where(condition))).first() is not None
+
+
+def _removed(event: Event) -> Any:
+    typed, type_name = _REMOVED[event.kind]
+    assert event.id is not None
+    return typed(action=ChangeAction.DELETED, id=to_global_id(type_name, event.id))
 
 
 def _typed(ctx: Context, event: Event, row: Any) -> Any:
@@ -151,9 +267,13 @@ async def updates(
             if event.kind == SESSION_KIND:
                 await _close_if_revoked(ctx)
                 continue
-            if event.kind not in kinds or event.action not in ("create", "update"):
+            if event.kind not in kinds or event.action not in ("create", "update", DELETE):
                 continue
             if student is not None and event.student != student:
+                continue
+            if event.action == DELETE:
+                if event.kind in _REMOVED and await could_read(ctx, event):
+                    yield _removed(event)
                 continue
             row = await reread(ctx, event)
             if row is not None:
@@ -169,9 +289,11 @@ async def updates(
 )
 class Subscription:
     @strawberry.subscription(
-        description="Marks given or changed and absences recorded or changed, as they are "
-        "committed, of the students whose journal the viewer may read (a parent: his "
-        "children's; a student: his own; a teacher: his groups')."
+        description="Marks given, changed or deleted and absences recorded, changed or "
+        "removed, as they are committed, of the students whose journal the viewer may read "
+        "(a parent: his children's; a student: his own; a teacher: his groups'). A deletion "
+        "arrives as `MarkRemoved` / `AttendanceRemoved` (the id only) to those who could "
+        "read the row."
     )
     async def journal_updates(
         self,
@@ -187,13 +309,15 @@ class Subscription:
             yield update
 
     @strawberry.subscription(
-        description="Announcements and events published or changed, as they are committed, "
-        "that the viewer may read — the same as `announcements` would list (a parent: the "
-        "institution's, his child's group's and department's, his role's)."
+        description="Announcements and events published, changed or deleted, as they are "
+        "committed, that the viewer may read — the same as `announcements` would list (a "
+        "parent: the institution's, his child's group's and department's, his role's). A "
+        "deletion arrives as `AnnouncementRemoved` (the id only) to those it was addressed "
+        "to and who could read it."
     )
     async def announcement_updates(
         self, info: GraphQLInfo
-    ) -> AsyncGenerator[AnnouncementChanged, None]:
+    ) -> AsyncGenerator[AnnouncementUpdate, None]:
         async for update in updates(info.context, ("announcement",)):
             yield update
 

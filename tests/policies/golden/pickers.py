@@ -682,7 +682,9 @@ class Rows:
             return _gid("Group", spot.group), None
         if obj in ("correspondent.student", "correspondent.parent"):
             return _gid("Student", spot.student), None
-        if obj == "correspondent.employee":
+        if obj in ("correspondent.employee", "correspondent.administration"):
+            # the administration's rows are role assignments: anchored at the holder's
+            # person and institution, as a colleague's card is
             return _gid("Employee", await self.colleague(viewer)), None
         # employee, employee.personal, group, catalogues: only the institution
         return _gid("Institution", d.institution_id), None

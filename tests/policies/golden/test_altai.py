@@ -186,6 +186,15 @@ OWN: list[Case] = [
     # the region's authority: aggregates, no personal data or marks
     deny("authority", "student", "read", any_row, realm=REGION),
     deny("authority", "mark", "read", any_row, realm=REGION),
+    # the administration (п. 4.5: the parent's; п. 4.4 names none for the student), and a
+    # teacher's groups' parents and students (п. 2.6 with п. 4.5, 4.4)
+    allow("parent", "correspondent.administration", "create", any_row, "п. 4.5"),
+    null("parent", "correspondent.administration", "create", row_elsewhere),
+    deny("student", "correspondent.administration", "create", any_row),
+    allow("teacher", "correspondent.parent", "create", row_taught, "п. 2.6"),
+    allow("teacher", "correspondent.student", "create", row_taught, "п. 2.6"),
+    deny("teacher", "correspondent.parent", "create", row_not_taught),
+    deny("teacher", "correspondent.student", "create", row_not_taught),
 ]
 
 CASES = table(SLUG, OWN, base_cases(SLUG, "hr_specialist"))

@@ -201,6 +201,21 @@ OWN: list[Case] = [
     deny("student", "attendance.reason", "update", self_row),
     deny("authority", "student", "read", any_row, realm=REGION),
     deny("authority", "mark", "read", any_row, realm=REGION),
+    # correspondence (п. 4.5 «ведения переписки», with whom п. 2.6; the curator's letter п. 4.3)
+    allow("parent", "correspondent.teacher", "create", row_of_own_child, "п. 4.5"),
+    allow("parent", "correspondent.administration", "create", any_row, "п. 2.6"),
+    deny("parent", "correspondent.teacher", "create", row_of_other_child),
+    deny("parent", "correspondent.curator", "create", row_of_own_child),
+    null("parent", "correspondent.administration", "create", row_elsewhere),
+    allow("student", "correspondent.teacher", "create", self_row, "п. 4.5"),
+    allow("student", "correspondent.administration", "create", any_row, "п. 4.5"),
+    deny("student", "correspondent.parent", "create", row_of_other_child),
+    allow("teacher", "correspondent.parent", "create", row_taught, "п. 2.6"),
+    allow("teacher", "correspondent.student", "create", row_taught, "п. 2.6"),
+    deny("teacher", "correspondent.parent", "create", row_not_taught),
+    allow("curator", "correspondent.parent", "create", row_in_curated_group, "п. 4.3"),
+    deny("curator", "correspondent.student", "create", row_in_curated_group),
+    allow("director", "correspondent.employee", "create", any_row, "п. 2.6"),
 ]
 
 CASES = table(SLUG, OWN, base_cases(SLUG, "hr_specialist"))

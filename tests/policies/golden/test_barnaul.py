@@ -184,6 +184,10 @@ OWN: list[Case] = [
     deny("student", "mark", "read", row_of_other_child),
     deny("student", "lesson", "update", row_of_own_child),
     deny("authority", "student", "read", any_row, realm=REGION),
+    # correspondence: no clause gives any (the parents' and students' diary is to read)
+    deny("parent", "correspondent.administration", "create", any_row),
+    deny("parent", "correspondent.curator", "create", row_of_own_child),
+    deny("student", "correspondent.teacher", "create", self_row),
 ]
 
 CASES = table(SLUG, OWN, base_cases(SLUG, "hr_specialist"))

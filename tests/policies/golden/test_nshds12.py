@@ -226,6 +226,11 @@ OWN: list[Case] = [
     allow("student", "correspondent.curator", "create", self_row, "п. 3.4"),
     allow("student", "correspondent.teacher", "create", self_row, "п. 3.4"),
     deny("student", "correspondent.parent", "create", row_of_other_child),
+    # the administration (п. 3.3, 3.4: «… и администрацией»)
+    allow("parent", "correspondent.administration", "create", any_row, "п. 3.3"),
+    allow("student", "correspondent.administration", "create", any_row, "п. 3.4"),
+    null("parent", "correspondent.administration", "create", row_elsewhere),
+    deny("subject_teacher", "correspondent.parent", "create", row_taught),
 ]
 
 CASES = table(SLUG, OWN, base_cases(SLUG, "secretary"))
