@@ -1,8 +1,8 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Eight checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+Nine checks, each with its deadline from ``[rules.deadlines]`` (working days, see
 :func:`~campusgraph.resolvers.journal_rules.working_days_after`, unless the ruleset says
-calendar days); the last four only where the ruleset sets their term, since the
+calendar days); the last five only where the ruleset sets their term, since the
 regulations without it name no such duty:
 
 ``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
@@ -39,6 +39,13 @@ regulations without it name no such duty:
                     period and not answered by another participant within
                     ``parent_answer_days`` (Altai п. 3.4: 3 days — calendar days, by
                     ``parent_answer_working_days = false``), or answered later.
+``late_announcement`` an event of the period (by its first day) published
+                    (``announcement.published_at``) later than its kind's lead time
+                    (:data:`NOTICE_TERMS`: ``event_notice_days`` for holidays and other
+                    events, ``class_event_notice_days`` for class meetings, calendar days;
+                    ``day_transfer_notice_days`` working days before a day transfer — barnaul
+                    п. 5.4–5.6), among the announcements the viewer may read; each cites its
+                    own clause (``*_notice_clause``).
 
 Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
 judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).

@@ -448,8 +448,9 @@ class ComplianceBreakdown:
     description="Compliance with the regulation's journal deadlines in one period, up to today: "
     "lessons without a topic, lessons with nothing recorded, absences without a reason, "
     "missing final marks, student cards and expulsion orders entered late, attestation marks "
-    "not set by their deadline (the last three where the ruleset sets a term) — per check, "
-    "per group and per teacher."
+    "not set by their deadline, parents' questions left unanswered, events announced later "
+    "than their lead time (the last five where the ruleset sets a term) — per check, per "
+    "group and per teacher."
 )
 class ComplianceReport:
     period: Period = strawberry.field(description="The period checked.")
