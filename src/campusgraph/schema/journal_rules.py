@@ -421,7 +421,11 @@ class ComplianceCheck:
     kind: ComplianceKind = strawberry.field(description="Which deadline.")  # type: ignore[valid-type]
     title: str = strawberry.field(description="The deadline in words, in the reader's language.")
     rule: str = strawberry.field(description="Key path in ruleset.toml, e.g. `rules.deadlines.…`.")
-    days: int = strawberry.field(description="Working days allowed (0 = the same day).")
+    days: int = strawberry.field(
+        description="Working days allowed (0 = the same day); calendar days where the "
+        "ruleset counts them so (`parent_answer_working_days = false`; an event's lead "
+        "time, `event_notice_days`)."
+    )
     from_ruleset: bool = strawberry.field(
         description="Whether the ruleset sets the term; false: the service's default."
     )
