@@ -20,9 +20,11 @@ from campusgraph.policies.targets import target_of
 from campusgraph.policies.vocabulary import OBJECTS, Action, granted_role, object_spec
 from campusgraph.resolvers import announcements, correspondence
 
-#: GraphQL type name → the policy object whose anchors a row of that type carries, for the
-#: types whose rows are all rows of one object, in that object's own table (or the one
-#: :data:`TYPE_MODELS` names). Every type handed out in global ids is here or in
+#: GraphQL type name → the policy object whose anchors a row of that type carries, its
+#: rows being in that object's own table (``OBJECT_MODELS``): what the golden cases and the
+#: fuzzer pick rows by. A type here may still be decided as another object the row says
+#: (:data:`ROW_OBJECTS` comes first: an announcement carries every audience's anchors).
+#: Every type handed out in global ids is here, in :data:`TYPE_MODELS` or in
 #: :data:`ROW_OBJECTS` (tests/policies/test_can_types.py holds the schema to it).
 TYPE_OBJECTS = {
     "Institution": "institution",
@@ -43,8 +45,6 @@ TYPE_OBJECTS = {
     "Period": "period",
     "AcademicYear": "academic_year",
     "DayOff": "calendar",
-    "DayTransfer": "calendar",
-    "BellSlot": "calendar",
     "TeachingAssignment": "teaching_assignment",
     "Substitution": "substitution",
     "TimetableEntry": "timetable",
@@ -55,11 +55,17 @@ TYPE_OBJECTS = {
     "FinalMark": "final_mark",
     "ThematicPlan": "thematic_plan",
     "Room": "room",
+    "Announcement": "announcement",
     "Message": "message",
 }
 
-#: Types whose rows are rows of their object kept in a table other than the object's own.
-TYPE_MODELS: dict[str, Any] = {"DayTransfer": m.DayTransfer, "BellSlot": m.BellSlot}
+#: Types whose rows are rows of an object kept in a table other than the object's own:
+#: (the object, the table). A bell slot or a day transfer is a ``calendar`` row as a day
+#: off is.
+TYPE_MODELS: dict[str, tuple[str, Any]] = {
+    "DayTransfer": ("calendar", m.DayTransfer),
+    "BellSlot": ("calendar", m.BellSlot),
+}
 
 RowOf = Callable[[Context, AsyncSession, int], Awaitable[tuple[str, Target] | None]]
 
@@ -147,7 +153,7 @@ ROW_OBJECTS: dict[str, RowOf] = {
 
 def nameable_types() -> frozenset[str]:
     """The type names ``viewer.can`` takes in ``id`` and ``on``."""
-    return frozenset(TYPE_OBJECTS) | frozenset(ROW_OBJECTS)
+    return frozenset(TYPE_OBJECTS) | frozenset(TYPE_MODELS) | frozenset(ROW_OBJECTS)
 
 
 async def named_row(
@@ -158,10 +164,10 @@ async def named_row(
     row_of = ROW_OBJECTS.get(type_name)
     if row_of is not None:
         return await row_of(ctx, session, pk)
-    source = TYPE_OBJECTS.get(type_name)
+    source, model = TYPE_MODELS.get(type_name) or (TYPE_OBJECTS.get(type_name), None)
     if source is None:
         raise UnknownName(f"type {type_name!r}")
-    found = await target_of(session, source, pk, TYPE_MODELS.get(type_name))
+    found = await target_of(session, source, pk, model)
     return None if found is None else (source, found)
 
 
