@@ -133,10 +133,14 @@ async def _thematic_plan_topic(
     return None if target is None else ("thematic_plan", target)
 
 
-#: The objects a row of each type of :data:`ROW_OBJECTS` may be, where it may be several:
-#: ``viewer.can`` asked with one of them answers on the one the row is.
+#: The objects a row of each type of :data:`ROW_OBJECTS` may be, where it may be several
+#: and only one is ever right: ``viewer.can`` asked with one of them answers on the one the
+#: row is (an entry's owner never changes: asked as the other kind, the question can only
+#: be a mistake, and answering it would contradict the mutation). Not announcements: one
+#: may be re-addressed (``updateAnnouncement`` decides the new audience's object on the
+#: row), and its row carries every audience's anchors, so asked as another audience's
+#: object it is decided as that object on what the row is.
 ROW_FAMILIES: dict[str, frozenset[str]] = {
-    "Announcement": frozenset(announcements.OBJECT_OF.values()),
     "PortfolioEntry": frozenset({portfolios.STUDENT_OBJECT, portfolios.TEACHER_OBJECT}),
     "PortfolioFile": frozenset({portfolios.STUDENT_OBJECT, portfolios.TEACHER_OBJECT}),
 }
