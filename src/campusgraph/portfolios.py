@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
@@ -118,27 +119,40 @@ def new_entry_target(ctx: Context, owner: Owner) -> Target:
     )
 
 
+async def entry_target_in(session: AsyncSession, entry_id: int) -> tuple[str, Target] | None:
+    """An existing entry's object and anchors, read in ``session`` (None: no such entry
+    in the institution). A student's entry is a ``portfolio`` row, anyone else's a
+    ``portfolio.teacher`` one — as :func:`owner_of_person` tells owners apart: the
+    mutations and ``viewer.can`` both decide on what this returns."""
+    person = await session.scalar(
+        select(m.PortfolioEntry.person_id).where(m.PortfolioEntry.id == entry_id)
+    )
+    if person is None:
+        return None
+    student = await session.scalar(
+        select(m.Student.id).where(m.Student.person_id == person).limit(1)
+    )
+    obj = STUDENT_OBJECT if student is not None else TEACHER_OBJECT
+    found = await target_of(session, obj, entry_id)
+    return None if found is None else (obj, found)
+
+
 async def entry_target(ctx: Context, entry_id: int) -> tuple[str, Target] | None:
     """An existing entry's object and anchors (None: no such entry in the institution)."""
     async with ctx.session() as session:
-        person = await session.scalar(
-            select(m.PortfolioEntry.person_id).where(m.PortfolioEntry.id == entry_id)
-        )
-    if person is None:
-        return None
-    owner = await owner_of_person(ctx, person)
-    obj = owner.obj if owner is not None else TEACHER_OBJECT
-    async with ctx.session() as session:
-        found = await target_of(session, obj, entry_id)
-    return None if found is None else (obj, found)
+        return await entry_target_in(session, entry_id)
+
+
+async def entry_of_file_in(session: AsyncSession, file_id: int) -> int | None:
+    found: int | None = await session.scalar(
+        select(m.PortfolioFile.entry_id).where(m.PortfolioFile.id == file_id)
+    )
+    return found
 
 
 async def entry_of_file(ctx: Context, file_id: int) -> int | None:
     async with ctx.session() as session:
-        found: int | None = await session.scalar(
-            select(m.PortfolioFile.entry_id).where(m.PortfolioFile.id == file_id)
-        )
-    return found
+        return await entry_of_file_in(session, file_id)
 
 
 # -- entries ----------------------------------------------------------------------------

@@ -3643,6 +3643,7 @@ class _InstitutionSeed:
                 group_id=None,
                 author_user_id=head,
                 created_at=_utc(min(starts, today) - dt.timedelta(days=7)),
+                published_at=_utc(min(starts, today) - dt.timedelta(days=7)),
             )
         curator_user = self.users[self.spec.curating_role]
         self.rows.add(
@@ -3657,6 +3658,7 @@ class _InstitutionSeed:
             group_id=self.demo_group.id,
             author_user_id=curator_user,
             created_at=_utc(today - dt.timedelta(days=2)),
+            published_at=_utc(today - dt.timedelta(days=2)),
             kind="class_meeting",
         )
         # One for the demo group's department (colleges) and one for the parents: every
@@ -3672,6 +3674,7 @@ class _InstitutionSeed:
                 department_id=self.demo_group.department_id,
                 author_user_id=head,
                 created_at=_utc(today - dt.timedelta(days=3)),
+                published_at=_utc(today - dt.timedelta(days=3)),
             )
         self.rows.add(
             m.Announcement,
@@ -3682,6 +3685,7 @@ class _InstitutionSeed:
             audience_role="student",
             author_user_id=head,
             created_at=_utc(today - dt.timedelta(days=1)),
+            published_at=_utc(today - dt.timedelta(days=1)),
             kind="other",
         )
         self.rows.add(
@@ -3693,6 +3697,7 @@ class _InstitutionSeed:
             audience_role="parent",
             author_user_id=head,
             created_at=_utc(today - dt.timedelta(days=1)),
+            published_at=_utc(today - dt.timedelta(days=1)),
             kind="class_meeting",
         )
         self.messages()

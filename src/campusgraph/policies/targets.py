@@ -10,13 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campusgraph.db import models as m
 from campusgraph.policies.anchors import OBJECT_MODELS, anchors_for
 from campusgraph.policies.facts import Target
-from campusgraph.policies.vocabulary import OBJECTS
+from campusgraph.policies.vocabulary import OBJECTS, Anchor
 
 
-async def target_of(session: AsyncSession, obj: str, pk: int) -> Target | None:
+async def target_of(session: AsyncSession, obj: str, pk: int, model: Any = None) -> Target | None:
     """The row's anchors as a :class:`Target`, or None when there is no such row (or it
-    lies outside the session's institutions)."""
-    model: Any = OBJECT_MODELS[obj]
+    lies outside the session's institutions).
+
+    ``model``: a table holding rows of ``obj`` other than its own (``OBJECT_MODELS``) — a
+    bell slot or a day transfer is a ``calendar`` row as a day off is. Only an object
+    anchored at the institution alone can have such rows: its anchor is the table's
+    ``institution_id`` whatever the table."""
+    if model is not None and model is not OBJECT_MODELS[obj]:
+        if OBJECTS[obj].anchors != {Anchor.INSTITUTION}:
+            raise ValueError(f"{obj!r} has anchors beyond the institution: no other table")
+        found = await session.scalar(select(model.institution_id).where(model.id == pk))
+        if found is None:
+            return None
+        return Target(object_anchors=OBJECTS[obj].anchors, institution_id=found)
+    model = OBJECT_MODELS[obj]
     a = anchors_for(obj)
     cols: dict[str, Any] = {
         name: getattr(a, name)

@@ -1,8 +1,8 @@
 """Compliance with the regulation's journal deadlines, for one period, up to today.
 
-Eight checks, each with its deadline from ``[rules.deadlines]`` (working days, see
+Nine checks, each with its deadline from ``[rules.deadlines]`` (working days, see
 :func:`~campusgraph.resolvers.journal_rules.working_days_after`, unless the ruleset says
-calendar days); the last four only where the ruleset sets their term, since the
+calendar days); the last five only where the ruleset sets their term, since the
 regulations without it name no such duty:
 
 ``lesson_topic``    a lesson past ``lesson_topic_days`` after its date with no topic
@@ -39,6 +39,13 @@ regulations without it name no such duty:
                     period and not answered by another participant within
                     ``parent_answer_days`` (Altai п. 3.4: 3 days — calendar days, by
                     ``parent_answer_working_days = false``), or answered later.
+``late_announcement`` an event of the period (by its first day) published
+                    (``announcement.published_at``) later than its kind's lead time
+                    (:data:`NOTICE_TERMS`: ``event_notice_days`` for holidays and other
+                    events, ``class_event_notice_days`` for class meetings, calendar days;
+                    ``day_transfer_notice_days`` working days before a day transfer — barnaul
+                    п. 5.4–5.6), among the announcements the viewer may read; each cites its
+                    own clause (``*_notice_clause``).
 
 Cards, orders and marks entered before their day was kept (``created_on``/``set_on`` NULL) are not
 judged. Each check cites the ruleset's clause (``[rules.deadlines]`` ``*_clause``).
@@ -71,7 +78,13 @@ from sqlalchemy.orm import aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
-from campusgraph.db.enums import AttendanceStatus, FinalMarkKind, MovementKind, TimetableKind
+from campusgraph.db.enums import (
+    AnnouncementKind,
+    AttendanceStatus,
+    FinalMarkKind,
+    MovementKind,
+    TimetableKind,
+)
 from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.facts import membership_current
@@ -79,6 +92,7 @@ from campusgraph.policies.rule_keys import RuleKey, rule_key
 from campusgraph.policies.ruleset import Ruleset
 from campusgraph.policies.scopes import SqlAnchors
 from campusgraph.policies.targets import target_of
+from campusgraph.resolvers.announcements import readable
 from campusgraph.resolvers.diary import short_name
 from campusgraph.resolvers.journal_rules import overdue_cutoff, working_days_after
 
@@ -96,6 +110,7 @@ class ComplianceKind(enum.StrEnum):
     EXPULSION_ORDER = "expulsion_order"
     ATTESTATION_MARK = "attestation_mark"
     UNANSWERED_QUESTION = "unanswered_question"
+    LATE_ANNOUNCEMENT = "late_announcement"
 
 
 def _days(name: str, default: int | None, doc: str) -> RuleKey:
@@ -127,6 +142,11 @@ DEADLINE_KEYS: dict[ComplianceKind, RuleKey] = {
     ComplianceKind.UNANSWERED_QUESTION: _days(
         "parent_answer_days", None, "the answer to a parent's question, after it was asked"
     ),
+    ComplianceKind.LATE_ANNOUNCEMENT: _days(
+        "event_notice_days",
+        None,
+        "calendar days a school event or holiday is announced ahead of it",
+    ),
 }
 
 #: The clause each check cites, as the ruleset words it (optional).
@@ -141,6 +161,49 @@ CLAUSE_KEYS: dict[ComplianceKind, RuleKey] = {
         "attestation_mark_clause", "cites attestation_mark_days"
     ),
     ComplianceKind.UNANSWERED_QUESTION: _clause("parent_answer_clause", "cites parent_answer_days"),
+    ComplianceKind.LATE_ANNOUNCEMENT: _clause("event_notice_clause", "cites event_notice_days"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeTerm:
+    """How long ahead an event of one kind must be announced: ``days`` (the key), counted
+    in working days or calendar days, citing ``clause``."""
+
+    days: RuleKey
+    working: bool
+    clause: RuleKey
+
+
+#: The lead time of each kind of event (``late_announcement``): barnaul п. 5.4 school
+#: events and holidays 2 weeks, п. 5.5 a day transfer 3 working days before the day, п. 5.6
+#: class events 1 week. News (``announcement``) has none. A kind whose key the ruleset
+#: does not set is not judged.
+NOTICE_TERMS: dict[AnnouncementKind, NoticeTerm] = {
+    AnnouncementKind.HOLIDAY: NoticeTerm(
+        DEADLINE_KEYS[ComplianceKind.LATE_ANNOUNCEMENT],
+        False,
+        CLAUSE_KEYS[ComplianceKind.LATE_ANNOUNCEMENT],
+    ),
+    AnnouncementKind.OTHER: NoticeTerm(
+        DEADLINE_KEYS[ComplianceKind.LATE_ANNOUNCEMENT],
+        False,
+        CLAUSE_KEYS[ComplianceKind.LATE_ANNOUNCEMENT],
+    ),
+    AnnouncementKind.CLASS_MEETING: NoticeTerm(
+        _days("class_event_notice_days", None, "calendar days a class event is announced ahead"),
+        False,
+        _clause("class_event_notice_clause", "cites class_event_notice_days"),
+    ),
+    AnnouncementKind.DAY_TRANSFER: NoticeTerm(
+        _days(
+            "day_transfer_notice_days",
+            None,
+            "working days a day transfer is announced ahead of the day it moves lessons to",
+        ),
+        True,
+        _clause("day_transfer_notice_clause", "cites day_transfer_notice_days"),
+    ),
 }
 
 #: Whether ``parent_answer_days`` counts working days (the other terms always do): Altai
@@ -181,7 +244,7 @@ class ComplianceExample:
     kind: ComplianceKind
     date: dt.date
     deadline: dt.date
-    group_id: str
+    group_id: str | None
     group_name: str
     discipline_name: str | None
     teacher_name: str | None
@@ -201,11 +264,13 @@ class ComplianceCounts:
     expulsion_order: int = 0
     attestation_mark: int = 0
     unanswered_question: int = 0
+    late_announcement: int = 0
 
     @property
     def total(self) -> int:
         return (
             self.unanswered_question
+            + self.late_announcement
             + self.lesson_topic
             + self.lesson_empty
             + self.absence_reason
@@ -278,7 +343,7 @@ class _RawExample:
     kind: ComplianceKind
     date: dt.date
     deadline: dt.date
-    group: int
+    group: int | None  # None: an announcement to no one group
     discipline: int | None
     teacher: int | None
     student_name: str | None
@@ -287,6 +352,8 @@ class _RawExample:
     of_group: bool  # among the oldest few of its group
     of_teacher: bool  # among the oldest few of its teacher
     done_on: dt.date | None = None
+    title: str | None = None  # an announcement's
+    clause: str | None = None  # its own clause, where not the check's
 
 
 async def load_compliance(
@@ -353,6 +420,9 @@ async def load_compliance(
                 last = cutoff if cutoff >= start else None
             elif kind is ComplianceKind.FINAL_MARK:
                 last = end if due(end, days) < today else None
+            elif kind is ComplianceKind.LATE_ANNOUNCEMENT:
+                # late from the moment it is published: the period's events are all judged
+                last = end
             else:
                 cutoff = min(
                     end, overdue_cutoff(today, days, days_off=days_off, transfers=transfers)
@@ -370,7 +440,7 @@ async def load_compliance(
             )
 
         # counts: (kind, group, teacher or None, discipline or None) → n
-        counts: list[tuple[ComplianceKind, int, int | None, int]] = []
+        counts: list[tuple[ComplianceKind, int | None, int | None, int]] = []
         raw: list[_RawExample] = []
         le = m.Lesson
 
@@ -610,7 +680,7 @@ async def load_compliance(
 
         # Cards and orders belong to a group, not to one of its disciplines: the teacher's
         # level (group × discipline) has none of them.
-        level = _Level(report_groups, discipline_id)
+        level = _Level(report_groups, discipline_id, institution=group_id is None)
         run = _Pass(
             ctx, session, period, today, checks, due, counts, raw, level, (days_off, transfers)
         )
@@ -622,6 +692,8 @@ async def load_compliance(
             await _late_attestation_marks(run)
         if ComplianceKind.UNANSWERED_QUESTION in checks and discipline_id is None:
             await _unanswered_questions(run)
+        if ComplianceKind.LATE_ANNOUNCEMENT in checks and discipline_id is None:
+            await _late_announcements(run)
 
         names = await _names(ctx, session, counts, raw)
 
@@ -635,6 +707,8 @@ class _Level:
 
     groups: Any
     discipline_id: int | None
+    #: The institution's level: announcements addressed to no one group belong to it.
+    institution: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,7 +722,7 @@ class _Pass:
     today: dt.date
     checks: dict[ComplianceKind, ComplianceCheck]
     due: Any
-    counts: list[tuple[ComplianceKind, int, int | None, int]]
+    counts: list[tuple[ComplianceKind, int | None, int | None, int]]
     raw: list[_RawExample]
     level: _Level
     #: The institution's days off and day transfers (a term counted in calendar days
@@ -662,33 +736,35 @@ class _Late:
 
     date: dt.date
     deadline: dt.date
-    group: int
+    group: int | None
     discipline: int | None
     teacher: int | None
     student_name: str | None
     done_on: dt.date | None
+    title: str | None = None
+    clause: str | None = None
 
 
 def _rank(
     kind: ComplianceKind,
     found: list[_Late],
-    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    counts: list[tuple[ComplianceKind, int | None, int | None, int]],
     raw: list[_RawExample],
 ) -> None:
     """Counts per (group, teacher) and the oldest few overall, per group and per teacher —
     what the SQL checks get from their windowed selects."""
-    per: dict[tuple[int, int | None], int] = defaultdict(int)
+    per: dict[tuple[int | None, int | None], int] = defaultdict(int)
     for late in found:
         per[(late.group, late.teacher)] += 1
     counts.extend((kind, g, t, n) for (g, t), n in sorted(per.items(), key=str))
-    seen_group: dict[int, int] = defaultdict(int)
+    seen_group: dict[int | None, int] = defaultdict(int)
     seen_teacher: dict[int | None, int] = defaultdict(int)
-    found.sort(key=lambda x: (x.date, x.group, x.student_name or ""))
+    found.sort(key=lambda x: (x.date, x.group or 0, x.student_name or x.title or ""))
     for index, late in enumerate(found):
         seen_group[late.group] += 1
         seen_teacher[late.teacher] += 1
         first = index < EXAMPLES_TOTAL
-        of_group = seen_group[late.group] <= EXAMPLES_EACH
+        of_group = late.group is not None and seen_group[late.group] <= EXAMPLES_EACH
         of_teacher = late.teacher is not None and seen_teacher[late.teacher] <= EXAMPLES_EACH
         if first or of_group or of_teacher:
             raw.append(
@@ -705,6 +781,8 @@ def _rank(
                     of_group,
                     of_teacher,
                     late.done_on,
+                    late.title,
+                    late.clause,
                 )
             )
 
@@ -729,7 +807,7 @@ def _rank_entered_late(
     rows: Any,
     days: int,
     due: Any,
-    counts: list[tuple[ComplianceKind, int, int | None, int]],
+    counts: list[tuple[ComplianceKind, int | None, int | None, int]],
     raw: list[_RawExample],
 ) -> None:
     """Rows of (the day the term runs from, the day entered, the student's name in three
@@ -884,6 +962,76 @@ async def _unanswered_questions(p: _Pass) -> None:
             who = short_name(surname, name, patronymic)
             found.append(_Late(asked_on, deadline, group_id, None, teacher, who, answered_on))
     _rank(kind, found, p.counts, p.raw)
+
+
+def notice_due_on(
+    starts_on: dt.date,
+    days: int,
+    working: bool,
+    days_off: set[dt.date],
+    transfers: dict[dt.date, dt.date],
+) -> dt.date:
+    """The last day an event on ``starts_on`` may be announced ``days`` ahead of it: in
+    calendar days, that many before; in working days, the last day from which ``starts_on``
+    is no nearer than ``days`` working days (announced on a Friday, a Tuesday's event is 2
+    working days ahead: Monday, Tuesday)."""
+    if not working:
+        return starts_on - dt.timedelta(days=days)
+    day = starts_on - dt.timedelta(days=1)
+    for _ in range(366):
+        if working_days_after(day, days, days_off=days_off, transfers=transfers) <= starts_on:
+            return day
+        day -= dt.timedelta(days=1)
+    raise ValueError(f"no day {days} working days before {starts_on}")
+
+
+async def _late_announcements(p: _Pass) -> None:
+    """Events of the period (by their first day) published later than their kind's lead
+    time (:data:`NOTICE_TERMS`), among those the viewer may read. A group's counts under
+    the group; one addressed to the whole institution, a department or a role under no
+    group (at the institution's level only); each under the employee who published it."""
+    ctx, session, period, level = p.ctx, p.session, p.period, p.level
+    ruleset = ctx.registry.get(ctx.ruleset_slug or "").ruleset
+    terms = {
+        kind.value: (days, term.working, term.clause.read(ruleset))
+        for kind, term in NOTICE_TERMS.items()
+        if (days := term.days.read(ruleset)) is not None
+    }
+    if not terms:
+        return
+    a = m.Announcement
+    audience: Any = a.group_id.in_(level.groups)
+    if level.institution:
+        audience = or_(audience, a.group_id.is_(None))
+    rows = (
+        await session.execute(
+            select(
+                a.starts_on,
+                a.published_at,
+                a.kind,
+                a.title,
+                a.group_id,
+                _employee_of(a.author_user_id, a).label("author"),
+            ).where(
+                a.kind.in_(list(terms)),
+                a.starts_on >= period.starts_on,
+                a.starts_on <= period.ends_on,
+                audience,
+                readable(ctx),
+            )
+        )
+    ).all()
+    days_off, transfers = p.calendar
+    found: list[_Late] = []
+    for starts_on, published_at, kind, title, group_id, author in rows:
+        days, working, clause = terms[kind]
+        deadline = notice_due_on(starts_on, days, working, days_off, transfers)
+        published_on = published_at.date()
+        if published_on > deadline:
+            late = _Late(starts_on, deadline, group_id, None, author, None, published_on, title)
+            late.clause = clause
+            found.append(late)
+    _rank(ComplianceKind.LATE_ANNOUNCEMENT, found, p.counts, p.raw)
 
 
 async def _late_orders(
@@ -1156,11 +1304,13 @@ def _missing_final_marks(ctx: Context, period: m.Period, in_period: Any) -> Any:
 async def _names(
     ctx: Context,
     session: Any,
-    counts: Sequence[tuple[ComplianceKind, int, int | None, int]],
+    counts: Sequence[tuple[ComplianceKind, int | None, int | None, int]],
     raw: Sequence[_RawExample],
 ) -> _Names:
     auth = ctx.authorizer
-    groups = {g for _, g, _, _ in counts} | {e.group for e in raw}
+    groups = {g for _, g, _, _ in counts if g is not None} | {
+        e.group for e in raw if e.group is not None
+    }
     teachers = {t for _, _, t, _ in counts if t is not None} | {
         e.teacher for e in raw if e.teacher is not None
     }
@@ -1210,7 +1360,7 @@ def _assemble(
     today: dt.date,
     ruleset: str,
     checks: dict[ComplianceKind, ComplianceCheck],
-    counts: Sequence[tuple[ComplianceKind, int, int | None, int]],
+    counts: Sequence[tuple[ComplianceKind, int | None, int | None, int]],
     raw: Sequence[_RawExample],
     names: _Names,
     lang: str,
@@ -1235,7 +1385,8 @@ def _assemble(
     # A teacher whose card the viewer may not read is left out of the per-teacher rows.
     for kind, group, teacher, n in counts:
         checks[kind].count += n
-        group_row(group).counts.add(kind, n)
+        if group is not None:
+            group_row(group).counts.add(kind, n)
         if teacher is not None and teacher in names.teachers:
             teacher_row(teacher).counts.add(kind, n)
 
@@ -1245,8 +1396,8 @@ def _assemble(
             kind=e.kind,
             date=e.date,
             deadline=e.deadline,
-            group_id=to_global_id("Group", e.group),
-            group_name=names.groups.get(e.group, "—"),
+            group_id=None if e.group is None else to_global_id("Group", e.group),
+            group_name="—" if e.group is None else names.groups.get(e.group, "—"),
             discipline_name=names.disciplines.get(e.discipline) if e.discipline else None,
             teacher_name=names.teachers.get(e.teacher) if e.teacher else None,
             student_name=e.student_name,
@@ -1265,13 +1416,14 @@ def _assemble(
             student=example.student_name or "—",
             teacher=example.teacher_name or "—",
             done=_fmt(e.done_on) if e.done_on else "—",
+            title=e.title or "—",
         )
-        clause = checks[e.kind].clause
+        clause = checks[e.kind].clause if e.clause is None else e.clause
         if clause:
             example.text += f" — {clause}"
         if e.first:
             checks[e.kind].examples.append(example)
-        if e.of_group:
+        if e.of_group and e.group is not None:
             group_row(e.group).examples.append(example)
         if e.of_teacher and e.teacher is not None and e.teacher in names.teachers:
             key = (e.teacher, e.kind)

@@ -52,6 +52,10 @@ ComplianceKind = described(
         "UNANSWERED_QUESTION": "A parent's question answered within `parent_answer_days` "
         "(working days unless `parent_answer_working_days` is false; where the ruleset sets "
         "it).",
+        "LATE_ANNOUNCEMENT": "An event announced its lead time ahead: holidays and school "
+        "events `event_notice_days`, class meetings `class_event_notice_days` calendar days, "
+        "a day transfer `day_transfer_notice_days` working days before its day (where the "
+        "ruleset sets them).",
     },
 )
 
@@ -347,10 +351,13 @@ class ComplianceExample:
     date: dt.date = strawberry.field(
         description="The lesson's date (the period's end for final marks, the exam's day for "
         "attestation marks, the enrolment date for student cards, the expulsion's effective date "
-        "for expulsion orders)."
+        "for expulsion orders, the event's first day for a late announcement)."
     )
     deadline: dt.date = strawberry.field(description="The last day it was due.")
-    group_id: strawberry.ID = strawberry.field(description="Its group.")
+    group_id: strawberry.ID | None = strawberry.field(
+        description="Its group; null for an announcement addressed to no one group (the "
+        "whole institution, a department, a role)."
+    )
     group_name: str = strawberry.field(description="Its group's name.")
     discipline_name: str | None = strawberry.field(
         description="Its discipline's name, where it has one."
@@ -358,7 +365,7 @@ class ComplianceExample:
     teacher_name: str | None = strawberry.field(
         description="Who answers for it: the lesson's teacher; for absence reasons the "
         "curator; for attestation marks the exam's teacher; for a student card or an expulsion "
-        "order who entered it."
+        "order who entered it; for a late announcement who published it."
     )
     student_name: str | None = strawberry.field(
         description="Its student's full name, where it is about a student."
@@ -368,7 +375,7 @@ class ComplianceExample:
     )
     done_on: dt.date | None = strawberry.field(
         description="The day it was done after its deadline (a card or an order entered, an "
-        "attestation mark set); null: not done yet.",
+        "attestation mark set, an announcement published); null: not done yet.",
     )
     text: str = strawberry.field(
         description="The entry in words, in the request's language, with the clause it breaks."
@@ -402,6 +409,10 @@ class ComplianceCounts:
     unanswered_question: int = strawberry.field(
         description="Parents' questions not answered within `rules.deadlines.parent_answer_days`."
     )
+    late_announcement: int = strawberry.field(
+        description="Events announced later than their lead time "
+        "(`rules.deadlines.event_notice_days` and the like)."
+    )
     total: int = strawberry.field(description="All of them.")
 
 
@@ -410,7 +421,11 @@ class ComplianceCheck:
     kind: ComplianceKind = strawberry.field(description="Which deadline.")  # type: ignore[valid-type]
     title: str = strawberry.field(description="The deadline in words, in the reader's language.")
     rule: str = strawberry.field(description="Key path in ruleset.toml, e.g. `rules.deadlines.…`.")
-    days: int = strawberry.field(description="Working days allowed (0 = the same day).")
+    days: int = strawberry.field(
+        description="Working days allowed (0 = the same day); calendar days where the "
+        "ruleset counts them so (`parent_answer_working_days = false`; an event's lead "
+        "time, `event_notice_days`)."
+    )
     from_ruleset: bool = strawberry.field(
         description="Whether the ruleset sets the term; false: the service's default."
     )
@@ -437,8 +452,9 @@ class ComplianceBreakdown:
     description="Compliance with the regulation's journal deadlines in one period, up to today: "
     "lessons without a topic, lessons with nothing recorded, absences without a reason, "
     "missing final marks, student cards and expulsion orders entered late, attestation marks "
-    "not set by their deadline (the last three where the ruleset sets a term) — per check, "
-    "per group and per teacher."
+    "not set by their deadline, parents' questions left unanswered, events announced later "
+    "than their lead time (the last five where the ruleset sets a term) — per check, per "
+    "group and per teacher."
 )
 class ComplianceReport:
     period: Period = strawberry.field(description="The period checked.")
