@@ -31,6 +31,10 @@ ALIASES = 25
 #: Object types whose ``id`` is not their own global id but another type's, which is the
 #: one viewer.can must name (checked below). Their own name never appears in an id.
 ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
+    # A live removal names the row that was deleted (schema/live.py).
+    "AnnouncementRemoved": ("Announcement",),
+    "AttendanceRemoved": ("Attendance",),
+    "MarkRemoved": ("Mark",),
     "ComplianceBreakdown": ("Group", "Employee"),
     "Correspondent": ("UserAccount",),
     "DiaryFinalMark": ("FinalMark",),
