@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, Row, Select, and_, bindparam, or_, select, update
+from sqlalchemy import Engine, Row, Select, String, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util import greenlet_spawn
 
@@ -20,7 +21,7 @@ from campusgraph import live
 from campusgraph.context import AuthProblem
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
-from campusgraph.db.tenancy import SINGLE_READ_OPTION, unscoped
+from campusgraph.db.tenancy import single_read_options, unscoped
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Viewer
 from campusgraph.resolvers import throttle as throttling
@@ -50,6 +51,7 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
     """
     s, u, ra, i, r = m.AuthSession, m.UserAccount, m.RoleAssignment, m.Institution, m.Region
     e, st, p = m.Employee, m.Student, m.Parent
+    i2 = aliased(m.Institution)
     return (
         select(
             s.id.label("session_id"),
@@ -70,6 +72,12 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
             e.id.label("employee_id"),
             st.id.label("student_id"),
             p.id.label("parent_id"),
+            # A region's session is confined to the region's institutions: read here,
+            # not by a second statement (NULL for an institution's session).
+            select(func.aggregate_strings(cast(i2.id, String), ","))
+            .where(i2.region_id == s.region_id)
+            .scalar_subquery()
+            .label("region_institutions"),
         )
         .join(u, u.id == s.user_id)
         .outerjoin(i, i.id == s.institution_id)
@@ -97,11 +105,6 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
 
 _LOOKUP = _lookup_statement()
 _LOOKUP_SESSION = _lookup_statement(by_session_id=True)
-_REGION_INSTITUTIONS = (
-    select(m.Institution.id)
-    .where(m.Institution.region_id == bindparam("region_id"))
-    .order_by(m.Institution.id)
-)
 
 
 async def _read(
@@ -112,8 +115,10 @@ async def _read(
     ``AsyncConnection`` would take four (connect, execute, close, and close again in a
     task of its own), which cost more than the lookup on every request."""
 
+    options = single_read_options(engine)
+
     def run(sync: Engine) -> Sequence[Row[*tuple[Any, ...]]]:
-        with sync.connect().execution_options(**{SINGLE_READ_OPTION: True}) as conn:
+        with sync.connect().execution_options(**options) as conn:
             return conn.execute(stmt, params).all()
 
     return await greenlet_spawn(run, engine.sync_engine)
@@ -175,8 +180,8 @@ async def _authenticated(
         institution_ids: tuple[int, ...] = (inst_id,)
         ruleset = first["institution_ruleset"]
     else:
-        ids = await _read(engine, _REGION_INSTITUTIONS, {"region_id": first["region_pk"]})
-        institution_ids = tuple(row[0] for row in ids)
+        listed = first["region_institutions"] or ""
+        institution_ids = tuple(sorted(int(pk) for pk in listed.split(",") if pk))
         ruleset = first["region_ruleset"]
     viewer = Viewer(
         user_id=first["user_id"],
@@ -228,26 +233,36 @@ class _Found:
     account: m.UserAccount | None
 
 
+def _find_statement() -> Select[*tuple[Any, ...]]:
+    """Built once: the realm (an institution's slug, else a region's) and the account of
+    that login in it, in one statement (it was two or three)."""
+    u, i, r = m.UserAccount, m.Institution, m.Region
+    realm_name: Any = bindparam("realm")
+    realm = select(
+        select(i.id).where(i.slug == realm_name).scalar_subquery().label("institution_id"),
+        select(r.id).where(r.slug == realm_name).scalar_subquery().label("region_id"),
+    ).subquery("realm")
+    in_realm = or_(
+        u.institution_id == realm.c.institution_id,
+        and_(realm.c.institution_id.is_(None), u.region_id == realm.c.region_id),
+    )
+    return (
+        select(realm.c.institution_id, realm.c.region_id, u)
+        .select_from(realm)
+        .outerjoin(u, and_(in_realm, u.login == bindparam("login")))
+    )
+
+
+_FIND = _find_statement()
+
+
 async def _find(factory: async_sessionmaker[AsyncSession], realm: str, login: str) -> _Found:
     """The realm and account, in a read of its own: no write lock, closed before the
     password is checked."""
-    u = m.UserAccount
-    async with unscoped(factory) as session:
-        inst = (
-            await session.execute(select(m.Institution.id).where(m.Institution.slug == realm))
-        ).scalar_one_or_none()
-        region = None
-        if inst is None:
-            region = (
-                await session.execute(select(m.Region.id).where(m.Region.slug == realm))
-            ).scalar_one_or_none()
-        account = None
-        if inst is not None or region is not None:
-            realm_filter = u.institution_id == inst if inst is not None else u.region_id == region
-            account = (
-                await session.execute(select(u).where(realm_filter, u.login == login))
-            ).scalar_one_or_none()
-    return _Found(inst, region, account)
+    async with unscoped(factory, read=True) as session:
+        row = (await session.execute(_FIND, {"realm": realm, "login": login})).one()
+    inst, region, account = row
+    return _Found(inst, None if inst is not None else region, account)
 
 
 async def sign_in(
@@ -279,7 +294,7 @@ async def sign_in(
     if throttle.enabled:
         # Hammering a blocked login or address costs this one read: no lock, no argon2.
         async with engine.connect() as conn:
-            await conn.execution_options(**{SINGLE_READ_OPTION: True})
+            await conn.execution_options(**single_read_options(engine))
             until = await throttle.blocked(conn, keys, at)
         if until is not None:
             seconds = throttling.wait_seconds(until, at)
