@@ -104,12 +104,14 @@ def unscoped(
     factory: async_sessionmaker[AsyncSession], *, write: bool = False, read: bool = False
 ) -> AsyncSession:
     """For sign-in, migrations and seeding only: no tenant criteria are added. ``read``:
-    a session that only reads (on PostgreSQL in autocommit, as ``scoped`` reads)."""
+    a session whose statements need no common snapshot (sign-in's one lookup), so it
+    opens no transaction on either backend, and refuses to write."""
     options = {WRITE_OPTION: True} if write else {}
     info: dict[str, Any] = {UNSCOPED_KEY: True}
     binds = _READ_BINDS.get(factory) if read and not write else None
     if read and not write:
         info[READ_KEY] = True
+        options = {SINGLE_READ_OPTION: True}
     if binds is not None:
         return factory(bind=binds.reads, info=info, execution_options=options)
     return factory(info=info, execution_options=options)

@@ -231,6 +231,8 @@ class _Found:
     institution_id: int | None
     region_id: int | None
     account: m.UserAccount | None
+    #: The account's person is a dismissed employee (as of the realm's today).
+    dismissed: bool = False
 
 
 def _find_statement() -> Select[*tuple[Any, ...]]:
@@ -246,8 +248,19 @@ def _find_statement() -> Select[*tuple[Any, ...]]:
         u.institution_id == realm.c.institution_id,
         and_(realm.c.institution_id.is_(None), u.region_id == realm.c.region_id),
     )
+    e = m.Employee
+    dismissed = (
+        select(e.id)
+        .where(
+            e.person_id == u.person_id,
+            e.dismissed_on.is_not(None),
+            e.dismissed_on <= bindparam("today"),
+        )
+        .exists()
+        .label("dismissed")
+    )
     return (
-        select(realm.c.institution_id, realm.c.region_id, u)
+        select(realm.c.institution_id, realm.c.region_id, dismissed, u)
         .select_from(realm)
         .outerjoin(u, and_(in_realm, u.login == bindparam("login")))
     )
@@ -256,13 +269,15 @@ def _find_statement() -> Select[*tuple[Any, ...]]:
 _FIND = _find_statement()
 
 
-async def _find(factory: async_sessionmaker[AsyncSession], realm: str, login: str) -> _Found:
-    """The realm and account, in a read of its own: no write lock, closed before the
-    password is checked."""
+async def _find(
+    factory: async_sessionmaker[AsyncSession], realm: str, login: str, today: dt.date
+) -> _Found:
+    """The realm, the account and whether its person was dismissed, in a read of its own:
+    no write lock, closed before the password is checked."""
     async with unscoped(factory, read=True) as session:
-        row = (await session.execute(_FIND, {"realm": realm, "login": login})).one()
-    inst, region, account = row
-    return _Found(inst, None if inst is not None else region, account)
+        params = {"realm": realm, "login": login, "today": today}
+        inst, region, dismissed, account = (await session.execute(_FIND, params)).one()
+    return _Found(inst, None if inst is not None else region, account, bool(dismissed))
 
 
 async def sign_in(
@@ -311,7 +326,7 @@ async def sign_in(
                     seconds = throttling.wait_seconds(counted, at)
                     return _refused("SIGN_IN_THROTTLED", "sign_in_throttled", seconds)
                 reserved = counted
-            found = await _find(factory, realm, login)
+            found = await _find(factory, realm, login, settings.current_date())
             account = found.account
             stored = account.password_hash if account is not None else dummy_hash(settings)
             ok = await checks.verify(stored, password, settings)
@@ -383,7 +398,7 @@ async def _open_session(
         if throttle.enabled:
             await throttle.clear(await session.connection(), login_key)
         disabled = account.disabled_at is not None and account.disabled_at <= utcnow()
-        if disabled or await _dismissed(session, account, settings.current_date()):
+        if disabled or found.dismissed:
             await session.commit()
             return SignIn(None, None, False, problem("ACCOUNT_DISABLED", "account_disabled"))
         token = new_token()
@@ -412,19 +427,6 @@ async def _open_session(
         )
         await session.commit()
         return SignIn(token, expires, account.must_change_password, None)
-
-
-async def _dismissed(session: AsyncSession, account: m.UserAccount, today: dt.date) -> bool:
-    if account.person_id is None:
-        return False
-    dismissed = await session.execute(
-        select(m.Employee.id).where(
-            m.Employee.person_id == account.person_id,
-            m.Employee.dismissed_on.is_not(None),
-            m.Employee.dismissed_on <= today,
-        )
-    )
-    return dismissed.first() is not None
 
 
 async def sign_out(factory: async_sessionmaker[AsyncSession], viewer: Viewer) -> None:
