@@ -43,8 +43,9 @@ class Authenticated:
 
 
 def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
-    """Built once: the session, account, roles, realm and person links of one token hash
-    (or, for a file link that names its session, of one session id).
+    """Built once: the session, account, roles, realm, person links and (for a region's
+    session) the region's institutions of one token hash (or, for a file link that names
+    its session, of one session id).
 
     A statement built per request cost more CPU than running it (SQLAlchemy's coercions
     and cache key); a prebuilt one with a bound parameter compiles once and is reused.
@@ -68,7 +69,6 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
             i.ruleset.label("institution_ruleset"),
             i.timezone.label("institution_timezone"),
             r.ruleset.label("region_ruleset"),
-            r.id.label("region_pk"),
             e.id.label("employee_id"),
             st.id.label("student_id"),
             p.id.label("parent_id"),
@@ -147,7 +147,7 @@ async def authenticate(
         return Authenticated(None, None, None)
     engine: AsyncEngine = factory.kw["bind"]
     rows = await _read(engine, _LOOKUP, {"token_hash": token_digest(token)})
-    return await _authenticated(engine, rows, today)
+    return _authenticated(rows, today)
 
 
 async def authenticate_session(
@@ -158,12 +158,10 @@ async def authenticate_session(
     out or revoking the session ends the link too."""
     engine: AsyncEngine = factory.kw["bind"]
     rows = await _read(engine, _LOOKUP_SESSION, {"session_id": session_id})
-    return await _authenticated(engine, rows, today)
+    return _authenticated(rows, today)
 
 
-async def _authenticated(
-    engine: AsyncEngine, rows: Sequence[Row[*tuple[Any, ...]]], today: dt.date | None
-) -> Authenticated:
+def _authenticated(rows: Sequence[Row[*tuple[Any, ...]]], today: dt.date | None) -> Authenticated:
     if not rows:
         return Authenticated(None, None, problem("TOKEN_UNKNOWN", "token_unknown"))
     first = rows[0]._mapping
