@@ -72,6 +72,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # Last in, first out, as on SQLite: asyncpg's prepared statements belong to their
+    # connection, and the one used last has them. First in, first out handed each request
+    # the connection idle longest, so a request's statements were prepared anew (an extra
+    # round trip each) on every connection of the pool in turn.
+    kwargs.setdefault("pool_use_lifo", True)
     # asyncpg waits 60 s for an unreachable host by default; a request should not.
     kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
     engine = create_async_engine(url, **kwargs)
@@ -174,12 +179,40 @@ def is_inline(engine: AsyncEngine) -> bool:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(
+    factory = async_sessionmaker(
         engine,
         class_=InlineAsyncSession if is_inline(engine) else AsyncSession,
         expire_on_commit=False,
         autoflush=False,
         sync_session_class=tenancy.TenantSession,
+    )
+    if engine.dialect.name == "postgresql":
+        tenancy.register_read_binds(factory, read_binds(engine))
+    return factory
+
+
+def read_binds(engine: AsyncEngine) -> tenancy.ReadBinds:
+    """How PostgreSQL read sessions run: views of ``engine`` (same pool) whose connections
+    are set up at checkout — an attribute of asyncpg's connection, no round trip.
+
+    A request's reads run in autocommit: no BEGIN before the first statement, no
+    ROLLBACK after the last, two round trips of a request's two to seven. What that gives
+    up is nothing they had: at PostgreSQL's READ COMMITTED (the default, and ours) every
+    statement of a transaction takes a snapshot of its own anyway, so the journal's five
+    selects never read one snapshot together; each still sees only committed rows, and a
+    row a write commits between two of them is in the later one only — as before. On
+    SQLite a read's BEGIN is a call on the loop's thread, not a round trip, and does give
+    one snapshot: it stays.
+
+    A report reads many aggregates that must add up, so its session keeps a transaction,
+    now REPEATABLE READ READ ONLY: one snapshot for all its statements (what SQLite's
+    report reader gives with its BEGIN), in the same one BEGIN round trip.
+    """
+    return tenancy.ReadBinds(
+        reads=engine.execution_options(isolation_level="AUTOCOMMIT"),
+        reports=engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        ),
     )
 
 

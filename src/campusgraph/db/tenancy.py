@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, bindparam, event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from campusgraph.db.base import TenantMixin
@@ -32,6 +32,9 @@ WRITE_OPTION = "campusgraph_write"
 SINGLE_READ_OPTION = "campusgraph_single_read"
 #: ``session.info`` key of a report session (``Context.report_session``): it may only read.
 READ_ONLY_KEY = "read_only"
+#: ``session.info`` key of a request's ordinary read session (``Context.session()``
+#: without ``write``): on PostgreSQL it runs outside any transaction, so it may not write.
+READ_KEY = "read"
 
 
 class TenantScopeMissing(RuntimeError):
@@ -40,6 +43,34 @@ class TenantScopeMissing(RuntimeError):
 
 class ReadOnlySession(RuntimeError):
     """A report session (read-only) was asked to change rows."""
+
+
+class ReadBinds(NamedTuple):
+    """Where a PostgreSQL factory's read sessions run (see :func:`register_read_binds`)."""
+
+    reads: AsyncEngine
+    reports: AsyncEngine
+
+
+_READ_BINDS: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], ReadBinds] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def register_read_binds(factory: async_sessionmaker[AsyncSession], binds: ReadBinds) -> None:
+    """Give ``factory``'s read sessions their own binds (``engine.session_factory`` does,
+    on PostgreSQL): the same pool, other connection settings."""
+    _READ_BINDS[factory] = binds
+
+
+def single_read_options(engine: AsyncEngine | Any) -> dict[str, Any]:
+    """Execution options of a connection that runs one SELECT and nothing else: no BEGIN
+    on SQLite (the engine's listener skips it), autocommit on PostgreSQL (asyncpg would
+    send BEGIN and ROLLBACK around it: two round trips for nothing — one statement is its
+    own snapshot)."""
+    if engine.dialect.name == "postgresql":
+        return {SINGLE_READ_OPTION: True, "isolation_level": "AUTOCOMMIT"}
+    return {SINGLE_READ_OPTION: True}
 
 
 def scoped(
@@ -51,18 +82,39 @@ def scoped(
 ) -> AsyncSession:
     """A session confined to ``institutions``; ``write`` for sessions that will change rows,
     ``read_only`` for sessions that must not (reports: refused here on both backends, and
-    on SQLite their connections are ``query_only`` too)."""
+    on SQLite their connections are ``query_only`` too).
+
+    A session opened without ``write`` only reads as well, and a write in it is refused
+    (``ReadOnlySession``): on PostgreSQL it runs in autocommit (``register_read_binds``),
+    where a write would commit statement by statement."""
     options = {WRITE_OPTION: True} if write else {}
     info: dict[str, Any] = {SCOPE_KEY: institutions}
     if read_only:
         info[READ_ONLY_KEY] = True
+    elif not write:
+        info[READ_KEY] = True
+    binds = None if write else _READ_BINDS.get(factory)
+    if binds is not None:
+        bind = binds.reports if read_only else binds.reads
+        return factory(bind=bind, info=info, execution_options=options)
     return factory(info=info, execution_options=options)
 
 
-def unscoped(factory: async_sessionmaker[AsyncSession], *, write: bool = False) -> AsyncSession:
-    """For sign-in, migrations and seeding only: no tenant criteria are added."""
+def unscoped(
+    factory: async_sessionmaker[AsyncSession], *, write: bool = False, read: bool = False
+) -> AsyncSession:
+    """For sign-in, migrations and seeding only: no tenant criteria are added. ``read``:
+    a session whose statements need no common snapshot (sign-in's one lookup), so it
+    opens no transaction on either backend, and refuses to write."""
     options = {WRITE_OPTION: True} if write else {}
-    return factory(info={UNSCOPED_KEY: True}, execution_options=options)
+    info: dict[str, Any] = {UNSCOPED_KEY: True}
+    binds = _READ_BINDS.get(factory) if read and not write else None
+    if read and not write:
+        info[READ_KEY] = True
+        options = {SINGLE_READ_OPTION: True}
+    if binds is not None:
+        return factory(bind=binds.reads, info=info, execution_options=options)
+    return factory(info=info, execution_options=options)
 
 
 #: The scope travels as a bound parameter, not baked into the criteria: a criteria lambda
@@ -98,11 +150,13 @@ def _scope_parameters(institutions: tuple[int, ...]) -> dict[str, Any]:
 _CONFINED: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
 
 
+def _reads_only(info: Mapping[str, Any]) -> bool:
+    return bool(info.get(READ_ONLY_KEY) or info.get(READ_KEY))
+
+
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
-    if state.session.info.get(READ_ONLY_KEY) and (
-        state.is_insert or state.is_update or state.is_delete
-    ):
-        raise ReadOnlySession("a report session only reads")
+    if _reads_only(state.session.info) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnlySession("a read session only reads: open it with write=True")
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load or state.is_relationship_load:
@@ -165,8 +219,8 @@ class TenantSession(Session):
 
 
 def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(READ_ONLY_KEY) and (session.new or session.dirty or session.deleted):
-        raise ReadOnlySession("a report session only reads")
+    if _reads_only(session.info) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlySession("a read session only reads: open it with write=True")
 
 
 event.listen(TenantSession, "do_orm_execute", _add_tenant_criteria)

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, Row, Select, and_, bindparam, or_, select, update
+from sqlalchemy import Engine, Row, Select, String, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 from sqlalchemy.util import greenlet_spawn
 
 from campusgraph import live
 from campusgraph.context import AuthProblem
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
-from campusgraph.db.tenancy import SINGLE_READ_OPTION, unscoped
+from campusgraph.db.tenancy import single_read_options, unscoped
 from campusgraph.i18n import message
 from campusgraph.policies.facts import Viewer
 from campusgraph.resolvers import throttle as throttling
@@ -42,14 +43,16 @@ class Authenticated:
 
 
 def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
-    """Built once: the session, account, roles, realm and person links of one token hash
-    (or, for a file link that names its session, of one session id).
+    """Built once: the session, account, roles, realm, person links and (for a region's
+    session) the region's institutions of one token hash (or, for a file link that names
+    its session, of one session id).
 
     A statement built per request cost more CPU than running it (SQLAlchemy's coercions
     and cache key); a prebuilt one with a bound parameter compiles once and is reused.
     """
     s, u, ra, i, r = m.AuthSession, m.UserAccount, m.RoleAssignment, m.Institution, m.Region
     e, st, p = m.Employee, m.Student, m.Parent
+    i2 = aliased(m.Institution)
     return (
         select(
             s.id.label("session_id"),
@@ -66,10 +69,15 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
             i.ruleset.label("institution_ruleset"),
             i.timezone.label("institution_timezone"),
             r.ruleset.label("region_ruleset"),
-            r.id.label("region_pk"),
             e.id.label("employee_id"),
             st.id.label("student_id"),
             p.id.label("parent_id"),
+            # A region's session is confined to the region's institutions: read here,
+            # not by a second statement (NULL for an institution's session).
+            select(func.aggregate_strings(cast(i2.id, String), ","))
+            .where(i2.region_id == s.region_id)
+            .scalar_subquery()
+            .label("region_institutions"),
         )
         .join(u, u.id == s.user_id)
         .outerjoin(i, i.id == s.institution_id)
@@ -97,11 +105,6 @@ def _lookup_statement(by_session_id: bool = False) -> Select[*tuple[Any, ...]]:
 
 _LOOKUP = _lookup_statement()
 _LOOKUP_SESSION = _lookup_statement(by_session_id=True)
-_REGION_INSTITUTIONS = (
-    select(m.Institution.id)
-    .where(m.Institution.region_id == bindparam("region_id"))
-    .order_by(m.Institution.id)
-)
 
 
 async def _read(
@@ -112,8 +115,10 @@ async def _read(
     ``AsyncConnection`` would take four (connect, execute, close, and close again in a
     task of its own), which cost more than the lookup on every request."""
 
+    options = single_read_options(engine)
+
     def run(sync: Engine) -> Sequence[Row[*tuple[Any, ...]]]:
-        with sync.connect().execution_options(**{SINGLE_READ_OPTION: True}) as conn:
+        with sync.connect().execution_options(**options) as conn:
             return conn.execute(stmt, params).all()
 
     return await greenlet_spawn(run, engine.sync_engine)
@@ -142,7 +147,7 @@ async def authenticate(
         return Authenticated(None, None, None)
     engine: AsyncEngine = factory.kw["bind"]
     rows = await _read(engine, _LOOKUP, {"token_hash": token_digest(token)})
-    return await _authenticated(engine, rows, today)
+    return _authenticated(rows, today)
 
 
 async def authenticate_session(
@@ -153,12 +158,10 @@ async def authenticate_session(
     out or revoking the session ends the link too."""
     engine: AsyncEngine = factory.kw["bind"]
     rows = await _read(engine, _LOOKUP_SESSION, {"session_id": session_id})
-    return await _authenticated(engine, rows, today)
+    return _authenticated(rows, today)
 
 
-async def _authenticated(
-    engine: AsyncEngine, rows: Sequence[Row[*tuple[Any, ...]]], today: dt.date | None
-) -> Authenticated:
+def _authenticated(rows: Sequence[Row[*tuple[Any, ...]]], today: dt.date | None) -> Authenticated:
     if not rows:
         return Authenticated(None, None, problem("TOKEN_UNKNOWN", "token_unknown"))
     first = rows[0]._mapping
@@ -175,8 +178,8 @@ async def _authenticated(
         institution_ids: tuple[int, ...] = (inst_id,)
         ruleset = first["institution_ruleset"]
     else:
-        ids = await _read(engine, _REGION_INSTITUTIONS, {"region_id": first["region_pk"]})
-        institution_ids = tuple(row[0] for row in ids)
+        listed = first["region_institutions"] or ""
+        institution_ids = tuple(sorted(int(pk) for pk in listed.split(",") if pk))
         ruleset = first["region_ruleset"]
     viewer = Viewer(
         user_id=first["user_id"],
@@ -226,28 +229,53 @@ class _Found:
     institution_id: int | None
     region_id: int | None
     account: m.UserAccount | None
+    #: The account's person is a dismissed employee (as of the realm's today).
+    dismissed: bool = False
 
 
-async def _find(factory: async_sessionmaker[AsyncSession], realm: str, login: str) -> _Found:
-    """The realm and account, in a read of its own: no write lock, closed before the
-    password is checked."""
-    u = m.UserAccount
-    async with unscoped(factory) as session:
-        inst = (
-            await session.execute(select(m.Institution.id).where(m.Institution.slug == realm))
-        ).scalar_one_or_none()
-        region = None
-        if inst is None:
-            region = (
-                await session.execute(select(m.Region.id).where(m.Region.slug == realm))
-            ).scalar_one_or_none()
-        account = None
-        if inst is not None or region is not None:
-            realm_filter = u.institution_id == inst if inst is not None else u.region_id == region
-            account = (
-                await session.execute(select(u).where(realm_filter, u.login == login))
-            ).scalar_one_or_none()
-    return _Found(inst, region, account)
+def _find_statement() -> Select[*tuple[Any, ...]]:
+    """Built once: the realm (an institution's slug, else a region's) and the account of
+    that login in it, in one statement (it was two or three)."""
+    u, i, r = m.UserAccount, m.Institution, m.Region
+    realm_name: Any = bindparam("realm")
+    realm = select(
+        select(i.id).where(i.slug == realm_name).scalar_subquery().label("institution_id"),
+        select(r.id).where(r.slug == realm_name).scalar_subquery().label("region_id"),
+    ).subquery("realm")
+    in_realm = or_(
+        u.institution_id == realm.c.institution_id,
+        and_(realm.c.institution_id.is_(None), u.region_id == realm.c.region_id),
+    )
+    e = m.Employee
+    dismissed = (
+        select(e.id)
+        .where(
+            e.person_id == u.person_id,
+            e.dismissed_on.is_not(None),
+            e.dismissed_on <= bindparam("today"),
+        )
+        .exists()
+        .label("dismissed")
+    )
+    return (
+        select(realm.c.institution_id, realm.c.region_id, dismissed, u)
+        .select_from(realm)
+        .outerjoin(u, and_(in_realm, u.login == bindparam("login")))
+    )
+
+
+_FIND = _find_statement()
+
+
+async def _find(
+    factory: async_sessionmaker[AsyncSession], realm: str, login: str, today: dt.date
+) -> _Found:
+    """The realm, the account and whether its person was dismissed, in a read of its own:
+    no write lock, closed before the password is checked."""
+    async with unscoped(factory, read=True) as session:
+        params = {"realm": realm, "login": login, "today": today}
+        inst, region, dismissed, account = (await session.execute(_FIND, params)).one()
+    return _Found(inst, None if inst is not None else region, account, bool(dismissed))
 
 
 async def sign_in(
@@ -279,7 +307,7 @@ async def sign_in(
     if throttle.enabled:
         # Hammering a blocked login or address costs this one read: no lock, no argon2.
         async with engine.connect() as conn:
-            await conn.execution_options(**{SINGLE_READ_OPTION: True})
+            await conn.execution_options(**single_read_options(engine))
             until = await throttle.blocked(conn, keys, at)
         if until is not None:
             seconds = throttling.wait_seconds(until, at)
@@ -296,7 +324,7 @@ async def sign_in(
                     seconds = throttling.wait_seconds(counted, at)
                     return _refused("SIGN_IN_THROTTLED", "sign_in_throttled", seconds)
                 reserved = counted
-            found = await _find(factory, realm, login)
+            found = await _find(factory, realm, login, settings.current_date())
             account = found.account
             stored = account.password_hash if account is not None else dummy_hash(settings)
             ok = await checks.verify(stored, password, settings)
@@ -368,7 +396,7 @@ async def _open_session(
         if throttle.enabled:
             await throttle.clear(await session.connection(), login_key)
         disabled = account.disabled_at is not None and account.disabled_at <= utcnow()
-        if disabled or await _dismissed(session, account, settings.current_date()):
+        if disabled or found.dismissed:
             await session.commit()
             return SignIn(None, None, False, problem("ACCOUNT_DISABLED", "account_disabled"))
         token = new_token()
@@ -397,19 +425,6 @@ async def _open_session(
         )
         await session.commit()
         return SignIn(token, expires, account.must_change_password, None)
-
-
-async def _dismissed(session: AsyncSession, account: m.UserAccount, today: dt.date) -> bool:
-    if account.person_id is None:
-        return False
-    dismissed = await session.execute(
-        select(m.Employee.id).where(
-            m.Employee.person_id == account.person_id,
-            m.Employee.dismissed_on.is_not(None),
-            m.Employee.dismissed_on <= today,
-        )
-    )
-    return dismissed.first() is not None
 
 
 async def sign_out(factory: async_sessionmaker[AsyncSession], viewer: Viewer) -> None:
