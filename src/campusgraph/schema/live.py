@@ -147,6 +147,10 @@ _REMOVED: dict[str, tuple[Any, str]] = {
 
 #: Kinds whose query reads through a filter of its own rather than one object's read
 #: filter: the query's function itself, so a subscription can never see more than it.
+#: Pairs read through an object the event computes (its live table's): see
+#: campusgraph.policies.operations. Announcements go through their own filter.
+EXERCISES = (("mark", "read"), ("attendance", "read"), ("message", "read"))
+
 _READABLE: dict[str, Callable[[Context], Any]] = {
     "announcement": an.readable,
 }
