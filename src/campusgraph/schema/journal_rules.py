@@ -592,7 +592,7 @@ async def fetch_thematic_plan_topic(info: GraphQLInfo, pk: int) -> ThematicPlanT
     found = await reads.all_rows(info.context, "thematic_plan", stmt)
     if not found:
         return None
-    tid, position, title, hours, lesson_type = found[0]
+    tid, position, title, hours, lesson_type = tuple(found[0])
     return ThematicPlanTopic(
         id=to_global_id("ThematicPlanTopic", tid),
         position=position,
