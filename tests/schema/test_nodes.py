@@ -244,8 +244,11 @@ async def test_a_portfolio_entry_refetches_for_whom_its_owners_object_lets_read(
     assert await _node(curator, elsewhere) is None
     # (the controller reads every student's portfolio)
     assert (await _node(controller, elsewhere))["id"] == elsewhere
-    # the teacher his own entry (a portfolio.teacher row), the curator not
+    # the teacher his own entry (a portfolio.teacher row), not the student's nor its file;
+    # the curator not the teacher's
     assert (await _node(teacher, own))["id"] == own
+    assert await _node(teacher, entry) is None
+    assert await _node(teacher, file) is None
     assert await _node(curator, own) is None
     # and another institution's account none of them
     for gid in (entry, file, elsewhere, own):
