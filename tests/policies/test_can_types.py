@@ -31,6 +31,8 @@ ALIASES = 25
 #: Object types whose ``id`` is not their own global id but another type's, which is the
 #: one viewer.can must name (checked below). Their own name never appears in an id.
 ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
+    "AnnouncementRemoved": ("Announcement",),
+    "AttendanceRemoved": ("Attendance",),
     "ComplianceBreakdown": ("Group", "Employee"),
     "Correspondent": ("UserAccount",),
     "DiaryFinalMark": ("FinalMark",),
@@ -42,6 +44,7 @@ ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
     "MarksReportDiscipline": ("Discipline",),
     "MarksReportGroup": ("Group",),
     "MarksReportStudent": ("Student",),
+    "MarkRemoved": ("Mark",),
 }
 #: Object types with an id that viewer.can cannot name, and why. ``AnalyticsKey``'s id is
 #: the id of whatever the key is (a group, a discipline … or a month), not a row of its own.
