@@ -34,7 +34,6 @@ ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
     # A live removal names the row that was deleted (schema/live.py).
     "AnnouncementRemoved": ("Announcement",),
     "AttendanceRemoved": ("Attendance",),
-    "MarkRemoved": ("Mark",),
     "ComplianceBreakdown": ("Group", "Employee"),
     "Correspondent": ("UserAccount",),
     "DiaryFinalMark": ("FinalMark",),
@@ -46,6 +45,7 @@ ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
     "MarksReportDiscipline": ("Discipline",),
     "MarksReportGroup": ("Group",),
     "MarksReportStudent": ("Student",),
+    "MarkRemoved": ("Mark",),
 }
 #: Object types with an id that viewer.can cannot name, and why. ``AnalyticsKey``'s id is
 #: the id of whatever the key is (a group, a discipline … or a month), not a row of its own.

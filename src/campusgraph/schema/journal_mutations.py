@@ -47,7 +47,7 @@ from campusgraph.policies.engine import Reason, Refusal
 from campusgraph.policies.facts import Target
 from campusgraph.policies.vocabulary import Condition
 from campusgraph.resolvers import journal_writes as jw
-from campusgraph.schema.base import GraphQLInfo, signed_in, to_global_id
+from campusgraph.schema.base import GraphQLInfo, Node, signed_in, to_global_id
 from campusgraph.schema.errors import (
     ErrorCode,
     ErrorReason,
@@ -657,7 +657,7 @@ async def _period_target(ctx: Context, input: Any) -> Target | None:
 
 
 @strawberry.type(description="A teacher let fill the journal of one lesson he covers.")
-class Substitution:
+class Substitution(Node):
     id: strawberry.ID = strawberry.field(description="The substitution's global id.")
     granted_at: dt.datetime = strawberry.field(description="When it was granted.")
     _lesson_id: strawberry.Private[int]

@@ -24,7 +24,7 @@ from campusgraph.resolvers import compliance as compliance_mod
 from campusgraph.resolvers import diary as diary_mod
 from campusgraph.resolvers import journal_rules, reads
 from campusgraph.resolvers.suggestions import SuggestionNotFound, suggest_for
-from campusgraph.schema.base import GraphQLInfo, expect_id, signed_in, to_global_id
+from campusgraph.schema.base import GraphQLInfo, Node, expect_id, signed_in, to_global_id
 from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode
 from campusgraph.schema.people import Student
@@ -499,7 +499,7 @@ async def resolve_compliance(
 
 
 @strawberry.type(description="A topic of the thematic plan, to offer when a lesson is written.")
-class ThematicPlanTopic:
+class ThematicPlanTopic(Node):
     id: strawberry.ID = strawberry.field(description="The topic's global id.")
     position: int = strawberry.field(description="Its place in the plan (1, 2, …).")
     title: str = strawberry.field(description="The topic.")
@@ -510,7 +510,7 @@ class ThematicPlanTopic:
 @strawberry.type(
     description="Календарно-тематическое планирование (КТП) of a discipline for a group."
 )
-class ThematicPlan:
+class ThematicPlan(Node):
     id: strawberry.ID = strawberry.field(
         description="The plan (`ThematicPlan`): what `updateThematicPlan` and "
         "`deleteThematicPlan` take."
@@ -566,4 +566,37 @@ async def resolve_thematic_plan(
         discipline_id=to_global_id("Discipline", discipline_pk),
         hours=sum(x.hours for x in topics),
         topics=topics,
+    )
+
+
+async def fetch_thematic_plan(info: GraphQLInfo, pk: int) -> ThematicPlan | None:
+    """``node(id:)`` of a plan: the one the ``thematic_plan`` filter lets the viewer read,
+    with its topics as the group's plan has them."""
+    row = await info.context.loaders.entity_by_id("thematic_plan", m.ThematicPlan).load(pk)
+    if row is None:
+        return None
+    plan: m.ThematicPlan = row[0]
+    return await resolve_thematic_plan(
+        info, plan.group_id, plan.discipline_id, plan.academic_year_id
+    )
+
+
+async def fetch_thematic_plan_topic(info: GraphQLInfo, pk: int) -> ThematicPlanTopic | None:
+    """``node(id:)`` of a topic: a line of its plan, readable where the plan is."""
+    tp, t = m.ThematicPlan, m.ThematicPlanTopic
+    stmt = (
+        select(t.id, t.position, t.title, t.hours, t.lesson_type)
+        .join(tp, tp.id == t.plan_id)
+        .where(t.id == pk)
+    )
+    found = await reads.all_rows(info.context, "thematic_plan", stmt)
+    if not found:
+        return None
+    tid, position, title, hours, lesson_type = tuple(found[0])
+    return ThematicPlanTopic(
+        id=to_global_id("ThematicPlanTopic", tid),
+        position=position,
+        title=title,
+        hours=hours,
+        lesson_type=lesson_type,
     )

@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from strawberry.file_uploads import Upload
 
 from campusgraph import portfolios as pf
@@ -26,7 +26,7 @@ from campusgraph.i18n import message
 from campusgraph.ids import to_global_id
 from campusgraph.policies.facts import Target
 from campusgraph.reports.downloads import FileGone, issue_stored_download
-from campusgraph.schema.base import GraphQLInfo, from_global_id, signed_in
+from campusgraph.schema.base import GraphQLInfo, Node, from_global_id, signed_in
 from campusgraph.schema.enums import described
 from campusgraph.schema.errors import ApiError, ErrorCode, MutationError
 from campusgraph.schema.mutations import ValidationFailed, guarded
@@ -63,7 +63,7 @@ described(
 
 
 @strawberry.type(description="A file of a portfolio entry.")
-class PortfolioFile:
+class PortfolioFile(Node):
     id: strawberry.ID = strawberry.field(description="Global, opaque id.")
     file_name: str = strawberry.field(description="The file's name as it was uploaded.")
     content_type: str = strawberry.field(
@@ -95,7 +95,7 @@ class PortfolioFile:
 
 
 @strawberry.type(description="An entry of a student's or an employee's portfolio.")
-class PortfolioEntry:
+class PortfolioEntry(Node):
     id: strawberry.ID = strawberry.field(description="Global, opaque id.")
     kind: e.PortfolioKind = strawberry.field(description="What it records.")
     title: str = strawberry.field(description="Its title: «Диплом II степени …».")
@@ -147,6 +147,41 @@ async def _with_files(ctx: Context, rows: list[m.PortfolioEntry]) -> list[Portfo
             for f in found:
                 by_entry[f.entry_id].append(f)
     return [_entry(row, by_entry[row.id]) for row in rows]
+
+
+def _readable_entries(ctx: Context) -> Any:
+    """The entries the viewer may ``read``: each under its owner's object, as
+    :func:`campusgraph.portfolios.entry_target_in` tells a student's entry (``portfolio``)
+    from anyone else's (``portfolio.teacher``)."""
+    entry = m.PortfolioEntry
+    a_student = select(m.Student.id).where(m.Student.person_id == entry.person_id).exists()
+    return or_(
+        and_(a_student, ctx.authorizer.where(pf.STUDENT_OBJECT)),
+        and_(~a_student, ctx.authorizer.where(pf.TEACHER_OBJECT)),
+    )
+
+
+async def fetch_entry(info: GraphQLInfo, pk: int) -> PortfolioEntry | None:
+    """``node(id:)`` of an entry: the one the owner's ``read`` filter lets the viewer see."""
+    ctx = info.context
+    entry = m.PortfolioEntry
+    async with ctx.session() as session:
+        row = await session.scalar(select(entry).where(entry.id == pk, _readable_entries(ctx)))
+    return None if row is None else (await _with_files(ctx, [row]))[0]
+
+
+async def fetch_file(info: GraphQLInfo, pk: int) -> PortfolioFile | None:
+    """``node(id:)`` of a file: seen where its entry is (as its download decides)."""
+    ctx = info.context
+    entry, file = m.PortfolioEntry, m.PortfolioFile
+    stmt = (
+        select(file)
+        .join(entry, entry.id == file.entry_id)
+        .where(file.id == pk, _readable_entries(ctx))
+    )
+    async with ctx.session() as session:
+        row = await session.scalar(stmt)
+    return None if row is None else _file(row)
 
 
 async def _entry_answer(ctx: Context, entry_id: int) -> PortfolioEntry | None:

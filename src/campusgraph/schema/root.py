@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import strawberry
+from sqlalchemy import select
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -18,6 +19,8 @@ from strawberry.extensions import (
 
 from campusgraph.db import models as m
 from campusgraph.i18n import message
+from campusgraph.policies.scopes import SqlAnchors
+from campusgraph.resolvers import reads
 from campusgraph.schema import idempotency
 from campusgraph.schema.account_mutations import AccountMutations
 from campusgraph.schema.analytics import AnalyticsQuery
@@ -48,13 +51,22 @@ from campusgraph.schema.execution import ExecutionContext
 from campusgraph.schema.gate import DocumentLimits, RequestGate
 from campusgraph.schema.idempotency import IdempotencyResults
 from campusgraph.schema.journal import Journal, resolve_journal
-from campusgraph.schema.journal_mutations import JournalMutations
-from campusgraph.schema.journal_rules import JournalRulesQuery
+from campusgraph.schema.journal_mutations import JournalMutations, Substitution
+from campusgraph.schema.journal_rules import (
+    JournalRulesQuery,
+    fetch_thematic_plan,
+    fetch_thematic_plan_topic,
+)
 from campusgraph.schema.live import Subscription
 from campusgraph.schema.movement import MovementMutations, MovementOrder, MovementQueries
 from campusgraph.schema.people import Employee, Parent, Student
 from campusgraph.schema.people_mutations import PeopleMutations
-from campusgraph.schema.portfolios import PortfolioMutations, PortfolioQueries
+from campusgraph.schema.portfolios import (
+    PortfolioMutations,
+    PortfolioQueries,
+    fetch_entry,
+    fetch_file,
+)
 from campusgraph.schema.region import RegionQueries
 from campusgraph.schema.report_files import ReportFileQueries
 from campusgraph.schema.reports_administration import AdministrationReportQueries
@@ -74,7 +86,7 @@ from campusgraph.schema.structure import (
     Speciality,
     Subgroup,
 )
-from campusgraph.schema.structure_mutations import StructureMutations
+from campusgraph.schema.structure_mutations import Position, StructureMutations
 from campusgraph.schema.teaching import (
     Attendance,
     FinalMark,
@@ -85,7 +97,14 @@ from campusgraph.schema.teaching import (
     Work,
 )
 from campusgraph.schema.thematic_plan_mutations import ThematicPlanMutations
-from campusgraph.schema.timetable import CalendarMutations, TimetableMutations, TimetableQueries
+from campusgraph.schema.timetable import (
+    BellSlot,
+    CalendarMutations,
+    DayOff,
+    DayTransfer,
+    TimetableMutations,
+    TimetableQueries,
+)
 from campusgraph.schema.viewer import Viewer, viewer_of
 from campusgraph.settings import Settings
 
@@ -106,6 +125,19 @@ def _people(loader: str, make: Callable[[Any, Any], Any]) -> NodeFetcher:
     async def fetch(info: GraphQLInfo, pk: int) -> Any:
         row = await getattr(info.context.loaders, loader).load(pk)
         return make(row[0], row[1]) if row else None
+
+    return fetch
+
+
+def _calendar(model: Any, make: Callable[[Any], Any]) -> NodeFetcher:
+    """A bell slot, a day off or a day transfer: a ``calendar`` row, anchored at its
+    institution as the lists of ``Institution`` read them."""
+
+    async def fetch(info: GraphQLInfo, pk: int) -> Any:
+        anchors = SqlAnchors(institution=model.institution_id)
+        stmt = select(model).where(model.id == pk)
+        rows = await reads.all_rows(info.context, "calendar", stmt, anchors=anchors)
+        return make(rows[0][0]) if rows else None
 
     return fetch
 
@@ -139,6 +171,15 @@ NODES: dict[str, NodeFetcher] = {
     "Announcement": fetch_announcement,
     "Thread": fetch_thread,
     "Message": fetch_message,
+    "Position": _entity("position", m.Position, Position.of),
+    "DayOff": _calendar(m.DayOff, DayOff.of),
+    "DayTransfer": _calendar(m.DayTransfer, DayTransfer.of),
+    "BellSlot": _calendar(m.BellSlot, BellSlot.of),
+    "Substitution": _entity("substitution", m.Substitution, Substitution.of),
+    "ThematicPlan": fetch_thematic_plan,
+    "ThematicPlanTopic": fetch_thematic_plan_topic,
+    "PortfolioEntry": fetch_entry,
+    "PortfolioFile": fetch_file,
 }
 
 

@@ -298,6 +298,13 @@ NOT_POLICY_ROWS: dict[tuple[str, str], str] = {
         "announcement.role): tests/resolvers/test_announcements.py compares the list with "
         "viewer.can on each row's own object, for every account of a ruleset"
     ),
+    ("ThematicPlan", "topics"): "lines of the plan, shown with it (decided as the plan)",
+    ("PortfolioEntry", "files"): "files of the entry, shown with it (decided as the entry)",
+    ("Query", "portfolio"): (
+        "one owner's entries, rows of the object his kind decides (portfolio for a "
+        "student's, portfolio.teacher for an employee's): tests/test_portfolios.py and "
+        "tests/schema/test_nodes.py hold them to those objects' read"
+    ),
     ("FreeSlot", "rooms"): (
         "rooms with no clash at one slot: derived by the conflict rule from the rooms the "
         "viewer may read (room read, the filter compared at Institution.rooms); "
