@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLObjectType
-from graphql import build_schema as build_sdl
 from sqlalchemy import select
 
 from campusgraph.db import models as m
@@ -18,7 +16,7 @@ from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
 from campusgraph.resolvers.audit import type_of_table
 from campusgraph.resolvers.permissions import nameable_types
-from campusgraph.schema.root import sdl
+from tests.support.id_types import ID_OF_ANOTHER_TYPE, NOT_A_ROW, types_with_an_id
 from tests.support.journal import institution_id
 
 ALTAI = "altai-college-2016"
@@ -28,28 +26,6 @@ MISSING = 999_999_999
 #: Fields aliased in one request, within the server's limit (``max_aliases``).
 ALIASES = 25
 
-#: Object types whose ``id`` is not their own global id but another type's, which is the
-#: one viewer.can must name (checked below). Their own name never appears in an id.
-ID_OF_ANOTHER_TYPE: dict[str, tuple[str, ...]] = {
-    # A live removal names the row that was deleted (schema/live.py).
-    "AnnouncementRemoved": ("Announcement",),
-    "AttendanceRemoved": ("Attendance",),
-    "ComplianceBreakdown": ("Group", "Employee"),
-    "Correspondent": ("UserAccount",),
-    "DiaryFinalMark": ("FinalMark",),
-    "DiaryLesson": ("Lesson",),
-    "DiaryWork": ("Work",),
-    "JournalFinalMark": ("FinalMark",),
-    "JournalLesson": ("Lesson",),
-    "JournalWork": ("Work",),
-    "MarksReportDiscipline": ("Discipline",),
-    "MarksReportGroup": ("Group",),
-    "MarksReportStudent": ("Student",),
-    "MarkRemoved": ("Mark",),
-}
-#: Object types with an id that viewer.can cannot name, and why. ``AnalyticsKey``'s id is
-#: the id of whatever the key is (a group, a discipline … or a month), not a row of its own.
-NOT_A_ROW = {"AnalyticsKey": "the id of the entity the key is, of any type, or none"}
 
 CAN = """
 query ($object: String!, $action: String!, $id: ID) {
@@ -106,26 +82,16 @@ CURATED = "{ viewer { employee { curatedGroups { id department { id } } } } }"
 GROUPS = "{ institution { groups(first: 50) { nodes { id } } } }"
 
 
-def _types_with_an_id() -> dict[str, bool]:
-    """Every object type of the schema with an ``id`` field → whether it is a Node."""
-    schema = build_sdl(sdl())
-    return {
-        name: any(i.name == "Node" for i in t.interfaces)
-        for name, t in schema.type_map.items()
-        if isinstance(t, GraphQLObjectType) and "id" in t.fields and not name.startswith("__")
-    }
-
-
 def _named_in_ids() -> set[str]:
     """The types whose names global ids carry: each type with an id of its own, and the
     types the others carry ids of."""
-    own = {n for n in _types_with_an_id() if n not in ID_OF_ANOTHER_TYPE and n not in NOT_A_ROW}
+    own = {n for n in types_with_an_id() if n not in ID_OF_ANOTHER_TYPE and n not in NOT_A_ROW}
     return own | {t for named in ID_OF_ANOTHER_TYPE.values() for t in named}
 
 
 def test_every_type_with_an_id_is_nameable_or_names_one_that_is() -> None:
     # Given every object type of the schema with an id
-    types = _types_with_an_id()
+    types = types_with_an_id()
     nameable = nameable_types()
 
     # Then each is a type viewer.can names, or carries the id of types it names, or is

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLObjectType
-from graphql import build_schema as build_sdl
 from sqlalchemy import select
 
 from campusgraph.db import models as m
@@ -17,8 +15,9 @@ from campusgraph.db.base import Base
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
 from campusgraph.resolvers.audit import type_of_table
-from campusgraph.schema.root import NODES, sdl
+from campusgraph.schema.root import NODES
 from tests.support.client import GraphQLClient
+from tests.support.id_types import ID_OF_ANOTHER_TYPE, NOT_A_ROW, NOT_ROWS, types_with_an_id
 from tests.support.journal import free_cell, institution_id
 from tests.test_portfolios import PDF, _curated_student, _new_entry, _upload
 
@@ -29,23 +28,6 @@ MISSING = 999_999_999
 
 #: Object types with an ``id`` that are no row of their own table, and why: views and
 #: events carrying another type's id (which is the Node to refetch), or no row at all.
-NOT_ROWS: dict[str, str] = {
-    "AnalyticsKey": "the id of whatever the key is (a group, a discipline … or none)",
-    "AnnouncementRemoved": "an event: the id of the Announcement that is gone",
-    "AttendanceRemoved": "an event: the id of the Attendance that is gone",
-    "MarkRemoved": "an event: the id of the Mark that is gone",
-    "ComplianceBreakdown": "a report line: the id of its Group or Employee",
-    "Correspondent": "a user as a thread shows him: his account's (UserAccount) id",
-    "DiaryFinalMark": "the diary's view of a FinalMark, its id",
-    "DiaryLesson": "the diary's view of a Lesson, its id",
-    "DiaryWork": "the diary's view of a Work, its id",
-    "JournalFinalMark": "the journal's view of a FinalMark, its id",
-    "JournalLesson": "the journal's view of a Lesson, its id",
-    "JournalWork": "the journal's view of a Work, its id",
-    "MarksReportDiscipline": "a report line: its Discipline's id",
-    "MarksReportGroup": "a report line: its Group's id",
-    "MarksReportStudent": "a report line: its Student's id",
-}
 
 NODES_QUERY = """
 query ($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Node { id } } }
@@ -76,19 +58,9 @@ mutation ($input: CreatePortfolioEntryInput!) {
 ENTRY = {"kind": "PUBLICATION", "title": "Методическая разработка", "date": "2026-09-15"}
 
 
-def _types_with_an_id() -> dict[str, bool]:
-    """Every object type of the schema with an ``id`` field → whether it is a Node."""
-    schema = build_sdl(sdl())
-    return {
-        name: any(i.name == "Node" for i in t.interfaces)
-        for name, t in schema.type_map.items()
-        if isinstance(t, GraphQLObjectType) and "id" in t.fields and not name.startswith("__")
-    }
-
-
 def _row_types() -> list[str]:
     """The types with a global id of their own: every type with an id but the exclusions."""
-    return sorted(name for name in _types_with_an_id() if name not in NOT_ROWS)
+    return sorted(name for name in types_with_an_id() if name not in NOT_ROWS)
 
 
 def _tables() -> dict[str, Any]:
@@ -102,7 +74,7 @@ async def _node(client: GraphQLClient, gid: str) -> Any:
 
 def test_every_type_with_its_own_id_is_a_node_the_lookup_knows() -> None:
     # Given every object type with an id
-    types = _types_with_an_id()
+    types = types_with_an_id()
 
     # Then each one that is a row is a Node and node(id:) has a fetcher for it
     rows = set(_row_types())
@@ -111,7 +83,8 @@ def test_every_type_with_its_own_id_is_a_node_the_lookup_knows() -> None:
     assert sorted(set(NODES) - rows) == [], "fetchers of no type"
     # and every exclusion is a type of the schema, no Node, and no table's rows
     tables = _tables()
-    for name, reason in NOT_ROWS.items():
+    for name in sorted(NOT_ROWS):
+        reason = NOT_A_ROW.get(name) or f"carries the id of {ID_OF_ANOTHER_TYPE[name]}"
         assert name in types, name
         assert not types[name], name
         assert name not in tables, f"{name} has a table: {reason}?"
