@@ -7,6 +7,7 @@ cached region, so the profile shows only what the service spends per request::
     .venv/bin/python -m bench.profile small   [--requests 2000] [--sort tottime]
     .venv/bin/python -m bench.profile node    (an institution's name by its global id)
     .venv/bin/python -m bench.profile journal [--requests 200]
+    .venv/bin/python -m bench.profile summary [--requests 100]  (the deputy's sheet, 2c)
     .venv/bin/python -m bench.profile setmark [--requests 200] --sql
 
 It prints the mean wall time and CPU per request, the SQL statements of one request
@@ -36,6 +37,7 @@ from sqlalchemy import event
 
 from bench.common import (
     BENCH_TODAY,
+    DEPUTY,
     EXAMPLES,
     INSTITUTION,
     PASSWORD,
@@ -45,7 +47,9 @@ from bench.common import (
     TEACHER,
 )
 from bench.datasets import discover, set_ruleset
+from bench.scenarios.screens import summary_document
 from bench.scenarios.throughput import SMALL
+from campusgraph.ids import to_global_id
 
 LOGIN = (
     "mutation($i: LoginInput!) { login(input: $i) { token errors { code } } }",
@@ -160,7 +164,16 @@ async def scenario_bodies(api: Asgi, name: str, token: str, url: str) -> Bodies:
         gid = (await api.graphql("{ institution { id } }", None, token))["data"]["institution"]
         by_id = orjson.dumps({"query": NODE, "variables": {"id": gid["id"]}})
         return lambda _previous: by_id
-    where = (await discover(url)).journal_variables
+    fixture = await discover(url)
+    if name == "summary":
+        variables: dict[str, Any] = {"group": fixture.gid("group"), "period": fixture.gid("period")}
+        for i, (pk, _name) in enumerate(fixture.disciplines):
+            variables[f"d{i}"] = to_global_id("Discipline", pk)
+        sheet = orjson.dumps(
+            {"query": summary_document(len(fixture.disciplines)), "variables": variables}
+        )
+        return lambda _previous: sheet
+    where = fixture.journal_variables
     journal = (EXAMPLES / "03-teacher-journal.graphql").read_text()
     if name == "journal":
         body = orjson.dumps({"query": journal, "variables": where})
@@ -244,7 +257,9 @@ async def run(
     statements = Statements(4000 if show_sql and os.environ.get("BENCH_FULL_SQL") else 160)
     try:
         async with app.router.lifespan_context(app):
-            login = await api.graphql(*LOGIN, None)
+            # The deputy's summary sheet is the deputy's; every other scenario the teacher's.
+            who = DEPUTY if name == "summary" else TEACHER
+            login = await api.graphql(LOGIN[0], {"i": {**LOGIN[1]["i"], "login": who}}, None)
             token = login["data"]["login"]["token"]
             bodies = await scenario_bodies(api, name, token, os.environ["CAMPUSGRAPH_DATABASE_URL"])
             answer = b""
@@ -302,7 +317,7 @@ async def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("scenario", choices=["small", "node", "journal", "setmark"])
+    parser.add_argument("scenario", choices=["small", "node", "journal", "summary", "setmark"])
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
     parser.add_argument("--ruleset", help="put the institution on this ruleset first (allow-all)")
     parser.add_argument(
