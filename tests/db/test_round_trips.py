@@ -8,6 +8,7 @@ on SQLite, every statement the library runs, transaction control included.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, update
 from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.tenancy import ReadOnlySession, scoped, unscoped
+from campusgraph.observability.metrics import SQL_STATEMENTS
 from tests.resolvers.test_journal_read import JOURNAL, _teacher_journal_ids
 from tests.support.client import LOGIN
 from tests.support.wire import Wire, count_wire
@@ -116,6 +118,46 @@ async def test_a_revoked_session_fails_on_the_very_next_request(db: Any, sign_in
     payload = await teacher.query(SMALL)
     assert payload["data"] is None
     assert payload["errors"][0]["extensions"]["reason"] == "TOKEN_REVOKED"
+
+
+async def test_a_disabled_account_fails_on_the_very_next_request(db: Any, sign_in: Any) -> None:
+    # given a teacher whose warm requests succeed (the lookup's driver form compiled)
+    teacher = await sign_in(ALTAI, "teacher")
+    assert (await teacher.data(SMALL))["viewer"]["login"] == "teacher"
+    assert (await teacher.data(SMALL))["viewer"]["login"] == "teacher"
+
+    # when the account is disabled behind the app's back (the session itself is intact)
+    async with unscoped(db.factory, write=True) as session:
+        await session.execute(
+            update(m.UserAccount)
+            .where(m.UserAccount.login == "teacher")
+            .values(disabled_at=utcnow() - dt.timedelta(seconds=1))
+        )
+        await session.commit()
+
+    # then the very next request is refused
+    payload = await teacher.query(SMALL)
+    assert payload["data"] is None
+    assert payload["errors"][0]["extensions"]["reason"] == "ACCOUNT_DISABLED"
+
+
+async def test_the_session_lookup_is_seen_by_statement_listeners(
+    backend: str, sign_in: Any, sql_counter: Any
+) -> None:
+    # given a warm teacher (the lookup runs on the cursor, past SQLAlchemy's result path)
+    teacher = await sign_in(ALTAI, "teacher")
+    await teacher.data(SMALL)
+    metric = SQL_STATEMENTS.labels(backend)
+    before = metric._value.get()
+
+    # when the small query runs
+    with sql_counter() as counted:
+        await teacher.data(SMALL)
+
+    # then its one statement, the lookup, is counted by the tests' listener and the metric
+    assert counted.count == 1, str(counted)
+    assert "auth_session" in counted.statements[0]
+    assert metric._value.get() - before == 1
 
 
 async def test_a_read_session_refuses_to_write(db: Any) -> None:
