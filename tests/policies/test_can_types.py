@@ -11,12 +11,15 @@ from typing import Any
 from sqlalchemy import select
 
 from campusgraph.db import models as m
-from campusgraph.db.base import Base
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
-from campusgraph.resolvers.audit import type_of_table
 from campusgraph.resolvers.permissions import nameable_types
-from tests.support.id_types import ID_OF_ANOTHER_TYPE, NOT_A_ROW, types_with_an_id
+from tests.support.id_types import (
+    ID_OF_ANOTHER_TYPE,
+    NOT_A_ROW,
+    first_row_of_each,
+    types_with_an_id,
+)
 from tests.support.journal import institution_id
 
 ALTAI = "altai-college-2016"
@@ -114,32 +117,13 @@ def _alias(type_name: str, suffix: str) -> str:
     return f"{type_name[0].lower()}{type_name[1:]}{suffix}"
 
 
-async def _first_rows(db: Any, slug: str) -> dict[str, int]:
-    """Each type named in ids → a row of it in the institution, where its table (by the
-    audit trail's table → type naming) has one."""
-    inst = await institution_id(db, slug)
-    tables = {type_of_table(name): table for name, table in Base.metadata.tables.items()}
-    found: dict[str, int] = {}
-    async with unscoped(db.factory) as s:
-        for type_name in sorted(_named_in_ids()):
-            table = tables.get(type_name)
-            assert table is not None, f"{type_name}: no table of that name"
-            column = table.c.institution_id if "institution_id" in table.c else table.c.id
-            if type_name == "Institution":
-                column = table.c.id
-            pk = await s.scalar(select(table.c.id).where(column == inst).order_by(table.c.id))
-            if pk is not None:
-                found[type_name] = int(pk)
-    return found
-
-
 async def test_viewer_can_names_a_row_of_every_type_through_the_endpoint(
     db: Any, sign_in: Any
 ) -> None:
     # Given a deputy director of Altai, a row of each type the demo has, and a key of
     # each type that is no row
     deputy = await sign_in(ALTAI, "deputy_director")
-    rows = await _first_rows(db, ALTAI)
+    rows = await first_row_of_each(db, ALTAI, _named_in_ids())
     fields = []
     for type_name in sorted(_named_in_ids()):
         for suffix, pk in (("Missing", MISSING), ("Row", rows.get(type_name))):

@@ -11,13 +11,18 @@ from typing import Any
 from sqlalchemy import select
 
 from campusgraph.db import models as m
-from campusgraph.db.base import Base
 from campusgraph.db.tenancy import unscoped
 from campusgraph.ids import to_global_id
-from campusgraph.resolvers.audit import type_of_table
 from campusgraph.schema.root import NODES
 from tests.support.client import GraphQLClient
-from tests.support.id_types import ID_OF_ANOTHER_TYPE, NOT_A_ROW, NOT_ROWS, types_with_an_id
+from tests.support.id_types import (
+    ID_OF_ANOTHER_TYPE,
+    NOT_A_ROW,
+    NOT_ROWS,
+    first_row_of_each,
+    tables_by_type,
+    types_with_an_id,
+)
 from tests.support.journal import free_cell, institution_id
 from tests.test_portfolios import PDF, _curated_student, _new_entry, _upload
 
@@ -63,11 +68,6 @@ def _row_types() -> list[str]:
     return sorted(name for name in types_with_an_id() if name not in NOT_ROWS)
 
 
-def _tables() -> dict[str, Any]:
-    """Type name in global ids → its table."""
-    return {type_of_table(name): table for name, table in Base.metadata.tables.items()}
-
-
 async def _node(client: GraphQLClient, gid: str) -> Any:
     return (await client.data(NODE, {"id": gid}))["node"]
 
@@ -82,7 +82,7 @@ def test_every_type_with_its_own_id_is_a_node_the_lookup_knows() -> None:
     assert sorted(rows - set(NODES)) == [], "Nodes node(id:) cannot resolve"
     assert sorted(set(NODES) - rows) == [], "fetchers of no type"
     # and every exclusion is a type of the schema, no Node, and no table's rows
-    tables = _tables()
+    tables = tables_by_type()
     for name in sorted(NOT_ROWS):
         reason = NOT_A_ROW.get(name) or f"carries the id of {ID_OF_ANOTHER_TYPE[name]}"
         assert name in types, name
@@ -90,26 +90,11 @@ def test_every_type_with_its_own_id_is_a_node_the_lookup_knows() -> None:
         assert name not in tables, f"{name} has a table: {reason}?"
 
 
-async def _rows_of_every_node(db: Any, slug: str) -> dict[str, int]:
-    """Each row type → a row of it in the institution, where the demo has one."""
-    inst = await institution_id(db, slug)
-    tables = _tables()
-    found: dict[str, int] = {}
-    async with unscoped(db.factory) as s:
-        for type_name in _row_types():
-            table = tables[type_name]
-            column = table.c.id if type_name == "Institution" else table.c.institution_id
-            pk = await s.scalar(select(table.c.id).where(column == inst).order_by(table.c.id))
-            if pk is not None:
-                found[type_name] = int(pk)
-    return found
-
-
 async def test_nodes_resolves_every_type_in_its_institution_only(
     shared_db: Any, shared_sign_in: Any
 ) -> None:
     # Given a row of every row type the Altai demo has, and a key of each that is none
-    rows = await _rows_of_every_node(shared_db, ALTAI)
+    rows = await first_row_of_each(shared_db, ALTAI, _row_types())
     ids = [to_global_id(t, pk) for t, pk in sorted(rows.items())]
     missing = [to_global_id(t, MISSING) for t in _row_types()]
     deputy = await shared_sign_in(ALTAI, "deputy_director")
