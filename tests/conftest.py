@@ -191,6 +191,8 @@ def make_settings(database: Database, **overrides: Any) -> Settings:
         # A loaded machine (CI's two cores, or a sweep firing its documents at once) must
         # not turn a slow answer into TIMEOUT: the time limit is tested on its own, low.
         "request_timeout_seconds": 300.0,
+        # An app per test: a full collection at each start (~0.5 s here) would add minutes.
+        "freeze_start_up": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -399,13 +399,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # mappers: ~280,000 objects) lives as long as the process; a full collection
         # walked them all, every few hundred requests. Frozen, the collector skips them;
         # what is garbage already is collected first. Unfrozen at shutdown, so that a
-        # process starting several apps (the tests) can still collect an old one.
-        gc.collect()
-        gc.freeze()
+        # process starting several apps (the tests) can still collect an old one. The
+        # collection costs ~0.5 s in a large process: a test suite starting an app per
+        # test turns it off (Settings.freeze_start_up).
+        frozen = settings.freeze_start_up
+        if frozen:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
-            gc.unfreeze()
+            if frozen:
+                gc.unfreeze()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGHUP)
             await live.stop()
