@@ -39,7 +39,7 @@ from campusgraph.db import models as m
 from campusgraph.db.base import utcnow
 from campusgraph.db.enums import PortfolioKind, PortfolioStatus
 from campusgraph.i18n import message
-from campusgraph.policies.facts import Target
+from campusgraph.policies.facts import Target, Viewer
 from campusgraph.policies.targets import target_of
 from campusgraph.reports.downloads import FileGone, StoredFile, register_stored_kind
 from campusgraph.resolvers.audit import record, snapshot
@@ -189,6 +189,30 @@ def _back_to_draft(entry: m.PortfolioEntry) -> None:
     entry.confirmed_at = None
 
 
+async def _saved(
+    session: AsyncSession,
+    viewer: Viewer,
+    action: str,
+    entry: m.PortfolioEntry,
+    before: dict[str, Any] | None,
+    client_mutation_id: str | None,
+) -> None:
+    """Commits a written entry with its audit record (one place for the three writes)."""
+    await session.flush()
+    await record(
+        session,
+        viewer=viewer,
+        action=action,
+        object_type="portfolio",
+        object_id=entry.id,
+        institution_id=entry.institution_id,
+        before=before,
+        after=snapshot(entry),
+        client_mutation_id=client_mutation_id,
+    )
+    await session.commit()
+
+
 async def create_entry(
     ctx: Context, owner: Owner, values: EntryValues, client_mutation_id: str | None
 ) -> m.PortfolioEntry:
@@ -208,18 +232,7 @@ async def create_entry(
             status=PortfolioStatus.DRAFT,
         )
         session.add(entry)
-        await session.flush()
-        await record(
-            session,
-            viewer=viewer,
-            action="create",
-            object_type="portfolio",
-            object_id=entry.id,
-            institution_id=viewer.institution_id,
-            after=snapshot(entry),
-            client_mutation_id=client_mutation_id,
-        )
-        await session.commit()
+        await _saved(session, viewer, "create", entry, None, client_mutation_id)
     return entry
 
 
@@ -251,19 +264,7 @@ async def update_entry(
         if values.description is not None:
             entry.description = values.description or None
         _back_to_draft(entry)
-        await session.flush()
-        await record(
-            session,
-            viewer=viewer,
-            action="update",
-            object_type="portfolio",
-            object_id=entry.id,
-            institution_id=entry.institution_id,
-            before=before,
-            after=snapshot(entry),
-            client_mutation_id=client_mutation_id,
-        )
-        await session.commit()
+        await _saved(session, viewer, "update", entry, before, client_mutation_id)
     return entry
 
 
@@ -278,19 +279,7 @@ async def confirm_entry(
         entry.status = PortfolioStatus.CONFIRMED
         entry.confirmed_by_user_id = viewer.user_id
         entry.confirmed_at = utcnow()
-        await session.flush()
-        await record(
-            session,
-            viewer=viewer,
-            action="approve",
-            object_type="portfolio",
-            object_id=entry.id,
-            institution_id=entry.institution_id,
-            before=before,
-            after=snapshot(entry),
-            client_mutation_id=client_mutation_id,
-        )
-        await session.commit()
+        await _saved(session, viewer, "approve", entry, before, client_mutation_id)
     return entry
 
 
