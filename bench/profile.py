@@ -15,7 +15,8 @@ It prints the mean wall time and CPU per request, the SQL statements of one requ
 times N clients at once; ``--ruleset allow-all`` puts the institution on scenario 4's
 control first. ``BENCH_FULL_SQL=1`` prints the statements whole (not cut at 160
 characters); ``BENCH_PROFILE_REGION=50x1000`` profiles on the full region instead of
-3 × 200 (copied to /dev/shm first: 2 GB).
+3 × 200 (copied to /dev/shm first: 2 GB); ``BENCH_PROFILE_URL=postgresql+asyncpg://…`` profiles
+on a PostgreSQL database the bench generated (``bench.datasets.postgres_dataset``).
 """
 
 from __future__ import annotations
@@ -240,12 +241,15 @@ async def run(
     callers: str | None = None,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cg-profile-", dir="/dev/shm"))
-    database = workdir / "region.sqlite3"
-    shutil.copyfile(cached_region(os.environ.get("BENCH_PROFILE_REGION")), database)
+    url = os.environ.get("BENCH_PROFILE_URL")
+    if url is None:
+        database = workdir / "region.sqlite3"
+        shutil.copyfile(cached_region(os.environ.get("BENCH_PROFILE_REGION")), database)
+        url = f"sqlite+aiosqlite:///{database}"
     if ruleset:
-        await set_ruleset(f"sqlite+aiosqlite:///{database}", ruleset)
+        await set_ruleset(url, ruleset)
     os.environ.update(
-        CAMPUSGRAPH_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        CAMPUSGRAPH_DATABASE_URL=url,
         CAMPUSGRAPH_MODE="production",
         CAMPUSGRAPH_TODAY=BENCH_TODAY.isoformat(),
         CAMPUSGRAPH_RULESETS_PATH=str(RULESETS),
