@@ -41,6 +41,9 @@ from campusgraph.ids import to_global_id
 
 JOURNAL = (EXAMPLES / "03-teacher-journal.graphql").read_text(encoding="utf-8")
 NUMERIC = {"2", "3", "4", "5"}
+#: The journal against its raw-SQL floor, on either backend: 2.0× in the first round,
+#: 1.5× since the third (issue 16).
+FLOOR_RATIO = 1.5
 
 
 def check_journal(payload: dict[str, Any], fixture: Fixture) -> dict[str, int]:
@@ -298,7 +301,7 @@ async def scenario_journal(ctx: Context) -> list[Result]:
         "1",
         f"journal screen ({grid}), teacher",
         app,
-        target="≤ 2.0× floor",
+        target=f"≤ {FLOOR_RATIO}× floor",
         note=f"{size['marks']} marks, {size['absences']} absences; {app_bytes:,} B JSON "
         f"(floor {floor_bytes:,} B); floor = 5 plain selects + orjson in-process; "
         f"CPU per request: server {app_cpu_ms:.1f} ms, floor {floor_cpu_ms:.1f} ms "
@@ -306,7 +309,7 @@ async def scenario_journal(ctx: Context) -> list[Result]:
     )
     row.floor = median(floor)
     row.ratio = row.median / row.floor if row.median and row.floor else None
-    row.passed = row.ratio is not None and row.ratio <= 2.0
+    row.passed = row.ratio is not None and row.ratio <= FLOOR_RATIO
     row.extra = {
         "floor_p95": p95(floor),
         "grid": size,
