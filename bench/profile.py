@@ -50,6 +50,7 @@ from bench.common import (
 from bench.datasets import discover, set_ruleset
 from bench.scenarios.screens import summary_document
 from bench.scenarios.throughput import SMALL
+from campusgraph.db import driver
 from campusgraph.ids import to_global_id
 
 LOGIN = (
@@ -272,7 +273,10 @@ async def run(
             engines = [app.state.engine.sync_engine]
             for engine in engines:
                 event.listen(engine, "before_cursor_execute", statements)
+            # The session lookup runs on asyncpg itself on PostgreSQL (db/driver.py).
+            stop = driver.observe(lambda _e, conn, sql: statements(conn, None, sql))
             answer = await api.post(bodies(answer), token)
+            stop()
             for engine in engines:
                 event.remove(engine, "before_cursor_execute", statements)
             began, cpu_began = time.perf_counter(), time.process_time()

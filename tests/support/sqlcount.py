@@ -23,6 +23,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from campusgraph.db import driver
+
 _TRANSACTION_CONTROL = re.compile(
     r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START\s+TRANSACTION|END)\b", re.IGNORECASE
 )
@@ -86,8 +88,18 @@ def count_sql(target: Any = None, *, transaction_control: bool = False) -> Itera
             return
         counter.statements.append(" ".join(statement.split()))
 
+    def on_driver(engine: Engine, _connection: Any, statement: str) -> None:
+        # The session lookup runs on asyncpg itself (campusgraph/db/driver.py).
+        if listen_on is not Engine and engine is not listen_on:
+            return
+        if wanted is not None and not _same_database(engine.url, wanted):
+            return
+        counter.statements.append(" ".join(statement.split()))
+
     event.listen(listen_on, "before_cursor_execute", before_cursor_execute)
+    stop_observing = driver.observe(on_driver)
     try:
         yield counter
     finally:
+        stop_observing()
         event.remove(listen_on, "before_cursor_execute", before_cursor_execute)

@@ -34,6 +34,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from campusgraph.db.driver import observe as observe_driver
+
 _TRANSACTION = re.compile(
     r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START\s+TRANSACTION|END)\b", re.IGNORECASE
 )
@@ -139,24 +141,36 @@ def count_wire(target: Any) -> Iterator[Wire]:
     wrapped: weakref.WeakSet[Any] = weakref.WeakSet()
     traced: list[Any] = []
 
+    def wrap(connection: Any) -> None:
+        if not isinstance(connection._protocol, _CountingProtocol):
+            connection._protocol = _CountingProtocol(connection._protocol, wires)
+            wrapped.add(connection)
+
+    def on_driver(engine: Engine, connection: Any, _statement: str) -> None:
+        # The session lookup runs on asyncpg itself (campusgraph/db/driver.py), on a
+        # pooled connection SQLAlchemy hands out without ``engine_connect``.
+        if _same_database(engine.url, wanted):
+            wrap(connection)
+
     def on_connect(conn: Connection) -> None:
         if not _same_database(conn.engine.url, wanted):
             return
-        driver = conn.connection.driver_connection
+        driver_connection = conn.connection.driver_connection
         if wanted.get_backend_name() == "postgresql":
-            if not isinstance(driver._protocol, _CountingProtocol):
-                driver._protocol = _CountingProtocol(driver._protocol, wires)
-                wrapped.add(driver)
+            wrap(driver_connection)
             return
+        driver = driver_connection
         raw = getattr(driver, "_conn", driver)  # sqlite_inline / sqlite_reader hold sqlite3's
         if all(raw is not seen for seen in traced):
             raw.set_trace_callback(lambda sql: wire.exchanges.append(("sqlite", sql)))
             traced.append(raw)
 
     event.listen(Engine, "engine_connect", on_connect)
+    stop_observing = observe_driver(on_driver)
     try:
         yield wire
     finally:
+        stop_observing()
         event.remove(Engine, "engine_connect", on_connect)
         wires.clear()
         for driver in list(wrapped):

@@ -24,6 +24,7 @@ from prometheus_client import (
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from campusgraph.db import driver
 from campusgraph.settings import Settings
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -74,13 +75,15 @@ def outcome(codes: list[str]) -> str:
 
 
 def count_statements(engine: AsyncEngine, backend: str) -> None:
-    """Count every statement this engine sends (its listener goes with the engine)."""
+    """Count every statement this engine sends (its listeners go with the engine): those
+    SQLAlchemy runs, and the session lookup run on the driver itself (``db/driver.py``)."""
     counter = SQL_STATEMENTS.labels(backend)
 
     def before_cursor_execute(*_args: Any) -> None:
         counter.inc()
 
     event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+    driver.observe(before_cursor_execute, engine)
 
 
 def allowed(settings: Settings, authorization: str | None) -> bool:
