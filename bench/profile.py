@@ -317,6 +317,8 @@ async def run(
         for number, statement in enumerate(statements.seen, 1):
             print(f"  {number:>2}. {statement}")
     if top:
+        if os.environ.get("BENCH_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         stats = pstats.Stats(profiler).strip_dirs().sort_stats(sort)
         stats.print_stats(top)
         if callers:

@@ -133,3 +133,38 @@ async def test_a_connection_failing_under_the_lookup_is_not_handed_out_again(
     assert all(rows)
     assert failed.is_closed()
     assert all(conn is not failed for conn in used[-3:])
+
+
+async def test_lookups_beyond_the_pool_leave_no_connection_open(
+    db: Any, sign_in: Any, backend: str
+) -> None:
+    teacher = await sign_in(ALTAI, "teacher")
+    engine = db.engine
+    if not driver.runs_on_driver(engine):
+        assert backend == "sqlite"
+        return  # SQLite keeps SQLAlchemy's path
+    params = {"token_hash": token_digest(teacher.token)}
+    pool: Any = engine.sync_engine.pool
+    pids: set[int] = set()
+    stop = driver.observe(lambda _e, conn, _sql: pids.add(conn.get_server_pid()), engine)
+    try:
+        # given more lookups at once than the pool keeps (its overflow connections are
+        # closed as they come back)
+        burst = pool.size() + 2 * max(pool._max_overflow, 1)
+        found = await asyncio.gather(*(driver.fetch(engine, _LOOKUP, params) for _ in range(burst)))
+    finally:
+        stop()
+    assert all(found)
+    assert len(pids) > pool.size(), "the burst never went beyond the pool"
+
+    # then every connection the pool did not keep is closed on the server too
+    async with engine.connect() as conn:
+        alive = set(
+            (
+                await conn.exec_driver_sql(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                )
+            ).scalars()
+        )
+    assert pool.checkedout() == 0
+    assert len(pids & alive) <= pool.checkedin(), (pids & alive, pool.checkedin())

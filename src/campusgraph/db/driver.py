@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from campusgraph.db.outage import DatabaseUnavailable
 
@@ -120,6 +121,12 @@ class DriverStatement:
         ]
 
 
+def _release(pooled: Any, failed: BaseException | None) -> None:
+    if failed is not None:
+        pooled.invalidate(failed if isinstance(failed, Exception) else None)
+    pooled.close()
+
+
 _COMPILED: weakref.WeakKeyDictionary[Engine, dict[int, DriverStatement]] = (
     weakref.WeakKeyDictionary()
 )
@@ -143,24 +150,26 @@ async def fetch(
     arguments = form.arguments(params)
     pooled = await engine.raw_connection()
     connection: Any = pooled.driver_connection
+    failed: BaseException | None = None
     try:
         sync = engine.sync_engine
         for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
             observer(sync, connection, form.sql)
-        try:
-            records = await connection.fetch(form.sql, *arguments)
-        except (asyncio.CancelledError, OSError) as error:
-            # Cancelled mid-statement (the request's time limit) or cut off: whatever the
-            # connection was doing, it is not handed out again.
-            pooled.invalidate()
-            if isinstance(error, OSError):
-                raise DatabaseUnavailable(f"the database connection failed: {error}") from error
-            raise
-        except Exception as error:
-            if connection.is_closed():
-                pooled.invalidate()
-                raise DatabaseUnavailable(f"the database connection closed: {error}") from error
-            raise
+        records = await connection.fetch(form.sql, *arguments)
+    except (asyncio.CancelledError, OSError) as error:
+        # Cancelled mid-statement (the request's time limit) or cut off: whatever the
+        # connection was doing, it is not handed out again.
+        failed = error
+        if isinstance(error, OSError):
+            raise DatabaseUnavailable(f"the database connection failed: {error}") from error
+        raise
+    except Exception as error:
+        if connection.is_closed():
+            failed = error
+            raise DatabaseUnavailable(f"the database connection closed: {error}") from error
+        raise
     finally:
-        pooled.close()
+        # Back to the pool inside SQLAlchemy's greenlet: the pool may close the connection
+        # there (an overflow connection, an invalidated one), which awaits the driver.
+        await asyncio.shield(greenlet_spawn(_release, pooled, failed))
     return form.mappings(records)
