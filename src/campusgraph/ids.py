@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
+
+from sqlalchemy import func
 
 from campusgraph.arguments import MAX_INT64, InvalidArgument, shown
 
@@ -22,6 +25,13 @@ def to_global_id(type_name: str, pk: int) -> str:
     only from a byte whose low six bits are ``>``, ``?``, ``~`` or DEL, and an id's text
     is letters, digits and one colon (tests/test_ids.py checks every case)."""
     return binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
+
+
+def global_id_sql(type_name: str, key: Any) -> Any:
+    """:func:`to_global_id` computed by PostgreSQL (``encode(…, 'base64')``), for rows built
+    as JSON by the database (the journal's marks): the same text, whose line breaks every
+    76 characters no id comes near (tests/db/test_global_id_sql.py compares the two)."""
+    return func.encode(func.convert_to(func.concat(f"{type_name}:", key), "UTF8"), "base64")
 
 
 def from_global_id(gid: str) -> tuple[str, int]:

@@ -30,7 +30,7 @@ from campusgraph.db.enums import (
     WorkKind,
 )
 from campusgraph.db.tenancy import confined, confined_rows
-from campusgraph.ids import to_global_id
+from campusgraph.ids import global_id_sql, to_global_id
 from campusgraph.policies.engine import Authorizer, Forbidden
 from campusgraph.policies.scopes import SqlAnchors
 
@@ -268,11 +268,14 @@ def _rows_as_json(stmt: Any, order: tuple[int, ...]) -> Any:
     return select(cast(func.json_agg(ordered), Text)).scalar_subquery()
 
 
-def _columns_as_json(stmt: Any) -> Any:
+def _columns_as_json(stmt: Any, ids: dict[int, str] | None = None) -> Any:
     """An unordered row set (marks, attendance: hundreds of rows) as one JSON array per
     column: a value per row instead of an array per row, for PostgreSQL to build and
-    orjson to read."""
-    columns = list(stmt.subquery().c)
+    orjson to read. ``ids``: columns sent as global ids of that type (a journal's 597
+    mark ids encoded by the database, on its own core)."""
+    columns: list[Any] = list(stmt.subquery().c)
+    for position, type_name in (ids or {}).items():
+        columns[position] = global_id_sql(type_name, columns[position])
     arrays = func.json_build_array(*(func.json_agg(column) for column in columns))
     return select(cast(arrays, Text)).scalar_subquery()
 
@@ -286,7 +289,7 @@ def _one_statement(stmts: JournalStatements, scope: tuple[int, ...]) -> Any:
         select(
             _rows_as_json(stmts.students, _STUDENTS_ORDER).label("students"),
             _rows_as_json(stmts.lessons, _LESSONS_ORDER).label("lessons"),
-            _columns_as_json(stmts.marks).label("marks"),
+            _columns_as_json(stmts.marks, {2: "Mark"}).label("marks"),
             _columns_as_json(stmts.attendance).label("attendance"),
         ),
         scope,
@@ -560,7 +563,8 @@ def _assemble(
         col = column_index.get(wid)
         if row is not None and col is not None:
             row.marks[col] = value
-            row.mark_ids[col] = to_global_id("Mark", mid)
+            # On PostgreSQL's one statement the id comes encoded (_columns_as_json).
+            row.mark_ids[col] = mid if isinstance(mid, str) else to_global_id("Mark", mid)
             row.mark_versions[col] = version
     for lid, sid, status, reason, version in attendance_rows:
         row = row_of.get(sid)
