@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 from aiodataloader import DataLoader
 from sqlalchemy import Text, and_, bindparam, case, cast, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from campusgraph.context import Context
@@ -111,6 +112,32 @@ class JournalData:
     rows: list[JournalRow]
 
 
+#: The header's group, discipline and period, selected as columns and made into instances
+#: (:func:`_header_entities`): the ORM's loading of three entities cost more than the
+#: header's whole Core select.
+_HEADER_MODELS: tuple[Any, ...] = (m.StudyGroup, m.Discipline, m.Period)
+_HEADER_KEYS = tuple(
+    tuple(attr.key for attr in sa_inspect(model).column_attrs) for model in _HEADER_MODELS
+)
+_HEADER_COLUMNS = tuple(
+    getattr(model, key)
+    for model, keys in zip(_HEADER_MODELS, _HEADER_KEYS, strict=True)
+    for key in keys
+)
+
+
+def _header_entities(row: Sequence[Any]) -> tuple[Any, Any, Any, Any]:
+    """(group, discipline, period, allowed) of a header row: the entities as plain, unsaved
+    instances of their models (attributes only; nothing loads through them)."""
+    found: list[Any] = []
+    at = 0
+    for model, keys in zip(_HEADER_MODELS, _HEADER_KEYS, strict=True):
+        found.append(model(**dict(zip(keys, row[at : at + len(keys)], strict=True))))
+        at += len(keys)
+    group, discipline, period = found
+    return group, discipline, period, row[at]
+
+
 class JournalStatements(NamedTuple):
     """The journal's five selects for one viewer, values as bound parameters."""
 
@@ -148,7 +175,7 @@ def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatemen
         SqlAnchors(institution=g.institution_id, group=g.id, discipline=d.id),
     )
     header = (
-        select(g, d, p, case((journal_filter, 1), else_=0))
+        select(*_HEADER_COLUMNS, case((journal_filter, 1), else_=0))
         .select_from(g)
         .join(d, of_discipline(d.id))
         .join(p, p.id == period_id)
@@ -303,10 +330,10 @@ async def load_journal(
     stmts: JournalStatements = auth.memo("journal", lambda: _journal_statements(auth))
     ids = {"group_id": group_id, "discipline_id": discipline_id, "period_id": period_id}
     async with ctx.session() as session:
-        header = (await session.execute(stmts.header, ids)).first()
-        if header is None:
+        header = await confined_rows(session, stmts.header, ids)
+        if not header:
             raise JournalNotFound
-        group, discipline, period, allowed = header
+        group, discipline, period, allowed = _header_entities(header[0])
         if not allowed:
             target = auth.target(
                 "journal",
@@ -394,7 +421,8 @@ async def load_journals(
     ids = {"group_id": group_id, "discipline_ids": discipline_ids, "period_id": period_id}
     headers: dict[int, tuple[Any, Any, Any]] = {}
     async with ctx.session() as session:
-        for group, discipline, period, allowed in (await session.execute(stmts.header, ids)).all():
+        for found in await confined_rows(session, stmts.header, ids):
+            group, discipline, period, allowed = _header_entities(found)
             if allowed:
                 headers[discipline.id] = (group, discipline, period)
                 continue
