@@ -1,6 +1,7 @@
-"""The journal on PostgreSQL reads its four row sets in one statement built as JSON
-(resolvers/journal.py ``_one_statement``): it must answer exactly what the four selects
-answer — every cell, date, enum, final mark and absence reason, one journal or several."""
+"""The journal on PostgreSQL reads its header and four row sets in one statement, the rows
+built as JSON (resolvers/journal.py ``_whole_statement``; several journals: the headers,
+then ``_one_statement``): it must answer exactly what the five selects answer — every
+cell, date, enum, final mark and absence reason, one journal or several."""
 
 from __future__ import annotations
 
@@ -55,10 +56,10 @@ async def test_one_statement_answers_what_the_four_selects_answer(
             one, separate = await _both_ways(monkeypatch, director, JOURNAL, variables)
         # then the answers are the same
         assert one == separate, discipline
-        # (and on PostgreSQL the first way was one statement for the row sets: lookup,
-        # header, row sets; then lookup, header and four selects)
+        # (and on PostgreSQL the first way was the lookup and one statement, header and
+        # row sets; the second the lookup, the header and four selects)
         if backend == "postgresql":
-            assert sql.count == 3 + 6, sql
+            assert sql.count == 2 + 6, sql
     variables = {**place, **{f"d{i}": d for i, d in enumerate(chosen)}}
     one, separate = await _both_ways(monkeypatch, director, _summary(len(chosen)), variables)
     assert one == separate
