@@ -5,14 +5,10 @@ cell, date, enum, final mark and absence reason, one journal or several."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 
-from campusgraph.db import models as m
-from campusgraph.db.tenancy import unscoped
-from campusgraph.ids import from_global_id
 from campusgraph.resolvers import journal as journal_module
 from tests.resolvers.test_journal_read import (
     DISCIPLINES,
@@ -76,31 +72,3 @@ async def test_one_statement_answers_what_the_four_selects_answer(
     assert any(v is not None for row in cells for v in row["absenceReasons"])
     assert sum(len(row["finalMarks"]) for row in cells) >= 2
     assert any(work for grid in grids for lesson in grid["lessons"] for work in lesson["works"])
-
-
-async def test_a_period_whose_dates_changed_is_read_by_its_new_dates(
-    db: Any, sign_in: Any, backend: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # given a teacher's journal read once (its period's dates are now remembered)
-    teacher = await sign_in(ALTAI, "teacher")
-    ids = await _teacher_journal_ids(teacher)
-    before = (await teacher.data(JOURNAL, ids))["journal"]
-    assert len(before["lessons"]) > 2
-    assert journal_module._PERIOD_DATES.get(from_global_id(ids["period"])[1]) is not None
-
-    # when the period is cut short to end on the day of its second lesson
-    second = dt.date.fromisoformat(before["lessons"][1]["date"])
-    async with unscoped(db.factory, write=True) as session:
-        period = await session.get(m.Period, from_global_id(ids["period"])[1])
-        assert period is not None
-        period.ends_on = second
-        await session.commit()
-
-    # then the journal holds the lessons of the new dates only, as the selects read them
-    one, separate = await _both_ways(monkeypatch, teacher, JOURNAL, ids)
-    assert one == separate
-    assert [lesson["date"] for lesson in one["journal"]["lessons"]] == [
-        lesson["date"] for lesson in before["lessons"] if lesson["date"] <= second.isoformat()
-    ]
-    # and read again, by the dates it remembered this time
-    assert await teacher.data(JOURNAL, ids) == one

@@ -148,13 +148,17 @@ class JournalStatements(NamedTuple):
     attendance: Any
 
 
-def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatements:
+def _journal_statements(
+    auth: Authorizer, many: bool = False, *, within_period: bool = False
+) -> JournalStatements:
     """Built once per viewer (see :meth:`Authorizer.memo`): their policy filters depend on
     the viewer only, the group, discipline and dates are bound at execution. Building
     them cost as much as running them (a third of the journal's time in the resolver).
 
     ``many``: the journals of several disciplines of one group × period at once (bound as
-    ``discipline_ids``), each row but the header's ending with its discipline."""
+    ``discipline_ids``), each row but the header's ending with its discipline.
+    ``within_period``: the row sets' dates are the period's own columns instead of bound
+    values (for :func:`_whole_statement`, where they are subqueries of the header's row)."""
     group_id: Any = bindparam("group_id")
     discipline_id: Any = bindparam("discipline_id")
     discipline_ids: Any = bindparam("discipline_ids", expanding=True)
@@ -166,9 +170,9 @@ def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatemen
         return (*columns, discipline) if many else columns
 
     period_id: Any = bindparam("period_id")
-    start: Any = bindparam("start")
-    end: Any = bindparam("end")
     g, d, p = m.StudyGroup, m.Discipline, m.Period
+    start: Any = p.starts_on if within_period else bindparam("start")
+    end: Any = p.ends_on if within_period else bindparam("end")
     journal_filter = auth.where(
         "journal",
         "read",
@@ -287,8 +291,11 @@ _LESSONS_ORDER = (1, 2, 0, 7)  # date, slot, lesson, work
 
 
 def _rows_as_json(stmt: Any, order: tuple[int, ...]) -> Any:
-    """One row set of the journal as a JSON array of arrays, built by PostgreSQL."""
-    rows = stmt.order_by(None).subquery()
+    """One row set of the journal as a JSON array of arrays, built by PostgreSQL. Its
+    select is a derived table correlated to the enclosing statement's period, if any
+    (:func:`_whole_statement`): PostgreSQL lets a subquery's derived table refer to an
+    outer query level."""
+    rows = stmt.order_by(None).correlate(m.Period).subquery()
     columns = list(rows.c)
     row = func.json_build_array(*columns)
     ordered = aggregate_order_by(row, *(columns[i] for i in order)) if order else row
@@ -300,7 +307,7 @@ def _columns_as_json(stmt: Any, ids: dict[int, str] | None = None) -> Any:
     column: a value per row instead of an array per row, for PostgreSQL to build and
     orjson to read. ``ids``: columns sent as global ids of that type (a journal's 597
     mark ids encoded by the database, on its own core)."""
-    columns: list[Any] = list(stmt.subquery().c)
+    columns: list[Any] = list(stmt.correlate(m.Period).subquery().c)
     for position, type_name in (ids or {}).items():
         columns[position] = global_id_sql(type_name, columns[position])
     arrays = func.json_build_array(*(func.json_agg(column) for column in columns))
@@ -324,46 +331,28 @@ def _one_statement(stmts: JournalStatements, scope: tuple[int, ...]) -> Any:
     return confined(select(*_row_sets_as_json(stmts)), scope)
 
 
-def _whole_statement(stmts: JournalStatements) -> Any:
+def _whole_statement(auth: Authorizer) -> Any:
     """PostgreSQL, one journal: the header's row with the four row sets as columns of it
-    (:func:`_one_statement`'s) — the journal in one statement, its dates bound from
-    :data:`_PERIOD_DATES` and checked against the header's period (see
-    :func:`load_journal`). A refused journal's row sets are read too, each through its own
-    policy filter, and dropped."""
+    (:func:`_one_statement`'s, their dates the header's period's) — the journal in one
+    statement. A refused journal's row sets are read too, each through its own policy
+    filter, and dropped."""
+    stmts = _journal_statements(auth, within_period=True)
     return stmts.header.add_columns(*_row_sets_as_json(stmts))
-
-
-#: Each period's (start, end) as a journal of it last found them: the whole journal's
-#: statement binds them (PostgreSQL plans the row sets for the dates, 1.2 ms against
-#: 1.8 ms with the dates read from the header's row in the statement). Only a hint: the
-#: statement returns the period's own dates with the header, and a journal whose period
-#: changed meanwhile reads its row sets again with those.
-_PERIOD_DATES: dict[int, tuple[dt.date, dt.date]] = {}
-PERIOD_DATES_KEPT = 4096
-
-
-def _remember(period: Any) -> None:
-    if len(_PERIOD_DATES) >= PERIOD_DATES_KEPT:
-        _PERIOD_DATES.pop(next(iter(_PERIOD_DATES)))
-    _PERIOD_DATES[period.id] = (period.starts_on, period.ends_on)
 
 
 async def load_journal(
     ctx: Context, group_id: int, discipline_id: int, period_id: int
 ) -> JournalData:
     auth = ctx.authorizer
-    stmts: JournalStatements = auth.memo("journal", lambda: _journal_statements(auth))
     ids = {"group_id": group_id, "discipline_id": discipline_id, "period_id": period_id}
     async with ctx.session() as session:
-        known = _PERIOD_DATES.get(period_id)
-        whole = known is not None and session.get_bind().dialect.name in ONE_STATEMENT_BACKENDS
+        whole = session.get_bind().dialect.name in ONE_STATEMENT_BACKENDS
         if whole:
-            assert known is not None
-            stmt = auth.memo("journal:whole", lambda: _whole_statement(stmts))
-            values = {**ids, "start": known[0], "end": known[1]}
-            header = await confined_rows(session, stmt, values)
+            stmt = auth.memo("journal:whole", lambda: _whole_statement(auth))
         else:
-            header = await confined_rows(session, stmts.header, ids)
+            stmts: JournalStatements = auth.memo("journal", lambda: _journal_statements(auth))
+            stmt = stmts.header
+        header = await confined_rows(session, stmt, ids)
         if not header:
             raise JournalNotFound
         group, discipline, period, allowed = _header_entities(header[0])
@@ -376,12 +365,9 @@ async def load_journal(
             )
             raise Forbidden(await auth.check("journal", "read", target))
         row_sets: RowSets
-        if whole and known == (period.starts_on, period.ends_on):
+        if whole:
             row_sets = _from_json(*header[0][len(_HEADER_COLUMNS) + 1 :])
         else:
-            # The period's first journal here, SQLite, or dates changed since: the row
-            # sets by the header's dates.
-            _remember(period)
             values = {**ids, "start": period.starts_on, "end": period.ends_on}
             row_sets = await _row_sets(ctx, session, stmts, values, "journal:one")
 
