@@ -511,13 +511,13 @@ def _from_json(
         if row[5] is not None:
             row[5] = date(row[5])
         if row[7] is not None:
-            row[7] = FinalMarkKind(row[7])
+            row[7] = _FINAL_KIND[row[7]]
     lesson_rows = orjson.loads(lessons) if lessons else []
     for row in lesson_rows:
         row[1] = date(row[1])
-        row[4] = LessonType(row[4])
+        row[4] = _LESSON_TYPE[row[4]]
         if row[8] is not None:
-            row[8] = WorkKind(row[8])
+            row[8] = _WORK_KIND[row[8]]
     mark_columns = _columns(marks)
     attendance_columns = _columns(attendance)
     if attendance_columns:
@@ -527,8 +527,12 @@ def _from_json(
     return student_rows, lesson_rows, marks_rows, list(zip(*attendance_columns, strict=True))
 
 
+#: Each enum's members by stored value (a lookup, not an ``Enum(value)`` call per row).
 _STATUS = {status.value: status for status in AttendanceStatus}
 _REASON = {reason.value: reason for reason in AbsenceReason}
+_FINAL_KIND = {kind.value: kind for kind in FinalMarkKind}
+_LESSON_TYPE = {kind.value: kind for kind in LessonType}
+_WORK_KIND = {kind.value: kind for kind in WorkKind}
 
 
 def _columns(text: str | None) -> list[list[Any]]:
@@ -608,21 +612,30 @@ def _assemble(
                 JournalFinalMark(to_global_id("FinalMark", fid), fkind, fvalue, fversion)
             )
 
+    # Hundreds of marks: each row's three aligned lists looked up once, not per mark.
+    cells = {sid: (row.marks, row.mark_ids, row.mark_versions) for sid, row in row_of.items()}
+    # On PostgreSQL's one statement the ids come encoded (_columns_as_json).
+    encoded = bool(mark_rows) and isinstance(mark_rows[0][2], str)
     for wid, sid, mid, value, version in mark_rows:
-        row = row_of.get(sid)
+        found = cells.get(sid)
         col = column_index.get(wid)
-        if row is not None and col is not None:
-            row.marks[col] = value
-            # On PostgreSQL's one statement the id comes encoded (_columns_as_json).
-            row.mark_ids[col] = mid if isinstance(mid, str) else to_global_id("Mark", mid)
-            row.mark_versions[col] = version
+        if found is not None and col is not None:
+            values, mark_ids, versions = found
+            values[col] = value
+            mark_ids[col] = mid if encoded else to_global_id("Mark", mid)
+            versions[col] = version
+    days = {
+        sid: (row.attendance, row.absence_reasons, row.attendance_versions)
+        for sid, row in row_of.items()
+    }
     for lid, sid, status, reason, version in attendance_rows:
-        row = row_of.get(sid)
+        day = days.get(sid)
         idx = lesson_index.get(lid)
-        if row is not None and idx is not None:
-            row.attendance[idx] = status
-            row.absence_reasons[idx] = reason
-            row.attendance_versions[idx] = version
+        if day is not None and idx is not None:
+            statuses, reasons, day_versions = day
+            statuses[idx] = status
+            reasons[idx] = reason
+            day_versions[idx] = version
     for row in rows:
         numeric = [int(v) for v in row.marks if v in NUMERIC]
         row.average = round(fmean(numeric), 2) if numeric else None
