@@ -20,6 +20,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
 
 from campusgraph.context import Context
 from campusgraph.db import models as m
@@ -148,17 +149,19 @@ class JournalStatements(NamedTuple):
     attendance: Any
 
 
-def _journal_statements(
-    auth: Authorizer, many: bool = False, *, within_period: bool = False
-) -> JournalStatements:
+def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatements:
     """Built once per viewer (see :meth:`Authorizer.memo`): their policy filters depend on
-    the viewer only, the group, discipline and dates are bound at execution. Building
+    the viewer only, the group, discipline and period are bound at execution. Building
     them cost as much as running them (a third of the journal's time in the resolver).
 
+    Each row set joins the period by its id for its dates, so none waits for the header
+    (and on PostgreSQL all five run as one statement, :func:`_whole_statement`). A join,
+    not the header's period columns: PostgreSQL then estimates the rows of the dates
+    (the marks' policy filter was a semi-join per mark under the correlated dates' guess of
+    one row: 1.18 ms against 0.48 ms).
+
     ``many``: the journals of several disciplines of one group × period at once (bound as
-    ``discipline_ids``), each row but the header's ending with its discipline.
-    ``within_period``: the row sets' dates are the period's own columns instead of bound
-    values (for :func:`_whole_statement`, where they are subqueries of the header's row)."""
+    ``discipline_ids``), each row but the header's ending with its discipline."""
     group_id: Any = bindparam("group_id")
     discipline_id: Any = bindparam("discipline_id")
     discipline_ids: Any = bindparam("discipline_ids", expanding=True)
@@ -171,8 +174,11 @@ def _journal_statements(
 
     period_id: Any = bindparam("period_id")
     g, d, p = m.StudyGroup, m.Discipline, m.Period
-    start: Any = p.starts_on if within_period else bindparam("start")
-    end: Any = p.ends_on if within_period else bindparam("end")
+    dates = aliased(m.Period, name="journal_period")
+
+    def within(column: Any) -> Any:
+        return and_(dates.id == period_id, column >= dates.starts_on, column <= dates.ends_on)
+
     journal_filter = auth.where(
         "journal",
         "read",
@@ -203,6 +209,14 @@ def _journal_statements(
             )
         )
         .select_from(gm)
+        .join(
+            dates,
+            and_(
+                dates.id == period_id,
+                gm.starts_on <= dates.ends_on,
+                or_(gm.ends_on.is_(None), gm.ends_on > dates.starts_on),
+            ),
+        )
         .join(st, st.id == gm.student_id)
         .join(pe, pe.id == st.person_id)
         .outerjoin(
@@ -214,12 +228,7 @@ def _journal_statements(
                 auth.where("final_mark", "read"),
             ),
         )
-        .where(
-            gm.group_id == group_id,
-            gm.starts_on <= end,
-            or_(gm.ends_on.is_(None), gm.ends_on > start),
-            auth.where("student", "read"),
-        )
+        .where(gm.group_id == group_id, auth.where("student", "read"))
         .order_by(pe.surname, pe.name, pe.patronymic, st.id, fm.kind)
     )
     le, wo = m.Lesson, m.Work
@@ -241,43 +250,46 @@ def _journal_statements(
             )
         )
         .select_from(le)
+        .join(dates, within(le.date))
         # By work's lesson_id index (migration 0003).
         .outerjoin(wo, and_(wo.lesson_id == le.id, auth.where("work", "read")))
         .where(
             le.group_id == group_id,
             of_discipline(le.discipline_id),
-            le.date >= start,
-            le.date <= end,
             auth.where("lesson", "read"),
         )
         .order_by(le.date, le.slot, le.id, wo.id)
     )
     mk = m.Mark
-    marks = select(
-        *tagged(mk.work_id, mk.student_id, mk.id, mk.value, mk.version, discipline=mk.discipline_id)
-    ).where(
-        mk.group_id == group_id,
-        of_discipline(mk.discipline_id),
-        mk.date >= start,
-        mk.date <= end,
-        auth.where("mark", "read"),
+    marks = (
+        select(
+            *tagged(
+                mk.work_id, mk.student_id, mk.id, mk.value, mk.version, discipline=mk.discipline_id
+            )
+        )
+        .select_from(mk)
+        .join(dates, within(mk.date))
+        .where(mk.group_id == group_id, of_discipline(mk.discipline_id), auth.where("mark", "read"))
     )
     at = m.Attendance
-    attendance = select(
-        *tagged(
-            at.lesson_id,
-            at.student_id,
-            at.status,
-            at.reason,
-            at.version,
-            discipline=at.discipline_id,
+    attendance = (
+        select(
+            *tagged(
+                at.lesson_id,
+                at.student_id,
+                at.status,
+                at.reason,
+                at.version,
+                discipline=at.discipline_id,
+            )
         )
-    ).where(
-        at.group_id == group_id,
-        of_discipline(at.discipline_id),
-        at.date >= start,
-        at.date <= end,
-        auth.where("attendance", "read"),
+        .select_from(at)
+        .join(dates, within(at.date))
+        .where(
+            at.group_id == group_id,
+            of_discipline(at.discipline_id),
+            auth.where("attendance", "read"),
+        )
     )
     scope = auth.viewer.institution_ids
     return JournalStatements(
@@ -291,11 +303,8 @@ _LESSONS_ORDER = (1, 2, 0, 7)  # date, slot, lesson, work
 
 
 def _rows_as_json(stmt: Any, order: tuple[int, ...]) -> Any:
-    """One row set of the journal as a JSON array of arrays, built by PostgreSQL. Its
-    select is a derived table correlated to the enclosing statement's period, if any
-    (:func:`_whole_statement`): PostgreSQL lets a subquery's derived table refer to an
-    outer query level."""
-    rows = stmt.order_by(None).correlate(m.Period).subquery()
+    """One row set of the journal as a JSON array of arrays, built by PostgreSQL."""
+    rows = stmt.order_by(None).subquery()
     columns = list(rows.c)
     row = func.json_build_array(*columns)
     ordered = aggregate_order_by(row, *(columns[i] for i in order)) if order else row
@@ -307,7 +316,7 @@ def _columns_as_json(stmt: Any, ids: dict[int, str] | None = None) -> Any:
     column: a value per row instead of an array per row, for PostgreSQL to build and
     orjson to read. ``ids``: columns sent as global ids of that type (a journal's 597
     mark ids encoded by the database, on its own core)."""
-    columns: list[Any] = list(stmt.correlate(m.Period).subquery().c)
+    columns: list[Any] = list(stmt.subquery().c)
     for position, type_name in (ids or {}).items():
         columns[position] = global_id_sql(type_name, columns[position])
     arrays = func.json_build_array(*(func.json_agg(column) for column in columns))
@@ -333,10 +342,9 @@ def _one_statement(stmts: JournalStatements, scope: tuple[int, ...]) -> Any:
 
 def _whole_statement(auth: Authorizer) -> Any:
     """PostgreSQL, one journal: the header's row with the four row sets as columns of it
-    (:func:`_one_statement`'s, their dates the header's period's) — the journal in one
-    statement. A refused journal's row sets are read too, each through its own policy
-    filter, and dropped."""
-    stmts = _journal_statements(auth, within_period=True)
+    (:func:`_one_statement`'s) — the journal in one statement. A refused journal's row
+    sets are read too, each through its own policy filter, and dropped."""
+    stmts: JournalStatements = auth.memo("journal", lambda: _journal_statements(auth))
     return stmts.header.add_columns(*_row_sets_as_json(stmts))
 
 
@@ -368,8 +376,7 @@ async def load_journal(
         if whole:
             row_sets = _from_json(*header[0][len(_HEADER_COLUMNS) + 1 :])
         else:
-            values = {**ids, "start": period.starts_on, "end": period.ends_on}
-            row_sets = await _row_sets(ctx, session, stmts, values, "journal:one")
+            row_sets = await _row_sets(ctx, session, stmts, ids, "journal:one")
 
     return _assemble(group, discipline, period, *row_sets)
 
@@ -457,13 +464,7 @@ async def load_journals(
             out[discipline.id] = Forbidden(await auth.check("journal", "read", target))
         if not headers:
             return out
-        period = next(iter(headers.values()))[2]
-        values = {
-            **ids,
-            "discipline_ids": list(headers),
-            "start": period.starts_on,
-            "end": period.ends_on,
-        }
+        values = {**ids, "discipline_ids": list(headers)}
         student_rows, lesson_rows, mark_rows, attendance_rows = await _row_sets(
             ctx, session, stmts, values, "journals:one"
         )
