@@ -50,7 +50,14 @@ class _Ordinary(Exception):
 #: (detail: the coercion), "leaves" (a list of leaves: (coercion, items non-null)),
 #: "object" (detail: the nested plan) or "objects" (a list: (plan, items non-null)).
 Step = tuple[str, Any, str, bool, Any]
-Plan = list[Step]
+
+
+class Plan(list[Step]):
+    """A selection's steps, and the function completing one item by them (:func:`_compile`:
+    the steps written out as Python once, instead of interpreted for every item)."""
+
+    complete: Any = None
+
 
 #: Plans shared by operations of the same document and variables (see _shared_key).
 PLAN_CACHE_SIZE = 2048
@@ -131,7 +138,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
-        plan: Plan = []
+        plan = Plan()
         for response_key, details in grouped.items():
             first = details[0]
             if any(d.defer_usage is not None for d in details) or first.node.arguments:
@@ -160,6 +167,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             kind, non_null, detail = step
             plan.append((response_key, getter, kind, non_null, detail))
+        plan.complete = _compile(plan)
         return plan
 
     def _step(self, type_: Any, details: Any) -> tuple[str, bool, Any] | None:
@@ -248,43 +256,54 @@ def _resolved(resolver: Any, name: str) -> Any:
     return get
 
 
-def _complete_object(plan: Plan, source: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, get, kind, non_null, detail in plan:
-        if kind == "leaf":  # the usual step first
-            value = get(source)
-            if value is None:
-                if non_null:
-                    raise _Ordinary
-                out[key] = None
-                continue
-            coerced = detail(value)
-            if coerced is None or coerced is Undefined:
-                raise _Ordinary
-            out[key] = coerced
-            continue
+def _compile(plan: Plan) -> Any:
+    """The function completing one item by ``plan``, as graphql-core would complete it:
+    the same checks in the same order, each step written out (its getter, its coercion
+    and the common case of a value already of the output type inline). Only generated
+    names appear in the source; the response keys, getters and coercions are values of
+    its namespace, never text, whatever the document's aliases."""
+    lines = ["def complete(source):", "    out = {}"]
+    names: dict[str, Any] = {"_Ordinary": _Ordinary, "Undefined": Undefined}
+    names.update(_coerce_all=_coerce_all, _complete_objects=_complete_objects)
+    names.update(sequence=(list, tuple), INT_MIN=_INT_MIN, INT_MAX=_INT_MAX)
+    for i, (key, get, kind, non_null, detail) in enumerate(plan):
+        names[f"k{i}"], names[f"g{i}"], names[f"d{i}"] = key, get, detail
         if kind == "const":
-            out[key] = detail
+            lines.append(f"    out[k{i}] = d{i}")
             continue
-        value = get(source)
-        if value is None:
-            if non_null:
-                raise _Ordinary
-            out[key] = None
+        lines.append(f"    v = g{i}(source)")
+        lines.append("    if v is None:")
+        lines.append("        raise _Ordinary" if non_null else f"        out[k{i}] = None")
+        lines.append("    else:")
+        if kind == "leaf":
+            exact = getattr(detail, "exact", None)
+            if exact is str:
+                lines.append(f"        c = v if v.__class__ is str else d{i}(v)")
+            elif exact is int:
+                check = "v.__class__ is int and INT_MIN <= v <= INT_MAX"
+                lines.append(f"        c = v if {check} else d{i}(v)")
+            else:
+                lines.append(f"        c = d{i}(v)")
+            lines.append("        if c is None or c is Undefined:")
+            lines.append("            raise _Ordinary")
+            lines.append(f"        out[k{i}] = c")
         elif kind == "leaves":
-            if not isinstance(value, list | tuple):
-                raise _Ordinary
-            out[key] = _coerce_all(detail[0], value, detail[1])
+            lines.append("        if not isinstance(v, sequence):")
+            lines.append("            raise _Ordinary")
+            lines.append(f"        out[k{i}] = _coerce_all(d{i}[0], v, d{i}[1])")
         elif kind == "object":
-            out[key] = _complete_object(detail, value)
+            lines.append(f"        out[k{i}] = d{i}.complete(v)")
         else:
-            if not isinstance(value, list | tuple):
-                raise _Ordinary
-            out[key] = _complete_objects(detail[0], value, detail[1])
-    return out
+            lines.append("        if not isinstance(v, sequence):")
+            lines.append("            raise _Ordinary")
+            lines.append(f"        out[k{i}] = _complete_objects(d{i}[0], v, d{i}[1])")
+    lines.append("    return out")
+    exec("\n".join(lines), names)  # generated names only (see above)
+    return names["complete"]
 
 
 def _complete_objects(plan: Plan, items: list[Any] | tuple[Any, ...], non_null: bool) -> list[Any]:
+    complete = plan.complete
     out: list[Any] = []
     append = out.append
     for item in items:
@@ -293,7 +312,7 @@ def _complete_objects(plan: Plan, items: list[Any] | tuple[Any, ...], non_null: 
                 raise _Ordinary
             append(None)
         else:
-            append(_complete_object(plan, item))
+            append(complete(item))
     return out
 
 
