@@ -79,16 +79,24 @@ async def test_statement_counters_see_the_lookup(db: Any, sign_in: Any, backend:
     assert all("auth_session" in sql for sql in seen), seen
 
 
+async def _on_the_driver(db: Any, sign_in: Any, backend: str) -> tuple[Any, dict[str, Any]] | None:
+    """The engine and a signed-in teacher's lookup parameters, where the lookup runs on
+    the driver (None on SQLite)."""
+    teacher = await sign_in(ALTAI, "teacher")
+    if not driver.runs_on_driver(db.engine):
+        assert backend == "sqlite"
+        return None
+    return db.engine, {"token_hash": token_digest(teacher.token)}
+
+
 @pytest.mark.parametrize("failure", ["cancelled", "closed"])
 async def test_a_connection_failing_under_the_lookup_is_not_handed_out_again(
     db: Any, sign_in: Any, backend: str, failure: str
 ) -> None:
-    teacher = await sign_in(ALTAI, "teacher")
-    engine = db.engine
-    if not driver.runs_on_driver(engine):
-        assert backend == "sqlite"
+    found = await _on_the_driver(db, sign_in, backend)
+    if found is None:
         return  # SQLite keeps SQLAlchemy's path
-    params = {"token_hash": token_digest(teacher.token)}
+    engine, params = found
     used: list[Any] = []
     sent = asyncio.Event()
 
@@ -138,12 +146,10 @@ async def test_a_connection_failing_under_the_lookup_is_not_handed_out_again(
 async def test_lookups_beyond_the_pool_leave_no_connection_open(
     db: Any, sign_in: Any, backend: str
 ) -> None:
-    teacher = await sign_in(ALTAI, "teacher")
-    engine = db.engine
-    if not driver.runs_on_driver(engine):
-        assert backend == "sqlite"
+    found = await _on_the_driver(db, sign_in, backend)
+    if found is None:
         return  # SQLite keeps SQLAlchemy's path
-    params = {"token_hash": token_digest(teacher.token)}
+    engine, params = found
     pool: Any = engine.sync_engine.pool
     pids: set[int] = set()
     stop = driver.observe(lambda _e, conn, _sql: pids.add(conn.get_server_pid()), engine)

@@ -260,36 +260,24 @@ def _journal_statements(auth: Authorizer, many: bool = False) -> JournalStatemen
         )
         .order_by(le.date, le.slot, le.id, wo.id)
     )
-    mk = m.Mark
-    marks = (
-        select(
-            *tagged(
-                mk.work_id, mk.student_id, mk.id, mk.value, mk.version, discipline=mk.discipline_id
+
+    def cells(model: Any, obj: str, *columns: Any) -> Any:
+        """Marks or attendance: the group × discipline's rows dated within the period."""
+        return (
+            select(*tagged(*columns, discipline=model.discipline_id))
+            .select_from(model)
+            .join(dates, within(model.date))
+            .where(
+                model.group_id == group_id,
+                of_discipline(model.discipline_id),
+                auth.where(obj, "read"),
             )
         )
-        .select_from(mk)
-        .join(dates, within(mk.date))
-        .where(mk.group_id == group_id, of_discipline(mk.discipline_id), auth.where("mark", "read"))
-    )
-    at = m.Attendance
-    attendance = (
-        select(
-            *tagged(
-                at.lesson_id,
-                at.student_id,
-                at.status,
-                at.reason,
-                at.version,
-                discipline=at.discipline_id,
-            )
-        )
-        .select_from(at)
-        .join(dates, within(at.date))
-        .where(
-            at.group_id == group_id,
-            of_discipline(at.discipline_id),
-            auth.where("attendance", "read"),
-        )
+
+    mk, at = m.Mark, m.Attendance
+    marks = cells(mk, "mark", mk.work_id, mk.student_id, mk.id, mk.value, mk.version)
+    attendance = cells(
+        at, "attendance", at.lesson_id, at.student_id, at.status, at.reason, at.version
     )
     scope = auth.viewer.institution_ids
     return JournalStatements(
