@@ -49,7 +49,8 @@ class SQLCounter:
         return "\n".join(f"{i + 1:3}: {s}" for i, s in enumerate(self.statements))
 
 
-def _same_database(a: URL, b: URL) -> bool:
+def same_database(a: URL, b: URL) -> bool:
+    """Whether two URLs name the same database (whatever driver or credentials)."""
     return (a.get_backend_name(), a.host, a.port, a.database) == (
         b.get_backend_name(),
         b.host,
@@ -82,7 +83,7 @@ def count_sql(target: Any = None, *, transaction_control: bool = False) -> Itera
         _context: Any,
         _executemany: bool,
     ) -> None:
-        if wanted is not None and not _same_database(conn.engine.url, wanted):
+        if wanted is not None and not same_database(conn.engine.url, wanted):
             return
         if not transaction_control and _TRANSACTION_CONTROL.match(statement):
             return
@@ -92,7 +93,7 @@ def count_sql(target: Any = None, *, transaction_control: bool = False) -> Itera
         # The session lookup runs on asyncpg itself (campusgraph/db/driver.py).
         if listen_on is not Engine and engine is not listen_on:
             return
-        if wanted is not None and not _same_database(engine.url, wanted):
+        if wanted is not None and not same_database(engine.url, wanted):
             return
         counter.statements.append(" ".join(statement.split()))
 

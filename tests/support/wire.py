@@ -35,6 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from campusgraph.db.driver import observe as observe_driver
+from tests.support.sqlcount import same_database as _same_database
 
 _TRANSACTION = re.compile(
     r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START\s+TRANSACTION|END)\b", re.IGNORECASE
@@ -120,15 +121,6 @@ class _CountingProtocol:
             return value(*args, **kwargs)
 
         return counted
-
-
-def _same_database(a: URL, b: URL) -> bool:
-    return (a.get_backend_name(), a.host, a.port, a.database) == (
-        b.get_backend_name(),
-        b.host,
-        b.port,
-        b.database,
-    )
 
 
 @contextlib.contextmanager
