@@ -127,24 +127,25 @@ def _release(pooled: Any, failed: BaseException | None) -> None:
     pooled.close()
 
 
-_COMPILED: weakref.WeakKeyDictionary[Engine, dict[int, DriverStatement]] = (
+#: Each engine's compiled statements, by statement object (held weakly on both sides: an
+#: id could be reused once a statement is gone).
+_COMPILED: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[Any, DriverStatement]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def _compiled(engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]) -> DriverStatement:
-    # Keyed by the statement object: callers pass module-level statements built once.
-    kept = _COMPILED.setdefault(engine.sync_engine, {})
-    found = kept.get(id(stmt))
+    kept = _COMPILED.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
+    found = kept.get(stmt)
     if found is None:
-        found = kept[id(stmt)] = DriverStatement.compile(stmt, engine, params)
+        found = kept[stmt] = DriverStatement.compile(stmt, engine, params)
     return found
 
 
 async def fetch(
     engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """The rows of ``stmt`` (a statement built once, at import) as mappings of column name
+    """The rows of ``stmt`` (best built once: its SQL is compiled once) as mappings of column name
     to value, run on a pooled connection of ``engine`` outside any transaction."""
     form = _compiled(engine, stmt, params)
     arguments = form.arguments(params)

@@ -429,8 +429,9 @@ class JournalsByKeyLoader(DataLoader):  # type: ignore[type-arg]
 async def load_journals(
     ctx: Context, group_id: int, discipline_ids: list[int], period_id: int
 ) -> dict[int, JournalData | Exception]:
-    """The journals of several disciplines of one group × period, in five statements: each
-    discipline's journal as :func:`load_journal` gives it, or why it is refused."""
+    """The journals of several disciplines of one group × period — the headers, then the
+    row sets (one statement on PostgreSQL, four selects on SQLite) — each discipline's
+    journal as :func:`load_journal` gives it, or why it is refused."""
     auth = ctx.authorizer
     stmts: JournalStatements = auth.memo("journals", lambda: _journal_statements(auth, True))
     out: dict[int, JournalData | Exception] = {d: JournalNotFound() for d in discipline_ids}
