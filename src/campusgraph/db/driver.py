@@ -78,14 +78,18 @@ class DriverStatement:
     binders: tuple[Callable[[Any], Any] | None, ...]
     columns: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    #: An expanded parameter's name → (the expanding bind's name, index in its list).
+    expanded: Mapping[str, tuple[str, int]]
 
     @classmethod
     def compile(
         cls, stmt: Select[Any], engine: AsyncEngine, params: Mapping[str, Any]
     ) -> DriverStatement:
         dialect = engine.dialect
-        # Literal-execute binds (the separator of string_agg) rendered in place, which
-        # SQLAlchemy does only given the parameters; the others stay placeholders.
+        # Literal-execute binds (the separator of string_agg) and expanding ones (a
+        # loader's ``IN`` over its batch of keys) rendered in place, which SQLAlchemy does
+        # only given the parameters; the others stay placeholders. An expanding bind's
+        # values become ``name_1 … name_n``: one form per batch length (see _compiled).
         compiled = stmt.params(**params).compile(
             dialect=dialect, compile_kwargs={"render_postcompile": True}
         )
@@ -95,16 +99,31 @@ class DriverStatement:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in stmt.selected_columns
         )
+        expanded = {
+            name: (source, int(index) - 1)
+            for name in order
+            if name not in compiled.binds
+            for source, _, index in [name.rpartition("_")]
+            if source in compiled.binds and compiled.binds[source].expanding
+        }
         # Binds with a value of their own (a constant in the statement).
-        fixed = {name: compiled.binds[name].effective_value for name in order if name not in params}
+        fixed = {
+            name: compiled.binds[name].effective_value
+            for name in order
+            if name not in params and name not in expanded
+        }
         binders = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            compiled.binds[expanded[name][0] if name in expanded else name]
+            .type.dialect_impl(dialect)
+            .bind_processor(dialect)
             for name in order
         )
-        return cls(compiled.string, order, fixed, binders, columns, processors)
+        return cls(compiled.string, order, fixed, binders, columns, processors, expanded)
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = {**self.fixed, **params}
+        for name, (source, index) in self.expanded.items():
+            values[name] = params[source][index]
         return [
             bind(values[name]) if bind is not None else values[name]
             for name, bind in zip(self.order, self.binders, strict=True)
@@ -120,6 +139,18 @@ class DriverStatement:
             for record in records
         ]
 
+    def values(self, records: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Each record as a tuple in the select's column order (names may repeat: an
+        entity select's ``id`` of each table)."""
+        processors = self.processors
+        return [
+            tuple(
+                process(value) if process is not None and value is not None else value
+                for process, value in zip(processors, record, strict=True)
+            )
+            for record in records
+        ]
+
 
 def _release(pooled: Any, failed: BaseException | None) -> None:
     if failed is not None:
@@ -128,17 +159,27 @@ def _release(pooled: Any, failed: BaseException | None) -> None:
 
 
 #: Each engine's compiled statements, by statement object (held weakly on both sides: an
-#: id could be reused once a statement is gone).
-_COMPILED: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[Any, DriverStatement]] = (
-    weakref.WeakKeyDictionary()
-)
+#: id could be reused once a statement is gone), then by the lengths of the lists bound to
+#: it (an expanding ``IN`` renders one placeholder per value).
+_COMPILED: weakref.WeakKeyDictionary[
+    Engine, weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], DriverStatement]]
+] = weakref.WeakKeyDictionary()
+#: Forms kept per statement: one per batch length seen, up to this many (a loader's batch
+#: is as long as a page of parents at most; beyond it the form is compiled and not kept).
+FORMS_PER_STATEMENT = 128
 
 
 def _compiled(engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]) -> DriverStatement:
     kept = _COMPILED.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
-    found = kept.get(stmt)
+    forms = kept.get(stmt)
+    if forms is None:
+        forms = kept[stmt] = {}
+    lengths = tuple(len(v) for v in params.values() if isinstance(v, list | tuple))
+    found = forms.get(lengths)
     if found is None:
-        found = kept[stmt] = DriverStatement.compile(stmt, engine, params)
+        found = DriverStatement.compile(stmt, engine, params)
+        if len(forms) < FORMS_PER_STATEMENT:
+            forms[lengths] = found
     return found
 
 
@@ -148,6 +189,18 @@ async def fetch(
     """The rows of ``stmt`` (best built once: its SQL is compiled once) as mappings of column name
     to value, run on a pooled connection of ``engine`` outside any transaction."""
     form = _compiled(engine, stmt, params)
+    return form.mappings(await _records(engine, form, params))
+
+
+async def fetch_values(
+    engine: AsyncEngine, stmt: Select[Any], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """As :func:`fetch`, each row a tuple of its columns' values in the select's order."""
+    form = _compiled(engine, stmt, params)
+    return form.values(await _records(engine, form, params))
+
+
+async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[str, Any]) -> Any:
     arguments = form.arguments(params)
     pooled = await engine.raw_connection()
     connection: Any = pooled.driver_connection
@@ -156,7 +209,7 @@ async def fetch(
         sync = engine.sync_engine
         for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
             observer(sync, connection, form.sql)
-        records = await connection.fetch(form.sql, *arguments)
+        return await connection.fetch(form.sql, *arguments)
     except (asyncio.CancelledError, OSError) as error:
         # Cancelled mid-statement (the request's time limit) or cut off: whatever the
         # connection was doing, it is not handed out again.
@@ -173,4 +226,3 @@ async def fetch(
         # Back to the pool inside SQLAlchemy's greenlet: the pool may close the connection
         # there (an overflow connection, an invalidated one), which awaits the driver.
         await asyncio.shield(greenlet_spawn(_release, pooled, failed))
-    return form.mappings(records)

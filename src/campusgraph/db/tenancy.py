@@ -6,8 +6,9 @@ tenant-owned table gets ``institution_id = :scope`` (``IN`` for several) added h
 value bound from the session at every execution. A session with no scope refuses to run
 such statements, unless it was opened as ``unscoped`` (migrations, demo seeding, sign-in
 lookups) — so a forgotten scope fails closed, never open. The few column selects run as
-Core for speed go through :func:`confined_rows`, which refuses any statement not built
-with the criteria and binds the same scope.
+Core for speed go through :func:`confined_rows`, and the loaders' selects run on asyncpg's
+connection through :func:`confined_values`: both refuse any statement not built with the
+criteria and bind the same scope.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Row, bindparam, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from campusgraph.db import driver
 from campusgraph.db.base import TenantMixin
 
 SCOPE_KEY = "institutions"
@@ -212,6 +214,30 @@ async def confined_rows(
     connection = await session.connection()
     result = await connection.execute(statement, {**params, **_scope_parameters(institutions)})
     return result.all()
+
+
+def driver_reads(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
+    """The engine ``factory``'s read sessions run on, where its statements can run on
+    asyncpg's connection itself (``db/driver.py``); None elsewhere (SQLite)."""
+    binds = _READ_BINDS.get(factory)
+    return binds.reads if binds is not None and driver.runs_on_driver(binds.reads) else None
+
+
+async def confined_values(
+    engine: AsyncEngine,
+    statement: Any,
+    params: Mapping[str, Any],
+    institutions: tuple[int, ...],
+) -> list[tuple[Any, ...]]:
+    """The records of a kept, :func:`confined` select, run on the driver's connection
+    (``engine`` from :func:`driver_reads`): each a tuple of its columns' values. As
+    :func:`confined_rows`, it refuses a statement built without the tenant criteria and
+    binds the scope given (the caller's session's), never the caller's own values."""
+    if _criteria(institutions) not in statement._with_options:
+        raise TenantScopeMissing("a driver statement without the session's tenant criteria")
+    return await driver.fetch_values(
+        engine, statement, {**params, **_scope_parameters(institutions)}
+    )
 
 
 class TenantSession(Session):
