@@ -68,13 +68,13 @@ class Server:
         return cls(name, argv, app_environment(database_url), log_dir)
 
     @classmethod
-    def floor(cls, log_dir: Path) -> Server:
+    def floor(cls, log_dir: Path, app: str = "bench.floor_app:app", name: str = "floor") -> Server:
         argv = [
-            sys.executable, "-m", "uvicorn", "bench.floor_app:app",
+            sys.executable, "-m", "uvicorn", app,
             "--host", "127.0.0.1", "--port", str(free_port()),
             "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-        return cls("floor", argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir)
+        return cls(name, argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir)
 
     @classmethod
     def serve_command(cls, name: str, database_url: str, log_dir: Path) -> Server:

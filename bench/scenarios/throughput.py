@@ -2,7 +2,10 @@
 
 ``viewer { login roles { name } }`` as ``teacher`` (session lookup, GraphQL, orjson)
 against the floor: a plain Starlette + orjson endpoint answering the same POST with the
-same payload, served by uvicorn the same way. Both are measured twice, alternately.
+same payload, served by uvicorn the same way. Beside them the stack's floor
+(``bench.stack_floor_app``): the same document answered by Strawberry on Starlette with
+nothing of the service's — what the chosen stack costs before the service does anything.
+All three are measured twice, alternately.
 """
 
 from __future__ import annotations
@@ -24,21 +27,25 @@ async def scenario_throughput(ctx: Context) -> list[Result]:
         raise AssertionError(f"small query answered {data}")
     payload = body(SMALL)
     floor_server = Server.floor(ctx.workdir)
+    stack_server = Server.floor(ctx.workdir, "bench.stack_floor_app:app", "stack")
     await floor_server.start()
+    await stack_server.start()
     half = ctx.plan.load_seconds / 2
-    runs: dict[str, list[load.LoadResult]] = {"app": [], "floor": []}
-    cpu = {"app": 0.0, "floor": 0.0}
+    servers = (
+        ("app", ctx.server, token),
+        ("floor", floor_server, None),
+        ("stack", stack_server, None),
+    )
+    runs: dict[str, list[load.LoadResult]] = {name: [] for name, _, _ in servers}
+    cpu = dict.fromkeys(runs, 0.0)
     try:
-        for server, bearer in ((ctx.server, token), (floor_server, None)):  # warm-up
+        for _, server, bearer in servers:  # warm-up
             await load.closed_loop(
                 ctx.loadgen, server.port, payload, bearer, connections=CONNECTIONS,
                 seconds=1.0, max_requests=ctx.plan.load_max_requests, warmup_seconds=0.0,
             )  # fmt: skip
         for _ in range(2):
-            for name, server, bearer in (
-                ("app", ctx.server, token),
-                ("floor", floor_server, None),
-            ):
+            for name, server, bearer in servers:
                 before = server.cpu_seconds()
                 result = await load.closed_loop(
                     ctx.loadgen,
@@ -54,13 +61,14 @@ async def scenario_throughput(ctx: Context) -> list[Result]:
                 runs[name].append(result)
     finally:
         floor_server.stop()
+        stack_server.stop()
 
     def rate(results: list[load.LoadResult]) -> float:
         done = sum(r.completed for r in results)
         seconds = sum(r.seconds for r in results)
         return done / seconds if seconds else 0.0
 
-    app, floor = rate(runs["app"]), rate(runs["floor"])
+    app, floor, stack = rate(runs["app"]), rate(runs["floor"]), rate(runs["stack"])
     failures = sum(
         n for r in runs["app"] for status, n in r.statuses.items() if status != 200
     ) + sum(len(r.errors) for r in runs["app"])
@@ -70,7 +78,7 @@ async def scenario_throughput(ctx: Context) -> list[Result]:
     note = (
         f"{CONNECTIONS} connections, {ctx.loadgen} generator, {done['app']:,} requests; "
         f"server CPU per request: app {per_request['app']:.2f} ms, floor "
-        f"{per_request['floor']:.2f} ms"
+        f"{per_request['floor']:.2f} ms, stack's floor {per_request['stack']:.2f} ms"
     )
     if latencies:
         note += f"; app latency under load p50 {median(latencies):.1f} ms"
@@ -91,6 +99,22 @@ async def scenario_throughput(ctx: Context) -> list[Result]:
     row.extra = {
         "app_runs": [r.throughput for r in runs["app"]],
         "floor_runs": [r.throughput for r in runs["floor"]],
+        "stack_runs": [r.throughput for r in runs["stack"]],
         "server_cpu_ms": per_request,
     }
-    return [row]
+    stack_row = Result(
+        "3a",
+        "the stack's floor: the same query by Strawberry on Starlette, nothing else",
+        unit="req/s",
+        median=stack,
+        floor=floor,
+        ratio=stack / floor if floor else None,
+        target="—",
+        samples=sum(r.completed for r in runs["stack"]),
+        note=(
+            f"no session, no database, no extension; the app reaches "
+            f"{app / stack if stack else 0:.2f}× of it; server CPU per request "
+            f"{per_request['stack']:.2f} ms"
+        ),
+    )
+    return [row, stack_row]

@@ -32,7 +32,7 @@ import asyncio
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, Select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,9 +77,13 @@ class DriverStatement:
     fixed: Mapping[str, Any]
     binders: tuple[Callable[[Any], Any] | None, ...]
     columns: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    #: Each column's type for the dialect, whose result processor may depend on the type
+    #: the server answers with (a ``Numeric`` on asyncpg): resolved at the first run.
+    types: tuple[Any, ...]
     #: An expanded parameter's name → (the expanding bind's name, index in its list).
     expanded: Mapping[str, tuple[str, int]]
+    #: The columns' result processors, once known (see :meth:`resolve`).
+    resolved: list[tuple[Callable[[Any], Any] | None, ...]]
 
     @classmethod
     def compile(
@@ -95,10 +99,7 @@ class DriverStatement:
         )
         order = tuple(compiled.positiontup or ())
         columns = tuple(stmt.selected_columns.keys())
-        processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in stmt.selected_columns
-        )
+        types = tuple(column.type.dialect_impl(dialect) for column in stmt.selected_columns)
         expanded = {
             name: (source, int(index) - 1)
             for name in order
@@ -106,19 +107,39 @@ class DriverStatement:
             for source, _, index in [name.rpartition("_")]
             if source in compiled.binds and compiled.binds[source].expanding
         }
-        # Binds with a value of their own (a constant in the statement).
+        # Binds with a value of their own (a constant in the statement; a policy's list of
+        # ids is an expanding bind with its values, not a parameter).
         fixed = {
             name: compiled.binds[name].effective_value
             for name in order
             if name not in params and name not in expanded
         }
+        source_of = {name: source for name, (source, _) in expanded.items()}
+        for name, (source, index) in list(expanded.items()):
+            if source not in params:
+                fixed[name] = cast("list[Any]", compiled.binds[source].effective_value)[index]
+                del expanded[name]
         binders = tuple(
-            compiled.binds[expanded[name][0] if name in expanded else name]
+            compiled.binds[source_of.get(name, name)]
             .type.dialect_impl(dialect)
             .bind_processor(dialect)
             for name in order
         )
-        return cls(compiled.string, order, fixed, binders, columns, processors, expanded)
+        return cls(compiled.string, order, fixed, binders, columns, types, expanded, [])
+
+    @property
+    def processors(self) -> tuple[Callable[[Any], Any] | None, ...]:
+        return self.resolved[0]
+
+    def resolve(self, dialect: Any, type_codes: Sequence[Any]) -> None:
+        """Each column's result processor for the type the server answers with (what
+        SQLAlchemy reads from the cursor's description)."""
+        self.resolved[:] = [
+            tuple(
+                kind.result_processor(dialect, code)
+                for kind, code in zip(self.types, type_codes, strict=True)
+            )
+        ]
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = {**self.fixed, **params}
@@ -209,6 +230,10 @@ async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[s
         sync = engine.sync_engine
         for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
             observer(sync, connection, form.sql)
+        if not form.resolved:
+            prepared = await connection.prepare(form.sql)
+            form.resolve(engine.dialect, [a.type.oid for a in prepared.get_attributes()])
+            return await prepared.fetch(*arguments)
         return await connection.fetch(form.sql, *arguments)
     except (asyncio.CancelledError, OSError) as error:
         # Cancelled mid-statement (the request's time limit) or cut off: whatever the
