@@ -68,13 +68,19 @@ class Server:
         return cls(name, argv, app_environment(database_url), log_dir)
 
     @classmethod
-    def floor(cls, log_dir: Path, app: str = "bench.floor_app:app", name: str = "floor") -> Server:
+    def floor(
+        cls,
+        log_dir: Path,
+        app: str = "bench.floor_app:app",
+        name: str = "floor",
+        env: dict[str, str] | None = None,
+    ) -> Server:
         argv = [
             sys.executable, "-m", "uvicorn", app,
             "--host", "127.0.0.1", "--port", str(free_port()),
             "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
-        return cls(name, argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, log_dir)
+        return cls(name, argv, {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, log_dir)
 
     @classmethod
     def serve_command(cls, name: str, database_url: str, log_dir: Path) -> Server:

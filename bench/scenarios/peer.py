@@ -34,6 +34,7 @@ from bench.common import INSTITUTION, TEACHER, Result, median, p95, skipped
 from bench.context import Context
 from bench.scenarios.journal import JOURNAL
 from bench.scenarios.throughput import SMALL
+from bench.server import Server
 from campusgraph.ids import from_global_id, to_global_id
 
 CONNECTIONS = 8
@@ -533,7 +534,67 @@ async def scenario_peer(ctx: Context) -> list[Result]:
                 verdict[put.passed],
             )
         Console(width=160).print(side)
+        rows += await _stack_floor(ctx, pgl_server, pgl_api, requests[1], token)
     finally:
         await pgl_api.close()
         pgl_server.stop()
     return rows
+
+
+async def _stack_floor(
+    ctx: Context, pgl_server: Any, pgl_api: Api, request: Request, token: str
+) -> list[Result]:
+    """The by-id request on the stack's floor (``bench.stack_floor_app``: Strawberry on
+    Starlette, one asyncpg select, no session, no policy) against PostGraphile, measured as
+    campusgraph was: what the chosen stack reaches before the service does anything."""
+    dsn = ctx.main.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    stack = Server.floor(
+        ctx.workdir, "bench.stack_floor_app:app", "stack", env={"BENCH_STACK_DSN": dsn}
+    )
+    await stack.start()
+    stack_api = Api(stack.base_url)
+    try:
+        answer = await stack_api.data(
+            CG_INSTITUTION, {"id": to_global_id("Institution", ctx.fixture.institution_id)}, None
+        )
+        if not institution_campusgraph(answer):
+            raise AnswersDiffer(f"the stack's floor answered {answer}")
+        ours, theirs = await _latency(
+            ctx, (stack_api, pgl_api), (request.ours, request.theirs), token
+        )
+        runs_ours, runs_theirs, cpu = await _throughput(
+            ctx, (stack, pgl_server), (request.ours, request.theirs), token
+        )
+    finally:
+        await stack_api.close()
+        stack.stop()
+    rate_ours, rate_theirs = _rate(runs_ours), _rate(runs_theirs)
+    what = "the stack's floor (Strawberry on Starlette, one asyncpg select, no session, no policy)"
+    return [
+        Result(
+            "12g",
+            f"{request.label}: p50, {what} vs PostGraphile",
+            unit="ms",
+            median=median(ours),
+            p95=p95(ours),
+            floor=median(theirs),
+            ratio=median(ours) / median(theirs),
+            target="—",
+            samples=len(ours),
+            note="what campusgraph's own p50 target (≤ 1.0×) leaves for the service: this "
+            "ratio's distance below 1.0; alternating blocks, one loopback client",
+        ),
+        Result(
+            "12h",
+            f"{request.label}: {CONNECTIONS} connections, {what} vs PostGraphile",
+            unit="req/s",
+            median=rate_ours,
+            floor=rate_theirs,
+            ratio=rate_ours / rate_theirs if rate_theirs else 0.0,
+            target="—",
+            samples=sum(r.completed for r in runs_ours),
+            note=f"server CPU per request under load: the stack's floor {cpu[0]:.2f} ms, "
+            f"PostGraphile {cpu[1]:.2f} ms; {ctx.loadgen} generator, alternating twice",
+            extra={"server_cpu_ms": {"stack": cpu[0], "postgraphile": cpu[1]}},
+        ),
+    ]
