@@ -35,6 +35,7 @@ from campusgraph.policies.facts import (
     Target,
     Viewer,
 )
+from campusgraph.policies.facts_once import ReadOnce
 from campusgraph.policies.ruleset import LintError, PolicyLine, Ruleset
 from campusgraph.policies.scopes import (
     Expr,
@@ -507,8 +508,8 @@ class Authorizer:
         widest = _covering(lines, obj, v) if anchors is None and a.institution is not None else None
         allowed = one(widest) if widest is not None else or_(*(one(line) for line in lines))
         if deny:
-            return and_(allowed, not_(or_(*(one(line) for line in _dedupe(deny)))))
-        return allowed
+            allowed = and_(allowed, not_(or_(*(one(line) for line in _dedupe(deny)))))
+        return ReadOnce(allowed)
 
     def target(self, obj: str, **anchors: Any) -> Target:
         spec = object_spec(obj)
