@@ -100,8 +100,9 @@ def _every_loader() -> list[Any]:
     return found
 
 
-def test_every_loaders_select_is_rebuilt_from_the_drivers_values() -> None:
-    # given every loader's select (the policy filter adds conditions, never columns)
+async def test_every_loaders_select_is_rebuilt_from_the_drivers_values() -> None:
+    # given every loader's select (the policy filter adds conditions, never columns; a
+    # loader is made in an event loop)
     loaders = _every_loader()
     # then each one's rows can be rebuilt from the driver's values, none left to the ORM
     refused = [

@@ -39,8 +39,9 @@ class ReadOnce(ColumnElement[bool]):
 
 @compiles(ReadOnce)
 def _as_it_is(element: ReadOnce, compiler: Any, **kw: Any) -> str:
-    text: str = compiler.process(element.clause, **kw)
-    return text
+    # In parentheses whatever it is: the element is one operand to whatever holds it, and
+    # a bare ``a OR b`` inside ``x AND …`` would widen the filter.
+    return f"({compiler.process(element.clause, **kw)})"
 
 
 @compiles(ReadOnce, "postgresql")
