@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 import casbin
 from casbin.model import Model
 from sqlalchemy import and_, false, not_, or_
+from sqlalchemy.sql.elements import False_, True_
 
 from campusgraph.db.base import TenantMixin
 from campusgraph.policies import ruleset as rs_mod
@@ -509,6 +510,8 @@ class Authorizer:
         allowed = one(widest) if widest is not None else or_(*(one(line) for line in lines))
         if deny:
             allowed = and_(allowed, not_(or_(*(one(line) for line in _dedupe(deny)))))
+        if isinstance(allowed, False_ | True_):
+            return allowed  # a constant stays one: callers skip a query on false()
         return ReadOnce(allowed)
 
     def target(self, obj: str, **anchors: Any) -> Target:
