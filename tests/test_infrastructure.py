@@ -160,7 +160,7 @@ async def test_core_rows_of_kept_statements_are_confined(db: Database) -> None:
 
     async with scoped(db.factory, (b,)) as session:
         rows = await confined_rows(session, confined(plain, (a,)), {})
-        assert [row.name for row in rows] == ["Infra dept B"]
+        assert [row[0] for row in rows] == ["Infra dept B"]
         with pytest.raises(TenantScopeMissing):
             await confined_rows(session, plain, {})
     async with unscoped(db.factory) as session:

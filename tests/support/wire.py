@@ -140,8 +140,9 @@ def count_wire(target: Any) -> Iterator[Wire]:
 
     def on_driver(engine: Engine, connection: Any, _statement: str) -> None:
         # The session lookup runs on asyncpg itself (campusgraph/db/driver.py), on a
-        # pooled connection SQLAlchemy hands out without ``engine_connect``.
-        if _same_database(engine.url, wanted):
+        # pooled connection SQLAlchemy hands out without ``engine_connect``. (SQLite's
+        # statements there run on a session's connection, traced since it connected.)
+        if wanted.get_backend_name() == "postgresql" and _same_database(engine.url, wanted):
             wrap(connection)
 
     def on_connect(conn: Connection) -> None:

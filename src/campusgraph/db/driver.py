@@ -1,4 +1,5 @@
-"""One SELECT on asyncpg's own connection: the session lookup every request starts with.
+"""SELECTs on the driver's own connection: the session lookup every request starts with, a
+loader's batch (``resolvers/loaders.py``) and, on SQLite, the journal's kept selects.
 
 Every authenticated request on PostgreSQL runs the session lookup first, one statement.
 Through SQLAlchemy's ``Connection`` it cost 0.29 ms of CPU — 40 % of a small request's —
@@ -35,10 +36,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Engine, Select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from campusgraph.db.outage import DatabaseUnavailable
+from campusgraph.db.sqlite_inline import InlineConnection
 
 #: Told of each statement before it is sent: (engine, asyncpg connection, SQL).
 Observer = Callable[[Engine, Any, str], None]
@@ -219,6 +221,29 @@ async def fetch_values(
     """As :func:`fetch`, each row a tuple of its columns' values in the select's order."""
     form = _compiled(engine, stmt, params)
     return form.values(await _records(engine, form, params))
+
+
+async def values_inline(
+    connection: AsyncConnection, stmt: Select[Any], params: Mapping[str, Any]
+) -> list[tuple[Any, ...]] | None:
+    """As :func:`fetch_values`, on an SQLite session's own connection, inside its
+    transaction: the inline adapter (``db/sqlite_inline.py``) runs the statement on the
+    loop's thread, where SQLAlchemy's execution around it (its connection, context, result
+    and rows) cost as much as SQLite did. None where the connection is not the inline
+    adapter's; the caller keeps SQLAlchemy's path."""
+    raw = await connection.get_raw_connection()
+    inline = raw.driver_connection
+    if not isinstance(inline, InlineConnection):
+        return None
+    engine = connection.engine
+    form = _compiled(engine, stmt, params)
+    if not form.resolved:
+        form.resolve(engine.dialect, [None] * len(form.types))  # SQLite has no type codes
+    sync = engine.sync_engine
+    for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
+        observer(sync, inline, form.sql)
+    cursor = await inline.execute(form.sql, form.arguments(params))
+    return form.values(await cursor.fetchall())
 
 
 async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[str, Any]) -> Any:

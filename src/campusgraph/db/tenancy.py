@@ -202,17 +202,23 @@ def confined(statement: Any, institutions: tuple[int, ...]) -> Any:
 
 async def confined_rows(
     session: AsyncSession, statement: Any, params: Mapping[str, Any]
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[Any] | tuple[Any, ...]]:
     """The rows of a kept, :func:`confined` column select, run as Core on the session's
     connection: the ORM's per-statement and per-row work (a fifth of the journal's time)
     buys nothing for plain columns. The tenant criteria are compiled into the statement
     already; this refuses a statement without them (Core execution has no hook to add
-    them) and binds the session's own scope, as the hook does."""
+    them) and binds the session's own scope, as the hook does. On SQLite the statement
+    runs on the inline adapter's connection itself (``driver.values_inline``), in the
+    session's transaction, and its rows are tuples."""
     institutions: tuple[int, ...] | None = session.info.get(SCOPE_KEY)
     if institutions is None or _criteria(institutions) not in statement._with_options:
         raise TenantScopeMissing("a Core statement without the session's tenant criteria")
     connection = await session.connection()
-    result = await connection.execute(statement, {**params, **_scope_parameters(institutions)})
+    bound = {**params, **_scope_parameters(institutions)}
+    found = await driver.values_inline(connection, statement, bound)
+    if found is not None:
+        return found
+    result = await connection.execute(statement, bound)
     return result.all()
 
 
