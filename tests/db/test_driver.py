@@ -1,6 +1,6 @@
-"""The session lookup on asyncpg's own connection (campusgraph/db/driver.py): the same rows
-SQLAlchemy reads, counted by whoever counts statements, and a connection that fails under
-it never handed out again."""
+"""The session lookup on the driver's own connection (campusgraph/db/driver.py: asyncpg's,
+SQLite's inline adapter): the same rows SQLAlchemy reads, counted by whoever counts
+statements, and (PostgreSQL) a connection that fails under it never handed out again."""
 
 from __future__ import annotations
 
@@ -35,9 +35,7 @@ async def test_the_lookup_reads_on_the_driver_what_sqlalchemy_reads(
     teacher = await sign_in(ALTAI, "teacher")
     authority = await sign_in("demo-region", "authority")
     engine = db.engine
-    assert driver.runs_on_driver(engine) is (backend == "postgresql")
-    if backend != "postgresql":
-        return  # SQLite keeps SQLAlchemy's path (its statements run on the loop's thread)
+    assert driver.runs_on_driver(engine)
 
     for caller in (teacher, authority):
         params = {"token_hash": token_digest(caller.token)}
@@ -74,29 +72,26 @@ async def test_statement_counters_see_the_lookup(db: Any, sign_in: Any, backend:
     finally:
         stop()
 
-    # then on PostgreSQL its lookup was told (SQLite's goes through SQLAlchemy's events)
-    assert len(seen) == (1 if backend == "postgresql" else 0), seen
+    # then its lookup was told
+    assert len(seen) == 1, seen
     assert all("auth_session" in sql for sql in seen), seen
 
 
-async def _on_the_driver(db: Any, sign_in: Any, backend: str) -> tuple[Any, dict[str, Any]] | None:
-    """The engine and a signed-in teacher's lookup parameters, where the lookup runs on
-    the driver (None on SQLite)."""
+async def _on_the_driver(db: Any, sign_in: Any) -> tuple[Any, dict[str, Any]]:
+    """The engine and a signed-in teacher's lookup parameters."""
     teacher = await sign_in(ALTAI, "teacher")
-    if not driver.runs_on_driver(db.engine):
-        assert backend == "sqlite"
-        return None
+    assert driver.runs_on_driver(db.engine)
     return db.engine, {"token_hash": token_digest(teacher.token)}
 
 
+# SQLite's statements run at once on the loop's thread: nothing is cancelled or cut off
+# under them, and its connections are files, not server processes.
+@pytest.mark.backends("postgresql")
 @pytest.mark.parametrize("failure", ["cancelled", "closed"])
 async def test_a_connection_failing_under_the_lookup_is_not_handed_out_again(
     db: Any, sign_in: Any, backend: str, failure: str
 ) -> None:
-    found = await _on_the_driver(db, sign_in, backend)
-    if found is None:
-        return  # SQLite keeps SQLAlchemy's path
-    engine, params = found
+    engine, params = await _on_the_driver(db, sign_in)
     used: list[Any] = []
     sent = asyncio.Event()
 
@@ -143,13 +138,11 @@ async def test_a_connection_failing_under_the_lookup_is_not_handed_out_again(
     assert all(conn is not failed for conn in used[-3:])
 
 
+@pytest.mark.backends("postgresql")
 async def test_lookups_beyond_the_pool_leave_no_connection_open(
     db: Any, sign_in: Any, backend: str
 ) -> None:
-    found = await _on_the_driver(db, sign_in, backend)
-    if found is None:
-        return  # SQLite keeps SQLAlchemy's path
-    engine, params = found
+    engine, params = await _on_the_driver(db, sign_in)
     pool: Any = engine.sync_engine.pool
     pids: set[int] = set()
     stop = driver.observe(lambda _e, conn, _sql: pids.add(conn.get_server_pid()), engine)

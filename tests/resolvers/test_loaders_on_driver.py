@@ -1,5 +1,5 @@
-"""On PostgreSQL a loader's batch runs on asyncpg's connection and its rows are rebuilt from
-the values (resolvers/loaders.py ``_Loader._rows``, db/records.py): every batch must hold
+"""A loader's batch runs on the driver's connection (asyncpg's; SQLite's inline adapter) and
+its rows are rebuilt from the values (resolvers/loaders.py ``_Loader._rows``, db/records.py): every batch must hold
 exactly what the ORM session answers for the same statement and keys — each entity's
 every column, each extra column, in the same order.
 
@@ -39,7 +39,6 @@ def _rows(rows: Any) -> list[tuple[Any, ...]]:
     return [tuple(_plain(value) for value in row) for row in rows]
 
 
-@pytest.mark.backends("postgresql")
 async def test_every_batch_on_the_driver_equals_the_orms(
     db: Any, sign_in: Any, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -138,25 +138,24 @@ def count_wire(target: Any) -> Iterator[Wire]:
             connection._protocol = _CountingProtocol(connection._protocol, wires)
             wrapped.add(connection)
 
-    def on_driver(engine: Engine, connection: Any, _statement: str) -> None:
-        # The session lookup runs on asyncpg itself (campusgraph/db/driver.py), on a
-        # pooled connection SQLAlchemy hands out without ``engine_connect``. (SQLite's
-        # statements there run on a session's connection, traced since it connected.)
-        if wanted.get_backend_name() == "postgresql" and _same_database(engine.url, wanted):
-            wrap(connection)
-
-    def on_connect(conn: Connection) -> None:
-        if not _same_database(conn.engine.url, wanted):
-            return
-        driver_connection = conn.connection.driver_connection
+    def watch(driver_connection: Any) -> None:
         if wanted.get_backend_name() == "postgresql":
             wrap(driver_connection)
             return
-        driver = driver_connection
-        raw = getattr(driver, "_conn", driver)  # sqlite_inline / sqlite_reader hold sqlite3's
+        raw = getattr(driver_connection, "_conn", driver_connection)  # sqlite3's, held
         if all(raw is not seen for seen in traced):
             raw.set_trace_callback(lambda sql: wire.exchanges.append(("sqlite", sql)))
             traced.append(raw)
+
+    def on_driver(engine: Engine, connection: Any, _statement: str) -> None:
+        # Statements run on the driver's connection itself (campusgraph/db/driver.py), a
+        # pooled one SQLAlchemy hands out without ``engine_connect``.
+        if _same_database(engine.url, wanted):
+            watch(connection)
+
+    def on_connect(conn: Connection) -> None:
+        if _same_database(conn.engine.url, wanted):
+            watch(conn.connection.driver_connection)
 
     event.listen(Engine, "engine_connect", on_connect)
     stop_observing = observe_driver(on_driver)

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from campusgraph.db.outage import DatabaseUnavailable
-from campusgraph.db.sqlite_inline import InlineConnection
+from campusgraph.db.sqlite_inline import INLINE_ENGINES, InlineConnection
 
 #: Told of each statement before it is sent: (engine, asyncpg connection, SQL).
 Observer = Callable[[Engine, Any, str], None]
@@ -63,9 +63,13 @@ def observe(observer: Observer, engine: AsyncEngine | None = None) -> Callable[[
 
 
 def runs_on_driver(engine: AsyncEngine) -> bool:
-    """Whether :func:`fetch` serves this engine (PostgreSQL through asyncpg); elsewhere
-    the caller keeps SQLAlchemy's path (SQLite's runs on the loop's thread already)."""
+    """Whether :func:`fetch` serves this engine: PostgreSQL through asyncpg, and SQLite on
+    the loop's thread (``db/sqlite_inline.py``), whose adapter runs a statement at once —
+    SQLAlchemy's execution around it cost as much as SQLite's answer. Elsewhere the caller
+    keeps SQLAlchemy's path."""
     dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return engine.sync_engine in INLINE_ENGINES
     return dialect.name == "postgresql" and dialect.driver == "asyncpg"
 
 
@@ -255,6 +259,12 @@ async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[s
         sync = engine.sync_engine
         for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
             observer(sync, connection, form.sql)
+        if isinstance(connection, InlineConnection):
+            # One SELECT outside any transaction: its own snapshot, as on PostgreSQL.
+            if not form.resolved:
+                form.resolve(engine.dialect, [None] * len(form.types))
+            cursor = await connection.execute(form.sql, arguments)
+            return await cursor.fetchall()
         if not form.resolved:
             prepared = await connection.prepare(form.sql)
             form.resolve(engine.dialect, [a.type.oid for a in prepared.get_attributes()])
@@ -268,7 +278,7 @@ async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[s
             raise DatabaseUnavailable(f"the database connection failed: {error}") from error
         raise
     except Exception as error:
-        if connection.is_closed():
+        if not isinstance(connection, InlineConnection) and connection.is_closed():
             failed = error
             raise DatabaseUnavailable(f"the database connection closed: {error}") from error
         raise

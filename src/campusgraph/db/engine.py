@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakSet
 
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -18,7 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from campusgraph.db import tenancy
 from campusgraph.db.outage import DatabaseUnavailable
-from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, inline_creator
+from campusgraph.db.sqlite_inline import BUSY_TIMEOUT_MS, INLINE_ENGINES, inline_creator
 from campusgraph.db.sqlite_reader import READER_BUSY_TIMEOUT_MS, READER_THREADS, reader_creator
 from campusgraph.db.tenancy import SINGLE_READ_OPTION, WRITE_OPTION
 
@@ -47,7 +46,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         inline = "async_creator" in kwargs
         engine = create_async_engine(url, **kwargs)
         if inline:
-            _inline_engines.add(engine.sync_engine)
+            INLINE_ENGINES.add(engine.sync_engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -170,12 +169,9 @@ class InlineAsyncSession(AsyncSession):
         await self.close()
 
 
-_inline_engines: WeakSet[Engine] = WeakSet()
-
-
 def is_inline(engine: AsyncEngine) -> bool:
     """Whether the engine runs SQLite on the loop's thread (see sqlite_inline)."""
-    return engine.sync_engine in _inline_engines
+    return engine.sync_engine in INLINE_ENGINES
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

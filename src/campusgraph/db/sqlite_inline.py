@@ -53,6 +53,10 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+#: The engines whose connections are this adapter's (``db/engine.py`` registers them).
+INLINE_ENGINES: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 class WriterLocks:
     """One writer lock per event loop (an ``asyncio.Lock`` belongs to one loop)."""
 

@@ -223,10 +223,12 @@ async def confined_rows(
 
 
 def driver_reads(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
-    """The engine ``factory``'s read sessions run on, where its statements can run on
-    asyncpg's connection itself (``db/driver.py``); None elsewhere (SQLite)."""
+    """The engine ``factory``'s read sessions run on, where a statement can run on the
+    driver's connection itself (``db/driver.py``: asyncpg's, or SQLite's inline adapter);
+    None elsewhere."""
     binds = _READ_BINDS.get(factory)
-    return binds.reads if binds is not None and driver.runs_on_driver(binds.reads) else None
+    engine: AsyncEngine | None = binds.reads if binds is not None else factory.kw.get("bind")
+    return engine if engine is not None and driver.runs_on_driver(engine) else None
 
 
 async def confined_values(
