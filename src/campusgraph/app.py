@@ -395,6 +395,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             # `kill -HUP <pid>` reloads rulesets (each built aside, linted and tested first).
             loop.add_signal_handler(signal.SIGHUP, reload_rulesets, registry)
+        if HUP_DURING_START_UP:
+            # Sent while this worker started (remember_hup): its rulesets may have been
+            # read before the change the operator announced.
+            HUP_DURING_START_UP.clear()
+            reload_rulesets(registry)
         # What start-up built (modules, the schema, compiled rulesets, SQLAlchemy's
         # mappers: ~280,000 objects) lives as long as the process; a full collection
         # walked them all, every few hundred requests. Frozen, the collector skips them;
@@ -490,9 +495,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
+#: A SIGHUP that reached this process before its app could handle it (see remember_hup).
+HUP_DURING_START_UP: list[int] = []
+
+
+def remember_hup(signum: int, _frame: Any) -> None:
+    HUP_DURING_START_UP.append(signum)
+
+
 def worker_app() -> Starlette:
     """The app of one worker of ``campusgraph serve --workers N`` (uvicorn's factory):
-    settings from the environment, tracing set up in this process."""
+    settings from the environment, tracing set up in this process.
+
+    The parent passes ``kill -HUP`` on to every worker at any time (workers.py); one still
+    starting had no handler yet, and SIGHUP's default ended it (CI's two-worker test saw
+    a worker die so). Until the lifespan installs the reload, a SIGHUP is remembered, and
+    the rulesets are reloaded once the worker has started."""
+    signal.signal(signal.SIGHUP, remember_hup)
     settings = get_settings()
     tracing.configure(settings)
     return create_app(settings)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from campusgraph.app import HUP_DURING_START_UP, remember_hup
 from campusgraph.policies.ruleset import SHIPPED
 
 ARMAVIR = "armavir-technikum-2025"
@@ -56,3 +57,26 @@ async def test_a_sighup_reload_logs_each_ruleset_reloaded_or_refused(
     summary = [r for r in caplog.records if r.getMessage().startswith("SIGHUP:")]
     assert summary[-1].levelno == logging.ERROR
     assert ARMAVIR in summary[-1].getMessage()
+
+
+async def test_a_sighup_while_a_worker_starts_reloads_once_it_has_started(
+    make_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a worker's start-up handler (app.worker_app installs it before the app is
+    # built) and the parent's SIGHUP arriving before the app could handle it
+    previous = signal.signal(signal.SIGHUP, remember_hup)
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert HUP_DURING_START_UP, "the SIGHUP was not remembered"
+        caplog.set_level(logging.INFO, logger="campusgraph")
+
+        # when the app starts
+        async with make_client():
+            # then, started, it reloaded its rulesets, and forgot the SIGHUP
+            said = [r.getMessage() for r in caplog.records]
+            assert "SIGHUP: reloading the rulesets" in said
+            assert any(m.startswith("SIGHUP:") and m.endswith("rulesets reloaded") for m in said)
+            assert not HUP_DURING_START_UP
+    finally:
+        HUP_DURING_START_UP.clear()
+        signal.signal(signal.SIGHUP, previous)
