@@ -88,8 +88,9 @@ class DriverStatement:
     types: tuple[Any, ...]
     #: An expanded parameter's name → (the expanding bind's name, index in its list).
     expanded: Mapping[str, tuple[str, int]]
-    #: The columns' result processors, once known (see :meth:`resolve`).
-    resolved: list[tuple[Callable[[Any], Any] | None, ...]]
+    #: The columns' result processors and the (index, processor) of those that have one,
+    #: once known (see :meth:`resolve`).
+    resolved: list[tuple[tuple[Any, ...], tuple[tuple[int, Callable[[Any], Any]], ...]]]
 
     @classmethod
     def compile(
@@ -135,17 +136,19 @@ class DriverStatement:
 
     @property
     def processors(self) -> tuple[Callable[[Any], Any] | None, ...]:
-        return self.resolved[0]
+        return self.resolved[0][0]
 
-    def resolve(self, dialect: Any, type_codes: Sequence[Any]) -> None:
+    def resolve(self, dialect: Any, type_codes: Sequence[Any] | None = None) -> None:
         """Each column's result processor for the type the server answers with (what
-        SQLAlchemy reads from the cursor's description)."""
-        self.resolved[:] = [
-            tuple(
-                kind.result_processor(dialect, code)
-                for kind, code in zip(self.types, type_codes, strict=True)
-            )
-        ]
+        SQLAlchemy reads from the cursor's description; SQLite has none), and which columns
+        have one."""
+        codes = type_codes if type_codes is not None else [None] * len(self.types)
+        processors = tuple(
+            kind.result_processor(dialect, code)
+            for kind, code in zip(self.types, codes, strict=True)
+        )
+        active = tuple((i, process) for i, process in enumerate(processors) if process is not None)
+        self.resolved[:] = [(processors, active)]
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = {**self.fixed, **params}
@@ -171,9 +174,7 @@ class DriverStatement:
         entity select's ``id`` of each table). Only the columns with a processor (a date
         on SQLite, an enum) are touched: the journal's 700 records of five columns were
         a generator step per value, the most of the journal's remaining Python."""
-        active = [
-            (index, process) for index, process in enumerate(self.processors) if process is not None
-        ]
+        active = self.resolved[0][1]
         if not active:
             return [tuple(record) for record in records]
         found: list[tuple[Any, ...]] = []
@@ -250,7 +251,7 @@ async def values_inline(
     engine = connection.engine
     form = _compiled(engine, stmt, params)
     if not form.resolved:
-        form.resolve(engine.dialect, [None] * len(form.types))  # SQLite has no type codes
+        form.resolve(engine.dialect)
     sync = engine.sync_engine
     for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
         observer(sync, inline, form.sql)
@@ -270,7 +271,7 @@ async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[s
         if isinstance(connection, InlineConnection):
             # One SELECT outside any transaction: its own snapshot, as on PostgreSQL.
             if not form.resolved:
-                form.resolve(engine.dialect, [None] * len(form.types))
+                form.resolve(engine.dialect)
             cursor = await connection.execute(form.sql, arguments)
             return await cursor.fetchall()
         if not form.resolved:
