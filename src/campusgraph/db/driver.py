@@ -42,7 +42,8 @@ from sqlalchemy.util import greenlet_spawn
 from campusgraph.db.outage import DatabaseUnavailable
 from campusgraph.db.sqlite_inline import INLINE_ENGINES, InlineConnection
 
-#: Told of each statement before it is sent: (engine, asyncpg connection, SQL).
+#: Told of each statement before it is sent: (engine, the driver's connection — asyncpg's
+#: or SQLite's inline adapter — and the SQL).
 Observer = Callable[[Engine, Any, str], None]
 
 _EVERY_ENGINE: list[Observer] = []
@@ -250,13 +251,24 @@ async def values_inline(
         return None
     engine = connection.engine
     form = _compiled(engine, stmt, params)
-    if not form.resolved:
-        form.resolve(engine.dialect)
+    return form.values(await _run_inline(engine, inline, form, form.arguments(params)))
+
+
+def _tell(engine: AsyncEngine, connection: Any, sql: str) -> None:
     sync = engine.sync_engine
     for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
-        observer(sync, inline, form.sql)
-    cursor = await inline.execute(form.sql, form.arguments(params))
-    return form.values(await cursor.fetchall())
+        observer(sync, connection, sql)
+
+
+async def _run_inline(
+    engine: AsyncEngine, inline: InlineConnection, form: DriverStatement, arguments: list[Any]
+) -> list[Any]:
+    """The statement's records on SQLite's inline connection (no type codes to resolve)."""
+    _tell(engine, inline, form.sql)
+    if not form.resolved:
+        form.resolve(engine.dialect)
+    cursor = await inline.execute(form.sql, arguments)
+    return await cursor.fetchall()
 
 
 async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[str, Any]) -> Any:
@@ -265,15 +277,10 @@ async def _records(engine: AsyncEngine, form: DriverStatement, params: Mapping[s
     connection: Any = pooled.driver_connection
     failed: BaseException | None = None
     try:
-        sync = engine.sync_engine
-        for observer in (*_EVERY_ENGINE, *_BY_ENGINE.get(sync, ())):
-            observer(sync, connection, form.sql)
         if isinstance(connection, InlineConnection):
             # One SELECT outside any transaction: its own snapshot, as on PostgreSQL.
-            if not form.resolved:
-                form.resolve(engine.dialect)
-            cursor = await connection.execute(form.sql, arguments)
-            return await cursor.fetchall()
+            return await _run_inline(engine, connection, form, arguments)
+        _tell(engine, connection, form.sql)
         if not form.resolved:
             prepared = await connection.prepare(form.sql)
             form.resolve(engine.dialect, [a.type.oid for a in prepared.get_attributes()])

@@ -6,9 +6,9 @@ tenant-owned table gets ``institution_id = :scope`` (``IN`` for several) added h
 value bound from the session at every execution. A session with no scope refuses to run
 such statements, unless it was opened as ``unscoped`` (migrations, demo seeding, sign-in
 lookups) — so a forgotten scope fails closed, never open. The few column selects run as
-Core for speed go through :func:`confined_rows`, and the loaders' selects run on asyncpg's
-connection through :func:`confined_values`: both refuse any statement not built with the
-criteria and bind the same scope.
+Core for speed go through :func:`confined_rows`, and the loaders' selects run on the
+driver's connection (asyncpg's, SQLite's inline adapter) through :func:`confined_values`:
+both refuse any statement not built with the criteria and bind the same scope.
 """
 
 from __future__ import annotations
@@ -210,11 +210,8 @@ async def confined_rows(
     them) and binds the session's own scope, as the hook does. On SQLite the statement
     runs on the inline adapter's connection itself (``driver.values_inline``), in the
     session's transaction, and its rows are tuples."""
-    institutions: tuple[int, ...] | None = session.info.get(SCOPE_KEY)
-    if institutions is None or _criteria(institutions) not in statement._with_options:
-        raise TenantScopeMissing("a Core statement without the session's tenant criteria")
+    bound = _confined_parameters(statement, params, session.info.get(SCOPE_KEY))
     connection = await session.connection()
-    bound = {**params, **_scope_parameters(institutions)}
     found = await driver.values_inline(connection, statement, bound)
     if found is not None:
         return found
@@ -241,11 +238,18 @@ async def confined_values(
     (``engine`` from :func:`driver_reads`): each a tuple of its columns' values. As
     :func:`confined_rows`, it refuses a statement built without the tenant criteria and
     binds the scope given (the caller's session's), never the caller's own values."""
-    if _criteria(institutions) not in statement._with_options:
-        raise TenantScopeMissing("a driver statement without the session's tenant criteria")
-    return await driver.fetch_values(
-        engine, statement, {**params, **_scope_parameters(institutions)}
-    )
+    bound = _confined_parameters(statement, params, institutions)
+    return await driver.fetch_values(engine, statement, bound)
+
+
+def _confined_parameters(
+    statement: Any, params: Mapping[str, Any], institutions: tuple[int, ...] | None
+) -> dict[str, Any]:
+    """``params`` with the scope's values bound over the caller's, for a statement built
+    with the scope's criteria; anything else is refused (nothing would add them)."""
+    if institutions is None or _criteria(institutions) not in statement._with_options:
+        raise TenantScopeMissing("a kept statement without the session's tenant criteria")
+    return {**params, **_scope_parameters(institutions)}
 
 
 class TenantSession(Session):
