@@ -25,7 +25,6 @@ from tests.support import DEMO_TODAY
 from tests.support.documents import demo_ids, example_variables, query_operations
 
 
-
 def _plain(value: Any) -> Any:
     """An entity as its model and every column's value; anything else as it is."""
     mapper = sa_inspect(type(value), raiseerr=False)
